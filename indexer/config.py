@@ -1,0 +1,85 @@
+"""The indexer's configuration: one frozen dataclass, passed explicitly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+# Directories that hold vendored, generated or tool state; never indexed.
+DEFAULT_SKIP_DIRS: tuple[str, ...] = (
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "bower_components",
+    "vendor",
+    "third_party",
+    "dist",
+    "build",
+    "target",
+    "out",
+    "__pycache__",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".eggs",
+    ".next",
+    ".nuxt",
+    ".gradle",
+    ".idea",
+    ".specpilot",
+)
+
+# File name patterns (gitignore syntax) of generated or minified files.
+DEFAULT_SKIP_GLOBS: tuple[str, ...] = (
+    "*.min.js",
+    "*.min.css",
+    "*.bundle.js",
+    "*.map",
+    "*.lock",
+    "package-lock.json",
+    "pnpm-lock.yaml",
+    "*_pb2.py",
+    "*_pb2_grpc.py",
+    "*.pb.go",
+    "*.generated.*",
+    "*.egg-info/",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WalkConfig:
+    max_file_bytes: int = 1_000_000
+    skip_dirs: tuple[str, ...] = DEFAULT_SKIP_DIRS
+    skip_globs: tuple[str, ...] = DEFAULT_SKIP_GLOBS
+    # a line longer than this in a JS/CSS/JSON file marks it as minified/generated
+    minified_line_chars: int = 1000
+    ignore_file: str = ".specpilotignore"
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkConfig:
+    max_lines: int = 60  # a symbol longer than this is split at statement boundaries
+    merge_below_lines: int = 12  # adjacent small siblings are merged up to max_lines
+    text_window_lines: int = 40  # Markdown/TOML/YAML/other text
+    text_window_overlap: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedConfig:
+    model: str = DEFAULT_MODEL  # "all-MiniLM-L6-v2" (bundled) or any sentence-transformers name/path
+    batch_size: int = 32
+    max_seq_length: int = 128  # word pieces per chunk the model reads (cost grows with it)
+    device: str = "cpu"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexerConfig:
+    walk: WalkConfig = field(default_factory=WalkConfig)
+    chunk: ChunkConfig = field(default_factory=ChunkConfig)
+    embed: EmbedConfig = field(default_factory=EmbedConfig)
