@@ -1,0 +1,67 @@
+"""Errors raised by the pipeline.
+
+    PipelineError
+    ├── SpecError            a spec file is malformed (names the field and the line)
+    ├── ModelError           the model API failed after retries, or is not configured
+    │   └── NoModelError     a stage needs a model and no API key is set
+    ├── BudgetExceeded       a token / cost / step / wall-time limit was reached
+    ├── ToolError            a tool call was refused or failed (the model sees the message)
+    │   └── PathOutsideWorktree  a path escapes the worktree (.., absolute, symlink out)
+    ├── SandboxError         the test command could not be started
+    ├── PolicyError          the policy file is malformed
+    ├── SecretsFound         the diff contains a secret (names file and line, never the secret)
+    ├── DeployError          pushing, opening a PR or merging failed
+    └── AuditError           the audit log cannot be written or is broken
+
+Every message is a whole sentence naming the input and what would be valid.
+"""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """Root of every error the pipeline raises."""
+
+
+class SpecError(PipelineError):
+    pass
+
+
+class ModelError(PipelineError):
+    pass
+
+
+class NoModelError(ModelError):
+    pass
+
+
+class BudgetExceeded(PipelineError):
+    pass
+
+
+class ToolError(PipelineError):
+    pass
+
+
+class PathOutsideWorktree(ToolError):
+    pass
+
+
+class SandboxError(PipelineError):
+    pass
+
+
+class PolicyError(PipelineError):
+    pass
+
+
+class SecretsFound(PipelineError):
+    pass
+
+
+class DeployError(PipelineError):
+    pass
+
+
+class AuditError(PipelineError):
+    pass
