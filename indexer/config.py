@@ -72,7 +72,9 @@ class ChunkConfig:
 
 @dataclass(frozen=True, slots=True)
 class EmbedConfig:
-    model: str = DEFAULT_MODEL  # "all-MiniLM-L6-v2" (bundled) or any sentence-transformers name/path
+    model: str = (
+        DEFAULT_MODEL  # "all-MiniLM-L6-v2" (bundled) or any sentence-transformers name/path
+    )
     batch_size: int = 32
     max_seq_length: int = 128  # word pieces per chunk the model reads (cost grows with it)
     device: str = "cpu"

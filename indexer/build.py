@@ -1,0 +1,388 @@
+"""index_repo: walk → diff against the store → parse → chunk → embed → write → graph → FTS.
+
+The library never prints: progress goes to the ``progress`` callback as
+``(stage, done, total)`` with stage one of "scan", "parse", "embed", "write".
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer.chunking import Chunk, chunk_file
+from indexer.config import IndexerConfig
+from indexer.embedding import Embedder, make_embedder
+from indexer.errors import EmptyRepoError, NotIndexedError, StoreError
+from indexer.filetypes import is_code
+from indexer.gitinfo import head_commit
+from indexer.model import ParsedFile, SourceFile
+from indexer.parse import parse_source
+from indexer.refresh import RefreshPlan, blob_hash, plan_refresh
+from indexer.resolve import resolve
+from indexer.schema import SCHEMA_VERSION, IndexMeta
+from indexer.store import IndexStore, default_db_path, parsed_to_json
+from indexer.tokens import search_text
+from indexer.walk import walk_repo
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+EMBED_WRITE_BATCH = 256  # chunks embedded and committed together
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSummary:
+    repo: str
+    db: str
+    model_id: str
+    commit: str
+    files: int
+    languages: dict[str, int]
+    added: int
+    changed: int
+    deleted: int
+    unchanged: int
+    symbols: int
+    chunks: int
+    edges: int
+    edges_resolved: int
+    chunks_embedded: int
+    chunks_cached: int
+    parse_error_files: int
+    lossy_utf8_files: int
+    skipped: dict[str, int]
+    seconds: float
+    model_loaded: bool
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def chunks_per_s(self) -> float:
+        return self.chunks_embedded / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["chunks_per_s"] = round(self.chunks_per_s, 1)
+        return d
+
+
+@dataclass(slots=True)
+class _Prepared:
+    source: SourceFile
+    blob: str
+    parsed: ParsedFile | None
+    chunks: list[Chunk]
+    lines: int
+
+
+def index_repo(
+    repo: str | Path,
+    *,
+    db: str | None = None,
+    config: IndexerConfig | None = None,
+    rebuild: bool = False,
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
+) -> IndexSummary:
+    """Index ``repo`` into ``db`` (default location per repo), incrementally unless ``rebuild``."""
+    cfg = config or IndexerConfig()
+    report = progress or (lambda stage, done, total: None)
+    t0 = time.perf_counter()
+    stages: dict[str, float] = {}
+    root = Path(repo)
+    walked = walk_repo(root, cfg.walk)
+    root = root.resolve()
+    uri = db or default_db_path(root)
+    emb = embedder or make_embedder(cfg.embed)
+
+    contents: dict[str, bytes] = {}
+    hashes: dict[str, str] = {}
+    skipped = Counter(walked.skipped)
+    sources: dict[str, SourceFile] = {}
+    for i, sf in enumerate(walked.files):
+        try:
+            data = Path(sf.abs_path).read_bytes()
+        except OSError as exc:
+            log.warning("cannot read %s: %s", sf.path, exc)
+            skipped["unreadable"] += 1
+            continue
+        contents[sf.path], hashes[sf.path], sources[sf.path] = data, blob_hash(data), sf
+        report("scan", i + 1, len(walked.files))
+    if not hashes:
+        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(skipped.items())) or "no files"
+        raise EmptyRepoError(
+            f"{root} has no files to index ({reasons}); point specpilot at a directory with "
+            "source or text files."
+        )
+    stages["scan"] = time.perf_counter() - t0
+
+    store = _open_or_create(uri, root, emb, rebuild)
+    plan = plan_refresh(hashes, store.file_hashes())
+    commit = head_commit(root)
+    model_loaded_before = bool(getattr(emb, "loaded", False))
+    if plan.empty and store.meta.state == "complete":
+        if commit != store.meta.last_commit:
+            store.write_meta(store.meta.with_(last_commit=commit))
+        return _summary(
+            store,
+            root,
+            uri,
+            emb,
+            commit,
+            plan,
+            skipped,
+            sources,
+            t0,
+            stages,
+            embedded=0,
+            cached=0,
+            errors=0,
+            lossy=0,
+            model_before=model_loaded_before,
+        )
+
+    store.write_meta(store.meta.with_(state="in_progress"))
+    store.delete_files(plan.deleted)
+
+    t = time.perf_counter()
+    prepared, errors, lossy = _prepare(plan.to_index, sources, contents, cfg, report)
+    stages["parse"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    embedded, cached = _embed_and_write(store, prepared, emb, commit, report)
+    stages["embed+write"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    _rebuild_graph(store)
+    store.ensure_fts()
+    stages["graph+fts"] = time.perf_counter() - t
+    t = time.perf_counter()
+    store.compact()
+    stages["compact"] = time.perf_counter() - t
+
+    summary = _summary(
+        store,
+        root,
+        uri,
+        emb,
+        commit,
+        plan,
+        skipped,
+        sources,
+        t0,
+        stages,
+        embedded=embedded,
+        cached=cached,
+        errors=errors,
+        lossy=lossy,
+        model_before=model_loaded_before,
+    )
+    store.write_meta(
+        store.meta.with_(
+            state="complete",
+            last_commit=commit,
+            indexed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            stats={k: v for k, v in summary.to_dict().items() if k in _META_STATS},
+        )
+    )
+    return summary
+
+
+_META_STATS = ("files", "languages", "symbols", "chunks", "edges", "skipped", "seconds")
+
+
+def _open_or_create(uri: str, root: Path, emb: Embedder, rebuild: bool) -> IndexStore:
+    fresh = IndexMeta(
+        schema_version=SCHEMA_VERSION,
+        model_id=emb.model_id,
+        dim=emb.dim,
+        repo_root=str(root),
+        state="in_progress",
+    )
+    if rebuild or not IndexStore.exists(uri):
+        return IndexStore.create(uri, fresh)
+    try:
+        store = IndexStore.open(uri)
+    except NotIndexedError:
+        # a directory without a meta record: a first run killed before it finished creating
+        return IndexStore.create(uri, fresh)
+    store.check_model(emb.model_id, emb.dim)
+    return store
+
+
+def _prepare(
+    paths: Sequence[str],
+    sources: dict[str, SourceFile],
+    contents: dict[str, bytes],
+    cfg: IndexerConfig,
+    report: Progress,
+) -> tuple[list[_Prepared], int, int]:
+    out: list[_Prepared] = []
+    errors = lossy = 0
+    for i, path in enumerate(paths):
+        sf, data = sources[path], contents[path]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            log.warning("%s is not valid UTF-8; indexed with replacement characters", path)
+            text = data.decode("utf-8", errors="replace")
+            lossy += 1
+        parsed: ParsedFile | None = None
+        if is_code(sf.language):
+            parsed = parse_source(path, text.encode("utf-8"), sf.language)
+            if parsed.error_nodes:
+                errors += 1
+        chunks = chunk_file(path, sf.language, text, parsed, cfg.chunk)
+        out.append(_Prepared(sf, blob_hash(data), parsed, chunks, text.count("\n") + 1))
+        report("parse", i + 1, len(paths))
+    return out, errors, lossy
+
+
+def _batches(prepared: list[_Prepared], size: int) -> Iterator[list[_Prepared]]:
+    batch: list[_Prepared] = []
+    n = 0
+    for p in prepared:
+        batch.append(p)
+        n += len(p.chunks)
+        if n >= size:
+            yield batch
+            batch, n = [], 0
+    if batch:
+        yield batch
+
+
+def _embed_and_write(
+    store: IndexStore, prepared: list[_Prepared], emb: Embedder, commit: str, report: Progress
+) -> tuple[int, int]:
+    total = sum(len(p.chunks) for p in prepared)
+    cache = store.cached_vectors({c.content_hash for p in prepared for c in p.chunks})
+    embedded = cached = done = 0
+    report("embed", 0, total)
+    for batch in _batches(prepared, EMBED_WRITE_BATCH):
+        chunks = [c for p in batch for c in p.chunks]
+        todo = {c.content_hash: c for c in chunks if c.content_hash not in cache}
+        if todo:
+            vecs = emb.embed([c.embed_text for c in todo.values()])
+            cache.update(zip(todo, vecs, strict=True))
+        embedded += len(todo)
+        cached += len(chunks) - len(todo)
+        _write_batch(store, batch, cache, commit)
+        done += len(chunks)
+        report("embed", done, total)
+    return embedded, cached
+
+
+def _write_batch(
+    store: IndexStore, batch: list[_Prepared], cache: dict[str, np.ndarray], commit: str
+) -> None:
+    chunk_rows = [
+        {
+            "id": c.id,
+            "path": c.path,
+            "language": c.language,
+            "kind": c.kind,
+            "symbol": c.symbol,
+            "start_line": c.start_line,
+            "end_line": c.end_line,
+            "text": c.text,
+            "search_text": search_text(c.embed_text),
+            "content_hash": c.content_hash,
+            "vector": cache[c.content_hash].tolist(),
+        }
+        for p in batch
+        for c in p.chunks
+    ]
+    symbol_rows = [
+        {
+            "id": f"{s.qualified_name}@{p.source.path}:{s.start_line}",
+            "path": p.source.path,
+            "language": p.source.language,
+            "name": s.name,
+            "qualified_name": s.qualified_name,
+            "kind": s.kind,
+            "start_line": s.start_line,
+            "end_line": s.end_line,
+            "signature": s.signature,
+            "docstring": s.docstring,
+            "parent": s.parent or "",
+        }
+        for p in batch
+        if p.parsed
+        for s in p.parsed.symbols
+    ]
+    file_rows = [
+        {
+            "path": p.source.path,
+            "language": p.source.language,
+            "blob_hash": p.blob,
+            "size": p.source.size,
+            "lines": p.lines,
+            "parse_errors": p.parsed.error_nodes if p.parsed else 0,
+            "commit": commit,
+            "parsed": parsed_to_json(p.parsed) if p.parsed else "",
+        }
+        for p in batch
+    ]
+    store.replace_files([p.source.path for p in batch], file_rows, chunk_rows, symbol_rows)
+
+
+def _rebuild_graph(store: IndexStore) -> None:
+    edges = resolve(store.parsed_files())
+    store.replace_edges([asdict(e) for e in edges])
+
+
+def _summary(
+    store: IndexStore,
+    root: Path,
+    uri: str,
+    emb: Embedder,
+    commit: str,
+    plan: RefreshPlan,
+    skipped: Counter[str],
+    sources: dict[str, SourceFile],
+    t0: float,
+    stages: dict[str, float],
+    *,
+    embedded: int,
+    cached: int,
+    errors: int,
+    lossy: int,
+    model_before: bool,
+) -> IndexSummary:
+    try:
+        counts = store.counts()
+        resolved = int(store.table("edges").count_rows("dst_path != ''"))
+    except StoreError:
+        counts, resolved = {}, 0
+    languages = Counter(sf.language for sf in sources.values())
+    return IndexSummary(
+        repo=str(root),
+        db=uri,
+        model_id=emb.model_id,
+        commit=commit,
+        files=len(sources),
+        languages=dict(sorted(languages.items())),
+        added=len(plan.added),
+        changed=len(plan.changed),
+        deleted=len(plan.deleted),
+        unchanged=plan.unchanged,
+        symbols=counts.get("symbols", 0),
+        chunks=counts.get("chunks", 0),
+        edges=counts.get("edges", 0),
+        edges_resolved=resolved,
+        chunks_embedded=embedded,
+        chunks_cached=cached,
+        parse_error_files=errors,
+        lossy_utf8_files=lossy,
+        skipped=dict(sorted(skipped.items())),
+        seconds=round(time.perf_counter() - t0, 3),
+        model_loaded=bool(getattr(emb, "loaded", False)) and not model_before,
+        stage_seconds={k: round(v, 3) for k, v in stages.items()},
+    )

@@ -1,0 +1,273 @@
+"""Cut a file into chunks: one per symbol, aligned to the syntax tree.
+
+* A function or method is one chunk; one longer than ``max_lines`` is split at statement
+  boundaries (blank-line / dedent points) with its signature repeated at the top of each part.
+* A class (struct, trait, impl, ...) contributes a *header* chunk: its own lines without the
+  bodies of its methods, which are chunks of their own.
+* Adjacent small siblings (under ``merge_below_lines``) are merged up to ``max_lines`` so that a
+  file of one-line getters does not become a hundred tiny chunks.
+* Module-level code between symbols forms ``module`` chunks.
+* Markdown, TOML, YAML and other text are cut in overlapping line windows.
+
+A chunk's ``embed_text`` starts with its path and qualified symbol, then the code; its
+``content_hash`` is the hash of the code alone, so a moved chunk keeps its cached vector.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from indexer.config import ChunkConfig
+from indexer.model import ParsedFile, Symbol
+
+CONTAINER_KINDS = frozenset({"class", "struct", "interface", "trait", "impl", "enum", "module"})
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    id: str
+    path: str
+    language: str
+    kind: str  # function | method | class | module | text | ... (the symbol kind, or module/text)
+    symbol: str  # qualified name(s), comma-separated when siblings were merged; "" if none
+    start_line: int
+    end_line: int
+    text: str  # the source lines (class headers: with method bodies elided)
+    content_hash: str
+
+    @property
+    def embed_text(self) -> str:
+        head = f"{self.path}" + (f" :: {self.symbol}" if self.symbol else "")
+        return f"{head}\n{self.text}"
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _make(
+    path: str, language: str, kind: str, symbol: str, start: int, end: int, text: str
+) -> Chunk:
+    h = content_hash(text)
+    cid = hashlib.sha1(f"{path}\0{start}\0{end}\0{h}".encode()).hexdigest()[:20]
+    return Chunk(cid, path, language, kind, symbol, start, end, text, h)
+
+
+def chunk_file(
+    path: str, language: str, text: str, parsed: ParsedFile | None, config: ChunkConfig
+) -> list[Chunk]:
+    """Chunks of one file, in line order. ``parsed`` is None for text files."""
+    lines = text.splitlines()
+    if not lines:
+        return []
+    if parsed is None or not parsed.symbols:
+        if parsed is None:
+            return _windows(path, language, lines, config)
+        return _module_chunks(path, language, lines, 1, len(lines), config)
+    return _CodeChunker(path, language, lines, parsed.symbols, config).run()
+
+
+def _windows(path: str, language: str, lines: list[str], config: ChunkConfig) -> list[Chunk]:
+    size = max(1, config.text_window_lines)
+    step = max(1, size - config.text_window_overlap)
+    out = []
+    for start in range(0, len(lines), step):
+        part = lines[start : start + size]
+        if any(s.strip() for s in part):
+            end = start + len(part)
+            out.append(_make(path, language, "text", "", start + 1, end, "\n".join(part)))
+        if start + size >= len(lines):
+            break
+    return out
+
+
+def _module_chunks(
+    path: str, language: str, lines: list[str], first: int, last: int, config: ChunkConfig
+) -> list[Chunk]:
+    """Module-level lines first..last (1-based, inclusive) in chunks of at most max_lines."""
+    out = []
+    start = first
+    while start <= last:
+        end = min(last, start + config.max_lines - 1)
+        if end < last:
+            end = _cut_point(lines, start, end)
+        part = lines[start - 1 : end]
+        if any(s.strip() for s in part):
+            lo, hi = _trim(lines, start, end)
+            out.append(_make(path, language, "module", "", lo, hi, "\n".join(lines[lo - 1 : hi])))
+        start = end + 1
+    return out
+
+
+def _trim(lines: list[str], start: int, end: int) -> tuple[int, int]:
+    while start < end and not lines[start - 1].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return start, end
+
+
+def _cut_point(lines: list[str], start: int, end: int) -> int:
+    """A good line to end a part at: the last blank line or dedent in the second half."""
+    floor = start + (end - start) // 2
+    for ln in range(end, floor, -1):
+        cur = lines[ln - 1]
+        nxt = lines[ln] if ln < len(lines) else ""
+        if not cur.strip():
+            return ln
+        if nxt.strip() and _indent(nxt) < _indent(cur):
+            return ln
+    return end
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+class _CodeChunker:
+    def __init__(
+        self,
+        path: str,
+        language: str,
+        lines: list[str],
+        symbols: tuple[Symbol, ...],
+        config: ChunkConfig,
+    ) -> None:
+        self.path, self.language, self.lines, self.config = path, language, lines, config
+        n = len(lines)
+        self.symbols = sorted(
+            (s for s in symbols if 1 <= s.start_line <= s.end_line <= n),
+            key=lambda s: (s.start_line, -s.end_line),
+        )
+        self.children: dict[str | None, list[Symbol]] = {}
+        known = {s.qualified_name for s in self.symbols}
+        for s in self.symbols:
+            parent = s.parent if s.parent in known else None
+            self.children.setdefault(parent, []).append(s)
+
+    def run(self) -> list[Chunk]:
+        out: list[Chunk] = []
+        self._region(None, 1, len(self.lines), out)
+        out.sort(key=lambda c: (c.start_line, c.end_line))
+        return out
+
+    def _region(self, parent: str | None, first: int, last: int, out: list[Chunk]) -> None:
+        """Chunk lines first..last whose direct children are those of ``parent``."""
+        kids = [k for k in self._top_level(self.children.get(parent, [])) if k.start_line >= first]
+        cursor = first
+        pending: list[Symbol] = []
+        for sym in kids:
+            if parent is None and sym.start_line > cursor:
+                self._flush(pending, out)
+                pending = []
+                out.extend(
+                    _module_chunks(
+                        self.path,
+                        self.language,
+                        self.lines,
+                        cursor,
+                        sym.start_line - 1,
+                        self.config,
+                    )
+                )
+            cursor = max(cursor, sym.end_line + 1)
+            if self._has_children(sym) or self._size(sym) > self.config.max_lines:
+                self._flush(pending, out)
+                pending = []
+                self._symbol(sym, out)
+                continue
+            if pending and (
+                self._size(sym) >= self.config.merge_below_lines
+                or sym.end_line - pending[0].start_line + 1 > self.config.max_lines
+                or any(self._size(p) >= self.config.merge_below_lines for p in pending)
+            ):
+                self._flush(pending, out)
+                pending = []
+            pending.append(sym)
+        self._flush(pending, out)
+        if parent is None and cursor <= last:
+            out.extend(
+                _module_chunks(self.path, self.language, self.lines, cursor, last, self.config)
+            )
+
+    @staticmethod
+    def _top_level(syms: list[Symbol]) -> list[Symbol]:
+        """Drop symbols nested in an earlier sibling's range (defensive against odd parents)."""
+        out: list[Symbol] = []
+        for s in syms:
+            if out and s.start_line <= out[-1].end_line:
+                continue
+            out.append(s)
+        return out
+
+    def _has_children(self, sym: Symbol) -> bool:
+        return sym.kind in CONTAINER_KINDS and bool(self.children.get(sym.qualified_name))
+
+    @staticmethod
+    def _size(sym: Symbol) -> int:
+        return sym.end_line - sym.start_line + 1
+
+    def _flush(self, group: list[Symbol], out: list[Chunk]) -> None:
+        if not group:
+            return
+        start, end = group[0].start_line, group[-1].end_line
+        kind = group[0].kind if len(group) == 1 else "group"
+        names = ", ".join(s.qualified_name for s in group)
+        out.append(self._chunk(kind, names, start, end, self.lines[start - 1 : end]))
+
+    def _chunk(self, kind: str, symbol: str, start: int, end: int, body: list[str]) -> Chunk:
+        return _make(self.path, self.language, kind, symbol, start, end, "\n".join(body))
+
+    def _symbol(self, sym: Symbol, out: list[Chunk]) -> None:
+        if self._has_children(sym):
+            self._container(sym, out)
+        else:
+            self._split(sym, out)
+
+    def _container(self, sym: Symbol, out: list[Chunk]) -> None:
+        """A class header (own lines, children elided) plus the children's chunks."""
+        kids = self._top_level(self.children.get(sym.qualified_name, []))
+        header: list[str] = []
+        cursor = sym.start_line
+        for kid in kids:
+            header.extend(self.lines[cursor - 1 : kid.start_line - 1])
+            header.append(self._elision(kid))
+            cursor = kid.end_line + 1
+        header.extend(self.lines[cursor - 1 : sym.end_line])
+        if len(header) > self.config.max_lines:
+            header = [*header[: self.config.max_lines - 1], self._indent_of(sym) + "    ..."]
+        out.append(self._chunk(sym.kind, sym.qualified_name, sym.start_line, sym.end_line, header))
+        self._region(sym.qualified_name, sym.start_line, sym.end_line, out)
+
+    def _elision(self, kid: Symbol) -> str:
+        first = self.lines[kid.start_line - 1]
+        sig = kid.signature or first.strip()
+        return f"{self._indent_of(kid)}{sig} ..."
+
+    def _indent_of(self, sym: Symbol) -> str:
+        line = self.lines[sym.start_line - 1]
+        return line[: _indent(line)]
+
+    def _split(self, sym: Symbol, out: list[Chunk]) -> None:
+        """A function: one chunk, or parts of at most max_lines with the signature repeated."""
+        start, end = sym.start_line, sym.end_line
+        if end - start + 1 <= self.config.max_lines:
+            out.append(
+                self._chunk(sym.kind, sym.qualified_name, start, end, self.lines[start - 1 : end])
+            )
+            return
+        body_start = sym.body_start_line or start + 1
+        head = self.lines[start - 1 : min(body_start, end) - 1] or [self.lines[start - 1]]
+        head_len = len(head)
+        part_start = start
+        while part_start <= end:
+            budget = self.config.max_lines - (0 if part_start == start else head_len)
+            part_end = min(end, part_start + max(budget, 8) - 1)
+            if part_end < end:
+                part_end = _cut_point(self.lines, part_start, part_end)
+            body = self.lines[part_start - 1 : part_end]
+            if part_start != start:
+                body = [*head, self._indent_of(sym) + "    ...", *body]
+            out.append(self._chunk(sym.kind, sym.qualified_name, part_start, part_end, body))
+            part_start = part_end + 1

@@ -1,0 +1,272 @@
+"""The LanceDB store: tables files, chunks (vectors + full-text index), symbols, edges, meta.
+
+Writes are ordered so that a run killed at any point leaves an index the next run completes:
+a batch replaces the chunks and symbols of its files first and records their new content
+hashes in ``files`` last, so a file whose rows were not all written still looks changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from indexer.errors import ModelMismatchError, NotIndexedError, StoreError
+from indexer.model import Import, ParsedFile, Reference, Symbol
+from indexer.schema import (
+    SCHEMA_VERSION,
+    IndexMeta,
+    chunks_schema,
+    edges_schema,
+    files_schema,
+    meta_schema,
+    symbols_schema,
+)
+
+log = logging.getLogger(__name__)
+
+
+def default_db_path(repo: str | os.PathLike[str]) -> str:
+    """``$SPECPILOT_HOME/indexes/<repo-name>-<hash of the absolute path>``."""
+    root = Path(repo).resolve()
+    home = Path(os.environ.get("SPECPILOT_HOME") or Path.home() / ".specpilot")
+    digest = hashlib.sha1(str(root).encode()).hexdigest()[:10]
+    return str(home / "indexes" / f"{root.name or 'root'}-{digest}")
+
+
+def sql_quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def path_filter(paths: Iterable[str], column: str = "path") -> str:
+    return f"{column} IN ({', '.join(sql_quote(p) for p in paths)})"
+
+
+class IndexStore:
+    """An open index. ``open`` checks it exists; ``create`` makes a new one."""
+
+    def __init__(self, uri: str, db: Any, meta: IndexMeta | None) -> None:
+        self.uri = uri
+        self._db = db
+        self._meta = meta
+
+    # -- opening -------------------------------------------------------------------------
+    @staticmethod
+    def _connect(uri: str) -> Any:
+        import lancedb
+
+        try:
+            return lancedb.connect(uri)
+        except Exception as exc:  # lancedb raises ValueError/OSError/RuntimeError
+            raise StoreError(f"cannot open the index at {uri} ({exc}).") from exc
+
+    @classmethod
+    def exists(cls, uri: str) -> bool:
+        return "://" in uri or Path(uri, "meta.lance").exists()
+
+    @classmethod
+    def open(cls, uri: str, *, repo_hint: str = "") -> IndexStore:
+        """Open an existing index or raise NotIndexedError / StoreError."""
+        if "://" not in uri and not Path(uri).exists():
+            hint = f"run `specpilot index {repo_hint}` first" if repo_hint else "index it first"
+            raise NotIndexedError(f"no index at {uri}; {hint}.")
+        db = cls._connect(uri)
+        names = set(cls._table_names(db))
+        if "meta" not in names:
+            raise NotIndexedError(
+                f"{uri} is not a specpilot index (no meta table); "
+                "pass the right --db or re-index with --rebuild."
+            )
+        store = cls(uri, db, None)
+        store._meta = store._read_meta()
+        missing = {"files", "chunks", "symbols", "edges"} - names
+        if missing and store._meta.state == "complete":
+            raise StoreError(
+                f"the index at {uri} is missing tables {sorted(missing)}; re-index with --rebuild."
+            )
+        return store
+
+    @classmethod
+    def create(cls, uri: str, meta: IndexMeta) -> IndexStore:
+        """A fresh, empty index (any old tables at ``uri`` are replaced)."""
+        if "://" not in uri:
+            Path(uri).mkdir(parents=True, exist_ok=True)
+        db = cls._connect(uri)
+        store = cls(uri, db, meta)
+        db.create_table("files", schema=files_schema(), mode="overwrite")
+        db.create_table("chunks", schema=chunks_schema(meta.dim), mode="overwrite")
+        db.create_table("symbols", schema=symbols_schema(), mode="overwrite")
+        db.create_table("edges", schema=edges_schema(), mode="overwrite")
+        store.write_meta(meta)  # written last: its presence marks a usable index
+        return store
+
+    @staticmethod
+    def _table_names(db: Any) -> list[str]:
+        res = db.list_tables()
+        names = getattr(res, "tables", res)
+        return list(names)
+
+    # -- meta ----------------------------------------------------------------------------
+    @property
+    def meta(self) -> IndexMeta:
+        if self._meta is None:
+            self._meta = self._read_meta()
+        return self._meta
+
+    def _read_meta(self) -> IndexMeta:
+        try:
+            rows = self._db.open_table("meta").to_arrow().to_pylist()
+            value = next(r["value"] for r in rows if r["key"] == "index")
+            meta = IndexMeta.from_json(value)
+        except (StopIteration, KeyError, ValueError, TypeError, OSError) as exc:
+            raise StoreError(
+                f"the index meta record at {self.uri} is unreadable ({exc}); re-index with --rebuild."
+            ) from exc
+        if meta.schema_version != SCHEMA_VERSION:
+            raise StoreError(
+                f"the index at {self.uri} has schema version {meta.schema_version}, this specpilot "
+                f"reads version {SCHEMA_VERSION}; re-index with --rebuild."
+            )
+        return meta
+
+    def write_meta(self, meta: IndexMeta) -> None:
+        data = pa.Table.from_pylist(
+            [{"key": "index", "value": meta.to_json()}], schema=meta_schema()
+        )
+        self._db.create_table("meta", data=data, mode="overwrite")
+        self._meta = meta
+
+    def check_model(self, model_id: str, dim: int) -> None:
+        meta = self.meta
+        if meta.model_id != model_id or meta.dim != dim:
+            raise ModelMismatchError(
+                f"the index at {self.uri} was built with embedding model {meta.model_id!r} "
+                f"(dim {meta.dim}), not {model_id!r} (dim {dim}); use that model or re-index "
+                "with --rebuild."
+            )
+
+    # -- tables --------------------------------------------------------------------------
+    def table(self, name: str) -> Any:
+        try:
+            return self._db.open_table(name)
+        except Exception as exc:  # ValueError / FileNotFoundError from lance
+            raise StoreError(
+                f"table {name!r} of the index at {self.uri} cannot be opened ({exc})."
+            ) from exc
+
+    def file_hashes(self) -> dict[str, str]:
+        tbl = self.table("files").to_arrow().select(["path", "blob_hash"])
+        return dict(zip(tbl["path"].to_pylist(), tbl["blob_hash"].to_pylist(), strict=True))
+
+    def cached_vectors(self, hashes: set[str]) -> dict[str, np.ndarray]:
+        """Vectors already stored for these chunk content hashes (the embedding cache)."""
+        if not hashes:
+            return {}
+        tbl = self.table("chunks").to_arrow().select(["content_hash", "vector"])
+        found: dict[str, np.ndarray] = {}
+        hcol = tbl["content_hash"].to_pylist()
+        if not hcol:
+            return found
+        vecs = tbl["vector"].combine_chunks().flatten().to_numpy().reshape(len(hcol), -1)
+        for i, h in enumerate(hcol):
+            if h in hashes and h not in found:
+                found[h] = vecs[i]
+        return found
+
+    def replace_files(
+        self,
+        paths: Sequence[str],
+        file_rows: list[dict[str, Any]],
+        chunk_rows: list[dict[str, Any]],
+        symbol_rows: list[dict[str, Any]],
+    ) -> None:
+        """Replace every row of ``paths`` (a batch), ``files`` last."""
+        if not paths:
+            return
+        where = path_filter(paths)
+        self._replace("chunks", where, chunk_rows, chunks_schema(self.meta.dim))
+        self._replace("symbols", where, symbol_rows, symbols_schema())
+        self._replace("files", where, file_rows, files_schema(), key="path")
+
+    def delete_files(self, paths: Sequence[str]) -> None:
+        if not paths:
+            return
+        where = path_filter(paths)
+        for name in ("chunks", "symbols", "files"):  # files last
+            self.table(name).delete(where)
+
+    def _replace(
+        self, name: str, where: str, rows: list[dict[str, Any]], schema: pa.Schema, key: str = "id"
+    ) -> None:
+        tbl = self.table(name)
+        if not rows:
+            tbl.delete(where)
+            return
+        data = pa.Table.from_pylist(rows, schema=schema)
+        (
+            tbl.merge_insert(key)
+            .when_matched_update_all()
+            .when_not_matched_insert_all()
+            .when_not_matched_by_source_delete(where)
+            .execute(data)
+        )
+
+    def replace_edges(self, rows: list[dict[str, Any]]) -> None:
+        data = pa.Table.from_pylist(rows, schema=edges_schema())
+        self._db.create_table("edges", data=data, mode="overwrite")
+
+    def parsed_files(self) -> list[ParsedFile]:
+        tbl = self.table("files").to_arrow().select(["parsed"])
+        return [parsed_from_json(s) for s in tbl["parsed"].to_pylist() if s]
+
+    def ensure_fts(self) -> None:
+        """(Re)build the full-text index over chunk tokens."""
+        from lancedb.index import FTS
+
+        tbl = self.table("chunks")
+        cfg = FTS(
+            base_tokenizer="whitespace",
+            lower_case=True,
+            stem=True,
+            remove_stop_words=False,
+            ascii_folding=False,
+            max_token_length=64,
+        )
+        tbl.create_index("search_text", config=cfg, replace=True)
+
+    def compact(self) -> None:
+        """Merge small fragments and drop old versions (keeps the store small and fast)."""
+        from datetime import timedelta
+
+        for name in ("files", "chunks", "symbols", "edges", "meta"):
+            try:
+                self.table(name).optimize(cleanup_older_than=timedelta(seconds=0))
+            except Exception as exc:  # optimize is best effort; report and go on
+                log.warning("could not compact table %s of %s: %s", name, self.uri, exc)
+
+    def counts(self) -> dict[str, int]:
+        return {n: int(self.table(n).count_rows()) for n in ("files", "chunks", "symbols", "edges")}
+
+
+def parsed_to_json(parsed: ParsedFile) -> str:
+    return json.dumps(asdict(parsed), separators=(",", ":"))
+
+
+def parsed_from_json(text: str) -> ParsedFile:
+    d = json.loads(text)
+    return ParsedFile(
+        path=d["path"],
+        language=d["language"],
+        symbols=tuple(Symbol(**s) for s in d.get("symbols", ())),
+        imports=tuple(Import(**i) for i in d.get("imports", ())),
+        references=tuple(Reference(**r) for r in d.get("references", ())),
+        error_nodes=d.get("error_nodes", 0),
+    )
