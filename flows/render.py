@@ -1,0 +1,132 @@
+"""Rich rendering of CLI results (tables, progress) — the only place that prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+_STAGE_LABEL = {
+    "scan": "Reading files",
+    "parse": "Parsing",
+    "embed": "Embedding",
+    "write": "Writing",
+}
+
+
+def out_console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def err_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+@contextmanager
+def progress_bars(enabled: bool) -> Iterator[Any]:
+    """A ``(stage, done, total)`` callback drawing one rich bar per stage on stderr."""
+    if not enabled:
+        yield None
+        return
+    progress = Progress(
+        TextColumn("{task.description:<14}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console(),
+        transient=False,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(_STAGE_LABEL.get(stage, stage), total=total)
+        progress.update(tasks[stage], completed=done, total=total)
+
+    with progress:
+        yield update
+
+
+def index_summary(s: dict[str, Any]) -> None:
+    con = out_console()
+    head = Table(title=f"Indexed {s['repo']}", show_header=False, box=None)
+    head.add_row("index", s["db"])
+    head.add_row("model", s["model_id"])
+    head.add_row("commit", s["commit"][:12] or "(not a git repository)")
+    head.add_row(
+        "files",
+        f"{s['files']} ({s['added']} added, {s['changed']} changed, "
+        f"{s['deleted']} deleted, {s['unchanged']} unchanged)",
+    )
+    head.add_row("symbols / chunks / edges", f"{s['symbols']} / {s['chunks']} / {s['edges']}")
+    head.add_row("edges resolved", str(s["edges_resolved"]))
+    head.add_row(
+        "embedded",
+        f"{s['chunks_embedded']} chunks ({s['chunks_cached']} reused from the cache), "
+        f"{s['chunks_per_s']} chunks/s",
+    )
+    if s["parse_error_files"]:
+        head.add_row("parse errors", f"{s['parse_error_files']} files indexed as far as recovered")
+    if s["lossy_utf8_files"]:
+        head.add_row("not UTF-8", f"{s['lossy_utf8_files']} files indexed with replacements")
+    head.add_row("seconds", f"{s['seconds']:.2f}")
+    con.print(head)
+    langs = Table(title="Files by language")
+    langs.add_column("language")
+    langs.add_column("files", justify="right")
+    for lang, n in s["languages"].items():
+        langs.add_row(lang, str(n))
+    con.print(langs)
+    if s["skipped"]:
+        skipped = Table(title="Skipped files")
+        skipped.add_column("reason")
+        skipped.add_column("files", justify="right")
+        for reason, n in s["skipped"].items():
+            skipped.add_row(reason, str(n))
+        con.print(skipped)
+
+
+def hits_table(hits: list[dict[str, Any]], files: bool) -> None:
+    con = out_console()
+    table = Table()
+    table.add_column("#", justify="right")
+    table.add_column("score", justify="right")
+    if files:
+        table.add_column("file")
+        table.add_column("symbols")
+        for i, h in enumerate(hits, 1):
+            table.add_row(str(i), f"{h['score']:.4f}", h["path"], ", ".join(h["symbols"][:3]))
+    else:
+        table.add_column("location")
+        table.add_column("symbol")
+        for i, h in enumerate(hits, 1):
+            loc = f"{h['path']}:{h['start_line']}-{h['end_line']}"
+            table.add_row(str(i), f"{h['score']:.4f}", loc, h["symbol"] or h["kind"])
+    con.print(table)
+
+
+def status_table(st: dict[str, Any]) -> None:
+    con = out_console()
+    table = Table(title=f"Index of {st['repo']}", show_header=False, box=None)
+    for key, value in st.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
+        table.add_row(key.replace("_", " "), str(value))
+    con.print(table)

@@ -1,0 +1,148 @@
+"""Reading specpilot's configuration for a target repository.
+
+Sources, later ones win: defaults → ``[tool.specpilot]`` in the repo's ``pyproject.toml``
+(or a ``specpilot.toml`` at its root, whose top level is the same table) → ``--set
+section.key=value`` overrides. Sections map to the packages' frozen configs:
+
+    [tool.specpilot.index.walk]   indexer.config.WalkConfig
+    [tool.specpilot.index.chunk]  indexer.config.ChunkConfig
+    [tool.specpilot.index.embed]  indexer.config.EmbedConfig
+    [tool.specpilot.retrieval]    retrieval.config.RetrievalConfig
+    [tool.specpilot]  db = "..."  the index location (default: under $SPECPILOT_HOME)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar, get_type_hints
+
+from flows.errors import ConfigError
+from indexer.config import IndexerConfig
+from retrieval.config import RetrievalConfig
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    index: IndexerConfig = field(default_factory=IndexerConfig)
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+    db: str | None = None
+    source: str = "defaults"  # where the file config came from
+    raw: dict[str, Any] = field(default_factory=dict)  # the whole [tool.specpilot] table
+
+
+def read_table(repo: Path) -> tuple[dict[str, Any], str]:
+    """The ``[tool.specpilot]`` table of ``repo`` and the file it came from."""
+    own = repo / "specpilot.toml"
+    if own.is_file():
+        return _load_toml(own), str(own)
+    py = repo / "pyproject.toml"
+    if py.is_file():
+        table = _load_toml(py).get("tool", {}).get("specpilot", {})
+        if table:
+            return dict(table), str(py)
+    return {}, "defaults"
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}; fix the TOML syntax.") from exc
+
+
+def parse_override(item: str) -> tuple[list[str], Any]:
+    """``index.embed.model=hash`` → (["index", "embed", "model"], "hash")."""
+    key, sep, value = item.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set {item!r} is not of the form section.key=value.")
+    try:
+        parsed: Any = tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value
+    return [k.strip() for k in key.split(".")], parsed
+
+
+def load_settings(repo: Path | None, overrides: list[str] | None = None) -> Settings:
+    table, source = read_table(repo) if repo is not None else ({}, "defaults")
+    table = _deep_copy(table)
+    for item in overrides or []:
+        keys, value = parse_override(item)
+        node = table
+        for k in keys[:-1]:
+            node = node.setdefault(k, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {item!r}: {k!r} is a value, not a section.")
+        node[keys[-1]] = value
+    index = table.get("index", {})
+    return Settings(
+        index=build(IndexerConfig, index, "index"),
+        retrieval=build(RetrievalConfig, table.get("retrieval", {}), "retrieval"),
+        db=_opt_str(table.get("db"), "db"),
+        source=source,
+        raw=table,
+    )
+
+
+def _deep_copy(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy(v) if isinstance(v, dict) else v for k, v in d.items()}
+
+
+def _opt_str(v: Any, where: str) -> str | None:
+    if v is None or isinstance(v, str):
+        return v
+    raise ConfigError(f"{where} must be a string, got {v!r}.")
+
+
+def build(cls: type[T], data: Any, where: str) -> T:
+    """Instantiate the frozen dataclass ``cls`` from a TOML table, checking keys and types."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"[{where}] must be a table, got {data!r}.")
+    hints = get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ConfigError(
+            f"unknown key {where}.{unknown[0]}; valid keys: {', '.join(sorted(names))}."
+        )
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        kwargs[name] = _coerce(hints[name], value, f"{where}.{name}")
+    return cls(**kwargs)
+
+
+def _coerce(tp: Any, value: Any, where: str) -> Any:
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        return build(tp, value, where)
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return _coerce(args[0], value, where)
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{where} must be a list, got {value!r}.")
+        return tuple(value)
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+    elif tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif tp is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    elif tp is str:
+        if isinstance(value, str):
+            return value
+    else:
+        return value
+    raise ConfigError(f"{where} must be of type {getattr(tp, '__name__', tp)}, got {value!r}.")

@@ -1,0 +1,47 @@
+"""What is indexed, at which commit, how stale, with which model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from indexer.config import WalkConfig
+from indexer.gitinfo import commits_since, head_commit
+from indexer.refresh import blob_hash, plan_refresh
+from indexer.store import IndexStore
+from indexer.walk import walk_repo
+
+
+def index_status(repo: Path, db: str, walk: WalkConfig) -> dict[str, Any]:
+    """A read-only report; raises NotIndexedError when ``db`` holds no index."""
+    store = IndexStore.open(db, repo_hint=str(repo))
+    meta = store.meta
+    root = repo.resolve()
+    current: dict[str, str] = {}
+    for sf in walk_repo(root, walk).files:
+        try:
+            current[sf.path] = blob_hash(Path(sf.abs_path).read_bytes())
+        except OSError:
+            continue
+    plan = plan_refresh(current, store.file_hashes())
+    head = head_commit(root)
+    behind = commits_since(root, meta.last_commit) if head and meta.last_commit else None
+    return {
+        "repo": str(root),
+        "db": db,
+        "model": meta.model_id,
+        "dim": meta.dim,
+        "schema_version": meta.schema_version,
+        "state": meta.state,
+        "indexed_at": meta.indexed_at,
+        "indexed_commit": meta.last_commit,
+        "head": head,
+        "commits_behind": behind,
+        "stale_files": {
+            "added": len(plan.added),
+            "changed": len(plan.changed),
+            "deleted": len(plan.deleted),
+        },
+        "up_to_date": plan.empty and meta.state == "complete",
+        "counts": store.counts(),
+    }

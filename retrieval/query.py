@@ -1,0 +1,62 @@
+"""Query understanding: what in a free-text request names code directly.
+
+* identifiers: compound or camel-case words (``get_adapter``, ``HTTPAdapter``, ``os.path``)
+* path mentions: ``sessions.py``, ``src/app/main.go``, ``werkzeug.routing`` (a dotted module)
+* stack-trace frames: Python ``File "x.py", line 3, in f``, JS ``at f (x.js:3:1)``,
+  Go/Rust/Java ``x.go:3``
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from indexer.tokens import code_tokens, identifiers
+
+_PATH_RE = re.compile(
+    r"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.(?:py|pyi|js|jsx|ts|tsx|go|java|rs|mjs|cjs|md|toml|ya?ml|json))\b"
+)
+_PY_FRAME_RE = re.compile(r'File "([^"]+)", line (\d+)(?:, in (\w+))?')
+_JS_FRAME_RE = re.compile(r"at (?:([\w.$<>]+) )?\(?([^\s():]+\.[cm]?[jt]sx?):(\d+)(?::\d+)?\)?")
+_LINE_FRAME_RE = re.compile(r"([\w./-]+\.(?:go|rs|java|py|kt)):(\d+)")
+_DOTTED_RE = re.compile(r"\b([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    text: str
+    tokens: tuple[str, ...]  # code tokens for the full-text channel
+    identifiers: tuple[str, ...]  # identifier-looking words
+    paths: tuple[str, ...]  # file paths or file names mentioned
+    modules: tuple[str, ...]  # dotted module names mentioned (may be paths)
+    frames: tuple[tuple[str, int, str], ...]  # (path, line, function) from stack traces
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """Every word of the query (identifiers and plain words), for symbol-name lookup."""
+        return tuple(dict.fromkeys(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", self.text)))
+
+
+def analyse(text: str) -> Query:
+    frames: list[tuple[str, int, str]] = []
+    for m in _PY_FRAME_RE.finditer(text):
+        frames.append((m.group(1), int(m.group(2)), m.group(3) or ""))
+    for m in _JS_FRAME_RE.finditer(text):
+        frames.append((m.group(2), int(m.group(3)), (m.group(1) or "").split(".")[-1]))
+    for m in _LINE_FRAME_RE.finditer(text):
+        if not any(f[0] == m.group(1) for f in frames):
+            frames.append((m.group(1), int(m.group(2)), ""))
+    paths = list(dict.fromkeys(m.group(1) for m in _PATH_RE.finditer(text)))
+    modules = [
+        m.group(1)
+        for m in _DOTTED_RE.finditer(text)
+        if not _PATH_RE.fullmatch(m.group(1)) and m.group(1).count(".") >= 1
+    ]
+    return Query(
+        text=text,
+        tokens=tuple(code_tokens(text)),
+        identifiers=tuple(identifiers(text)),
+        paths=tuple(paths),
+        modules=tuple(dict.fromkeys(modules)),
+        frames=tuple(frames),
+    )
