@@ -8,6 +8,7 @@
     ├── ToolError            a tool call was refused or failed (the model sees the message)
     │   └── PathOutsideWorktree  a path escapes the worktree (.., absolute, symlink out)
     ├── SandboxError         the test command could not be started
+    ├── DiffError            a unified diff cannot be parsed (names the line)
     ├── PolicyError          the policy file is malformed
     ├── SecretsFound         the diff contains a secret (names file and line, never the secret)
     ├── DeployError          pushing, opening a PR or merging failed
@@ -48,6 +49,10 @@ class PathOutsideWorktree(ToolError):
 
 
 class SandboxError(PipelineError):
+    pass
+
+
+class DiffError(PipelineError):
     pass
 
 
