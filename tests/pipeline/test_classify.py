@@ -1,0 +1,72 @@
+"""Tests for pipeline.classify: the kind of each changed file and of the whole patch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from policy_fixtures import init_repo, make_diff
+
+from pipeline.classify import classify
+from pipeline.diffparse import parse_diff
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return init_repo(tmp_path / "repo")
+
+
+def _kinds(repo: Path, changes: dict[str, str | bytes | None]) -> dict[str, str]:
+    result = classify(parse_diff(make_diff(repo, changes)))
+    return {f.path: f.kind for f in result.files}
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"docs/usage.md": "# Usage\n\nRun it twice.\n"}, "docs"),
+        ({"README.md": "# demo\n"}, "docs"),
+        ({"tests/test_app.py": "def test_x():\n    assert True\n"}, "tests"),
+        ({"src/pkg/test_thing.py": "def test_y():\n    pass\n"}, "tests"),
+        ({"src/app.py": "def add(a, b):\n    return b + a\n"}, "source"),
+        ({"setup.cfg": "[flake8]\nmax-line-length = 100\n"}, "config"),
+        ({"requirements.txt": "requests==2.32.3\nrich==13.7.1\n"}, "dependency"),
+        ({"poetry.lock": "# any content\n"}, "dependency"),
+        ({"requirements.txt": "requests==2.31.0\nrich==13.7.0\nhttpx==0.28.1\n"}, "config"),
+        ({".github/workflows/ci.yml": "on: [push]\njobs: {}\n"}, "config"),
+    ],
+)
+def test_single_file_kind(repo: Path, changes: dict[str, str | None], expected: str) -> None:
+    assert set(_kinds(repo, changes).values()) == {expected}
+
+
+def test_manifest_version_bump_vs_other_change(repo: Path) -> None:
+    bump = '[project]\nname = "demo"\ndependencies = [\n    "requests>=2.32",\n]\n'
+    assert _kinds(repo, {"pyproject.toml": bump}) == {"pyproject.toml": "dependency"}
+    renamed = '[project]\nname = "demo"\ndependencies = [\n    "httpx>=2.31",\n]\n'
+    assert _kinds(repo, {"pyproject.toml": renamed}) == {"pyproject.toml": "config"}
+    number = '[project]\nname = "demo"\ndependencies = [\n    "requests>=2.31",\n]\ntimeout = 3\n'
+    assert _kinds(repo, {"pyproject.toml": number}) == {"pyproject.toml": "config"}
+
+
+def test_overall_kind_and_reasons(repo: Path) -> None:
+    mixed = classify(
+        parse_diff(make_diff(repo, {"docs/a.md": "a\n", "tests/test_b.py": "def test_b():\n"}))
+    )
+    assert mixed.overall == "mixed"
+    assert mixed.kinds == {"docs", "tests"}
+    assert mixed.paths_of("docs") == ("docs/a.md",)
+    assert "docs/**" in mixed.files[0].why
+    docs = classify(parse_diff(make_diff(repo, {"docs/a.md": "a\n", "CHANGELOG.md": "x\n"})))
+    assert docs.overall == "docs"
+    assert classify(parse_diff("")).overall == "empty"
+
+
+def test_rename_takes_riskier_kind_and_globs_are_configurable(repo: Path) -> None:
+    text = make_diff(repo, {"docs/usage.md": None, "src/usage.md.py": "# Usage\n\nRun it.\n"})
+    assert set(classify(parse_diff(text)).kinds) == {"source"}
+    custom = classify(
+        parse_diff(make_diff(repo, {"src/app.py": "def add(a, b):\n    return b + a\n"})),
+        {"docs": ("src/app.py",)},
+    )
+    assert custom.overall == "docs"
