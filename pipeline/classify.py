@@ -179,7 +179,9 @@ def classify(
 ) -> Classification:
     """Classify every file of ``patch``; a renamed file gets the riskier kind of its two paths."""
     globs = {**DEFAULT_KIND_GLOBS, **(kind_globs or {})}
-    matchers = {kind: Matcher(globs.get(kind, ())) for kind in KIND_ORDER if kind != "source"}
+    matchers: dict[ChangeKind, Matcher] = {
+        kind: Matcher(globs.get(kind, ())) for kind in KIND_ORDER if kind != "source"
+    }
     manifests = Matcher(manifest_globs)
     return Classification(tuple(_classify_file(f, matchers, manifests) for f in patch.files))
 
