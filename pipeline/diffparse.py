@@ -31,10 +31,14 @@ class _Frozen(BaseModel):
 
 
 class DiffLine(_Frozen):
-    """One added (numbered in the new file) or removed (numbered in the old file) line."""
+    """One added (numbered in the new file) or removed (numbered in the old file) line.
+
+    ``anchor`` (added lines only): the old-file line number the line is inserted before.
+    """
 
     number: int
     text: str
+    anchor: int | None = None
 
 
 class Hunk(_Frozen):
@@ -251,7 +255,7 @@ def _read_hunk(lines: list[str], start: int, b: _Builder) -> int:
         line = lines[i]
         tag, body = line[:1], line[1:]
         if tag == "+" and new_left > 0:
-            b.added.append(DiffLine(number=new_no, text=body))
+            b.added.append(DiffLine(number=new_no, text=body, anchor=old_no))
             new_no, new_left = new_no + 1, new_left - 1
         elif tag == "-" and old_left > 0:
             b.removed.append(DiffLine(number=old_no, text=body))

@@ -22,11 +22,11 @@ def test_modified_file_counts_and_numbers_lines(repo: Path) -> None:
     (f,) = patch.files
     assert (f.path, f.old_path, f.status) == ("src/app.py", "src/app.py", "modified")
     assert (f.added, f.removed) == (4, 1)
-    assert [(d.number, d.text) for d in f.added_lines] == [
-        (2, "    return b + a"),
-        (3, ""),
-        (4, ""),
-        (5, "X = 1"),
+    assert [(d.number, d.text, d.anchor) for d in f.added_lines] == [
+        (2, "    return b + a", 3),
+        (3, "", 3),
+        (4, "", 3),
+        (5, "X = 1", 3),
     ]
     assert [(d.number, d.text) for d in f.removed_lines] == [(2, "    return a + b")]
     assert f.hunks[0].old_start == 1
