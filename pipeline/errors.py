@@ -8,6 +8,8 @@
     ├── ToolError            a tool call was refused or failed (the model sees the message)
     │   └── PathOutsideWorktree  a path escapes the worktree (.., absolute, symlink out)
     ├── SandboxError         the test command could not be started
+    ├── WorktreeError        a git branch / worktree / commit operation failed
+    ├── ConfigError          a pipeline config value is out of range
     ├── DiffError            a unified diff cannot be parsed (names the line)
     ├── PolicyError          the policy file is malformed
     ├── SecretsFound         the diff contains a secret (names file and line, never the secret)
@@ -49,6 +51,14 @@ class PathOutsideWorktree(ToolError):
 
 
 class SandboxError(PipelineError):
+    pass
+
+
+class WorktreeError(PipelineError):
+    pass
+
+
+class ConfigError(PipelineError):
     pass
 
 

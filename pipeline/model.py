@@ -1,0 +1,123 @@
+"""The ``Model`` protocol the stages talk to, and the provider-neutral data it exchanges.
+
+Only ``pipeline/anthropic_model.py`` knows about the ``anthropic`` SDK; every stage sees these
+frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from pipeline.config import ModelPrice
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpec:
+    """A tool the model may call; ``input_schema`` is a JSON schema of its arguments."""
+
+    name: str
+    description: str
+    input_schema: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult:
+    call_id: str
+    content: str
+    is_error: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One conversation turn. A user turn carries tool results (first) and/or text."""
+
+    role: Literal["user", "assistant"]
+    text: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_results: tuple[ToolResult, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SystemBlock:
+    """A block of the system prompt; ``cache=True`` marks static context for prompt caching."""
+
+    text: str
+    cache: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return (
+            self.input_tokens
+            + self.output_tokens
+            + self.cache_read_tokens
+            + self.cache_write_tokens
+        )
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.cache_read_tokens + other.cache_read_tokens,
+            self.cache_write_tokens + other.cache_write_tokens,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ModelResponse:
+    text: str
+    tool_calls: tuple[ToolCall, ...]
+    stop_reason: str  # "end_turn", "tool_use", "max_tokens", ...
+    usage: Usage
+    cost_usd: float | None  # None: the model's price is unknown (never reported as 0)
+    model: str
+    request_id: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Model(Protocol):
+    """A chat model with tool use. Implementations retry transient errors themselves and
+    raise ``ModelError`` when they give up."""
+
+    @property
+    def name(self) -> str: ...
+
+    def complete(
+        self,
+        *,
+        system: Sequence[SystemBlock],
+        messages: Sequence[Message],
+        tools: Sequence[ToolSpec] = (),
+        tool_choice: str | None = None,
+        max_tokens: int | None = None,
+    ) -> ModelResponse:
+        """One model turn. ``tool_choice``: None = the model decides; a tool name forces it."""
+        ...
+
+
+def cost_of(usage: Usage, price: ModelPrice | None) -> float | None:
+    """US dollars for ``usage``; None when the price is unknown."""
+    if price is None:
+        return None
+    return (
+        usage.input_tokens * price.input_per_mtok
+        + usage.output_tokens * price.output_per_mtok
+        + usage.cache_read_tokens * price.cache_read_per_mtok
+        + usage.cache_write_tokens * price.cache_write_per_mtok
+    ) / 1_000_000

@@ -1,0 +1,77 @@
+"""Path safety for the agent's file tools.
+
+``resolve_in_worktree`` turns a model-supplied path into a real path inside the worktree or
+raises ``PathOutsideWorktree`` (absolute paths, ``..``, symlinks that lead out, ``.git``).
+``WriteGuard`` decides which worktree paths may be written (spec allow/block + policy globs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+
+import pathspec
+
+from pipeline.errors import PathOutsideWorktree, ToolError
+
+
+def resolve_in_worktree(root: Path, raw: str) -> tuple[Path, str]:
+    """Return (real absolute path, real repo-relative POSIX path) for ``raw``.
+
+    Symlinks inside the worktree are followed, so the relative path returned names the file
+    that is really read or written (``.`` for the root).
+    """
+    if not isinstance(raw, str) or not raw.strip():
+        raise ToolError("A path is required; give a path relative to the repository root.")
+    if "\x00" in raw:
+        raise ToolError(f"The path {raw!r} contains a NUL byte.")
+    text = raw.strip()
+    if text.startswith("~") or PurePosixPath(text).is_absolute() or "\\" in text:
+        raise PathOutsideWorktree(
+            f"The path {raw!r} is absolute or not a POSIX path; give a path relative to the "
+            "repository root, like 'src/app.py'."
+        )
+    rel = PurePosixPath(text)
+    if ".." in rel.parts:
+        raise PathOutsideWorktree(
+            f"The path {raw!r} contains '..'; paths must stay inside the repository."
+        )
+    if ".git" in rel.parts:
+        raise PathOutsideWorktree(f"The path {raw!r} is inside .git, which the tools never touch.")
+    real_root = root.resolve()
+    target = (real_root / rel).resolve()
+    if target != real_root and not target.is_relative_to(real_root):
+        raise PathOutsideWorktree(
+            f"The path {raw!r} leads outside the repository through a symlink; only paths "
+            "inside the repository can be used."
+        )
+    real_rel = target.relative_to(real_root).as_posix()
+    return target, real_rel
+
+
+class WriteGuard:
+    """Which repo-relative paths the agent may write.
+
+    ``allow`` (when non-empty) lists the only writable paths; ``block`` lists paths that are
+    never writable (the spec's and the policy's). Globs use gitignore syntax.
+    """
+
+    def __init__(self, allow: Sequence[str] = (), block: Sequence[str] = ()) -> None:
+        self.allow = tuple(allow)
+        self.block = tuple(block)
+        self._allow = pathspec.GitIgnoreSpec.from_lines(self.allow) if self.allow else None
+        self._block = pathspec.GitIgnoreSpec.from_lines(self.block)
+
+    def refusal(self, rel_path: str) -> str | None:
+        """None when ``rel_path`` may be written, else a sentence saying why not."""
+        if self._block.match_file(rel_path):
+            return (
+                f"{rel_path} is blocked for writing (blocked paths: {', '.join(self.block)}); "
+                "change the plan to avoid it."
+            )
+        if self._allow is not None and not self._allow.match_file(rel_path):
+            return (
+                f"{rel_path} is outside the paths this spec allows ({', '.join(self.allow)}); "
+                "write only there."
+            )
+        return None

@@ -1,0 +1,475 @@
+"""End-to-end runs of ``run_spec`` against the scripted Messages API server.
+
+Each scenario asserts on the worktree, the branch, the run record and the requests the
+server received — not only on the return value.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import StartServer
+from run_helpers import (
+    ADD_MUL,
+    ADD_MUL_TEST,
+    all_text,
+    edit,
+    git,
+    model_for,
+    plan_reply,
+    tool_results,
+)
+
+from pipeline.config import PipelineConfig
+from pipeline.run import NEEDS_MODEL, run_spec
+from pipeline.run_record import load_record
+from pipeline.spec import parse_spec
+from pipeline.testing import GrepIndex, error_reply, text_reply, tool_reply
+
+SPEC = parse_spec(
+    "---\ntitle: Add a multiply helper\nrisk: low\nacceptance:\n  - mul(2, 3) == 6\n---\n"
+    "Add `mul` next to `add` in calc/ops.py.\n",
+    source="specs/add-mul.md",
+)
+OPS = "calc/ops.py"
+TESTS = "tests/test_ops.py"
+
+
+def _branches(repo: Path) -> list[str]:
+    return git(repo, "branch", "--format=%(refname:short)").split()
+
+
+def _worktrees(repo: Path) -> list[str]:
+    return [
+        ln
+        for ln in git(repo, "worktree", "list", "--porcelain").splitlines()
+        if ln.startswith("worktree ")
+    ]
+
+
+def _assert_checkout_untouched(repo: Path, head: str) -> None:
+    assert git(repo, "status", "--porcelain") == ""
+    assert git(repo, "rev-parse", "HEAD").strip() == head
+    assert git(repo, "branch", "--show-current").strip() == "main"
+    assert "def mul" not in (repo / OPS).read_text()
+
+
+def _trace(record_dir: Path) -> list[dict]:
+    return [json.loads(ln) for ln in (record_dir / "trace.jsonl").read_text().splitlines()]
+
+
+@pytest.mark.timeout(60)
+def test_happy_path_ends_in_a_green_commit_on_its_own_branch(
+    demo_repo: Path, config: PipelineConfig, scripted_server: StartServer
+) -> None:
+    head = git(demo_repo, "rev-parse", "HEAD").strip()
+    server = scripted_server(
+        [
+            plan_reply(),
+            tool_reply(("read_file", {"path": OPS}), ("search_code", {"query": "def add"})),
+            tool_reply(edit(OPS, *ADD_MUL)),
+            tool_reply(edit(TESTS, *ADD_MUL_TEST), ("find_symbol", {"name": "mul"})),
+            tool_reply(("run_tests", {})),
+            tool_reply(("finish", {"summary": "Added mul and its test."})),
+        ]
+    )
+    record = run_spec(
+        SPEC,
+        repo=demo_repo,
+        mode="pr",
+        config=config,
+        model=model_for(server, config),
+        index=GrepIndex(demo_repo),
+        worktree_index=GrepIndex,
+    )
+
+    assert record.status == "green", record.stop_reason
+    assert record.branch == "specpilot/add-mul"
+    assert record.files_changed == (OPS, TESTS)
+    assert record.test_reports[-1].passed and record.test_reports[-1].tests == 3
+    assert record.network_isolated is True
+    # the branch holds one commit by the pipeline's author, on top of main
+    log = git(demo_repo, "log", "--format=%an <%ae>|%s", "main..specpilot/add-mul").splitlines()
+    assert log == ["specpilot <specpilot@localhost>|specpilot: Add a multiply helper"]
+    assert git(demo_repo, "rev-parse", "specpilot/add-mul").strip() == record.commit
+    shown = git(demo_repo, "show", "--stat", "--format=", record.commit)
+    assert OPS in shown and TESTS in shown
+    # the worktree is clean at that commit; the user's checkout is untouched
+    wt = Path(record.worktree or "")
+    assert wt.parent == config.worktrees_dir
+    assert "def mul(a, b):\n    return a * b" in (wt / OPS).read_text()
+    assert git(wt, "status", "--porcelain", "--untracked-files=no") == ""
+    _assert_checkout_untouched(demo_repo, head)
+    # the run directory
+    run_dir = Path(record.run_dir)
+    assert load_record(run_dir) == record
+    for name in ("spec.md", "config.json", "context.md", "plan.json", "changes.patch", "report.md"):
+        assert (run_dir / name).is_file(), name
+    assert "+def mul(a, b):" in (run_dir / "changes.patch").read_text()
+    events = _trace(run_dir)
+    model_calls = [e for e in events if e["kind"] == "model_call"]
+    assert len(model_calls) == len(server.requests) == record.model_calls == 6
+    assert model_calls[0]["stage"] == "plan" and model_calls[1]["stage"] == "code"
+    assert [e["tool"] for e in events if e["kind"] == "tool_call"] == [
+        "read_file", "search_code", "edit_file", "edit_file", "find_symbol", "run_tests", "finish",
+    ]  # fmt: skip
+    assert record.tool_steps == 7
+    assert record.input_tokens == 400 + 5 * 100 and record.cache_write_tokens == 300
+    assert record.cost_usd is not None and record.cost_usd > 0
+    # what the server received: the plan is forced through its tool, context is cached,
+    # the model name comes from config, every tool_use gets its tool_result back
+    first = server.requests[0].body
+    assert first["model"] == config.model
+    assert first["tool_choice"] == {"type": "tool", "name": "submit_plan"}
+    assert first["system"][-1]["cache_control"] == {"type": "ephemeral"}
+    assert "calc/ops.py" in first["system"][-1]["text"]  # retrieval grounding
+    code_req = server.requests[1].body
+    assert {t["name"] for t in code_req["tools"]} >= {"read_file", "edit_file", "finish"}
+    read_result = tool_results(server.requests[2].body)[0]
+    assert "def add(a, b):" in read_result["content"] and not read_result["is_error"]
+    found = tool_results(server.requests[4].body)[1]
+    assert "calc/ops.py" in found["content"]  # the index sees the agent's own edit
+    ran = tool_results(server.requests[5].body)[0]
+    assert ran["content"].startswith("Tests PASSED")
+
+
+@pytest.mark.timeout(60)
+def test_failing_edit_goes_back_for_repair_then_passes(
+    demo_repo: Path, config: PipelineConfig, scripted_server: StartServer
+) -> None:
+    broken = ADD_MUL[1].replace("return a * b", "return a + b")
+    server = scripted_server(
+        [
+            plan_reply(),
+            tool_reply(edit(OPS, ADD_MUL[0], broken), edit(TESTS, *ADD_MUL_TEST)),
+            tool_reply(("finish", {"summary": "Added mul."})),
+            # repair round: the model sees the failure and fixes the bug
+            tool_reply(
+                edit(OPS, "def mul(a, b):\n    return a + b", "def mul(a, b):\n    return a * b")
+            ),
+            tool_reply(("finish", {"summary": "Fixed mul."})),
+        ]
+    )
+    record = run_spec(
+        SPEC, repo=demo_repo, mode="pr", config=config,
+        model=model_for(server, config), index=None,
+    )  # fmt: skip
+
+    assert record.status == "green", record.stop_reason
+    assert record.repair_rounds == 1
+    first, second = record.test_reports
+    assert not first.passed and first.failures == 1
+    assert [c.name for c in first.failed_cases] == ["tests.test_ops::test_mul"]
+    assert "assert 5 == 6" in first.failed_cases[0].details
+    assert second.passed
+    # the repair request carried the trimmed failure next to the finish tool result
+    repair = server.requests[3].body["messages"][-1]["content"]
+    assert repair[0]["type"] == "tool_result"
+    assert "Tests FAILED" in repair[-1]["text"] and "test_mul" in repair[-1]["text"]
+    assert "return a * b" in git(demo_repo, "show", f"{record.commit}:{OPS}")
+    assert "No code index was given" in " ".join(record.warnings)
+
+
+@pytest.mark.timeout(60)
+def test_paths_outside_the_worktree_are_refused_and_the_run_continues(
+    make_repo, config: PipelineConfig, scripted_server: StartServer, tmp_path: Path
+) -> None:
+    from run_helpers import DEMO_FILES
+
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("TOP-SECRET-CONTENT\n")
+    repo = make_repo(DEMO_FILES, git=True, name="repo")
+    (repo / "escape").symlink_to(secret.parent)  # a committed symlink that leads out
+    git(repo, "add", "escape")
+    git(repo, "commit", "-q", "-m", "add a symlink")
+    server = scripted_server(
+        [
+            plan_reply(),
+            tool_reply(
+                ("read_file", {"path": "../../etc/passwd"}),
+                ("read_file", {"path": str(secret)}),
+                ("read_file", {"path": "escape/secret.txt"}),
+                ("create_file", {"path": "escape/new.txt", "content": "x"}),
+                edit("escape/secret.txt", "TOP", "BOTTOM"),
+                ("list_dir", {"path": ".."}),
+            ),
+            tool_reply(edit(OPS, *ADD_MUL), edit(TESTS, *ADD_MUL_TEST)),
+            tool_reply(("finish", {"summary": "Added mul."})),
+        ]
+    )
+    record = run_spec(
+        SPEC, repo=repo, mode="pr", config=config, model=model_for(server, config), index=None
+    )
+
+    results = tool_results(server.requests[2].body)
+    assert [r["is_error"] for r in results] == [True] * 6
+    assert "contains '..'" in results[0]["content"]
+    assert "absolute" in results[1]["content"]
+    assert "symlink" in results[2]["content"] and "symlink" in results[3]["content"]
+    assert "TOP-SECRET" not in all_text([r.body for r in server.requests])
+    assert secret.read_text() == "TOP-SECRET-CONTENT\n"
+    assert not (secret.parent / "new.txt").exists()
+    assert record.status == "green", record.stop_reason
+    assert record.files_changed == (OPS, TESTS)
+
+
+@pytest.mark.timeout(60)
+def test_edit_that_matches_nothing_or_twice_is_refused(
+    demo_repo: Path, config: PipelineConfig, scripted_server: StartServer
+) -> None:
+    server = scripted_server(
+        [
+            plan_reply(),
+            tool_reply(
+                edit(OPS, "def nothing_like_this():", "x"),
+                edit(OPS, "    return a", "    return 0"),
+            ),
+            tool_reply(edit(OPS, *ADD_MUL), edit(TESTS, *ADD_MUL_TEST)),
+            tool_reply(("finish", {"summary": "Added mul."})),
+        ]
+    )
+    record = run_spec(
+        SPEC, repo=demo_repo, mode="pr", config=config, model=model_for(server, config), index=None
+    )
+
+    not_found, twice = tool_results(server.requests[2].body)
+    assert not_found["is_error"] and "was not found in calc/ops.py" in not_found["content"]
+    assert twice["is_error"] and "matches 2 times" in twice["content"]
+    assert "lines 5, 9" in twice["content"]
+    assert record.status == "green", record.stop_reason
+    text = git(demo_repo, "show", f"{record.commit}:{OPS}")
+    assert text.count("return a + b") == 1 and "return 0" not in text
+
+
+@pytest.mark.timeout(60)
+def test_a_429_is_retried_by_the_sdk_and_the_run_goes_on(
+    demo_repo: Path, config: PipelineConfig, scripted_server: StartServer
+) -> None:
+    server = scripted_server(
+        [
+            error_reply(429, "slow down"),
+            plan_reply(),
+            tool_reply(edit(OPS, *ADD_MUL), edit(TESTS, *ADD_MUL_TEST)),
+            tool_reply(("finish", {"summary": "Added mul."})),
+        ]
+    )
+    record = run_spec(
+        SPEC, repo=demo_repo, mode="pr", config=config, model=model_for(server, config), index=None
+    )
+
+    assert record.status == "green", record.stop_reason
+    assert len(server.requests) == 4
+    assert server.requests[0].body == server.requests[1].body  # the same request, retried
+    assert server.requests[1].headers["x-stainless-retry-count"] == "1"
+    assert record.model_calls == 3  # the retry is inside one model call
+
+
+@pytest.mark.timeout(60)
+def test_500s_until_retries_run_out_stop_cleanly_with_the_work_so_far(
+    demo_repo: Path, config: PipelineConfig, scripted_server: StartServer
+) -> None:
+    server = scripted_server(
+        [
+            plan_reply(),
+            tool_reply(edit(OPS, *ADD_MUL)),
+            *[error_reply(500, "internal trouble")] * (config.max_retries + 1),
+            tool_reply(("finish", {"summary": "never reached"})),
+        ]
+    )
+    record = run_spec(
+        SPEC, repo=demo_repo, mode="pr", config=config, model=model_for(server, config), index=None
+    )
+
+    assert record.status == "stopped"
+    assert record.stop_reason is not None and "HTTP 500" in record.stop_reason
+    assert len(server.requests) == 2 + config.max_retries + 1
+    assert server.remaining == 1
+    run_dir = Path(record.run_dir)
+    assert load_record(run_dir).status == "stopped"
+    assert "+def mul" in (run_dir / "changes.patch").read_text()
+    # the work so far stays in the worktree (uncommitted) on its branch
+    assert record.commit is None and record.branch == "specpilot/add-mul"
+    assert "def mul" in (Path(record.worktree or "") / OPS).read_text()
+    assert git(demo_repo, "rev-parse", "specpilot/add-mul") == git(demo_repo, "rev-parse", "main")
+    assert any(e["kind"] == "model_error" for e in _trace(run_dir))
+
+
+@pytest.mark.timeout(60)
+def test_token_budget_exhausted_mid_run_stops_before_the_next_call(
+    demo_repo: Path, tmp_path: Path, scripted_server: StartServer
+) -> None:
+    from dataclasses import replace
+
+    from run_helpers import PYTEST
+
+    config = PipelineConfig(
+        runs_dir=tmp_path / "runs", worktrees_dir=tmp_path / "wt", test_command=PYTEST,
+        max_total_tokens=1500, max_retries=0,
+    )  # fmt: skip
+    server = scripted_server(
+        [
+            plan_reply(),  # 400 + 80 + 300 = 780 tokens
+            tool_reply(edit(OPS, *ADD_MUL), input_tokens=700),  # 1500 in all: the limit
+            tool_reply(("finish", {"summary": "never reached"})),
+        ]
+    )
+    record = run_spec(
+        SPEC, repo=demo_repo, mode="pr", config=config, model=model_for(server, config), index=None
+    )
+
+    assert record.status == "stopped"
+    assert record.stop_reason is not None and "token budget of 1500" in record.stop_reason
+    assert len(server.requests) == 2 and server.remaining == 1
+    assert record.model_calls == 2 and record.input_tokens + record.output_tokens >= 1180
+    assert record.files_changed == (OPS,)  # the edit of the last turn was still applied
+    assert load_record(Path(record.run_dir)).stop_reason == record.stop_reason
+
+    steps = replace(config, max_total_tokens=10**6, max_tool_steps=1, runs_dir=tmp_path / "r2")
+    server2 = scripted_server(
+        [plan_reply(), tool_reply(("read_file", {"path": OPS}), ("read_file", {"path": TESTS}))]
+    )
+    record2 = run_spec(
+        SPEC, repo=demo_repo, mode="pr", config=steps, model=model_for(server2, steps), index=None
+    )
+    assert record2.status == "stopped" and "tool-step budget of 1" in (record2.stop_reason or "")
+    assert record2.tool_steps == 1
+    assert record2.branch is None and "specpilot/add-mul-2" not in _branches(demo_repo)
+
+
+@pytest.mark.timeout(60)
+def test_a_hanging_test_command_is_killed_at_its_limit(
+    demo_repo: Path, tmp_path: Path, scripted_server: StartServer
+) -> None:
+    hang = f"{sys.executable} -c 'import time; time.sleep(120)'"
+    config = PipelineConfig(
+        runs_dir=tmp_path / "runs", worktrees_dir=tmp_path / "wt", test_command=hang,
+        test_timeout_s=1.0, max_repair_rounds=0,
+    )  # fmt: skip
+    server = scripted_server(
+        [plan_reply(), tool_reply(edit(OPS, *ADD_MUL)), tool_reply(("finish", {"summary": "ok"}))]
+    )
+    record = run_spec(
+        SPEC, repo=demo_repo, mode="pr", config=config, model=model_for(server, config), index=None
+    )
+
+    assert record.status == "stopped"
+    (report,) = record.test_reports
+    assert report.timed_out and report.returncode is None and not report.passed
+    assert report.duration_s < 10
+    assert "killed after the 1 s time limit" in report.output
+    assert "still fail" in (record.stop_reason or "") and "time limit" in (record.stop_reason or "")
+    leftovers = subprocess.run(
+        ["pgrep", "-f", "time.sleep\\(120\\)"], capture_output=True, text=True
+    )
+    assert leftovers.stdout == ""
+
+
+@pytest.mark.timeout(60)
+def test_suggest_mode_without_a_key_plans_from_retrieval_and_writes_nothing(
+    demo_repo: Path, config: PipelineConfig
+) -> None:
+    head = git(demo_repo, "rev-parse", "HEAD").strip()
+    branches, worktrees = _branches(demo_repo), _worktrees(demo_repo)
+
+    record = run_spec(
+        SPEC, repo=demo_repo, mode="suggest", config=config, model=None,
+        index=GrepIndex(demo_repo),
+    )  # fmt: skip
+
+    assert record.status == "suggested"
+    assert record.stop_reason == NEEDS_MODEL
+    assert record.plan is not None and record.plan.source == "retrieval"
+    assert record.plan.files_to_change[0].path == OPS
+    assert "add" in record.plan.files_to_change[0].symbols
+    assert TESTS in record.plan.tests_to_run
+    assert record.model is None and record.model_calls == 0 and record.cost_usd is None
+    assert record.branch is None and record.worktree is None and record.commit is None
+    report = (Path(record.run_dir) / "report.md").read_text()
+    assert "Writing code needs a model" in report and "`calc/ops.py`" in report
+    _assert_checkout_untouched(demo_repo, head)
+    assert _branches(demo_repo) == branches and _worktrees(demo_repo) == worktrees
+    assert not config.worktrees_dir or not config.worktrees_dir.exists()
+
+
+@pytest.mark.timeout(60)
+def test_pr_mode_without_a_model_stops_and_says_why(
+    demo_repo: Path, config: PipelineConfig
+) -> None:
+    record = run_spec(SPEC, repo=demo_repo, mode="pr", config=config, model=None, index=None)
+    assert record.status == "stopped"
+    assert "needs a model" in (record.stop_reason or "")
+    assert _branches(demo_repo) == ["main"]
+
+
+@pytest.mark.timeout(60)
+def test_suggest_mode_with_a_model_leaves_a_patch_and_no_branch_or_worktree(
+    demo_repo: Path, config: PipelineConfig, scripted_server: StartServer
+) -> None:
+    head = git(demo_repo, "rev-parse", "HEAD").strip()
+    server = scripted_server(
+        [
+            plan_reply(),
+            tool_reply(edit(OPS, *ADD_MUL), edit(TESTS, *ADD_MUL_TEST)),
+            tool_reply(("finish", {"summary": "Added mul."})),
+        ]
+    )
+    record = run_spec(
+        SPEC, repo=demo_repo, mode="suggest", config=config, model=model_for(server, config),
+        index=GrepIndex(demo_repo), worktree_index=GrepIndex,
+    )  # fmt: skip
+
+    assert record.status == "suggested", record.stop_reason
+    assert record.test_reports[-1].passed
+    assert record.branch is None and record.worktree is None and record.commit is None
+    patch = (Path(record.run_dir) / "changes.patch").read_text()
+    assert "+def mul(a, b):" in patch and "+def test_mul():" in patch
+    _assert_checkout_untouched(demo_repo, head)
+    assert _branches(demo_repo) == ["main"] and len(_worktrees(demo_repo)) == 1
+    # the patch applies to the user's checkout
+    subprocess.run(
+        ["git", "apply", "--check", "-"], input=patch, text=True, cwd=demo_repo, check=True
+    )
+
+
+@pytest.mark.timeout(60)
+def test_a_crash_still_writes_the_record(
+    demo_repo: Path, config: PipelineConfig, scripted_server: StartServer, monkeypatch
+) -> None:
+    import pipeline.run as run_module
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(run_module, "plan_from_retrieval", boom)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        run_spec(SPEC, repo=demo_repo, mode="suggest", config=config, model=None, index=None)
+    (run_dir,) = config.runs_dir.iterdir()
+    record = load_record(run_dir)
+    assert record.status == "error" and "disk on fire" in (record.stop_reason or "")
+    assert _trace(run_dir)[-1]["kind"] == "run_end"
+
+
+def test_unknown_mode_is_refused(demo_repo: Path, config: PipelineConfig) -> None:
+    from pipeline.errors import PipelineError
+
+    with pytest.raises(PipelineError, match="available: suggest, pr, auto"):
+        run_spec(SPEC, repo=demo_repo, mode="yolo", config=config, model=None, index=None)  # type: ignore[arg-type]
+
+
+def test_text_reply_without_tools_is_nudged_then_gives_up(
+    demo_repo: Path, config: PipelineConfig, scripted_server: StartServer
+) -> None:
+    server = scripted_server([plan_reply(), *[text_reply("I think it is done.")] * 3])
+    record = run_spec(
+        SPEC, repo=demo_repo, mode="pr", config=config, model=model_for(server, config), index=None
+    )
+    assert record.status == "stopped"
+    assert "without calling finish" in (record.stop_reason or "")
+    nudge = server.requests[2].body["messages"][-1]["content"][0]["text"]
+    assert "call finish" in nudge
+    assert record.branch is None and _branches(demo_repo) == ["main"]
