@@ -326,7 +326,7 @@ def specpilot_ranges(pyproject_text: str) -> tuple[tuple[int, int], ...]:
 
 
 _HEADER_RE = re.compile(r"^\s*\[\[?\s*([^\[\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_DOTTED_RE = re.compile(r"^\s*(?:tool\s*\.\s*)?[\"']?specpilot[\"']?\s*[.=]")
+_DOTTED_RE = re.compile(r"^\s*(?:tool\s*\.\s*)?[\"']?specpilot[\"']?\s*(?:\.|=(?!=))")
 
 
 def _read(repo: Path, rel: str, ref: str | None) -> str | None:

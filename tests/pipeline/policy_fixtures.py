@@ -73,12 +73,22 @@ def init_repo(root: Path, files: Mapping[str, str | bytes | None] | None = None)
 
 
 def make_diff(repo: Path, changes: Mapping[str, str | bytes | None], *, binary: bool = True) -> str:
-    """Apply ``changes`` to the work tree, return ``git diff`` of them, and restore the tree."""
+    """Apply ``changes`` to the work tree, return their ``git diff``, and put the files back.
+
+    Only the changed paths are staged and restored; other work-tree edits stay as they are.
+    """
+    saved = {rel: (repo / rel).read_bytes() if (repo / rel).exists() else None for rel in changes}
     write(repo, changes)
-    git(repo, "add", "-A")
+    paths = list(changes)
+    git(repo, "add", "-A", "--", *paths)
     args = ["diff", "--cached", "-M"] + (["--binary"] if binary else [])
-    diff = git(repo, *args)
-    git(repo, "reset", "-q", "--hard", "HEAD")
+    diff = git(repo, *args, "--", *paths)
+    git(repo, "reset", "-q", "--", *paths)
+    for rel, content in saved.items():
+        if content is None:
+            (repo / rel).unlink(missing_ok=True)
+        else:
+            write(repo, {rel: content})
     return diff
 
 
