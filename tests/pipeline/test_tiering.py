@@ -84,7 +84,7 @@ def test_allow_edit_makes_sensitive_paths_editable_but_never_auto(repo: Path) ->
 
 
 def test_pyproject_policy_tables_are_blocked_but_dependency_bumps_are_not(repo: Path) -> None:
-    policy = '\n[tool.specpilot.policy]\nkinds = { tests = 1 }\n'
+    policy = "\n[tool.specpilot.policy]\nkinds = { tests = 1 }\n"
     pyproject = (repo / "pyproject.toml").read_text() + policy
     write(repo, {"pyproject.toml": pyproject})
     git(repo, "commit", "-qam", "policy in pyproject")
@@ -146,8 +146,8 @@ def test_size_path_rules_red_tests_empty_and_limits(repo: Path) -> None:
     assert decide(parse_diff(""), Policy()).blocked
     hit = LimitHit("limits.pr_concurrent", 1, 1, "1 open PR(s) reach the limit")
     limited = decide(docs, Policy(), limits=LimitStatus((), 0, 0, (hit,)))
-    assert limited.tier == 3 and limited.risk_tier == 1 and "limits.pr_concurrent" in _rules(
-        limited
+    assert (
+        limited.tier == 3 and limited.risk_tier == 1 and "limits.pr_concurrent" in _rules(limited)
     )
 
 
