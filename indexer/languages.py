@@ -92,7 +92,9 @@ _SPECS: dict[str, LanguageSpec] = {
             id="go",
             grammar=tree_sitter_go.language,
             queries=("go",),
-            wrappers=frozenset({"type_declaration", "const_declaration", "var_declaration"}),
+            wrappers=frozenset(
+                {"type_declaration", "const_declaration", "var_declaration", "var_spec_list"}
+            ),
         ),
         LanguageSpec(
             id="java",

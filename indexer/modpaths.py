@@ -120,13 +120,12 @@ class ModuleIndex:
             roots.add(posixpath.dirname(top))
         modules: dict[str, list[str]] = defaultdict(list)
         for path in python:
-            stem = path.rsplit(".", 1)[0].removesuffix("/__init__")
-            for root in roots:
-                if root and not stem.startswith(root + "/"):
-                    continue
-                dotted = stem[len(root) + 1 if root else 0 :].replace("/", ".")
-                if dotted and path not in modules[dotted]:
-                    modules[dotted].append(path)
+            parts = path.rsplit(".", 1)[0].removesuffix("/__init__").split("/")
+            for k in range(len(parts)):  # every ancestor folder that is a source root
+                if "/".join(parts[:k]) in roots:
+                    dotted = ".".join(parts[k:])
+                    if path not in modules[dotted]:
+                        modules[dotted].append(path)
         return modules
 
     def _resolve_python(
@@ -145,6 +144,9 @@ class ModuleIndex:
             rest = dotted.lstrip(".")
             for _ in range(len(dotted) - len(rest) - 1):
                 folder = posixpath.dirname(folder)
+            if not rest:  # the package itself
+                init = posixpath.join(folder, "__init__.py")
+                return init if init in self._paths else None
             return self._python_file(posixpath.join(folder, rest.replace(".", "/")))
         found = self._python.get(dotted)
         if found:
@@ -154,7 +156,6 @@ class ModuleIndex:
         return None
 
     def _python_file(self, stem: str) -> str | None:
-        stem = stem.rstrip("/")
         for candidate in (f"{stem}.py", f"{stem}/__init__.py", f"{stem}.pyi"):
             if candidate in self._paths:
                 return candidate

@@ -173,12 +173,19 @@ def _outer(spec: LanguageSpec, node: Node) -> Node:
     """The node with its wrappers (export, decorators, a one-item declaration group)."""
     outer = node
     parent = outer.parent
-    while parent is not None and parent.type in spec.wrappers:
-        same = sum(1 for child in parent.named_children if child.type == outer.type)
-        if same != 1:
-            break
+    while parent is not None and parent.type in spec.wrappers and _alone(outer):
         outer, parent = parent, parent.parent
     return outer
+
+
+def _alone(node: Node) -> bool:
+    """Whether no sibling of ``node`` (comments aside) has its type: a one-item group."""
+    before, after = node.prev_named_sibling, node.next_named_sibling
+    while before is not None and before.type.endswith("comment"):
+        before = before.prev_named_sibling
+    while after is not None and after.type.endswith("comment"):
+        after = after.next_named_sibling
+    return all(sibling is None or sibling.type != node.type for sibling in (before, after))
 
 
 def _leading(spec: LanguageSpec, outer: Node) -> tuple[int, list[Node]]:
@@ -225,8 +232,7 @@ def _signature(spec: LanguageSpec, outer: Node, d: _Definition, header_end: Node
     end = header_end.start_byte if header_end is not None else d.node.end_byte
     source = outer.text or b""
     text = source[start - outer.start_byte : end - outer.start_byte].decode("utf-8", "replace")
-    if header_end is None:
-        text = text.rstrip().rstrip(";")
+    text = text.rstrip().rstrip(";") if header_end is None else text.rstrip().rstrip("{")
     return _normalise(text, MAX_SIGNATURE)
 
 

@@ -370,3 +370,27 @@ def test_javascript_require_and_reexports() -> None:
         ("./side", None, None),
     ]
     assert [s.name for s in imports.symbols] == []  # require bindings are not constants
+
+
+def test_go_generic_receivers_and_grouped_specs() -> None:
+    source = (
+        b"package p\n\ntype List[T any] struct{ items []T }\n\n"
+        b"func (l *List[T]) Push(v T) {}\n\nvar (\n\tA = 1\n\tb int\n)\n\n"
+        b"// Z is documented.\nvar Z = 2\n"
+    )
+    symbols = {s.qualified_name: s for s in parse_source("l.go", source, "go").symbols}
+    assert symbols["List.Push"].kind == "method" and symbols["List.Push"].parent == "List"
+    assert {"A", "b", "Z"} <= set(symbols)
+    assert symbols["Z"].docstring == "Z is documented." and symbols["Z"].signature == "var Z = 2"
+
+
+def test_python_docstring_forms_and_nesting() -> None:
+    source = (
+        b"def outer():\n    class Local:\n        r'''Raw doc.'''\n"
+        b"        async def m(self): ...\n    return Local\n\n"
+        b"class Meta(type):\n    'single quoted'\n"
+    )
+    symbols = {s.qualified_name: s for s in parse_source("k.py", source, "python").symbols}
+    assert symbols["outer.Local"].docstring == "Raw doc."
+    assert (symbols["outer.Local"].kind, symbols["outer.Local.m"].kind) == ("class", "method")
+    assert symbols["Meta"].docstring == "single quoted"

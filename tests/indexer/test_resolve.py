@@ -137,6 +137,15 @@ JAVA_EDGES: list[Row] = [
         JAVA + "util/Strings.java",
         "Strings",
     ),
+    (
+        JAVA + "App.java",
+        "",
+        "import",
+        "trim",
+        "com.acme.util.Strings",
+        JAVA + "util/Strings.java",
+        "Strings.trim",
+    ),
     (JAVA + "App.java", "App", "inherit", "", "Base", JAVA + "Base.java", "Base"),
     (
         JAVA + "App.java",
@@ -147,6 +156,7 @@ JAVA_EDGES: list[Row] = [
         JAVA + "util/Strings.java",
         "Strings.trim",
     ),
+    (JAVA + "App.java", "App.run", "call", "", "trim", JAVA + "util/Strings.java", "Strings.trim"),
     (JAVA + "App.java", "App.run", "call", "", "greet", JAVA + "Base.java", "Base.greet"),
     (JAVA + "App.java", "App.run", "call", "", "Helper", JAVA + "Helper.java", "Helper"),
 ]

@@ -61,10 +61,22 @@
     (var_spec
       name: (identifier) @name) @definition.constant))
 
+(source_file
+  (var_declaration
+    (var_spec_list
+      (var_spec
+        name: (identifier) @name) @definition.constant)))
+
 (ERROR
   (var_declaration
     (var_spec
       name: (identifier) @name) @definition.constant))
+
+(ERROR
+  (var_declaration
+    (var_spec_list
+      (var_spec
+        name: (identifier) @name) @definition.constant)))
 
 (call_expression
   function: (identifier) @name) @reference.call

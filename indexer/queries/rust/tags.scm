@@ -34,7 +34,8 @@
   name: (identifier) @name) @definition.function
 
 (macro_definition
-  name: (identifier) @name) @definition.function
+  name: (identifier) @name
+  (macro_rule) @body) @definition.function
 
 ; module level; an ERROR root stands for the file of a broken parse
 (source_file
