@@ -1,0 +1,89 @@
+"""The plan stage: the model's plan through a forced tool call; the retrieval-only plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import StartServer
+from run_helpers import model_for, plan_reply
+
+from pipeline.config import PipelineConfig
+from pipeline.context import RankedFile, RetrievedContext, SymbolHit, gather_context
+from pipeline.errors import ModelError
+from pipeline.plan import Plan, make_plan, plan_from_retrieval, render_plan
+from pipeline.spec import parse_spec
+from pipeline.testing import GrepIndex, text_reply, tool_reply
+
+SPEC = parse_spec(
+    "---\ntitle: Add mul\nrisk: high\nacceptance: [mul works]\n"
+    "paths:\n  block: ['calc/vendored/**']\n---\nAdd `mul` beside `add`.\n"
+)
+CONTEXT = RetrievedContext(
+    files=(
+        RankedFile("calc/ops.py", 3.0, "search hit"),
+        RankedFile("tests/test_ops.py", 2.0, "search hit"),
+        RankedFile("calc/vendored/x.py", 1.0, "search hit"),
+    ),
+    symbols=(SymbolHit("calc/ops.py", "add", 4, 5, 1.0, "def add(a, b):"),),
+    house_rules="- Use type hints on public functions.\n- Tests live in tests/.\n",
+)
+
+
+def test_model_plan_through_the_tool(config: PipelineConfig, scripted_server: StartServer) -> None:
+    server = scripted_server(
+        [plan_reply(["calc/ops.py", "calc/vendored/x.py"], conventions=["type hints"], extra=1)]
+    )
+    plan = make_plan(SPEC, CONTEXT, model=model_for(server, config), config=config)
+    assert plan.source == "model" and plan.steps[0] == "Add the function"
+    assert [f.path for f in plan.files_to_change] == ["calc/ops.py", "calc/vendored/x.py"]
+    assert plan.conventions == ("type hints",)
+    assert any("calc/vendored/x.py is planned but may not be written" in r for r in plan.risks)
+    assert plan.notes == ("Ignored unknown plan fields from the model: extra.",)
+    body = server.requests[0].body
+    assert body["tool_choice"] == {"type": "tool", "name": "submit_plan"}
+    assert "Use type hints" in body["system"][1]["text"]  # house rules reach the model
+    assert "Acceptance criteria:\n- mul works" in body["messages"][0]["content"][0]["text"]
+    assert Plan.model_validate_json(plan.model_dump_json()) == plan
+
+
+def test_model_that_does_not_plan_is_an_error(
+    config: PipelineConfig, scripted_server: StartServer
+) -> None:
+    server = scripted_server([text_reply("no plan"), tool_reply(("submit_plan", {"steps": 3}))])
+    model = model_for(server, config)
+    with pytest.raises(ModelError, match="did not call submit_plan"):
+        make_plan(SPEC, CONTEXT, model=model, config=config)
+    with pytest.raises(ModelError, match="does not match the plan schema"):
+        make_plan(SPEC, CONTEXT, model=model, config=config)
+
+
+def test_retrieval_plan_is_honest(config: PipelineConfig) -> None:
+    plan = plan_from_retrieval(SPEC, CONTEXT, config=config)
+    assert plan.source == "retrieval"
+    assert "Writing code needs a model" in plan.notes[0]
+    assert [f.path for f in plan.files_to_change] == ["calc/ops.py", "calc/vendored/x.py"]
+    assert plan.files_to_change[0].symbols == ("add",)
+    assert plan.tests_to_run == ("tests/test_ops.py",)
+    assert plan.tests_to_add == ("mul works",)
+    assert plan.conventions == ("Use type hints on public functions.", "Tests live in tests/.")
+    assert any("retrieval-only" in r.lower() for r in plan.risks)
+    assert any("calc/vendored/x.py is planned but may not be written" in r for r in plan.risks)
+    assert "The spec's risk hint is 'high'." in plan.risks
+    text = render_plan(plan)
+    assert "## Plan (retrieval only)" in text and "`calc/ops.py` (`add`)" in text
+
+
+def test_retrieval_plan_without_context_says_so(config: PipelineConfig) -> None:
+    plan = plan_from_retrieval(SPEC, RetrievedContext(), config=config)
+    assert plan.files_to_change == ()
+    assert any("found no relevant files" in r for r in plan.risks)
+    assert plan.tests_to_run == (config.test_command,)
+
+
+def test_gather_context_with_a_grep_index(demo_repo: Path) -> None:
+    context = gather_context(SPEC, GrepIndex(demo_repo), top_k=5, max_chars=2000)
+    assert context.files[0].path == "calc/ops.py"
+    assert [s.symbol for s in context.symbols] == ["add"]  # `mul` does not exist yet
+    assert "--- calc/ops.py:4-4\ndef add(a, b):" in context.packed_text
+    assert len(context.packed_text) <= 2000

@@ -1,0 +1,125 @@
+"""The sandbox: process group + time limit with kill, no network, secrets out of the env."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.sandbox import clean_env, probe_isolation, run_command
+
+needs_unshare = pytest.mark.skipif(
+    not probe_isolation().available, reason="unshare cannot make namespaces on this machine"
+)
+
+
+@pytest.fixture
+def host_listener() -> Iterator[int]:
+    """A TCP listener on the host's loopback; returns its port."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+                conn.close()
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join(timeout=2)
+    server.close()
+
+
+def _connect_script(port: int) -> str:
+    code = (
+        "import socket\n"
+        f"socket.create_connection(('127.0.0.1', {port}), timeout=3).close()\n"
+        "print('CONNECTED')\n"
+    )
+    return f'{sys.executable} -c "{code}"'
+
+
+@needs_unshare
+def test_no_network_inside_the_sandbox(tmp_path: Path, host_listener: int) -> None:
+    open_run = run_command(
+        _connect_script(host_listener), cwd=tmp_path, timeout_s=20, isolate_network=False
+    )
+    assert open_run.returncode == 0 and "CONNECTED" in open_run.output  # the control
+
+    boxed = run_command(
+        _connect_script(host_listener), cwd=tmp_path, timeout_s=20, isolate_network=True
+    )
+    assert boxed.returncode != 0
+    assert "CONNECTED" not in boxed.output
+    assert "ConnectionRefusedError" in boxed.output or "unreachable" in boxed.output
+    assert boxed.network_isolated and "no network" in boxed.note
+
+
+@needs_unshare
+def test_loopback_works_inside_the_sandbox(tmp_path: Path) -> None:
+    code = (
+        "import socket\ns = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1)\n"
+        "socket.create_connection(s.getsockname(), timeout=3).close(); print('LOOPBACK OK')\n"
+    )
+    result = run_command(
+        f'{sys.executable} -c "{code}"', cwd=tmp_path, timeout_s=20, isolate_network=True
+    )
+    assert "LOOPBACK OK" in result.output, result.output
+
+
+@pytest.mark.parametrize("isolate", [False, pytest.param(True, marks=needs_unshare)])
+@pytest.mark.timeout(30)
+def test_time_limit_kills_the_whole_process_group(tmp_path: Path, isolate: bool) -> None:
+    marker = tmp_path / "survivor"
+    # the child starts a grandchild that would write the marker after 1 s, then hangs itself
+    code = (
+        "import subprocess, sys, time\n"
+        f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(1); "
+        f'open(r\\"{marker}\\", \\"w\\").write(\\"alive\\")\'])\n'
+        "time.sleep(60)\n"
+    )
+    started = time.monotonic()
+    result = run_command(
+        f'{sys.executable} -c "{code}"', cwd=tmp_path, timeout_s=0.8, isolate_network=isolate
+    )
+    assert result.timed_out and result.returncode is None
+    assert time.monotonic() - started < 8
+    assert "killed after the 0.8 s time limit" in result.output
+    time.sleep(1.5)
+    assert not marker.exists(), "a grandchild survived the kill"
+
+
+def test_output_is_captured_with_exit_code(tmp_path: Path) -> None:
+    result = run_command(
+        "echo out; echo err >&2; exit 3", cwd=tmp_path, timeout_s=10, isolate_network=False
+    )
+    assert result.returncode == 3 and not result.timed_out
+    assert "out" in result.output and "err" in result.output
+
+
+def test_secrets_are_not_passed_to_the_test_command(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "ANTHROPIC_API_KEY": "sk-x", "GITHUB_TOKEN": "t", "KEEP": "1"}
+    assert set(clean_env(env)) == {"PATH", "KEEP", "PYTHONDONTWRITEBYTECODE"}
+    result = run_command("env", cwd=tmp_path, timeout_s=10, isolate_network=False, env=env)
+    assert "sk-x" not in result.output and "KEEP=1" in result.output
+
+
+def test_probe_explains_a_missing_unshare(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.sandbox as sandbox
+
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    status = sandbox.probe_isolation()
+    assert not status.available and "not installed" in status.reason
