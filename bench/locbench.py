@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from indexer.build import index_repo
-from indexer.config import EmbedConfig, IndexerConfig
+from indexer.config import ChunkConfig, EmbedConfig, IndexerConfig
 from indexer.embedding import make_embedder
 from retrieval.config import RetrievalConfig
 from retrieval.open import open_searcher
@@ -32,7 +32,9 @@ SHARED = HERE.parent.parent / "shared" / "bench"
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--corpus-root", default="/tmp/locbench-dev/corpus")
     ap.add_argument("--instances", default=str(SHARED / "dev" / "instances.jsonl"))
     ap.add_argument("--evaluate", default=str(SHARED / "evaluate.py"))
@@ -41,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repos", default="", help="comma list of corpus names to keep")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--set", action="append", default=[], help="retrieval.key=value")
+    ap.add_argument("--max-seq", type=int, default=EmbedConfig().max_seq_length)
+    ap.add_argument("--max-lines", type=int, default=ChunkConfig().max_lines)
+    ap.add_argument("--merge-below", type=int, default=ChunkConfig().merge_below_lines)
+    ap.add_argument("--keep-db", default="", help="keep the indexes in this directory")
     args = ap.parse_args(argv)
 
     instances = [json.loads(line) for line in open(args.instances)]
@@ -51,8 +57,13 @@ def main(argv: list[str] | None = None) -> int:
         if not keep or name in keep:
             by_repo.setdefault(name, []).append(inst)
 
-    rcfg = RetrievalConfig(**{k.split(".", 1)[1]: json.loads(v) for k, v in (s.split("=", 1) for s in args.set)})
-    icfg = IndexerConfig(embed=EmbedConfig(model=args.model))
+    rcfg = RetrievalConfig(
+        **{k.split(".", 1)[1]: json.loads(v) for k, v in (s.split("=", 1) for s in args.set)}
+    )
+    icfg = IndexerConfig(
+        embed=EmbedConfig(model=args.model, max_seq_length=args.max_seq),
+        chunk=ChunkConfig(max_lines=args.max_lines, merge_below_lines=args.merge_below),
+    )
     embedder = make_embedder(icfg.embed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -63,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             src = Path(args.corpus_root) / name
             corpus = work / "corpus" / name
             shutil.copytree(src, corpus)
-            db = str(work / "db" / name)
+            db = str(Path(args.keep_db or work / "db") / name)
             t = time.perf_counter()
             s = index_repo(corpus, db=db, config=icfg, rebuild=True, embedder=embedder)
             cold = time.perf_counter() - t
@@ -76,13 +87,25 @@ def main(argv: list[str] | None = None) -> int:
             s3 = index_repo(corpus, db=db, config=icfg, embedder=embedder)
             one = time.perf_counter() - t
             assert s3.changed == 1 and s2.changed == 0, (s2, s3)
-            index_rows.append({
-                "repo": name, "files": s.files, "chunks": s.chunks, "symbols": s.symbols,
-                "edges": s.edges, "cold_s": round(cold, 2), "noop_s": round(noop, 3),
-                "one_file_s": round(one, 3), "chunks_per_s": round(s.chunks_per_s, 1),
-                "stages": s.stage_seconds, "one_file_embedded": s3.chunks_embedded,
-            })
-            print(f"[{name}] cold {cold:.1f}s ({s.chunks} chunks), noop {noop:.2f}s, one file {one:.2f}s", file=sys.stderr)
+            index_rows.append(
+                {
+                    "repo": name,
+                    "files": s.files,
+                    "chunks": s.chunks,
+                    "symbols": s.symbols,
+                    "edges": s.edges,
+                    "cold_s": round(cold, 2),
+                    "noop_s": round(noop, 3),
+                    "one_file_s": round(one, 3),
+                    "chunks_per_s": round(s.chunks_per_s, 1),
+                    "stages": s.stage_seconds,
+                    "one_file_embedded": s3.chunks_embedded,
+                }
+            )
+            print(
+                f"[{name}] cold {cold:.1f}s ({s.chunks} chunks), noop {noop:.2f}s, one file {one:.2f}s",
+                file=sys.stderr,
+            )
             searcher = open_searcher(db, icfg.embed, rcfg)
             searcher.search_files("warm up", 10)
             for inst in insts:
@@ -95,13 +118,20 @@ def main(argv: list[str] | None = None) -> int:
 
     rk = out / "specpilot-rankings.jsonl"
     rk.write_text("".join(json.dumps(r) + "\n" for r in rankings))
-    ours = _evaluate(args, ["--rankings", str(rk), "--name", "specpilot"], out / "specpilot-eval.json")
-    base = None if args.no_baseline else _evaluate(args, ["--methods", "bm25"], out / "bm25-eval.json")
+    ours = _evaluate(
+        args, ["--rankings", str(rk), "--name", "specpilot"], out / "specpilot-eval.json"
+    )
+    base = (
+        None if args.no_baseline else _evaluate(args, ["--methods", "bm25"], out / "bm25-eval.json")
+    )
     report = {
         "index": index_rows,
-        "query_ms": {"p50": round(statistics.median(latencies), 1),
-                     "p95": round(sorted(latencies)[int(0.95 * (len(latencies) - 1))], 1)},
-        "specpilot": ours, "bm25": base,
+        "query_ms": {
+            "p50": round(statistics.median(latencies), 1),
+            "p95": round(sorted(latencies)[int(0.95 * (len(latencies) - 1))], 1),
+        },
+        "specpilot": ours,
+        "bm25": base,
     }
     (out / "locbench.json").write_text(json.dumps(report, indent=2))
     print(_markdown(report))
@@ -109,11 +139,22 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _evaluate(args: argparse.Namespace, extra: list[str], json_out: Path) -> dict:
-    cmd = [sys.executable, args.evaluate, "--instances", args.instances,
-           "--corpus-root", args.corpus_root, "--json-out", str(json_out), *extra]
+    cmd = [
+        sys.executable,
+        args.evaluate,
+        "--instances",
+        args.instances,
+        "--corpus-root",
+        args.corpus_root,
+        "--json-out",
+        str(json_out),
+        *extra,
+    ]
     if args.repos:
         cmd += ["--repos", args.repos]
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    subprocess.run(
+        cmd, check=True, stdout=subprocess.DEVNULL, env={**os.environ, "HF_HUB_OFFLINE": "1"}
+    )
     return json.loads(json_out.read_text())
 
 
@@ -129,12 +170,23 @@ def _markdown(rep: dict) -> str:
     for name in ("specpilot", "bm25"):
         o = _overall(rep.get(name))
         if o:
-            lines.append(f"| {name} | {o['acc@1']:.3f} | {o['acc@5']:.3f} | {o['acc@10']:.3f} | {o['mrr']:.3f} |")
-    lines += ["", "| corpus | files | chunks | cold s | no-change s | one-file s | chunks/s |", "|---|---|---|---|---|---|---|"]
+            lines.append(
+                f"| {name} | {o['acc@1']:.3f} | {o['acc@5']:.3f} | {o['acc@10']:.3f} | {o['mrr']:.3f} |"
+            )
+    lines += [
+        "",
+        "| corpus | files | chunks | cold s | no-change s | one-file s | chunks/s |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rep["index"]:
-        lines.append(f"| {r['repo']} | {r['files']} | {r['chunks']} | {r['cold_s']} | {r['noop_s']} | {r['one_file_s']} | {r['chunks_per_s']} |")
+        lines.append(
+            f"| {r['repo']} | {r['files']} | {r['chunks']} | {r['cold_s']} | {r['noop_s']} | {r['one_file_s']} | {r['chunks_per_s']} |"
+        )
     total = sum(r["cold_s"] for r in rep["index"])
-    lines += ["", f"cold total {total:.1f} s; query p50 {rep['query_ms']['p50']} ms, p95 {rep['query_ms']['p95']} ms"]
+    lines += [
+        "",
+        f"cold total {total:.1f} s; query p50 {rep['query_ms']['p50']} ms, p95 {rep['query_ms']['p95']} ms",
+    ]
     return "\n".join(lines)
 
 

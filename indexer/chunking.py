@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from indexer.config import ChunkConfig
 from indexer.model import ParsedFile, Symbol
 
+# kinds that do not start a chunk of their own: they stay with the code around them
+LOOSE_KINDS = frozenset({"constant"})
 CONTAINER_KINDS = frozenset({"class", "struct", "interface", "trait", "impl", "enum", "module"})
 
 
@@ -137,7 +139,11 @@ class _CodeChunker:
         self.path, self.language, self.lines, self.config = path, language, lines, config
         n = len(lines)
         self.symbols = sorted(
-            (s for s in symbols if 1 <= s.start_line <= s.end_line <= n),
+            (
+                s
+                for s in symbols
+                if 1 <= s.start_line <= s.end_line <= n and s.kind not in LOOSE_KINDS
+            ),
             key=lambda s: (s.start_line, -s.end_line),
         )
         self.children: dict[str | None, list[Symbol]] = {}
@@ -153,43 +159,43 @@ class _CodeChunker:
         return out
 
     def _region(self, parent: str | None, first: int, last: int, out: list[Chunk]) -> None:
-        """Chunk lines first..last whose direct children are those of ``parent``."""
+        """Chunk lines first..last whose direct children are those of ``parent``.
+
+        At the top level, the module code between symbols joins the units being grouped.
+        """
         kids = [k for k in self._top_level(self.children.get(parent, [])) if k.start_line >= first]
+        units: list[Symbol] = []
         cursor = first
-        pending: list[Symbol] = []
         for sym in kids:
             if parent is None and sym.start_line > cursor:
-                self._flush(pending, out)
-                pending = []
-                out.extend(
-                    _module_chunks(
-                        self.path,
-                        self.language,
-                        self.lines,
-                        cursor,
-                        sym.start_line - 1,
-                        self.config,
-                    )
-                )
+                units.extend(self._gap(cursor, sym.start_line - 1))
+            units.append(sym)
             cursor = max(cursor, sym.end_line + 1)
-            if self._has_children(sym) or self._size(sym) > self.config.max_lines:
-                self._flush(pending, out)
-                pending = []
-                self._symbol(sym, out)
-                continue
+        if parent is None and cursor <= last:
+            units.extend(self._gap(cursor, last))
+        pending: list[Symbol] = []
+        for unit in units:
+            alone = self._has_children(unit) or self._size(unit) > self.config.max_lines
             if pending and (
-                self._size(sym) >= self.config.merge_below_lines
-                or sym.end_line - pending[0].start_line + 1 > self.config.max_lines
+                alone
+                or self._size(unit) >= self.config.merge_below_lines
+                or unit.end_line - pending[0].start_line + 1 > self.config.max_lines
                 or any(self._size(p) >= self.config.merge_below_lines for p in pending)
             ):
                 self._flush(pending, out)
                 pending = []
-            pending.append(sym)
+            if alone:
+                self._symbol(unit, out)
+            else:
+                pending.append(unit)
         self._flush(pending, out)
-        if parent is None and cursor <= last:
-            out.extend(
-                _module_chunks(self.path, self.language, self.lines, cursor, last, self.config)
-            )
+
+    def _gap(self, first: int, last: int) -> list[Symbol]:
+        """Module code between symbols, as pseudo-symbols of kind "module" (blank gaps: none)."""
+        lo, hi = _trim(self.lines, first, last)
+        if not any(ln.strip() for ln in self.lines[lo - 1 : hi]):
+            return []
+        return [Symbol("", "", "module", lo, hi, "")]
 
     @staticmethod
     def _top_level(syms: list[Symbol]) -> list[Symbol]:
@@ -213,14 +219,20 @@ class _CodeChunker:
             return
         start, end = group[0].start_line, group[-1].end_line
         kind = group[0].kind if len(group) == 1 else "group"
-        names = ", ".join(s.qualified_name for s in group)
+        names = ", ".join(s.qualified_name for s in group if s.qualified_name)
         out.append(self._chunk(kind, names, start, end, self.lines[start - 1 : end]))
 
     def _chunk(self, kind: str, symbol: str, start: int, end: int, body: list[str]) -> Chunk:
         return _make(self.path, self.language, kind, symbol, start, end, "\n".join(body))
 
     def _symbol(self, sym: Symbol, out: list[Chunk]) -> None:
-        if self._has_children(sym):
+        if sym.kind == "module" and not sym.qualified_name:
+            out.extend(
+                _module_chunks(
+                    self.path, self.language, self.lines, sym.start_line, sym.end_line, self.config
+                )
+            )
+        elif self._has_children(sym):
             self._container(sym, out)
         else:
             self._split(sym, out)

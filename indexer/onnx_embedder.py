@@ -1,0 +1,205 @@
+"""A sentence-transformers model run through ONNX Runtime: same vectors, about twice as fast.
+
+The model's transformer is exported to ONNX once (with torch, on first use) into
+``$SPECPILOT_HOME/models/`` and reused by every later run; after that neither torch nor
+sentence-transformers is imported, so a search process starts in well under a second instead
+of the 5 s a torch import takes. Only models whose sentence-transformers pipeline is
+Transformer → Pooling (mean or CLS) [→ Normalize] qualify; ``supports`` tells.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer.errors import EmbeddingError
+
+log = logging.getLogger(__name__)
+
+_ALLOWED_MODULES = (
+    "sentence_transformers.models.Transformer",
+    "sentence_transformers.models.Pooling",
+    "sentence_transformers.models.Normalize",
+)
+OPSET = 17
+
+
+def _pooling(model_dir: Path) -> str | None:
+    """ "mean" / "cls" when the model dir is a plain Transformer+Pooling model, else None."""
+    try:
+        modules = json.loads((model_dir / "modules.json").read_text())
+        types = [m["type"] for m in modules]
+        if types[:2] != list(_ALLOWED_MODULES[:2]) or any(t not in _ALLOWED_MODULES for t in types):
+            return None
+        pool_dir = next(m["path"] for m in modules if m["type"].endswith("Pooling"))
+        cfg = json.loads((model_dir / pool_dir / "config.json").read_text())
+    except (OSError, ValueError, KeyError, StopIteration):
+        return None
+    if not (model_dir / "tokenizer.json").is_file():
+        return None
+    if cfg.get("pooling_mode_mean_tokens"):
+        return "mean"
+    if cfg.get("pooling_mode_cls_token"):
+        return "cls"
+    return None
+
+
+def supports(model_dir: Path) -> bool:
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return model_dir.is_dir() and _pooling(model_dir) is not None
+
+
+class OnnxEmbedder:
+    def __init__(
+        self,
+        model_dir: Path,
+        model_id: str,
+        dim: int,
+        *,
+        max_seq_length: int,
+        batch_size: int,
+        cache_dir: Path,
+    ) -> None:
+        self._dir, self._model_id, self._dim = model_dir, model_id, dim
+        self._max_len, self._batch = max_seq_length, batch_size
+        self._cache_dir = cache_dir
+        self._pooling = _pooling(model_dir) or "mean"
+        self._session: Any = None
+        self._tokenizer: Any = None
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @property
+    def loaded(self) -> bool:
+        return self._session is not None
+
+    def onnx_path(self) -> Path:
+        weights = sorted(self._dir.glob("*.safetensors")) or sorted(self._dir.glob("*.bin"))
+        h = hashlib.sha1(f"opset{OPSET}".encode())
+        for w in weights:
+            h.update(w.name.encode())
+            h.update(str(w.stat().st_size).encode())
+            with w.open("rb") as fh:
+                h.update(fh.read(1 << 20))
+        return self._cache_dir / f"{self._dir.name}-{h.hexdigest()[:16]}.onnx"
+
+    def _load(self) -> None:
+        if self._session is not None:
+            return
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        path = self.onnx_path()
+        if not path.is_file():
+            self._export(path)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = max(1, os.cpu_count() or 1)
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(
+                str(path), opts, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own exception types
+            raise EmbeddingError(
+                f"cannot load the ONNX model {path} ({exc}); delete it to re-export, or set "
+                "index.embed.backend = 'torch'."
+            ) from exc
+        tok = Tokenizer.from_file(str(self._dir / "tokenizer.json"))
+        tok.enable_truncation(max_length=self._max_len)
+        tok.no_padding()
+        self._tokenizer = tok
+        log.info("loaded ONNX embedding model %s", path)
+
+    def _export(self, path: Path) -> None:
+        """Export the transformer with torch (first use only), atomically."""
+        log.info("exporting %s to ONNX at %s (first use only)", self._dir, path)
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        model = AutoModel.from_pretrained(str(self._dir)).eval()
+        tok = AutoTokenizer.from_pretrained(str(self._dir))
+        sample = tok(["a b", "c"], padding=True, return_tensors="pt")
+
+        class _Wrapped(torch.nn.Module):
+            def __init__(self, inner: Any) -> None:
+                super().__init__()
+                self.inner = inner
+
+            def forward(self, ids: Any, mask: Any, types: Any) -> Any:
+                return self.inner(
+                    input_ids=ids, attention_mask=mask, token_type_ids=types
+                ).last_hidden_state
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".onnx.tmp")
+        os.close(fd)
+        axes = {0: "batch", 1: "seq"}
+        try:
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                torch.onnx.export(
+                    _Wrapped(model),
+                    (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]),
+                    tmp,
+                    input_names=["ids", "mask", "types"],
+                    output_names=["hidden"],
+                    dynamic_axes={"ids": axes, "mask": axes, "types": axes, "hidden": axes},
+                    opset_version=OPSET,
+                    dynamo=False,
+                )
+            os.replace(tmp, path)
+        except Exception as exc:  # torch.onnx raises many types
+            raise EmbeddingError(
+                f"exporting {self._dir} to ONNX failed ({exc}); set index.embed.backend = 'torch'."
+            ) from exc
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        self._load()
+        encs = self._tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(encs)), key=lambda i: -len(encs[i].ids))
+        out = np.zeros((len(encs), self._dim), dtype=np.float32)
+        for start in range(0, len(order), self._batch):
+            idx = order[start : start + self._batch]
+            width = max(len(encs[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            types = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                e = encs[i]
+                n = len(e.ids)
+                ids[row, :n], mask[row, :n], types[row, :n] = e.ids, e.attention_mask, e.type_ids
+            hidden = self._session.run(None, {"ids": ids, "mask": mask, "types": types})[0]
+            if self._pooling == "cls":
+                vecs = hidden[:, 0, :]
+            else:
+                m = mask[..., None].astype(np.float32)
+                vecs = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
+            norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+            out[idx] = vecs / np.clip(norms, 1e-12, None)
+        return out
