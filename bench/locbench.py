@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from indexer.build import index_repo
 from indexer.config import ChunkConfig, EmbedConfig, IndexerConfig
@@ -47,9 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-lines", type=int, default=ChunkConfig().max_lines)
     ap.add_argument("--merge-below", type=int, default=ChunkConfig().merge_below_lines)
     ap.add_argument("--keep-db", default="", help="keep the indexes in this directory")
+    ap.add_argument("--queries-only", action="store_true", help="reuse the indexes in --keep-db")
     args = ap.parse_args(argv)
 
-    instances = [json.loads(line) for line in open(args.instances)]
+    with open(args.instances) as fh:
+        instances = [json.loads(line) for line in fh]
     keep = set(filter(None, args.repos.split(",")))
     by_repo: dict[str, list[dict]] = {}
     for inst in instances:
@@ -71,41 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     rankings, latencies, index_rows = [], [], []
     try:
         for name, insts in by_repo.items():
-            src = Path(args.corpus_root) / name
-            corpus = work / "corpus" / name
-            shutil.copytree(src, corpus)
             db = str(Path(args.keep_db or work / "db") / name)
-            t = time.perf_counter()
-            s = index_repo(corpus, db=db, config=icfg, rebuild=True, embedder=embedder)
-            cold = time.perf_counter() - t
-            t = time.perf_counter()
-            s2 = index_repo(corpus, db=db, config=icfg, embedder=embedder)
-            noop = time.perf_counter() - t
-            target = corpus / insts[0]["gold_files"][0]
-            target.write_text(target.read_text() + "\n\ndef _bench_added(x):\n    return x + 1\n")
-            t = time.perf_counter()
-            s3 = index_repo(corpus, db=db, config=icfg, embedder=embedder)
-            one = time.perf_counter() - t
-            assert s3.changed == 1 and s2.changed == 0, (s2, s3)
-            index_rows.append(
-                {
-                    "repo": name,
-                    "files": s.files,
-                    "chunks": s.chunks,
-                    "symbols": s.symbols,
-                    "edges": s.edges,
-                    "cold_s": round(cold, 2),
-                    "noop_s": round(noop, 3),
-                    "one_file_s": round(one, 3),
-                    "chunks_per_s": round(s.chunks_per_s, 1),
-                    "stages": s.stage_seconds,
-                    "one_file_embedded": s3.chunks_embedded,
-                }
-            )
-            print(
-                f"[{name}] cold {cold:.1f}s ({s.chunks} chunks), noop {noop:.2f}s, one file {one:.2f}s",
-                file=sys.stderr,
-            )
+            if not args.queries_only:
+                index_rows.append(
+                    _index_corpus(
+                        name, Path(args.corpus_root) / name, work, db, insts, icfg, embedder
+                    )
+                )
             searcher = open_searcher(db, icfg.embed, rcfg)
             searcher.search_files("warm up", 10)
             for inst in insts:
@@ -136,6 +111,43 @@ def main(argv: list[str] | None = None) -> int:
     (out / "locbench.json").write_text(json.dumps(report, indent=2))
     print(_markdown(report))
     return 0
+
+
+def _index_corpus(
+    name: str, src: Path, work: Path, db: str, insts: list[dict], icfg: IndexerConfig, embedder: Any
+) -> dict:
+    """Cold index, no-change re-index and one-edited-file re-index of one corpus (timed)."""
+    corpus = work / "corpus" / name
+    shutil.copytree(src, corpus)
+    t = time.perf_counter()
+    s = index_repo(corpus, db=db, config=icfg, rebuild=True, embedder=embedder)
+    cold = time.perf_counter() - t
+    t = time.perf_counter()
+    s2 = index_repo(corpus, db=db, config=icfg, embedder=embedder)
+    noop = time.perf_counter() - t
+    target = corpus / insts[0]["gold_files"][0]
+    target.write_text(target.read_text() + "\n\ndef _bench_added(x):\n    return x + 1\n")
+    t = time.perf_counter()
+    s3 = index_repo(corpus, db=db, config=icfg, embedder=embedder)
+    one = time.perf_counter() - t
+    assert s3.changed == 1 and s2.changed == 0, (s2, s3)
+    return {
+        "repo": name,
+        "files": s.files,
+        "chunks": s.chunks,
+        "symbols": s.symbols,
+        "edges": s.edges,
+        "cold_s": round(cold, 2),
+        "noop_s": round(noop, 3),
+        "one_file_s": round(one, 3),
+        "chunks_per_s": round(s.chunks_per_s, 1),
+        "stages": s.stage_seconds,
+        "one_file_embedded": s3.chunks_embedded,
+    }
+    print(
+        f"[{name}] cold {cold:.1f}s ({s.chunks} chunks), noop {noop:.2f}s, one file {one:.2f}s",
+        file=sys.stderr,
+    )
 
 
 def _evaluate(args: argparse.Namespace, extra: list[str], json_out: Path) -> dict:

@@ -25,6 +25,7 @@ from indexer.filetypes import is_code
 from indexer.gitinfo import head_commit
 from indexer.model import ParsedFile, SourceFile
 from indexer.parse import parse_source
+from indexer.plugins import IndexPlugin, LoadedFile, PluginContext
 from indexer.refresh import RefreshPlan, blob_hash, plan_refresh
 from indexer.resolve import resolve
 from indexer.schema import SCHEMA_VERSION, IndexMeta
@@ -90,6 +91,7 @@ def index_repo(
     rebuild: bool = False,
     embedder: Embedder | None = None,
     progress: Progress | None = None,
+    plugins: Sequence[IndexPlugin] = (),
 ) -> IndexSummary:
     """Index ``repo`` into ``db`` (default location per repo), incrementally unless ``rebuild``."""
     cfg = config or IndexerConfig()
@@ -127,7 +129,26 @@ def index_repo(
     plan = plan_refresh(hashes, store.file_hashes())
     commit = head_commit(root)
     model_loaded_before = bool(getattr(emb, "loaded", False))
+    parsed_now: dict[str, ParsedFile | None] = {}
+
+    def load(path: str) -> LoadedFile:
+        sf = sources[path]
+        text = contents[path].decode("utf-8", errors="replace")
+        if path not in parsed_now:
+            code = is_code(sf.language)
+            parsed_now[path] = parse_source(path, text.encode(), sf.language) if code else None
+        return LoadedFile(path, sf.language, text, parsed_now[path])
+
+    def run_plugins() -> None:
+        t = time.perf_counter()
+        ctx = PluginContext(store, root, hashes, load)
+        for plugin in plugins:
+            plugin.update(ctx)
+        if plugins:
+            stages["plugins"] = time.perf_counter() - t
+
     if plan.empty and store.meta.state == "complete":
+        run_plugins()
         if commit != store.meta.last_commit:
             store.write_meta(store.meta.with_(last_commit=commit))
         return _summary(
@@ -153,6 +174,7 @@ def index_repo(
 
     t = time.perf_counter()
     prepared, errors, lossy = _prepare(plan.to_index, sources, contents, cfg, report)
+    parsed_now.update((p.source.path, p.parsed) for p in prepared)
     stages["parse"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -163,6 +185,7 @@ def index_repo(
     _rebuild_graph(store)
     store.ensure_fts()
     stages["graph+fts"] = time.perf_counter() - t
+    run_plugins()
     t = time.perf_counter()
     store.compact()
     stages["compact"] = time.perf_counter() - t
