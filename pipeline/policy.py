@@ -146,6 +146,7 @@ class MergeSettings(_Model):
     required_checks: tuple[str, ...] = ()  # names that must be present and green
     checks_timeout_s: float = Field(default=1800.0, gt=0)
     poll_interval_s: float = Field(default=15.0, gt=0)
+    checks_appear_s: float = Field(default=120.0, ge=0)  # nothing reported by then: "none"
     fallback: Literal["pr", "suggest"] = "pr"  # when a tier-1 merge is refused
 
 

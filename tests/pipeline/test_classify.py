@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ def repo(tmp_path: Path) -> Path:
     return init_repo(tmp_path / "repo")
 
 
-def _kinds(repo: Path, changes: dict[str, str | bytes | None]) -> dict[str, str]:
+def _kinds(repo: Path, changes: Mapping[str, str | bytes | None]) -> dict[str, str]:
     result = classify(parse_diff(make_diff(repo, changes)))
     return {f.path: f.kind for f in result.files}
 
@@ -36,7 +37,9 @@ def _kinds(repo: Path, changes: dict[str, str | bytes | None]) -> dict[str, str]
         ({".github/workflows/ci.yml": "on: [push]\njobs: {}\n"}, "config"),
     ],
 )
-def test_single_file_kind(repo: Path, changes: dict[str, str | None], expected: str) -> None:
+def test_single_file_kind(
+    repo: Path, changes: Mapping[str, str | bytes | None], expected: str
+) -> None:
     assert set(_kinds(repo, changes).values()) == {expected}
 
 

@@ -10,6 +10,7 @@ from policy_fixtures import git, init_repo, write
 from pipeline.errors import PolicyError
 from pipeline.policy import (
     DEFAULT_KIND_TIERS,
+    PathRule,
     Policy,
     blocked_write_globs,
     is_write_allowed,
@@ -76,7 +77,10 @@ def test_policy_toml_and_both_is_an_error(repo: Path) -> None:
     ("text", "expected"),
     [
         ("colour = 1\n", r"\.specpilot/policy\.toml.*unknown key 'colour'.*valid keys: allow_edit"),
-        ("[merge]\nmethd = 'squash'\n", r"unknown key 'merge\.methd'.*valid keys: checks_timeout"),
+        (
+            "[merge]\nmethd = 'squash'\n",
+            r"unknown key 'merge\.methd'.*valid keys: checks_appear_s, checks_timeout_s",
+        ),
         ("kinds = { docs = 5 }\n", r"key 'kinds\.docs': Input should be 1, 2 or 3 \(got 5\)"),
         ("kinds = { prose = 1 }\n", r"kinds\.prose.*'dependency', 'tests'"),
         ("[[paths]]\nglob = 'x/**'\n", r"needs 'tier = 1\|2\|3' or 'blocked'"),
@@ -124,7 +128,7 @@ def test_write_permission_for_agent_file_tools() -> None:
         assert not is_write_allowed(policy, path), path
     refusal = write_refusal(policy, ".github/workflows/ci.yml")
     assert refusal is not None and "'.github/workflows/**'" in refusal
-    relaxed = Policy(allow_edit=("migrations",), paths=({"glob": "vendor/**", "blocked": True},))
+    relaxed = Policy(allow_edit=("migrations",), paths=(PathRule(glob="vendor/**", blocked=True),))
     assert is_write_allowed(relaxed, "db/migrations/0001_init.py")
     assert not is_write_allowed(relaxed, "vendor/lib.py")
     assert "vendor/**" in blocked_write_globs(relaxed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from policy_fixtures import AWS_KEY_LINE, git, init_repo, make_diff, write
 from pipeline.diffparse import parse_diff
 from pipeline.errors import PolicyError, SpecError
 from pipeline.limits import LimitHit, LimitStatus
-from pipeline.policy import Policy
+from pipeline.policy import PathRule, Policy
 from pipeline.tiering import TierDecision, decide, explain
 
 SOURCE_CHANGE = {"src/app.py": "def add(a, b):\n    return b + a\n"}
@@ -24,7 +25,7 @@ def repo(tmp_path: Path) -> Path:
     return init_repo(tmp_path / "repo")
 
 
-def _explain(repo: Path, changes: dict[str, str | bytes | None], **kw: object) -> TierDecision:
+def _explain(repo: Path, changes: Mapping[str, str | bytes | None], **kw: object) -> TierDecision:
     return explain(repo, make_diff(repo, changes), **kw)  # type: ignore[arg-type]
 
 
@@ -49,7 +50,7 @@ def _rules(d: TierDecision) -> set[str]:
     ],
 )
 def test_tier_matrix_with_default_policy(
-    repo: Path, changes: dict[str, str | bytes | None], tier: int, blocked: bool, rule: str
+    repo: Path, changes: Mapping[str, str | bytes | None], tier: int, blocked: bool, rule: str
 ) -> None:
     decision = _explain(repo, changes)
     assert (decision.tier, decision.blocked) == (tier, blocked)
@@ -137,10 +138,10 @@ def test_size_path_rules_red_tests_empty_and_limits(repo: Path) -> None:
     patch = parse_diff(make_diff(repo, {"src/app.py": "x = 1\n" * 2500}))
     assert decide(patch, Policy()).tier == 3
     docs = parse_diff(make_diff(repo, DOCS_CHANGE))
-    rules = Policy(paths=({"glob": "docs/**", "tier": 2, "reason": "docs go to review"},))
+    rules = Policy(paths=(PathRule(glob="docs/**", tier=2, reason="docs go to review"),))
     by_path = decide(docs, rules)
     assert by_path.tier == 2 and "docs go to review" in by_path.reasons[-1].message
-    assert decide(docs, Policy(paths=({"glob": "*.md", "blocked": True},))).blocked
+    assert decide(docs, Policy(paths=(PathRule(glob="*.md", blocked=True),))).blocked
     red = decide(docs, Policy(), tests_passed=False)
     assert red.tier == 2 and "tests.red" in _rules(red)
     assert decide(parse_diff(""), Policy()).blocked
