@@ -68,7 +68,7 @@ class AnthropicModel:
             "model": self._config.model,
             "max_tokens": max_tokens or self._config.max_tokens,
             "system": _system_blocks(system),
-            "messages": [_message_param(m) for m in messages],
+            "messages": _messages_param(messages),
         }
         if tools:
             kwargs["tools"] = [_tool_param(t) for t in tools]
@@ -140,6 +140,17 @@ def _tool_param(tool: ToolSpec) -> ToolParam:
         "description": tool.description,
         "input_schema": cast(Any, dict(tool.input_schema)),
     }
+
+
+def _messages_param(messages: Sequence[Message]) -> list[MessageParam]:
+    """The conversation, with a cache breakpoint on its last block: the next turn of a tool
+    loop re-sends this prefix and reads it from the cache (the API ignores breakpoints on
+    prompts below its minimum cacheable length)."""
+    params = [_message_param(m) for m in messages]
+    if params:
+        content = cast(list[dict[str, Any]], params[-1]["content"])
+        content[-1]["cache_control"] = {"type": "ephemeral"}
+    return params
 
 
 def _message_param(message: Message) -> MessageParam:

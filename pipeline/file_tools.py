@@ -18,7 +18,7 @@ from pipeline.config import PipelineConfig
 from pipeline.context import CodeIndex
 from pipeline.errors import ToolError
 from pipeline.model import ToolCall, ToolSpec
-from pipeline.paths import WriteGuard, resolve_in_worktree
+from pipeline.paths import WriteCheck, WriteGuard, resolve_in_worktree
 
 log = logging.getLogger(__name__)
 
@@ -91,12 +91,14 @@ class Toolbox:
         index: CodeIndex | None = None,
         refresh_index: bool = True,
         run_tests: Callable[[], str] | None = None,
+        write_check: WriteCheck | None = None,
     ) -> None:
         self.root = root
         self._config = config
         self._guard = guard
         self._index = index
         self._refresh_index = refresh_index
+        self._write_check = write_check
         self._run_tests = run_tests
         self.changed: list[str] = []
         self._stale: list[str] = []
@@ -211,6 +213,12 @@ class Toolbox:
                 raise ToolError(refusal)
         return path, rel
 
+    def _vet(self, rel: str, old_text: str | None, new_text: str) -> None:
+        if self._write_check is not None:
+            refusal = self._write_check(rel, old_text=old_text, new_text=new_text)
+            if refusal:
+                raise ToolError(refusal)
+
     def _mark_changed(self, rel: str) -> None:
         if rel not in self.changed:
             self.changed.append(rel)
@@ -236,12 +244,14 @@ class Toolbox:
             pos = text.find(old)
             while pos != -1:
                 lines.append(str(text.count("\n", 0, pos) + 1))
-                pos = text.find(old, pos + 1)
+                pos = text.find(old, pos + len(old))
             raise ToolError(
                 f"old_text matches {count} times in {rel} (at lines {', '.join(lines)}); "
                 "include more surrounding lines so it matches exactly once."
             )
-        _write_text(path, text.replace(old, new, 1))
+        updated = text.replace(old, new, 1)
+        self._vet(rel, text, updated)
+        _write_text(path, updated)
         self._mark_changed(rel)
         return ToolOutcome(f"Edited {rel}.")
 
@@ -250,6 +260,7 @@ class Toolbox:
         content = _as_str(args.get("content"), "content")
         if path.exists() or path.is_symlink():
             raise ToolError(f"{rel} already exists; use edit_file to change it.")
+        self._vet(rel, None, content)
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_text(path, content)
         self._mark_changed(rel)

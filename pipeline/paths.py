@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
+from typing import Protocol
 
 import pathspec
 
@@ -47,6 +48,15 @@ def resolve_in_worktree(root: Path, raw: str) -> tuple[Path, str]:
         )
     real_rel = target.relative_to(real_root).as_posix()
     return target, real_rel
+
+
+class WriteCheck(Protocol):
+    """An extra veto on writes (e.g. ``functools.partial(policy.write_refusal, policy)``):
+    a sentence saying why ``path`` may not be written with ``new_text``, or None."""
+
+    def __call__(
+        self, path: str, *, old_text: str | None = None, new_text: str | None = None
+    ) -> str | None: ...
 
 
 class WriteGuard:

@@ -31,7 +31,7 @@ from pipeline.context import (
 from pipeline.errors import BudgetExceeded, ModelError, PipelineError
 from pipeline.file_tools import Toolbox
 from pipeline.model import Message, Model
-from pipeline.paths import WriteGuard
+from pipeline.paths import WriteCheck, WriteGuard
 from pipeline.plan import Plan, make_plan, plan_from_retrieval
 from pipeline.report import render_report
 from pipeline.run_record import RunDir, RunMode, RunRecord, RunStatus, RunTrace, new_run_id
@@ -75,12 +75,15 @@ def run_spec(
     context: RetrievedContext | None = None,
     worktree_index: IndexFactory | None = None,
     blocked_paths: Sequence[str] = (),
+    write_check: WriteCheck | None = None,
 ) -> RunRecord:
     """Run one spec and return its RunRecord (also written to ``<run dir>/record.json``).
 
     ``index`` grounds retrieval unless a ready ``context`` is given; ``worktree_index``
     builds an index over the worktree for the agent's searches (so they see its edits);
-    ``blocked_paths`` adds the policy's globs to the spec's. Budget, model, sandbox and git
+    ``blocked_paths`` (e.g. ``policy.blocked_write_globs(policy)``) adds globs to the spec's
+    blocked paths and ``write_check`` (e.g. ``partial(policy.write_refusal, policy)``) can
+    veto any write with a reason the model sees. Budget, model, sandbox and git
     errors stop the run cleanly (status ``stopped``); anything unexpected is re-raised after
     the record is written (status ``error``).
     """
@@ -98,6 +101,7 @@ def run_spec(
         index=index,
         worktree_index=worktree_index,
         blocked_paths=tuple(blocked_paths),
+        write_check=write_check,
         run_id=run_id,
         run_dir=run_dir,
         trace=RunTrace(run_dir.path / "trace.jsonl"),
@@ -133,6 +137,7 @@ class _Run:
     index: CodeIndex | None
     worktree_index: IndexFactory | None
     blocked_paths: tuple[str, ...]
+    write_check: WriteCheck | None
     run_id: str
     run_dir: RunDir
     trace: RunTrace
@@ -245,6 +250,7 @@ class _Run:
             index=index,
             refresh_index=self.worktree_index is not None,
             run_tests=self._agent_test_tool(wt, command) if command else None,
+            write_check=self.write_check,
         )
 
     def _agent_test_tool(self, wt: Worktree, command: TestCommand) -> Callable[[], str]:
@@ -294,6 +300,8 @@ class _Run:
             )
             self.reports.append(report)
             self._trace_tests("verify", report, round=round_no)
+            if self.config.sandbox and not report.network_isolated:
+                self.warn(f"The tests were not isolated from the network: {report.sandbox_note}.")
             if report.passed:
                 return True
             if round_no == rounds:

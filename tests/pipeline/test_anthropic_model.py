@@ -71,8 +71,9 @@ def test_request_shape_and_response_mapping(
     ]
     assert body["messages"][2]["content"] == [
         {"type": "tool_result", "tool_use_id": "toolu_1", "content": "nope", "is_error": True},
-        {"type": "text", "text": "go on"},
+        {"type": "text", "text": "go on", "cache_control": {"type": "ephemeral"}},
     ]
+    assert "cache_control" not in body["messages"][0]["content"][-1]  # one breakpoint: the end
 
 
 def test_forced_tool_choice(config: PipelineConfig, scripted_server: StartServer) -> None:

@@ -188,3 +188,27 @@ def test_unknown_tools_bad_args_and_long_output(root: Path, config: PipelineConf
     assert not err and "characters cut" in text and len(text) < 200
     outcome = box.call(ToolCall("t9", "finish", {"summary": "done"}))
     assert outcome.finished and outcome.content == "Finished: done"
+
+
+def test_a_write_check_can_veto_with_a_reason(root: Path, config: PipelineConfig) -> None:
+    seen: list[tuple[str, str | None, str | None]] = []
+
+    def check(path: str, *, old_text: str | None = None, new_text: str | None = None) -> str | None:
+        seen.append((path, old_text, new_text))
+        return "policy says no" if new_text and "FORBIDDEN" in new_text else None
+
+    box = _box(root, config, write_check=check)
+    text, err = _call(box, "create_file", path="x.py", content="FORBIDDEN = 1\n")
+    assert err and text == "policy says no" and not (root / "x.py").exists()
+    assert (
+        _call(
+            box,
+            "edit_file",
+            path="calc/ops.py",
+            old_text="b):\n    return a - b",
+            new_text="b):\n    return b",
+        )[1]
+        is False
+    )
+    assert seen[0] == ("x.py", None, "FORBIDDEN = 1\n")
+    assert seen[1][0] == "calc/ops.py" and "return a - b" in (seen[1][1] or "")
