@@ -75,6 +75,11 @@ def default_audit_path(home: Path) -> Path:
     return home / "audit" / "audit.jsonl"
 
 
+def sha256_text(text: str) -> str:
+    """The hex sha256 of ``text`` (UTF-8), e.g. for ``AuditEntry.spec_hash``."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def canonical(obj: dict[str, Any]) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 

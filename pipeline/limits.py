@@ -17,8 +17,11 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from pipeline.audit import AuditRecord
+from pipeline.deploy_git import remote_tip
+from pipeline.github import GitHubClient
 from pipeline.policy import RunLimits
 
 logger = logging.getLogger(__name__)
@@ -123,6 +126,22 @@ def check_limits(
     return LimitStatus(
         open_prs=prs, prs_last_hour=prs_hour, runs_last_hour=runs_hour, hits=tuple(hits)
     )
+
+
+def open_pr_checker(
+    repo: Path, remote: str, github: GitHubClient | None = None
+) -> Callable[[PrRef], bool]:
+    """An ``is_open`` for :func:`check_limits`: asks GitHub about the PR number when a client
+    is given, else whether the PR's branch still exists on the plain git remote."""
+
+    def is_open(pr: PrRef) -> bool:
+        if github is not None and pr.number is not None:
+            return github.get_pull(pr.number).state == "open"
+        if pr.branch is None:
+            return True  # nothing to look up: keep counting it
+        return remote_tip(repo, remote, pr.branch) is not None
+
+    return is_open
 
 
 def _when(record: AuditRecord) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import threading
@@ -17,6 +18,7 @@ from pipeline.audit import (
     append,
     read_records,
     record_hash,
+    sha256_text,
     show,
     verify,
 )
@@ -53,6 +55,7 @@ def test_records_are_chained_and_verify(log: Path) -> None:
     assert records[1].ts == "2024-01-01T12:00:00+00:00"
     assert records[2].tool_calls == {"edit_file": 2}
     assert verify(log).ok and verify(log).records == 4
+    assert sha256_text("spec") == hashlib.sha256(b"spec").hexdigest()
 
 
 def test_show_one_run_by_id_or_prefix(log: Path) -> None:

@@ -17,7 +17,7 @@ from pipeline.deploy import DeployResult, TestOutcome, deploy
 from pipeline.diffparse import parse_diff
 from pipeline.errors import DeployError, SecretsFound
 from pipeline.fake_github import FakeGitHub
-from pipeline.github import GitHubClient
+from pipeline.github import GitHubClient, repo_from_remote_url
 from pipeline.policy import Policy
 from pipeline.tiering import TierDecision, decide, explain
 
@@ -151,6 +151,9 @@ def test_pr_through_github_with_labels_and_no_token_leak(
     assert fake.pull(1)["head"]["sha"] == result.commit_sha
     assert TOKEN not in caplog.text and TOKEN not in repr(_client(fake))
     assert not fake.calls("PUT")
+    red = _deploy(env, SOURCE, github=_client(fake), tests_passed=False, branch="b-red")
+    assert red.action == "pr" and fake.pull(red.pr_number or 0)["draft"] is True
+    assert "## Tests: FAILED" in fake.pull(red.pr_number or 0)["body"]
 
 
 def test_auto_merges_docs_on_green_on_plain_remote(env: Env) -> None:
@@ -276,6 +279,9 @@ def test_github_without_required_checks_merges_when_policy_allows(
 
 
 def test_github_client_errors_and_missing_remote(env: Env, fake: FakeGitHub) -> None:
+    assert repo_from_remote_url("git@github.com:acme/demo.git") == "acme/demo"
+    assert repo_from_remote_url("https://github.com/acme/demo") == "acme/demo"
+    assert repo_from_remote_url(str(env.remote)) is None
     with pytest.raises(DeployError, match="GITHUB_TOKEN is not set"):
         GitHubClient("acme/demo", env={})
     wrong = GitHubClient("acme/demo", token="nope", base_url=fake.base_url)

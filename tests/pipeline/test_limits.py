@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from policy_fixtures import init_repo, make_diff
+from policy_fixtures import bare_remote, git, init_repo, make_diff
 
 from pipeline.audit import AuditEntry, append, read_records
-from pipeline.limits import check_limits, opened_prs
+from pipeline.fake_github import FakeGitHub
+from pipeline.github import GitHubClient
+from pipeline.limits import check_limits, open_pr_checker, opened_prs
 from pipeline.policy import RunLimits
 from pipeline.tiering import explain
 
@@ -83,3 +86,19 @@ def test_explain_falls_back_to_suggestion_when_a_limit_is_reached(tmp_path: Path
     reason = next(r for r in decision.reasons if r.rule == "limits.runs_per_hour")
     assert "runs_per_hour = 2; falling back to a suggestion" in reason.message
     assert explain(repo, diff, audit_log=log, now=NOW + timedelta(hours=1)).tier == 1
+
+
+def test_open_pr_checker_asks_the_remote_or_github(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    remote = bare_remote(repo, tmp_path / "remote.git")
+    git(repo, "push", "-q", "origin", "main:refs/heads/b-open")
+    log = _log(tmp_path, [(5, "run", _pr("b-open"), REPO), (4, "run", _pr("b-gone"), REPO)])
+    is_open = open_pr_checker(repo, "origin")
+    status = check_limits(read_records(log), RunLimits(), repo=REPO, now=NOW, is_open=is_open)
+    assert [p.branch for p in status.open_prs] == ["b-open"]
+    with FakeGitHub(token="t", git_dir=remote) as fake:
+        client = GitHubClient(fake.repo, token="t", base_url=fake.base_url)
+        client.create_pull(title="x", head="b-open", base="main", body="")
+        prs = opened_prs(read_records(log), repo=REPO)
+        numbered = [replace(p, number=1) for p in prs]
+        assert open_pr_checker(repo, "origin", client)(numbered[0])
