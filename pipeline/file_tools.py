@@ -134,6 +134,9 @@ class Toolbox:
         except ToolError as exc:
             log.info("tool %s refused: %s", call.name, exc)
             return ToolOutcome(str(exc), is_error=True)
+        except OSError as exc:
+            log.warning("tool %s failed: %s", call.name, exc)
+            return ToolOutcome(f"{call.name} failed: {exc.strerror or exc}.", is_error=True)
         limit = self._config.tool_output_chars
         if len(outcome.content) > limit:
             cut = len(outcome.content) - limit
