@@ -301,3 +301,11 @@ def test_decision_round_trips_into_the_result(env: Env) -> None:
     assert data["schema_version"] == 1 and data["action"] == "pr"
     assert DeployResult.model_validate(data) == result
     assert isinstance(explain(env.repo, make_diff(env.repo, SOURCE)), TierDecision)
+
+
+def test_binary_file_goes_to_a_pr_and_arrives_intact(env: Env) -> None:
+    logo = b"\x89PNG\r\n\x1a\n\x00\x01\x02\xff"
+    result = _deploy(env, {"docs/logo.png": logo}, run_tests=Tests())
+    assert (result.action, result.tier) == ("pr", 2)
+    blob = git(env.remote, "cat-file", "-s", "specpilot/change-1:docs/logo.png").strip()
+    assert int(blob) == len(logo)
