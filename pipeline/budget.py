@@ -59,9 +59,9 @@ class Budget:
                 f"The cost budget of ${c.max_cost_usd:.2f} was reached "
                 f"(${self.cost_usd:.4f} spent); raise max_cost_usd to go further."
             )
-        self._check_time()
+        self.check_time()
 
-    def _check_time(self) -> None:
+    def check_time(self) -> None:
         c = self._config
         if self.elapsed() >= c.max_wall_time_s:
             raise BudgetExceeded(
@@ -80,7 +80,7 @@ class Budget:
                 f"The tool-step budget of {c.max_tool_steps} was reached; raise "
                 "max_tool_steps to go further."
             )
-        self._check_time()
+        self.check_time()
         self.tool_steps += 1
 
     def charge_model(self, usage: Usage, cost_usd: float | None) -> None:

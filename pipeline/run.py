@@ -39,6 +39,7 @@ from pipeline.spec import Spec
 from pipeline.test_runner import (
     TestCommand,
     TestReport,
+    failure_line,
     format_for_model,
     resolve_test_command,
     run_tests,
@@ -256,7 +257,7 @@ class _Run:
     def _agent_test_tool(self, wt: Worktree, command: TestCommand) -> Callable[[], str]:
         def run() -> str:
             report = run_tests(wt.path, command, config=self.config, artifacts_dir=self.tests_dir)
-            self._trace_tests("agent", report)
+            self.trace.test_run("agent", report)
             return format_for_model(report)
 
         return run
@@ -294,19 +295,19 @@ class _Run:
             if command is None:
                 self.stop("no test command: the change cannot be tested (set test_command)")
                 return False
-            self.budget.check()
+            self.budget.check_time()  # tests cost no tokens: they run even at the token limit
             report = run_tests(
                 toolbox.root, command, config=self.config, artifacts_dir=self.tests_dir
             )
             self.reports.append(report)
-            self._trace_tests("verify", report, round=round_no)
+            self.trace.test_run("verify", report, round=round_no)
             if self.config.sandbox and not report.network_isolated:
                 self.warn(f"The tests were not isolated from the network: {report.sandbox_note}.")
             if report.passed:
                 return True
             if round_no == rounds:
                 self.stop(
-                    f"the tests still fail after {rounds} repair round(s): {_failure(report)}"
+                    f"the tests still fail after {rounds} repair round(s): {failure_line(report)}"
                 )
                 return False
             self.repair_rounds += 1
@@ -335,22 +336,6 @@ class _Run:
             )
             self.status = "green"
             self.trace.event("commit", sha=self.commit, branch=wt.branch, files=list(changed))
-
-    def _trace_tests(self, trigger: str, report: TestReport, **extra: object) -> None:
-        self.trace.event(
-            "test_run",
-            trigger=trigger,
-            command=report.command,
-            passed=report.passed,
-            returncode=report.returncode,
-            timed_out=report.timed_out,
-            tests=report.tests,
-            failures=report.failures,
-            errors=report.errors,
-            seconds=report.duration_s,
-            network_isolated=report.network_isolated,
-            **extra,
-        )
 
     # --- the record ---------------------------------------------------------------------------
     def finalize(self, started: datetime) -> RunRecord:
@@ -428,10 +413,3 @@ class _Run:
         if self.scratch is not None:
             shutil.rmtree(self.scratch, ignore_errors=True)
         return keep
-
-
-def _failure(report: TestReport) -> str:
-    if report.timed_out:
-        return f"`{report.command}` was killed at the time limit"
-    names = ", ".join(c.name for c in report.failed_cases[:5])
-    return f"`{report.command}` exited {report.returncode}" + (f" ({names})" if names else "")

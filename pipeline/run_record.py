@@ -128,6 +128,22 @@ class RunTrace:
             with self.path.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps(row, default=str, sort_keys=False) + "\n")
 
+    def test_run(self, trigger: str, report: TestReport, **extra: Any) -> None:
+        self.event(
+            "test_run",
+            trigger=trigger,
+            command=report.command,
+            passed=report.passed,
+            returncode=report.returncode,
+            timed_out=report.timed_out,
+            tests=report.tests,
+            failures=report.failures,
+            errors=report.errors,
+            seconds=report.duration_s,
+            network_isolated=report.network_isolated,
+            **extra,
+        )
+
     def events(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines()]
 

@@ -253,3 +253,11 @@ def format_for_model(report: TestReport) -> str:
     if not report.passed:
         parts.append("--- output (trimmed)\n" + report.output.rstrip())
     return "\n".join(parts)
+
+
+def failure_line(report: TestReport) -> str:
+    """One line on why a test run did not pass."""
+    if report.timed_out:
+        return f"`{report.command}` was killed at the time limit"
+    names = ", ".join(c.name for c in report.failed_cases[:5])
+    return f"`{report.command}` exited {report.returncode}" + (f" ({names})" if names else "")
