@@ -114,7 +114,8 @@ def decide(
         reasons.append(Reason(rule="secrets", tier=3, blocked=True, message=message, paths=paths))
     if tests_passed is False:
         tier: Tier = 2 if policy.merge.fallback == "pr" else 3
-        message = f"the tests failed, so the change is not merged (merge.fallback = {tier})"
+        fallback = policy.merge.fallback
+        message = f"the tests failed, so the change is not merged (merge.fallback = {fallback!r})"
         reasons.append(Reason(rule="tests.red", tier=tier, message=message))
     risk: Tier = max((r.tier for r in reasons), default=1)
     if hint is not None:
