@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+os.environ.setdefault("LANCEDB_LOG", "error")
+
 from indexer.build import index_repo
 from indexer.config import ChunkConfig, EmbedConfig, IndexerConfig
 from indexer.embedding import make_embedder

@@ -40,7 +40,7 @@ def fail(message: str, code: int = USAGE_EXIT) -> NoReturn:
 
 
 def _setup(verbose: bool) -> None:
-    os.environ.setdefault("LANCE_LOG", "error")
+    os.environ.setdefault("LANCEDB_LOG", "error")
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

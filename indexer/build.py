@@ -81,6 +81,7 @@ class _Prepared:
     parsed: ParsedFile | None
     chunks: list[Chunk]
     lines: int
+    search_text: str  # tokens of the path and the whole file (file-level full text)
 
 
 def index_repo(
@@ -170,7 +171,6 @@ def index_repo(
         )
 
     store.write_meta(store.meta.with_(state="in_progress"))
-    store.delete_files(plan.deleted)
 
     t = time.perf_counter()
     prepared, errors, lossy = _prepare(plan.to_index, sources, contents, cfg, report)
@@ -179,6 +179,8 @@ def index_repo(
 
     t = time.perf_counter()
     embedded, cached = _embed_and_write(store, prepared, emb, commit, report)
+    # deleted last: a renamed file's chunks serve as the embedding cache for its new path
+    store.delete_files(plan.deleted)
     stages["embed+write"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -263,7 +265,8 @@ def _prepare(
             if parsed.error_nodes:
                 errors += 1
         chunks = chunk_file(path, sf.language, text, parsed, cfg.chunk)
-        out.append(_Prepared(sf, blob_hash(data), parsed, chunks, text.count("\n") + 1))
+        tokens = search_text(f"{path}\n{text}")
+        out.append(_Prepared(sf, blob_hash(data), parsed, chunks, text.count("\n") + 1, tokens))
         report("parse", i + 1, len(paths))
     return out, errors, lossy
 
@@ -350,6 +353,7 @@ def _write_batch(
             "parse_errors": p.parsed.error_nodes if p.parsed else 0,
             "commit": commit,
             "parsed": parsed_to_json(p.parsed) if p.parsed else "",
+            "search_text": p.search_text,
         }
         for p in batch
     ]

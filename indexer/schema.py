@@ -24,6 +24,7 @@ def files_schema() -> pa.Schema:
             pa.field("parse_errors", pa.int32()),  # tree-sitter ERROR/MISSING nodes
             pa.field("commit", pa.string()),  # HEAD when this file was indexed ("" if no git)
             pa.field("parsed", pa.large_string()),  # ParsedFile as JSON (for graph rebuilds)
+            pa.field("search_text", pa.large_string()),  # code tokens of path + whole file
         ]
     )
 

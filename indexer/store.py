@@ -229,10 +229,9 @@ class IndexStore:
         return [parsed_from_json(s) for s in tbl["parsed"].to_pylist() if s]
 
     def ensure_fts(self) -> None:
-        """(Re)build the full-text index over chunk tokens."""
+        """(Re)build the full-text indexes over chunk tokens and whole-file tokens."""
         from lancedb.index import FTS
 
-        tbl = self.table("chunks")
         cfg = FTS(
             base_tokenizer="whitespace",
             lower_case=True,
@@ -241,7 +240,8 @@ class IndexStore:
             ascii_folding=False,
             max_token_length=64,
         )
-        tbl.create_index("search_text", config=cfg, replace=True)
+        for name in ("chunks", "files"):
+            self.table(name).create_index("search_text", config=cfg, replace=True)
 
     def compact(self) -> None:
         """Merge small fragments and drop old versions (keeps the store small and fast)."""
@@ -249,7 +249,7 @@ class IndexStore:
 
         for name in ("files", "chunks", "symbols", "edges", "meta"):
             try:
-                self.table(name).optimize(cleanup_older_than=timedelta(seconds=0))
+                self.table(name).optimize(cleanup_older_than=timedelta(minutes=1))
             except Exception as exc:  # optimize is best effort; report and go on
                 log.warning("could not compact table %s of %s: %s", name, self.uri, exc)
 

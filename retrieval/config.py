@@ -41,6 +41,14 @@ DEFAULT_SUPPORT_GLOBS: tuple[str, ...] = (
     "*.d.ts",
     "*Test.java",
     "*Tests.java",
+    "*.pyi",  # type stubs mirror the code they describe
+    "CHANGELOG*",
+    "CHANGES*",
+    "HISTORY*",
+    "NEWS*",
+    "*.md",
+    "*.rst",
+    "*.txt",
 )
 
 
@@ -49,12 +57,14 @@ class RetrievalConfig:
     # weighted reciprocal-rank fusion: score = sum(weight / (rrf_k + rank))
     rrf_k: int = 60
     weight_vector: float = 1.0
-    weight_fulltext: float = 1.0
+    weight_fulltext: float = 1.0  # BM25 over chunks
+    weight_file_fulltext: float = 1.0  # BM25 over whole files (file ranking only)
     weight_identifier: float = 1.0  # query identifiers that name a defined symbol
     weight_path: float = 1.0  # query mentions of a file path / module name
     # how many chunks each channel contributes before fusion
     vector_candidates: int = 200
     fulltext_candidates: int = 200
+    file_fulltext_candidates: int = 100
     # file ranking: a file's score is its best chunk plus a share of its next best ones
     file_extra_chunks: int = 2
     file_extra_weight: float = 0.3

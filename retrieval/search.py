@@ -86,6 +86,7 @@ class Searcher:
         store.check_model(embedder.model_id, embedder.dim)
         self.store, self.embedder, self.config = store, embedder, config
         self._chunks = store.table("chunks")
+        self._files = store.table("files")
         self._load_catalog()
 
     def _load_catalog(self) -> None:
@@ -132,6 +133,20 @@ class Searcher:
             .to_list()
         )
         return [r["id"] for r in rows]
+
+    def _file_fulltext(self, q: Query) -> list[str]:
+        """Files by BM25 over their whole text (a file-level view of the same tokens)."""
+        if not q.tokens or self.config.weight_file_fulltext <= 0:
+            return []
+        rows = (
+            self._files.search(
+                " ".join(dict.fromkeys(q.tokens)), query_type="fts", fts_columns="search_text"
+            )
+            .limit(self.config.file_fulltext_candidates)
+            .select(["path", "_score"])
+            .to_list()
+        )
+        return [r["path"] for r in rows]
 
     def _identifier(self, q: Query) -> list[str]:
         """Chunks defining a symbol the query names, rarer names first."""
@@ -182,6 +197,7 @@ class Searcher:
             "fulltext": c.weight_fulltext,
             "identifier": c.weight_identifier,
             "path": c.weight_path,
+            "file_fulltext": c.weight_file_fulltext,
         }
 
     def search(self, query: str, top_k: int = 10) -> list[ChunkHit]:
@@ -205,6 +221,7 @@ class Searcher:
         q, lists = self._channels(query)
         file_lists = {name: _dedupe(self._meta[c].path for c in ids) for name, ids in lists.items()}
         file_lists["path"] = self._path_files(q)
+        file_lists["file_fulltext"] = self._file_fulltext(q)
         scores, ranks = _rrf(file_lists, self._weights(), self.config.rrf_k)
         # a share of the further strong chunks of a file
         chunk_scores, _ = _rrf(lists, self._weights(), self.config.rrf_k)

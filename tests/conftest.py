@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+os.environ.setdefault("LANCEDB_LOG", "error")  # silence the Rust logger's warnings
+
 # Fixed identity and dates so commits (and their hashes) do not depend on the machine.
 GIT_ENV: dict[str, str] = {
     "GIT_AUTHOR_NAME": "t",

@@ -1,0 +1,193 @@
+"""index_repo end to end on small repos, with the hash embedder (no model weights)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.build import index_repo
+from indexer.config import EmbedConfig, IndexerConfig
+from indexer.embedding import HashEmbedder
+from indexer.errors import EmptyRepoError, ModelMismatchError, RepoPathError
+from indexer.store import IndexStore
+
+CFG = IndexerConfig(embed=EmbedConfig(model="hash"))
+
+FILES = {
+    "pkg/__init__.py": "from .retry import Retry\n",
+    "pkg/retry.py": (
+        "import time\n\n\n"
+        "class Retry:\n"
+        '    """Retry a call with exponential backoff."""\n\n'
+        "    def __init__(self, attempts=3):\n"
+        "        self.attempts = attempts\n\n"
+        "    def sleep_for(self, n):\n"
+        "        return 2 ** n\n\n"
+        "    def call(self, fn):\n"
+        "        for n in range(self.attempts):\n"
+        "            try:\n"
+        "                return fn()\n"
+        "            except OSError:\n"
+        "                time.sleep(self.sleep_for(n))\n"
+    ),
+    "pkg/client.py": (
+        "from pkg.retry import Retry\n\n\n"
+        "def fetch(url):\n"
+        '    """Fetch a URL, retrying on network errors."""\n'
+        "    return Retry().call(lambda: open(url).read())\n"
+    ),
+    "web/app.ts": (
+        "export function renderPage(title: string): string {\n"
+        "  return `<h1>${title}</h1>`;\n"
+        "}\n"
+    ),
+    "README.md": "# pkg\n\nA tiny client with retries.\n",
+}
+
+
+class CountingEmbedder:
+    """The hash embedder, counting what it is asked to embed (and failing on demand)."""
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        self.inner = HashEmbedder(256)
+        self.texts: list[str] = []
+        self.fail_after = fail_after
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if self.fail_after is not None and len(self.texts) >= self.fail_after:
+            raise RuntimeError("killed")
+        self.texts.extend(texts)
+        return self.inner.embed(texts)
+
+
+def _index(repo: Path, db: Path, emb: CountingEmbedder | None = None, **kw: object):
+    return index_repo(repo, db=str(db), config=CFG, embedder=emb or CountingEmbedder(), **kw)
+
+
+def _rows(db: Path, table: str) -> list[dict]:
+    return IndexStore.open(str(db)).table(table).to_arrow().to_pylist()
+
+
+def test_first_index_fills_every_table(make_repo, tmp_path: Path) -> None:
+    repo = make_repo(FILES, git=True)
+    db = tmp_path / "db"
+    s = _index(repo, db)
+    assert s.files == 5 and s.added == 5
+    assert s.languages == {"markdown": 1, "python": 3, "typescript": 1}
+    assert {r["path"] for r in _rows(db, "files")} == set(FILES)
+    symbols = {r["qualified_name"] for r in _rows(db, "symbols")}
+    assert {"Retry", "Retry.call", "Retry.sleep_for", "fetch", "renderPage"} <= symbols
+    chunks = _rows(db, "chunks")
+    assert all(len(c["vector"]) == 256 for c in chunks)
+    assert any(c["path"] == "README.md" and c["kind"] == "text" for c in chunks)
+    edges = _rows(db, "edges")
+    resolved = {(e["src_symbol"], e["target_name"], e["dst_path"]) for e in edges}
+    assert ("fetch", "call", "pkg/retry.py") in resolved or ("fetch", "Retry", "pkg/retry.py") in resolved
+    meta = IndexStore.open(str(db)).meta
+    assert meta.state == "complete" and meta.model_id == "hash:256" and len(meta.last_commit) == 40
+
+
+def test_nothing_changed_embeds_nothing(make_repo, tmp_path: Path) -> None:
+    repo = make_repo(FILES, git=True)
+    _index(repo, tmp_path / "db")
+    emb = CountingEmbedder()
+    s = _index(repo, tmp_path / "db", emb)
+    assert (s.added, s.changed, s.deleted, s.unchanged) == (0, 0, 0, 5)
+    assert emb.texts == []
+
+
+def test_one_edited_file_is_the_only_one_re_embedded(make_repo, tmp_path: Path) -> None:
+    repo = make_repo(FILES, git=True)
+    db = tmp_path / "db"
+    _index(repo, db)
+    (repo / "pkg/client.py").write_text(FILES["pkg/client.py"] + "\n\ndef head(url):\n    return url\n")
+    emb = CountingEmbedder()
+    s = _index(repo, db, emb)
+    assert s.changed == 1 and s.added == 0
+    assert emb.texts and all(t.startswith("pkg/client.py") for t in emb.texts)
+    # the unchanged fetch() chunk kept its vector: only the new function was embedded
+    assert len(emb.texts) == 1 and "def head" in emb.texts[0]
+    assert "head" in {r["qualified_name"] for r in _rows(db, "symbols")}
+
+
+def test_renamed_and_deleted_files_leave_no_rows(make_repo, tmp_path: Path, git) -> None:
+    repo = make_repo(FILES, git=True)
+    db = tmp_path / "db"
+    _index(repo, db)
+    git(repo, "mv", "pkg/client.py", "pkg/fetcher.py")
+    (repo / "web/app.ts").unlink()
+    emb = CountingEmbedder()
+    s = _index(repo, db, emb)
+    assert (s.added, s.deleted) == (1, 2)
+    assert emb.texts == []  # moved code is never embedded twice
+    for table, col in (("files", "path"), ("chunks", "path"), ("symbols", "path"), ("edges", "src_path")):
+        paths = {r[col] for r in _rows(db, table)}
+        assert "pkg/client.py" not in paths and "web/app.ts" not in paths, table
+    assert "pkg/fetcher.py" in {r["path"] for r in _rows(db, "chunks")}
+
+
+def test_a_killed_run_is_completed_by_the_next(make_repo, tmp_path: Path) -> None:
+    files = {f"mod{i}.py": f"def f{i}(x):\n    return x + {i}\n" * 1 for i in range(400)}
+    repo = make_repo(files)
+    db = tmp_path / "db"
+    with pytest.raises(RuntimeError, match="killed"):
+        _index(repo, db, CountingEmbedder(fail_after=256))
+    store = IndexStore.open(str(db))
+    assert store.meta.state == "in_progress"
+    partial = len(store.file_hashes())
+    assert 0 < partial < 400  # the first batch was committed, the rest was not
+    emb = CountingEmbedder()
+    s = _index(repo, db, emb)
+    assert s.added == 400 - partial and s.unchanged == partial
+    store = IndexStore.open(str(db))
+    assert store.meta.state == "complete"
+    assert store.counts()["files"] == 400 and store.counts()["symbols"] == 400
+    ids = [r["id"] for r in _rows(db, "chunks")]
+    assert len(ids) == len(set(ids)) == 400
+
+
+def test_another_model_is_refused_until_rebuild(make_repo, tmp_path: Path) -> None:
+    repo = make_repo(FILES)
+    db = tmp_path / "db"
+    _index(repo, db)
+    other = IndexerConfig(embed=EmbedConfig(model="hash:128"))
+    with pytest.raises(ModelMismatchError, match="hash:256"):
+        index_repo(repo, db=str(db), config=other)
+    s = index_repo(repo, db=str(db), config=other, rebuild=True)
+    assert s.model_id == "hash:128" and s.added == 5
+
+
+def test_bad_paths_and_empty_repos(make_repo, tmp_path: Path) -> None:
+    with pytest.raises(RepoPathError, match="does not exist"):
+        _index(tmp_path / "nope", tmp_path / "db")
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(RepoPathError):
+        _index(tmp_path / "file.txt", tmp_path / "db")
+    empty = make_repo({"image.png": b"\x89PNG\0\0\0"}, name="empty")
+    with pytest.raises(EmptyRepoError, match="binary"):
+        _index(empty, tmp_path / "db2")
+    assert not (tmp_path / "db2").exists()
+
+
+def test_non_utf8_and_broken_files_are_indexed_and_counted(make_repo, tmp_path: Path) -> None:
+    repo = make_repo(
+        {
+            "latin.py": "# caf\xe9\ndef ok():\n    return 1\n".encode("latin-1"),
+            "broken.py": "def good():\n    return 1\n\ndef bad(:\n    pass\n",
+        }
+    )
+    s = _index(repo, tmp_path / "db")
+    assert s.lossy_utf8_files == 1 and s.parse_error_files == 1
+    names = {r["qualified_name"] for r in _rows(tmp_path / "db", "symbols")}
+    assert {"ok", "good"} <= names
