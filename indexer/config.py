@@ -77,7 +77,7 @@ class EmbedConfig:
     model: str = (
         DEFAULT_MODEL  # "all-MiniLM-L6-v2" (bundled) or any sentence-transformers name/path
     )
-    batch_size: int = 32
+    batch_size: int = 16
     max_seq_length: int = 128  # word pieces per chunk the model reads (cost grows with it)
     device: str = "cpu"
     # "auto": ONNX Runtime when the model qualifies (same vectors, ~2x faster), else torch

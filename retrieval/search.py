@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from typing import Any
@@ -268,7 +268,7 @@ def _dedupe(items: Iterable[str]) -> list[str]:
 
 
 def _rrf(
-    lists: dict[str, Sequence[str]], weights: dict[str, float], k: int
+    lists: Mapping[str, Sequence[str]], weights: Mapping[str, float], k: int
 ) -> tuple[dict[str, float], dict[str, dict[str, int]]]:
     scores: dict[str, float] = defaultdict(float)
     ranks: dict[str, dict[str, int]] = defaultdict(dict)

@@ -40,9 +40,7 @@ FILES = {
         "    return Retry().call(lambda: open(url).read())\n"
     ),
     "web/app.ts": (
-        "export function renderPage(title: string): string {\n"
-        "  return `<h1>${title}</h1>`;\n"
-        "}\n"
+        "export function renderPage(title: string): string {\n  return `<h1>${title}</h1>`;\n}\n"
     ),
     "README.md": "# pkg\n\nA tiny client with retries.\n",
 }
@@ -93,7 +91,11 @@ def test_first_index_fills_every_table(make_repo, tmp_path: Path) -> None:
     assert any(c["path"] == "README.md" and c["kind"] == "text" for c in chunks)
     edges = _rows(db, "edges")
     resolved = {(e["src_symbol"], e["target_name"], e["dst_path"]) for e in edges}
-    assert ("fetch", "call", "pkg/retry.py") in resolved or ("fetch", "Retry", "pkg/retry.py") in resolved
+    assert ("fetch", "call", "pkg/retry.py") in resolved or (
+        "fetch",
+        "Retry",
+        "pkg/retry.py",
+    ) in resolved
     meta = IndexStore.open(str(db)).meta
     assert meta.state == "complete" and meta.model_id == "hash:256" and len(meta.last_commit) == 40
 
@@ -111,7 +113,9 @@ def test_one_edited_file_is_the_only_one_re_embedded(make_repo, tmp_path: Path) 
     repo = make_repo(FILES, git=True)
     db = tmp_path / "db"
     _index(repo, db)
-    (repo / "pkg/client.py").write_text(FILES["pkg/client.py"] + "\n\ndef head(url):\n    return url\n")
+    (repo / "pkg/client.py").write_text(
+        FILES["pkg/client.py"] + "\n\ndef head(url):\n    return url\n"
+    )
     emb = CountingEmbedder()
     s = _index(repo, db, emb)
     assert s.changed == 1 and s.added == 0
@@ -131,7 +135,12 @@ def test_renamed_and_deleted_files_leave_no_rows(make_repo, tmp_path: Path, git)
     s = _index(repo, db, emb)
     assert (s.added, s.deleted) == (1, 2)
     assert emb.texts == []  # moved code is never embedded twice
-    for table, col in (("files", "path"), ("chunks", "path"), ("symbols", "path"), ("edges", "src_path")):
+    for table, col in (
+        ("files", "path"),
+        ("chunks", "path"),
+        ("symbols", "path"),
+        ("edges", "src_path"),
+    ):
         paths = {r[col] for r in _rows(db, table)}
         assert "pkg/client.py" not in paths and "web/app.ts" not in paths, table
     assert "pkg/fetcher.py" in {r["path"] for r in _rows(db, "chunks")}

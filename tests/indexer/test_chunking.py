@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 from indexer.chunking import chunk_file
 from indexer.config import ChunkConfig
 from indexer.model import ParsedFile, Symbol
@@ -139,7 +141,7 @@ def test_long_function_is_split_with_signature_repeated() -> None:
     assert all(p.end_line - p.start_line + 1 <= 30 for p in parts)
     # parts are contiguous and cover the whole function
     assert parts[-1].end_line == max(c.end_line for c in parts)
-    for a, b in zip(parts, parts[1:]):
+    for a, b in itertools.pairwise(parts):
         assert b.start_line == a.end_line + 1
 
 
