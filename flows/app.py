@@ -1,0 +1,115 @@
+"""The `specpilot` typer app and what every command module shares.
+
+Command modules (``flows/cli_*.py``) register on ``app``; ``flows/cli.py`` imports them all.
+A command parses its options, builds configs, calls one library function, renders.
+Errors of the packages become one-line messages: exit code 2 for usage errors (bad input the
+user can fix), 1 for failures.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+
+from flows import render
+from flows.errors import ConfigError
+from flows.settings import Settings, load_settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="specpilot: make a codebase known to a coding agent; turn a spec into a tested change.",
+    pretty_exceptions_enable=False,
+)
+
+USAGE_EXIT = 2
+T = TypeVar("T")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+DbOpt = Annotated[
+    str | None, typer.Option("--db", help="Index location (default: under $SPECPILOT_HOME).")
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a config value: section.key=value (repeatable)."),
+]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log details to stderr.")]
+
+
+def fail(message: str, code: int = USAGE_EXIT) -> NoReturn:
+    render.err_console().print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    raise typer.Exit(code)
+
+
+def setup(verbose: bool) -> None:
+    os.environ.setdefault("LANCEDB_LOG", "error")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def repo_dir(path: Path) -> Path:
+    if not path.exists():
+        fail(f"repository path {path} does not exist; give a directory to index.")
+    if not path.is_dir():
+        fail(f"repository path {path} is not a directory; give a directory to index.")
+    return path.resolve()
+
+
+def settings_for(repo: Path | None, overrides: list[str] | None) -> Settings:
+    try:
+        return load_settings(repo, overrides)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def db_for(settings: Settings, repo: Path, db: str | None) -> str:
+    from indexer.store import default_db_path
+
+    return db or settings.db or default_db_path(repo)
+
+
+def run_guarded(
+    fn: Callable[[], T],
+    *,
+    usage: tuple[type[BaseException], ...] = (),
+    failures: tuple[type[BaseException], ...] = (),
+) -> T:
+    """Call ``fn``, turning the packages' errors into one-line messages and exit codes.
+
+    Index and retrieval errors are always handled; a command adds its own packages' error
+    types as ``usage`` (exit 2: bad input the user can fix) or ``failures`` (exit 1).
+    """
+    from indexer.errors import (
+        EmptyRepoError,
+        IndexerError,
+        ModelMismatchError,
+        NotIndexedError,
+        RepoPathError,
+    )
+    from retrieval.errors import QueryError, RetrievalError
+
+    usage_types: tuple[type[BaseException], ...] = (
+        RepoPathError,
+        EmptyRepoError,
+        NotIndexedError,
+        ModelMismatchError,
+        QueryError,
+        ConfigError,
+        *usage,
+    )
+    failure_types: tuple[type[BaseException], ...] = (IndexerError, RetrievalError, *failures)
+    try:
+        return fn()
+    except usage_types as exc:
+        fail(str(exc), USAGE_EXIT)
+    except failure_types as exc:
+        fail(str(exc), 1)

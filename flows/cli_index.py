@@ -1,0 +1,140 @@
+"""CLI: index, search, status."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from flows import render
+from flows.app import (
+    DbOpt,
+    JsonOpt,
+    SetOpt,
+    VerboseOpt,
+    app,
+    db_for,
+    fail,
+    repo_dir,
+    run_guarded,
+    settings_for,
+    setup,
+)
+
+
+@app.command()
+def index(
+    path: Annotated[Path, typer.Argument(help="Repository directory to index.")],
+    db: DbOpt = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Drop the index and start over.")
+    ] = False,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Embedding model (name, path or 'hash').")
+    ] = None,
+    json_out: JsonOpt = False,
+    set_: SetOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Index a repository (incremental: only what changed is re-parsed and re-embedded)."""
+    setup(verbose)
+    repo = repo_dir(path)
+    overrides = list(set_ or []) + ([f"index.embed.model={model!r}"] if model else [])
+    settings = settings_for(repo, overrides)
+    from indexer.build import index_repo
+
+    with render.progress_bars(enabled=sys.stderr.isatty()) as progress:
+        summary = run_guarded(
+            lambda: index_repo(
+                repo,
+                db=db_for(settings, repo, db),
+                config=settings.index,
+                rebuild=rebuild,
+                progress=progress,
+            )
+        )
+    if json_out:
+        render.print_json(summary.to_dict())
+    else:
+        render.index_summary(summary.to_dict())
+
+
+@app.command()
+def search(
+    query: Annotated[
+        str | None,
+        typer.Argument(help="What you are looking for (or a file holding it).", show_default=False),
+    ] = None,
+    repo: Annotated[Path, typer.Option("--repo", help="Repository the index belongs to.")] = Path(
+        "."
+    ),
+    query_file: Annotated[
+        Path | None, typer.Option("--query-file", help="Read the query text from this file.")
+    ] = None,
+    files: Annotated[bool, typer.Option("--files", help="Rank files instead of chunks.")] = False,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, help="How many results.")] = 10,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+    set_: SetOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Hybrid search (vectors, full text, symbol names, paths) over an index."""
+    setup(verbose)
+    text = _query_text(query, query_file)
+    root = repo_dir(repo)
+    settings = settings_for(root, set_)
+    from retrieval.open import open_searcher
+
+    def go() -> list[dict[str, Any]]:
+        searcher = open_searcher(
+            db_for(settings, root, db),
+            settings.index.embed,
+            settings.retrieval,
+            repo_hint=str(root),
+        )
+        if files:
+            return [h.to_dict() for h in searcher.search_files(text, top_k)]
+        return [h.to_dict() for h in searcher.search(text, top_k)]
+
+    hits = run_guarded(go)
+    if json_out:
+        render.print_json(hits)
+    else:
+        render.hits_table(hits, files)
+
+
+def _query_text(query: str | None, query_file: Path | None) -> str:
+    if query_file is not None:
+        try:
+            return query_file.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            fail(f"cannot read --query-file {query_file}: {exc.strerror}.")
+    if query is None:
+        fail("give a QUERY or --query-file FILE.")
+    candidate = Path(query)
+    if len(query) < 4096 and "\n" not in query and candidate.is_file():
+        return candidate.read_text(encoding="utf-8", errors="replace")
+    return query
+
+
+@app.command()
+def status(
+    repo: Annotated[Path, typer.Option("--repo", help="Repository directory.")] = Path("."),
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+    set_: SetOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """What is indexed, at which commit, how stale, and with which embedding model."""
+    setup(verbose)
+    root = repo_dir(repo)
+    settings = settings_for(root, set_)
+    from indexer.status import index_status
+
+    st = run_guarded(lambda: index_status(root, db_for(settings, root, db), settings.index.walk))
+    if json_out:
+        render.print_json(st)
+    else:
+        render.status_table(st)
