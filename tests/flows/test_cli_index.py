@@ -1,0 +1,164 @@
+"""The CLI contract of index / search / status (JSON shapes, exit codes, one-line errors)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+HASH = ["--set", "index.embed.model='hash'"]
+
+FILES = {
+    "app/retry.py": (
+        "def backoff_delay(attempt, base=0.5):\n"
+        '    """Seconds to wait before retry number ``attempt``."""\n'
+        "    return base * 2 ** attempt\n\n\n"
+        "class RetryPolicy:\n"
+        "    def __init__(self, retries=3):\n"
+        "        self.retries = retries\n"
+    ),
+    "app/render.py": "def render_html(page):\n    return '<html>' + page + '</html>'\n",
+    "tests/test_retry.py": (
+        "from app.retry import backoff_delay\n\n\n"
+        "def test_backoff():\n    assert backoff_delay(1) == 1.0\n"
+    ),
+}
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("SPECPILOT_HOME", str(tmp_path / "home"))
+    return CliRunner()
+
+
+def _json(result) -> object:  # type: ignore[no-untyped-def]
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_index_search_status_json(runner: CliRunner, make_repo) -> None:
+    repo = make_repo(FILES, git=True)
+    summary = _json(runner.invoke(app, ["index", str(repo), "--json", *HASH]))
+    assert summary["files"] == 3 and summary["added"] == 3
+    assert summary["languages"] == {"python": 3}
+    assert summary["model_id"] == "hash:256"
+    assert str(Path(summary["db"]).parent).endswith("indexes")
+
+    files = _json(
+        runner.invoke(
+            app,
+            [
+                "search",
+                "how long to wait between retries",
+                "--repo",
+                str(repo),
+                "--files",
+                "--json",
+                *HASH,
+            ],
+        )
+    )
+    assert [set(f) >= {"path", "score"} for f in files] == [True] * len(files)
+    assert files[0]["path"] == "app/retry.py"
+    assert files[0]["score"] >= files[-1]["score"]
+
+    chunks = _json(
+        runner.invoke(
+            app, ["search", "backoff_delay", "--repo", str(repo), "--json", "--top-k", "3", *HASH]
+        )
+    )
+    assert len(chunks) <= 3
+    top = chunks[0]
+    assert {"path", "score", "symbol", "start_line", "end_line"} <= set(top)
+    assert top["path"] == "app/retry.py" and "backoff_delay" in top["symbol"]
+
+    status = _json(runner.invoke(app, ["status", "--repo", str(repo), "--json", *HASH]))
+    assert status["up_to_date"] is True and status["model"] == "hash:256"
+    assert status["indexed_commit"] == status["head"]
+    (repo / "app/render.py").write_text("def render_text(page):\n    return page\n")
+    status = _json(runner.invoke(app, ["status", "--repo", str(repo), "--json", *HASH]))
+    assert status["up_to_date"] is False and status["stale_files"]["changed"] == 1
+
+
+def test_query_file_and_positional_file(runner: CliRunner, make_repo, tmp_path: Path) -> None:
+    repo = make_repo(FILES)
+    assert runner.invoke(app, ["index", str(repo), "--json", *HASH]).exit_code == 0
+    q = tmp_path / "issue.txt"
+    q.write_text("render the page as html")
+    for args in (["--query-file", str(q)], [str(q)]):
+        hits = _json(
+            runner.invoke(app, ["search", *args, "--repo", str(repo), "--files", "--json", *HASH])
+        )
+        assert hits[0]["path"] == "app/render.py"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["index", "/no/such/dir"], "does not exist"),
+        (["search", "x", "--repo", "/no/such/dir"], "does not exist"),
+        (["search", "--repo", "."], "QUERY or --query-file"),
+        (["index", ".", "--set", "index.embed.nope=1"], "unknown key index.embed.nope"),
+        (["index", ".", "--set", "index.chunk.max_lines='many'"], "must be of type int"),
+    ],
+)
+def test_usage_errors_are_one_line_with_exit_2(
+    runner: CliRunner, args: list[str], needle: str
+) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert needle in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_search_before_index_and_with_another_model(runner: CliRunner, make_repo) -> None:
+    repo = make_repo(FILES)
+    result = runner.invoke(app, ["search", "retry", "--repo", str(repo), *HASH])
+    assert result.exit_code == 2 and "specpilot index" in result.stderr
+    assert runner.invoke(app, ["index", str(repo), *HASH]).exit_code == 0
+    result = runner.invoke(
+        app, ["search", "retry", "--repo", str(repo), "--set", "index.embed.model='hash:64'"]
+    )
+    assert result.exit_code == 2 and "--rebuild" in result.stderr
+    result = runner.invoke(app, ["index", str(repo), "--set", "index.embed.model='hash:64'"])
+    assert result.exit_code == 2 and "hash:256" in result.stderr
+    assert (
+        runner.invoke(
+            app, ["index", str(repo), "--rebuild", "--set", "index.embed.model='hash:64'"]
+        ).exit_code
+        == 0
+    )
+
+
+def test_corrupt_db_and_empty_repo(runner: CliRunner, make_repo, tmp_path: Path) -> None:
+    repo = make_repo(FILES)
+    bogus = tmp_path / "bogus"
+    bogus.mkdir()
+    (bogus / "junk.txt").write_text("not an index")
+    result = runner.invoke(app, ["search", "x", "--repo", str(repo), "--db", str(bogus), *HASH])
+    assert result.exit_code == 2 and "not a specpilot index" in result.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = runner.invoke(app, ["index", str(empty), *HASH])
+    assert result.exit_code == 2 and "no files to index" in result.stderr
+
+
+def test_index_summary_table(runner: CliRunner, make_repo) -> None:
+    repo = make_repo(
+        {**FILES, "node_modules/x/index.js": "module.exports = 1;\n", "logo.png": b"\x89PNG\0"}
+    )
+    result = runner.invoke(app, ["index", str(repo), *HASH])
+    assert result.exit_code == 0, result.output
+    for needle in (
+        "Files by language",
+        "python",
+        "Skipped files",
+        "skip_dir",
+        "binary",
+        "chunks/s",
+    ):
+        assert needle in result.stdout
