@@ -54,11 +54,20 @@ _BY_SUFFIX: dict[str, str] = {
     ".scala": "scala",
     ".proto": "proto",
     ".graphql": "graphql",
+    ".scm": "scheme",  # tree-sitter queries, among others
+    ".cfg.example": "ini",
+    ".env.example": "text",
+    ".xml": "xml",
+    ".gradle": "gradle",
+    ".tf": "terraform",
 }
 
 _BY_NAME: dict[str, str] = {
     "Makefile": "make",
     "Dockerfile": "docker",
+    "Jenkinsfile": "groovy",
+    "go.mod": "gomod",
+    "Cargo.toml": "toml",
     "README": "text",
     "LICENSE": "text",
     "CHANGES": "text",
