@@ -55,8 +55,6 @@ _BY_SUFFIX: dict[str, str] = {
     ".proto": "proto",
     ".graphql": "graphql",
     ".scm": "scheme",  # tree-sitter queries, among others
-    ".cfg.example": "ini",
-    ".env.example": "text",
     ".xml": "xml",
     ".gradle": "gradle",
     ".tf": "terraform",
