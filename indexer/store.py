@@ -34,6 +34,8 @@ from indexer.schema import (
 
 log = logging.getLogger(__name__)
 
+_FILTERED_LOOKUP_MAX = 2000  # up to this many hashes, look them up with a filter, not a scan
+
 
 def default_db_path(repo: str | os.PathLike[str]) -> str:
     """``$SPECPILOT_HOME/indexes/<repo-name>-<hash of the absolute path>``."""
@@ -171,12 +173,19 @@ class IndexStore:
         """Vectors already stored for these chunk content hashes (the embedding cache)."""
         if not hashes:
             return {}
-        tbl = self.table("chunks").to_arrow().select(["content_hash", "vector"])
+        tbl = self.table("chunks")
+        cols = ["content_hash", "vector"]
+        if len(hashes) <= _FILTERED_LOOKUP_MAX:
+            where = f"content_hash IN ({', '.join(sql_quote(h) for h in sorted(hashes))})"
+            # a hash may repeat across files; the limit only has to exceed the matches
+            data = tbl.search().where(where).select(cols).limit(tbl.count_rows() or 1).to_arrow()
+        else:
+            data = tbl.to_arrow().select(cols)
         found: dict[str, np.ndarray] = {}
-        hcol = tbl["content_hash"].to_pylist()
+        hcol = data["content_hash"].to_pylist()
         if not hcol:
             return found
-        vecs = tbl["vector"].combine_chunks().flatten().to_numpy().reshape(len(hcol), -1)
+        vecs = data["vector"].combine_chunks().flatten().to_numpy().reshape(len(hcol), -1)
         for i, h in enumerate(hcol):
             if h in hashes and h not in found:
                 found[h] = vecs[i]
