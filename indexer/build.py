@@ -148,27 +148,20 @@ def index_repo(
         if plugins:
             stages["plugins"] = time.perf_counter() - t
 
+    def summarize(
+        *, embedded: int = 0, cached: int = 0, errors: int = 0, lossy: int = 0
+    ) -> IndexSummary:
+        return _summary(
+            store, root, uri, emb, commit, plan, skipped, sources, t0, stages,
+            embedded=embedded, cached=cached, errors=errors, lossy=lossy,
+            model_before=model_loaded_before,
+        )  # fmt: skip
+
     if plan.empty and store.meta.state == "complete":
         run_plugins()
         if commit != store.meta.last_commit:
             store.write_meta(store.meta.with_(last_commit=commit))
-        return _summary(
-            store,
-            root,
-            uri,
-            emb,
-            commit,
-            plan,
-            skipped,
-            sources,
-            t0,
-            stages,
-            embedded=0,
-            cached=0,
-            errors=0,
-            lossy=0,
-            model_before=model_loaded_before,
-        )
+        return summarize()
 
     store.write_meta(store.meta.with_(state="in_progress"))
 
@@ -192,23 +185,7 @@ def index_repo(
     store.compact()
     stages["compact"] = time.perf_counter() - t
 
-    summary = _summary(
-        store,
-        root,
-        uri,
-        emb,
-        commit,
-        plan,
-        skipped,
-        sources,
-        t0,
-        stages,
-        embedded=embedded,
-        cached=cached,
-        errors=errors,
-        lossy=lossy,
-        model_before=model_loaded_before,
-    )
+    summary = summarize(embedded=embedded, cached=cached, errors=errors, lossy=lossy)
     store.write_meta(
         store.meta.with_(
             state="complete",
