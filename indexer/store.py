@@ -238,7 +238,7 @@ class IndexStore:
         return [parsed_from_json(s) for s in tbl["parsed"].to_pylist() if s]
 
     def ensure_fts(self) -> None:
-        """(Re)build the full-text indexes over chunk tokens and whole-file tokens."""
+        """Create the full-text indexes over chunk tokens and whole-file tokens if missing."""
         from lancedb.index import FTS
 
         cfg = FTS(
@@ -250,7 +250,11 @@ class IndexStore:
             max_token_length=64,
         )
         for name in ("chunks", "files"):
-            self.table(name).create_index("search_text", config=cfg, replace=True)
+            tbl = self.table(name)
+            if not any(i.columns == ["search_text"] for i in tbl.list_indices()):
+                tbl.create_index("search_text", config=cfg, replace=True)
+            # an existing index is brought up to date by compact() (optimize); rows written
+            # since are found meanwhile by LanceDB's flat search over unindexed rows
 
     def compact(self) -> None:
         """Merge small fragments and drop old versions (keeps the store small and fast)."""

@@ -120,9 +120,15 @@ def test_one_edited_file_is_the_only_one_re_embedded(make_repo, tmp_path: Path) 
     s = _index(repo, db, emb)
     assert s.changed == 1 and s.added == 0
     assert emb.texts and all(t.startswith("pkg/client.py") for t in emb.texts)
-    # the unchanged fetch() chunk kept its vector: only the new function was embedded
+    # the file's one (merged) chunk changed, so it alone was embedded again
     assert len(emb.texts) == 1 and "def head" in emb.texts[0]
     assert "head" in {r["qualified_name"] for r in _rows(db, "symbols")}
+    # full text sees the new code and no longer the old version of the file's chunks
+    chunks = IndexStore.open(str(db)).table("chunks")
+    hits = chunks.search("head", query_type="fts", fts_columns="search_text").limit(5).to_list()
+    assert [h["path"] for h in hits] == ["pkg/client.py"]
+    texts = [r["text"] for r in _rows(db, "chunks") if r["path"] == "pkg/client.py"]
+    assert len(texts) == 1 and "def head" in texts[0]  # small siblings share one chunk
 
 
 def test_renamed_and_deleted_files_leave_no_rows(make_repo, tmp_path: Path, git) -> None:
