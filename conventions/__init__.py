@@ -1,1 +1,59 @@
-"""specpilot conventions."""
+"""specpilot conventions: a repository's coding conventions, measured from its code.
+
+Conventions are measured per file while indexing (``ConventionsPlugin``, an
+``indexer.plugins.IndexPlugin``), aggregated into a ``ConventionProfile`` stored in the
+index's ``conventions`` table, rendered as house rules for the model's prompt, and used to
+check the lines a diff adds. See docs/conventions.md.
+
+    store = IndexStore.open(db)
+    profile = load_profile(store)                      # None when never measured
+    text = render_house_rules(profile, budget_tokens=400)
+    for v in check_diff(profile, diff_text, repo_root):
+        print(v.to_dict())
+
+Errors: ``ConventionsError`` and its subclasses (see ``conventions.errors``).
+"""
+
+from __future__ import annotations
+
+from conventions.api import extract_profile, measure_repo, profile_for_repo
+from conventions.check import CheckReport, check_diff, check_diff_report
+from conventions.config import ConventionsConfig
+from conventions.errors import (
+    ConfigError,
+    ConventionsError,
+    DiffParseError,
+    FactsError,
+    NoProfileError,
+)
+from conventions.model import Convention, ConventionProfile, FileFacts, Violation
+from conventions.plugin import ConventionsPlugin, PluginRun
+from conventions.profile import build_profile
+from conventions.render import render_house_rules, render_json, render_markdown
+from conventions.storage import load_profile
+
+__all__ = [
+    "CheckReport",
+    "ConfigError",
+    "Convention",
+    "ConventionProfile",
+    "ConventionsConfig",
+    "ConventionsError",
+    "ConventionsPlugin",
+    "DiffParseError",
+    "FactsError",
+    "FileFacts",
+    "NoProfileError",
+    "PluginRun",
+    "Violation",
+    "build_profile",
+    "check_diff",
+    "check_diff_report",
+    "extract_profile",
+    "load_profile",
+    "measure_repo",
+    "profile_for_repo",
+    "render_house_rules",
+    "render_json",
+    "render_markdown",
+]
