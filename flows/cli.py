@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows import cli_index  # noqa: F401  (registers index, search, status)
+from flows import cli_index, cli_pipeline  # noqa: F401  (register their commands)
 from flows.app import app
 
 

@@ -1,0 +1,228 @@
+"""CLI: run (a spec, in process), policy explain, audit show / verify."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, cast
+
+import typer
+
+from flows import render, render_pipeline
+from flows.app import (
+    DbOpt,
+    JsonOpt,
+    SetOpt,
+    VerboseOpt,
+    app,
+    db_for,
+    fail,
+    repo_dir,
+    run_guarded,
+    settings_for,
+    setup,
+)
+from flows.pipeline_settings import audit_log_path, deliver_settings
+from flows.settings import Settings
+from pipeline.errors import AuditError, DiffError, PipelineError, PolicyError, SpecError
+from pipeline.run_record import RunMode
+from pipeline.spec import Spec, parse_spec
+
+MODES = ("suggest", "pr", "auto")
+
+policy_app = typer.Typer(no_args_is_help=True, help="See how the risk policy tiers a change.")
+audit_app = typer.Typer(no_args_is_help=True, help="Read and verify the audit log.")
+app.add_typer(policy_app, name="policy")
+app.add_typer(audit_app, name="audit")
+
+ModeOpt = Annotated[
+    str,
+    typer.Option(
+        "--mode",
+        help="suggest: a patch and a report, nothing written; pr: at most a PR; "
+        "auto: tier-1 changes merge on green tests.",
+    ),
+]
+RepoOpt = Annotated[Path, typer.Option("--repo", help="The target repository.")]
+LogOpt = Annotated[
+    Path | None,
+    typer.Option("--log", help="Audit log (default: $SPECPILOT_HOME/audit/audit.jsonl)."),
+]
+
+
+def check_mode(mode: str) -> RunMode:
+    if mode not in MODES:
+        fail(f"unknown mode {mode!r}; use one of: {', '.join(MODES)}.")
+    return cast(RunMode, mode)
+
+
+def read_spec(path: Path) -> tuple[Spec, str]:
+    """The parsed spec and its text; a missing or malformed spec is a one-line usage error."""
+    if not path.is_file():
+        fail(f"spec file {path} does not exist; give the path of a Markdown spec.")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read the spec file {path}: {exc}.")
+    try:
+        return parse_spec(text, source=str(path)), text
+    except SpecError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def run(
+    spec: Annotated[Path, typer.Argument(help="The spec: Markdown with optional front matter.")],
+    repo: RepoOpt = Path("."),
+    mode: ModeOpt = "suggest",
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+    set_: SetOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Run a spec in process: retrieve → plan → code → test → tier → deploy.
+
+    Without ANTHROPIC_API_KEY only --mode suggest works (a retrieval-grounded plan and
+    report). Exit code 0: merged, PR, suggestion or blocked by the policy; 1: stopped or
+    failed; 2: bad input.
+    """
+    setup(verbose)
+    run_mode = check_mode(mode)
+    parsed, text = read_spec(spec)
+    root = repo_dir(repo)
+    settings = settings_for(root, set_)
+    from flows.spec_run import SpecRequest, default_actor, ensure_index, run_request
+    from pipeline.errors import NoModelError, WorktreeError
+    from pipeline.worktree import repo_root
+
+    top = run_guarded(lambda: repo_root(root), usage=(WorktreeError,))
+    request = SpecRequest(
+        spec=parsed,
+        spec_text=text,
+        repo=top,
+        mode=run_mode,
+        settings=settings,
+        db=db_for(settings, top, db),
+        actor=default_actor(os.environ),
+    )
+    if run_mode != "suggest" and not os.environ.get("ANTHROPIC_API_KEY"):
+        from flows.spec_run import MODEL_NEEDED
+
+        fail(MODEL_NEEDED.format(mode=run_mode))
+    with render.progress_bars(enabled=sys.stderr.isatty()) as progress:
+        run_guarded(lambda: ensure_index(top, request.db, settings, progress=progress))
+    delivery = run_guarded(
+        lambda: run_request(request),
+        usage=(SpecError, NoModelError, PolicyError),
+        failures=(PipelineError,),
+    )
+    data = delivery.model_dump(mode="json") | {"ok": delivery.ok}
+    if json_out:
+        render.print_json(data)
+    else:
+        render_pipeline.delivery(data)
+    if not delivery.ok:
+        raise typer.Exit(1)
+
+
+@policy_app.command("explain")
+def policy_explain(
+    diff: Annotated[Path, typer.Option("--diff", help="A unified diff (git diff) to tier.")],
+    repo: RepoOpt = Path("."),
+    mode: ModeOpt = "auto",
+    risk: Annotated[
+        str | None, typer.Option("--risk", help="The spec's risk hint: low, medium, high.")
+    ] = None,
+    ref: Annotated[
+        str | None, typer.Option("--ref", help="Read the policy from this commit.")
+    ] = None,
+    json_out: JsonOpt = False,
+    set_: SetOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Which tier a diff would get, and every rule that fired (runs nothing)."""
+    setup(verbose)
+    check_mode(mode)
+    root = repo_dir(repo)
+    if not diff.is_file():
+        fail(f"diff file {diff} does not exist; give a file made with `git diff`.")
+    try:
+        diff_text = diff.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read the diff file {diff}: {exc}.")
+    settings = settings_for(root, set_)
+    log = audit_log_path(deliver_settings(settings))
+    from pipeline.tiering import explain
+
+    decision = run_guarded(
+        lambda: explain(root, diff_text, spec_risk=risk, mode=mode, ref=ref, audit_log=log),
+        usage=(PolicyError, SpecError, DiffError, AuditError),
+        failures=(PipelineError,),
+    )
+    if json_out:
+        render.print_json(decision.model_dump(mode="json"))
+    else:
+        render_pipeline.decision(decision.model_dump(mode="json"))
+
+
+def _log_path(log: Path | None, repo: Path | None, overrides: list[str] | None) -> Path:
+    if log is not None:
+        return log
+    settings: Settings = settings_for(repo_dir(repo) if repo else None, overrides)
+    return audit_log_path(deliver_settings(settings))
+
+
+@audit_app.command("show")
+def audit_show(
+    run_id: Annotated[str, typer.Argument(help="A run id, or a unique prefix of one.")],
+    log: LogOpt = None,
+    repo: Annotated[
+        Path | None, typer.Option("--repo", help="Read the audit log location from its config.")
+    ] = None,
+    json_out: JsonOpt = False,
+    set_: SetOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """The audit records of one run."""
+    setup(verbose)
+    path = _log_path(log, repo, set_)
+    from pipeline.audit import show
+
+    records = run_guarded(lambda: show(path, run_id), usage=(AuditError,))
+    rows: list[dict[str, Any]] = [r.model_dump(mode="json") for r in records]
+    if json_out:
+        render.print_json(rows)
+    else:
+        render_pipeline.audit_records(rows)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    log: LogOpt = None,
+    repo: Annotated[
+        Path | None, typer.Option("--repo", help="Read the audit log location from its config.")
+    ] = None,
+    json_out: JsonOpt = False,
+    set_: SetOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Walk the hash chain; exit code 1 and the first broken link when it was tampered with."""
+    setup(verbose)
+    path = _log_path(log, repo, set_)
+    from pipeline.audit import verify
+
+    result = run_guarded(lambda: verify(path), failures=(AuditError,))
+    data = {
+        "ok": result.ok,
+        "records": result.records,
+        "line": result.line,
+        "problem": result.problem,
+        "log": str(path),
+    }
+    if json_out:
+        render.print_json(data)
+    else:
+        render_pipeline.audit_verify(data)
+    if not result.ok:
+        raise typer.Exit(1)

@@ -1,0 +1,227 @@
+"""The pipeline's ``CodeIndex`` over a LanceDB index, and indexes of the agent's worktrees.
+
+- :class:`SearcherCodeIndex` answers ``search`` with the hybrid ``retrieval.Searcher`` (the
+  snippet is the chunk's text), ``find_symbol`` / ``callers`` from the ``symbols`` and
+  ``edges`` tables, and ``refresh`` by re-running ``index_repo`` (incremental) on its root.
+- :class:`WorktreeIndexes` is the pipeline's ``IndexFactory``: a worktree gets its own index
+  in a temporary directory, seeded with a copy of the repository's index, so only the files
+  that differ are re-parsed and only chunks with new content are embedded.
+- :func:`build_context` is the retrieve stage: ``pipeline.context.gather_context`` plus the
+  house rules of the ``conventions`` package (when it has a profile).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from flows.conventions_bridge import house_rules
+from indexer.build import index_repo
+from indexer.config import IndexerConfig
+from indexer.embedding import Embedder, make_embedder
+from indexer.store import IndexStore, path_filter, sql_quote
+from pipeline.config import PipelineConfig
+from pipeline.context import CodeIndex, Hit, RetrievedContext, SymbolHit, gather_context
+from pipeline.spec import Spec
+from retrieval.config import RetrievalConfig
+from retrieval.search import Searcher
+
+log = logging.getLogger(__name__)
+
+MAX_SYMBOLS = 20  # definitions / call sites returned per lookup
+SNIPPET_LINES = 40  # lines of a definition shown by find_symbol
+
+
+class SearcherCodeIndex:
+    """A ``pipeline.context.CodeIndex`` over the index at ``db`` of the files under ``root``."""
+
+    def __init__(
+        self,
+        root: Path,
+        db: str,
+        *,
+        index: IndexerConfig,
+        retrieval: RetrievalConfig,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.root = root
+        self.db = db
+        self._index_cfg = index
+        self._retrieval_cfg = retrieval
+        self._embedder = embedder or make_embedder(index.embed)
+        self._open()
+
+    def _open(self) -> None:
+        self.store = IndexStore.open(self.db, repo_hint=str(self.root))
+        self._searcher = Searcher(self.store, self._embedder, self._retrieval_cfg)
+
+    def search(self, query: str, top_k: int) -> list[Hit]:
+        hits = self._searcher.search_chunks(query, top_k)
+        texts = self._chunk_texts([h.id for h in hits])
+        return [
+            Hit(h.path, h.symbol or None, h.start_line, h.end_line, h.score, texts.get(h.id, ""))
+            for h in hits
+        ]
+
+    def find_symbol(self, name: str) -> list[SymbolHit]:
+        name = name.strip()
+        if not name:
+            return []
+        q = sql_quote(name)
+        rows = self._rows(
+            "symbols",
+            f"name = {q} OR qualified_name = {q}",
+            ["path", "qualified_name", "start_line", "end_line", "signature"],
+        )
+        rows.sort(key=lambda r: (r["path"], r["start_line"]))
+        return [
+            SymbolHit(
+                r["path"],
+                r["qualified_name"],
+                r["start_line"],
+                r["end_line"],
+                1.0,
+                self._lines(r["path"], r["start_line"], r["end_line"]) or r["signature"] or "",
+            )
+            for r in rows[:MAX_SYMBOLS]
+        ]
+
+    def callers(self, name: str) -> list[SymbolHit]:
+        name = name.strip()
+        if not name:
+            return []
+        short = sql_quote(name.rsplit(".", 1)[-1])
+        where = f"kind = 'call' AND (target_name = {short} OR dst_symbol = {sql_quote(name)})"
+        rows = self._rows("edges", where, ["src_path", "src_symbol", "line"])
+        rows.sort(key=lambda r: (r["src_path"], r["line"]))
+        return [
+            SymbolHit(
+                r["src_path"],
+                r["src_symbol"] or "<module>",
+                r["line"],
+                r["line"],
+                1.0,
+                self._lines(r["src_path"], r["line"], r["line"]),
+            )
+            for r in rows[:MAX_SYMBOLS]
+        ]
+
+    def refresh(self, paths: Sequence[str]) -> None:
+        """Re-index the root incrementally (only changed files are re-read) and reopen."""
+        log.info("refreshing the index of %s after edits to %s", self.root, ", ".join(paths))
+        index_repo(self.root, db=self.db, config=self._index_cfg, embedder=self._embedder)
+        self._open()
+
+    # -- helpers -------------------------------------------------------------------------
+    def _rows(
+        self, table: str, where: str, columns: list[str], limit: int = MAX_SYMBOLS * 5
+    ) -> list[dict[str, Any]]:
+        query = self.store.table(table).search().where(where).select(columns)
+        rows: list[dict[str, Any]] = query.limit(limit).to_list()
+        return rows
+
+    def _chunk_texts(self, ids: Sequence[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        rows = self._rows("chunks", path_filter(ids, "id"), ["id", "text"], len(ids))
+        return {str(r["id"]): str(r["text"]) for r in rows}
+
+    def _lines(self, rel: str, start: int, end: int) -> str:
+        path = self.root / rel
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return ""
+        end = min(end, start + SNIPPET_LINES - 1)
+        return "\n".join(lines[max(0, start - 1) : end])
+
+
+class WorktreeIndexes:
+    """``Path -> CodeIndex`` for the agent's worktrees (a ``pipeline.context.IndexFactory``).
+
+    Each worktree is indexed into its own temporary directory, seeded with a copy of
+    ``base_db`` (the repository's index): the embedding cache is keyed by content hash inside
+    a store, so only files that differ from the repository's index are embedded again. A
+    remote ``base_db`` (``s3://...``) cannot be copied: the worktree is then indexed from
+    scratch (logged). ``close`` removes every temporary index.
+    """
+
+    def __init__(
+        self,
+        base_db: str,
+        *,
+        index: IndexerConfig,
+        retrieval: RetrievalConfig,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.base_db = base_db
+        self._index_cfg = index
+        self._retrieval_cfg = retrieval
+        self._embedder = embedder or make_embedder(index.embed)
+        self._dirs: list[Path] = []
+
+    def __call__(self, root: Path) -> CodeIndex:
+        tmp = Path(tempfile.mkdtemp(prefix="specpilot-wt-index-"))
+        self._dirs.append(tmp)
+        db = tmp / "index"
+        base = Path(self.base_db)
+        if "://" not in self.base_db and IndexStore.exists(self.base_db):
+            shutil.copytree(base, db)
+        else:
+            log.info("the index %s cannot be copied; indexing %s from scratch", base, root)
+        summary = index_repo(root, db=str(db), config=self._index_cfg, embedder=self._embedder)
+        log.info(
+            "worktree index of %s: %d changed, %d added, %d deleted; %d chunks embedded",
+            root,
+            summary.changed,
+            summary.added,
+            summary.deleted,
+            summary.chunks_embedded,
+        )
+        return SearcherCodeIndex(
+            root,
+            str(db),
+            index=self._index_cfg,
+            retrieval=self._retrieval_cfg,
+            embedder=self._embedder,
+        )
+
+    def close(self) -> None:
+        for tmp in self._dirs:
+            shutil.rmtree(tmp, ignore_errors=True)
+        self._dirs.clear()
+
+    def __enter__(self) -> WorktreeIndexes:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def build_context(
+    spec: Spec,
+    index: CodeIndex,
+    *,
+    config: PipelineConfig,
+    store: IndexStore | None,
+    house_rules_tokens: int,
+) -> RetrievedContext:
+    """The retrieve stage: hybrid search + symbol lookups packed into the budget, plus the
+    repository's house rules when the conventions package has a profile for the index."""
+    rules, note = house_rules(store, house_rules_tokens)
+    context = gather_context(
+        spec,
+        index,
+        top_k=config.context_top_k,
+        max_chars=config.context_max_chars,
+        house_rules=rules,
+    )
+    return replace(context, notes=(*context.notes, note)) if note else context

@@ -1,0 +1,84 @@
+"""The spec pipeline's sections of ``[tool.specpilot]`` (read by ``flows.settings``):
+
+    [tool.specpilot.pipeline]   pipeline.config.PipelineConfig (runs_dir, model, budgets, ...)
+    [tool.specpilot.deliver]    DeliverSettings: git remote, audit log, house-rules budget
+    [tool.specpilot.schedule]   ScheduleSettings: the nightly index deployment's cron
+
+``runs_dir`` defaults to ``$SPECPILOT_HOME/runs`` (never inside the repository); a relative
+``runs_dir`` / ``worktrees_dir`` is taken relative to the repository.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flows.errors import ConfigError
+from flows.settings import Settings, build
+from indexer.config import specpilot_home
+from pipeline.audit import default_audit_path
+from pipeline.config import ModelPrice, PipelineConfig
+from pipeline.errors import ConfigError as PipelineConfigError
+from pipeline.github import API_URL
+
+_PATH_FIELDS = ("runs_dir", "worktrees_dir")
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverSettings:
+    remote: str = "origin"  # the git remote PRs are pushed to and merges land on
+    audit_log: str | None = None  # default: $SPECPILOT_HOME/audit/audit.jsonl
+    house_rules_tokens: int = 400  # budget of the conventions' house rules in the prompt
+    github_api_url: str = API_URL  # GitHub Enterprise: https://host/api/v3
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSettings:
+    index_cron: str = "0 2 * * *"  # the index-repo/nightly deployment
+    timezone: str = "UTC"
+
+
+def pipeline_config(settings: Settings, repo: Path) -> PipelineConfig:
+    """``[tool.specpilot.pipeline]`` as a PipelineConfig (runs under $SPECPILOT_HOME)."""
+    table = settings.raw.get("pipeline", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"[pipeline] must be a table, got {table!r}.")
+    data = dict(table)
+    paths = {k: data.pop(k) for k in _PATH_FIELDS if k in data}
+    prices = data.pop("prices", None)
+    try:
+        config = build(PipelineConfig, data, "pipeline")
+        extra: dict[str, Any] = {"runs_dir": specpilot_home() / "runs"}
+        for key, value in paths.items():
+            if not isinstance(value, str):
+                raise ConfigError(f"pipeline.{key} must be a path string, got {value!r}.")
+            extra[key] = Path(value) if Path(value).is_absolute() else repo / value
+        if prices is not None:
+            extra["prices"] = {**config.prices, **_prices(prices)}
+        return dataclasses.replace(config, **extra)
+    except (PipelineConfigError, TypeError) as exc:
+        raise ConfigError(f"[pipeline]: {exc}") from exc
+
+
+def _prices(table: Any) -> dict[str, ModelPrice]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"pipeline.prices must be a table of models, got {table!r}.")
+    return {
+        name: build(ModelPrice, value, f"pipeline.prices.{name}") for name, value in table.items()
+    }
+
+
+def deliver_settings(settings: Settings) -> DeliverSettings:
+    return build(DeliverSettings, settings.raw.get("deliver", {}), "deliver")
+
+
+def schedule_settings(settings: Settings) -> ScheduleSettings:
+    return build(ScheduleSettings, settings.raw.get("schedule", {}), "schedule")
+
+
+def audit_log_path(deliver: DeliverSettings | None = None) -> Path:
+    if deliver is not None and deliver.audit_log:
+        return Path(deliver.audit_log).expanduser()
+    return default_audit_path(specpilot_home())

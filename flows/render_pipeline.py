@@ -1,0 +1,100 @@
+"""Rich rendering of the spec pipeline's results: a run's delivery, a tier decision, the audit
+log. Only the CLI calls these."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from flows.render import out_console
+
+_OUTCOME_STYLE = {
+    "merged": "bold green",
+    "pr": "bold cyan",
+    "suggested": "bold yellow",
+    "blocked": "bold magenta",
+    "stopped": "bold red",
+    "failed": "bold red",
+}
+
+
+def delivery(d: dict[str, Any]) -> None:
+    con = out_console()
+    style = _OUTCOME_STYLE.get(d["outcome"], "bold")
+    con.print(f"[{style}]{d['outcome']}[/] {d['message']}", highlight=False)
+    table = Table(show_header=False, box=None)
+    table.add_row("run", d["run_id"])
+    table.add_row("mode", f"{d['mode']} (run status: {d['run_status']})")
+    decision = d.get("decision")
+    if decision:
+        state = "blocked" if decision["blocked"] else decision["action"]
+        table.add_row("tier", f"{decision['tier']} ({state}; {decision['change_kind']} change)")
+    deploy = d.get("deploy") or {}
+    for key in ("branch", "pr_url", "pr_description_path", "merge_sha", "patch_path"):
+        if deploy.get(key):
+            table.add_row(key.replace("_", " "), str(deploy[key]))
+    if deploy.get("report_path"):
+        table.add_row("report", str(deploy["report_path"]))
+    table.add_row("run dir", d["run_dir"])
+    if d.get("audit_seq") is not None:
+        table.add_row("audit", f"record {d['audit_seq']} in {d['audit_log']}")
+    if d.get("audit_error"):
+        table.add_row("audit error", d["audit_error"])
+    con.print(table)
+    if decision:
+        reasons(decision["reasons"])
+
+
+def reasons(rows: list[dict[str, Any]]) -> None:
+    table = Table(title="Why this tier")
+    table.add_column("rule")
+    table.add_column("tier", justify="right")
+    table.add_column("reason")
+    table.add_column("paths")
+    for r in rows:
+        tier = "blocked" if r["blocked"] else str(r["tier"])
+        table.add_row(r["rule"], tier, r["message"], ", ".join(r["paths"][:5]))
+    out_console().print(table)
+
+
+def decision(d: dict[str, Any]) -> None:
+    con = out_console()
+    state = "blocked" if d["blocked"] else d["action"]
+    con.print(
+        f"[bold]Tier {d['tier']}[/] ({state}) — {d['files']} file(s), "
+        f"+{d['lines_added']} -{d['lines_removed']}, {d['change_kind']} change, mode {d['mode']}",
+        highlight=False,
+    )
+    reasons(d["reasons"])
+
+
+def audit_records(records: list[dict[str, Any]]) -> None:
+    table = Table(title="Audit records")
+    for col in ("seq", "time", "event", "actor", "trigger", "outcome", "tier", "deploy"):
+        table.add_column(col)
+    for r in records:
+        decision = r.get("decision") or {}
+        deploy = r.get("deploy") or {}
+        outcome = next((n.split(": ", 1)[1] for n in r["notes"] if n.startswith("outcome: ")), "")
+        where = deploy.get("pr_url") or deploy.get("branch") or deploy.get("merge_sha") or ""
+        table.add_row(
+            str(r["seq"]),
+            r["ts"][:19],
+            r["event"],
+            r["actor"],
+            r["trigger"],
+            outcome,
+            str(decision.get("tier", "")),
+            f"{deploy.get('action', '')} {where}".strip(),
+        )
+    out_console().print(table)
+
+
+def audit_verify(v: dict[str, Any]) -> None:
+    con = out_console()
+    if v["ok"]:
+        con.print(f"[bold green]ok[/] {v['records']} record(s) in {v['log']}; the chain is intact.")
+        return
+    where = f" at line {v['line']}" if v["line"] else ""
+    con.print(f"[bold red]broken[/]{where} of {v['log']}: {v['problem']}", highlight=False)

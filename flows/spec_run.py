@@ -1,0 +1,176 @@
+"""One spec, in process: index (if needed) → retrieve → run_spec → deliver.
+
+The composition of issue 4 and 5 that the CLI's ``run`` calls and the ``spec-to-pr`` flow
+mirrors stage by stage. Nothing here prints; progress goes to the callback.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from flows.code_index import SearcherCodeIndex, WorktreeIndexes, build_context
+from flows.conventions_bridge import index_plugins
+from flows.pipeline_settings import audit_log_path, deliver_settings, pipeline_config
+from flows.settings import Settings
+from indexer.build import IndexSummary, Progress, index_repo
+from indexer.embedding import Embedder, make_embedder
+from indexer.store import IndexStore
+from pipeline.anthropic_model import API_KEY_ENV, AnthropicModel
+from pipeline.config import PipelineConfig
+from pipeline.deliver import Delivery, deliver
+from pipeline.deploy_git import git as deploy_git
+from pipeline.errors import DeployError, NoModelError
+from pipeline.github import GitHubClient, repo_from_remote_url
+from pipeline.model import Model
+from pipeline.policy import blocked_write_globs, load_policy, write_refusal
+from pipeline.run import run_spec
+from pipeline.run_record import RunMode
+from pipeline.spec import Spec
+from pipeline.worktree import repo_root
+
+log = logging.getLogger(__name__)
+
+MODEL_NEEDED = (
+    "--mode {mode} writes code, which needs a model: set ANTHROPIC_API_KEY "
+    "(or run with --mode suggest for a retrieval-grounded plan and report)."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SpecRequest:
+    """Who asks for which spec on which repository, and how."""
+
+    spec: Spec
+    spec_text: str  # the spec file's content (its hash goes into the audit log)
+    repo: Path
+    mode: RunMode
+    settings: Settings
+    db: str
+    actor: str
+    trigger: str = "cli"
+
+
+def default_actor(environ: Mapping[str, str]) -> str:
+    """``$SPECPILOT_ACTOR``, else the login name."""
+    explicit = environ.get("SPECPILOT_ACTOR")
+    if explicit:
+        return explicit
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def make_model(config: PipelineConfig, mode: RunMode, environ: Mapping[str, str]) -> Model | None:
+    """The Messages API model when ``ANTHROPIC_API_KEY`` is set (``ANTHROPIC_BASE_URL`` is
+    honoured); ``None`` in suggest mode without a key; NoModelError for pr/auto without one."""
+    key = environ.get(API_KEY_ENV, "")
+    if not key:
+        if mode != "suggest":
+            raise NoModelError(MODEL_NEEDED.format(mode=mode))
+        return None
+    base_url = config.base_url or environ.get("ANTHROPIC_BASE_URL") or None
+    return AnthropicModel(config, api_key=key, base_url=base_url)
+
+
+def ensure_index(
+    repo: Path,
+    db: str,
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
+) -> IndexSummary | None:
+    """Index ``repo`` into ``db`` when there is no index yet; None when there was one."""
+    if IndexStore.exists(db):
+        return None
+    log.info("%s is not indexed yet; indexing it into %s", repo, db)
+    return index_repo(
+        repo,
+        db=db,
+        config=settings.index,
+        embedder=embedder,
+        progress=progress,
+        plugins=index_plugins(),
+    )
+
+
+def github_client(
+    repo: Path, remote: str, api_url: str, environ: Mapping[str, str]
+) -> GitHubClient | None:
+    """A GitHub client when the remote is on github.com and ``GITHUB_TOKEN`` is set."""
+    token = environ.get("GITHUB_TOKEN")
+    if not token:
+        return None
+    done = deploy_git(repo, "remote", "get-url", remote, check=False)
+    slug = repo_from_remote_url(done.stdout) if done.returncode == 0 else None
+    if slug is None:
+        log.info("remote %r of %s is not on GitHub; using plain git", remote, repo)
+        return None
+    return GitHubClient(slug, token=token, base_url=api_url, env=environ)
+
+
+def run_request(
+    req: SpecRequest,
+    *,
+    environ: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> Delivery:
+    """Run the spec and deliver its change; the Delivery is also in the run directory."""
+    env = os.environ if environ is None else environ
+    repo = repo_root(req.repo)
+    config = pipeline_config(req.settings, repo)
+    model = make_model(config, req.mode, env)
+    embedder = make_embedder(req.settings.index.embed)
+    ensure_index(repo, req.db, req.settings, embedder=embedder, progress=progress)
+    index = SearcherCodeIndex(
+        repo, req.db, index=req.settings.index, retrieval=req.settings.retrieval, embedder=embedder
+    )
+    dset = deliver_settings(req.settings)
+    context = build_context(
+        req.spec,
+        index,
+        config=config,
+        store=index.store,
+        house_rules_tokens=dset.house_rules_tokens,
+    )
+    policy = load_policy(repo, ref=req.spec.base or "HEAD")
+    worktrees = WorktreeIndexes(
+        req.db, index=req.settings.index, retrieval=req.settings.retrieval, embedder=embedder
+    )
+    with worktrees:
+        record = run_spec(
+            req.spec,
+            repo=repo,
+            mode=req.mode,
+            config=config,
+            model=model,
+            index=index,
+            context=context,
+            worktree_index=worktrees,
+            blocked_paths=blocked_write_globs(policy),
+            write_check=partial(write_refusal, policy),
+        )
+    github = None
+    if req.mode != "suggest":
+        try:
+            github = github_client(repo, dset.remote, dset.github_api_url, env)
+        except DeployError as exc:
+            log.warning("not using the GitHub API: %s", exc)
+    return deliver(
+        record,
+        req.spec,
+        config=config,
+        audit_log=audit_log_path(dset),
+        actor=req.actor,
+        trigger=req.trigger,
+        spec_text=req.spec_text,
+        remote=dset.remote,
+        github=github,
+    )

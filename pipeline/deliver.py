@@ -1,0 +1,357 @@
+"""After ``run_spec``: policy → limits → secrets → tier → deploy → audit, as one function.
+
+``deliver`` takes a finished run (its ``RunRecord`` and run directory) and:
+
+1. loads the policy from the run's **base commit** (a change cannot loosen its own policy);
+2. counts the rate limits from the audit log (not in ``suggest`` mode, which writes nothing);
+3. scans the diff's added lines for secrets;
+4. ``decide``s the tier (the spec's risk hint, the mode's cap, red tests, limits);
+5. ``deploy``s as the tier says (suggestion / PR / tier-1 merge with the tests re-run on the
+   merge result by the sandboxed test runner) into ``<run dir>/deploy/``;
+6. appends one audit record (who asked, the spec's hash, model and tool-call summary, test
+   results, decision, deploy result, cost) — for every run, also stopped or failed ones;
+7. writes ``<run dir>/delivery.json`` and returns the :class:`Delivery`.
+
+A run without a diff (stopped, or a plan-only suggestion) skips steps 1 to 5. Errors of the policy,
+the deploy or git make the outcome ``failed`` with the reason; they are not raised.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from pipeline.audit import AuditEntry, append, read_records, sha256_text
+from pipeline.config import PipelineConfig
+from pipeline.deploy import DeployResult, RunTests, TestOutcome, deploy
+from pipeline.deploy_git import git as deploy_git
+from pipeline.diffparse import parse_diff
+from pipeline.errors import AuditError, PipelineError
+from pipeline.github import GitHubClient
+from pipeline.limits import check_limits, open_pr_checker
+from pipeline.plan import render_plan
+from pipeline.policy import Policy, load_policy
+from pipeline.run_record import RunMode, RunRecord, RunStatus
+from pipeline.secrets_scan import scan_patch
+from pipeline.spec import Spec
+from pipeline.test_runner import TestReport, resolve_test_command, run_tests
+from pipeline.tiering import TierDecision, decide
+from pipeline.worktree import Worktree, remove_worktree
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["merged", "pr", "suggested", "blocked", "stopped", "failed"]
+DELIVERY_FILE = "delivery.json"
+DEPLOY_DIR = "deploy"
+_ACTION_OUTCOME: dict[str, Outcome] = {
+    "merge": "merged",
+    "pr": "pr",
+    "suggest": "suggested",
+    "blocked": "blocked",
+}
+
+
+class Delivery(BaseModel):
+    """How a run ended after tiering and deploy (``<run dir>/delivery.json``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: Literal[1] = 1
+    run_id: str
+    outcome: Outcome
+    message: str  # one sentence: what happened, and where to look
+    mode: RunMode
+    run_status: RunStatus
+    stop_reason: str | None = None
+    run_dir: str
+    record_path: str
+    decision: TierDecision | None = None
+    deploy: DeployResult | None = None
+    error: str | None = None
+    audit_log: str
+    audit_seq: int | None = None
+    audit_hash: str | None = None
+    audit_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """The run did what its outcome says (merged, PR, suggestion or a policy block)."""
+        return self.outcome not in ("stopped", "failed") and self.audit_error is None
+
+
+def deliver(
+    record: RunRecord,
+    spec: Spec,
+    *,
+    config: PipelineConfig,
+    audit_log: Path,
+    actor: str,
+    trigger: str = "cli",
+    spec_text: str | None = None,
+    remote: str | None = "origin",
+    github: GitHubClient | None = None,
+    now: datetime | None = None,
+) -> Delivery:
+    """Tier and deploy the change of ``record``, audit it, and return the :class:`Delivery`."""
+    repo = Path(record.repo).resolve()
+    run_dir = Path(record.run_dir)
+    patch_file = run_dir / "changes.patch"
+    diff_text = patch_file.read_text(encoding="utf-8") if patch_file.is_file() else ""
+    decision: TierDecision | None = None
+    result: DeployResult | None = None
+    error: str | None = None
+    outcome: Outcome
+    if record.status in ("stopped", "error"):
+        outcome = "stopped" if record.status == "stopped" else "failed"
+    elif not diff_text.strip():
+        outcome = "suggested"  # a plan-only suggestion (no model, or nothing changed)
+    else:
+        try:
+            policy = load_policy(repo, ref=record.base_commit)
+            decision = _decide(
+                record, spec, diff_text, repo, policy, audit_log, remote, github, now
+            )
+            result = _deploy(
+                record, spec, diff_text, repo, config, policy, decision, remote, github
+            )
+            outcome = _ACTION_OUTCOME[result.action]
+        except PipelineError as exc:
+            outcome, error = "failed", f"{type(exc).__name__}: {exc}"
+            log.error("deploy of run %s failed: %s", record.run_id, exc)
+    if result is not None and result.pushed and record.worktree:
+        _remove_run_worktree(record, repo)
+    entry = _audit_entry(
+        record, spec, spec_text, str(repo), actor, trigger, decision, result, error, outcome
+    )
+    seq = digest = audit_error = None
+    try:
+        audited = append(audit_log, entry, now=now)
+        seq, digest = audited.seq, audited.hash
+    except AuditError as exc:
+        audit_error = str(exc)
+        log.error("run %s was not audited: %s", record.run_id, exc)
+    delivery = Delivery(
+        run_id=record.run_id,
+        outcome=outcome,
+        message=_message(outcome, record, decision, result, error),
+        mode=record.mode,
+        run_status=record.status,
+        stop_reason=record.stop_reason,
+        run_dir=str(run_dir),
+        record_path=str(run_dir / "record.json"),
+        decision=decision,
+        deploy=result,
+        error=error,
+        audit_log=str(audit_log),
+        audit_seq=seq,
+        audit_hash=digest,
+        audit_error=audit_error,
+    )
+    (run_dir / DELIVERY_FILE).write_text(delivery.model_dump_json(indent=2) + "\n")
+    return delivery
+
+
+def _decide(
+    record: RunRecord,
+    spec: Spec,
+    diff_text: str,
+    repo: Path,
+    policy: Policy,
+    audit_log: Path,
+    remote: str | None,
+    github: GitHubClient | None,
+    now: datetime | None,
+) -> TierDecision:
+    patch = parse_diff(diff_text)
+    limits = None
+    if record.mode != "suggest":
+        has_remote = remote is not None and remote in deploy_git(repo, "remote").stdout.split()
+        checker = open_pr_checker(repo, remote, github) if has_remote and remote else None
+        limits = check_limits(
+            read_records(audit_log), policy.limits, repo=str(repo), now=now, is_open=checker
+        )
+    last = record.test_reports[-1] if record.test_reports else None
+    return decide(
+        patch,
+        policy,
+        spec_risk=spec.risk,
+        mode=record.mode,
+        secrets=scan_patch(patch),
+        tests_passed=last.passed if last else None,
+        limits=limits,
+    )
+
+
+def _deploy(
+    record: RunRecord,
+    spec: Spec,
+    diff_text: str,
+    repo: Path,
+    config: PipelineConfig,
+    policy: Policy,
+    decision: TierDecision,
+    remote: str | None,
+    github: GitHubClient | None,
+) -> DeployResult:
+    run_dir = Path(record.run_dir)
+    last = record.test_reports[-1] if record.test_reports else None
+    return deploy(
+        decision,
+        repo=repo,
+        diff_text=diff_text,
+        branch=record.branch or config.branch_prefix + spec.slug,
+        base=_base_branch(repo, record),
+        out_dir=run_dir / DEPLOY_DIR,
+        policy=policy,
+        title=spec.title,
+        plan=render_plan(record.plan) if record.plan else "",
+        test_summary=summarize_tests(last) if last else "",
+        tests_passed=last.passed if last else None,
+        run_tests=merge_tester(spec, config, run_dir / "tests" / "merge"),
+        remote=remote if record.mode != "suggest" else None,
+        github=github,
+    )
+
+
+def _base_branch(repo: Path, record: RunRecord) -> str:
+    """The branch a PR targets / a merge lands on: the spec's base, else the checked-out one."""
+    base = record.base_ref or "HEAD"
+    if base != "HEAD" or record.mode == "suggest":
+        return base
+    done = deploy_git(repo, "symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+    if done.returncode != 0:
+        raise PipelineError(
+            f"{repo} is on a detached HEAD, so there is no branch to open a PR against or merge "
+            "into; set 'base' in the spec to a branch name."
+        )
+    return done.stdout.strip()
+
+
+def merge_tester(spec: Spec, config: PipelineConfig, artifacts_dir: Path) -> RunTests:
+    """Runs the repo's tests (sandboxed test runner) on a merge result for a tier-1 merge."""
+
+    def run(where: Path) -> TestOutcome:
+        command = resolve_test_command(where, spec, config)
+        if command is None:
+            return TestOutcome(False, "no test command was found for the merge result")
+        report = run_tests(where, command, config=config, artifacts_dir=artifacts_dir)
+        return TestOutcome(report.passed, summarize_tests(report))
+
+    return run
+
+
+def summarize_tests(report: TestReport) -> str:
+    """One line: the command, the verdict and the counts."""
+    verdict = "passed" if report.passed else ("timed out" if report.timed_out else "failed")
+    counts = ""
+    if report.tests is not None:
+        counts = f": {report.tests} tests, {report.failures} failures, {report.errors} errors"
+    return f"`{report.command}` {verdict}{counts} (exit {report.returncode})"
+
+
+def _remove_run_worktree(record: RunRecord, repo: Path) -> None:
+    """The change is pushed: the run's worktree is no longer needed (its branch stays)."""
+    wt = Worktree(
+        repo=repo,
+        path=Path(record.worktree or ""),
+        branch=record.branch,
+        base_ref=record.base_ref or "HEAD",
+        base_commit=record.base_commit or "",
+    )
+    try:
+        remove_worktree(wt, delete_branch=False)
+    except (PipelineError, OSError) as exc:
+        log.warning("could not remove the run's worktree %s: %s", wt.path, exc)
+
+
+def tool_calls(run_dir: Path) -> dict[str, int]:
+    """Tool name -> calls, from the run's ``trace.jsonl``."""
+    trace = run_dir / "trace.jsonl"
+    if not trace.is_file():
+        return {}
+    counts: Counter[str] = Counter()
+    for line in trace.read_text(encoding="utf-8").splitlines():
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if event.get("kind") == "tool_call" and event.get("tool"):
+            counts[str(event["tool"])] += 1
+    return dict(sorted(counts.items()))
+
+
+def _audit_entry(
+    record: RunRecord,
+    spec: Spec,
+    spec_text: str | None,
+    repo_id: str,
+    actor: str,
+    trigger: str,
+    decision: TierDecision | None,
+    result: DeployResult | None,
+    error: str | None,
+    outcome: Outcome,
+) -> AuditEntry:
+    last = record.test_reports[-1] if record.test_reports else None
+    tests = None
+    if last is not None:
+        tests = {
+            "passed": last.passed,
+            "summary": summarize_tests(last),
+            "runs": len(record.test_reports),
+            "repair_rounds": record.repair_rounds,
+            "network_isolated": last.network_isolated,
+        }
+    notes = [f"outcome: {outcome}", f"status: {record.status}"]
+    notes += [f"stop_reason: {record.stop_reason}"] if record.stop_reason else []
+    notes += [f"error: {error}"] if error else []
+    return AuditEntry(
+        run_id=record.run_id,
+        repo=repo_id,
+        actor=actor,
+        trigger=trigger,
+        spec_path=spec.source,
+        spec_hash=sha256_text(spec_text if spec_text is not None else spec.to_markdown()),
+        model=record.model,
+        tool_calls=tool_calls(Path(record.run_dir)),
+        tokens_in=record.input_tokens + record.cache_read_tokens + record.cache_write_tokens,
+        tokens_out=record.output_tokens,
+        tests=tests,
+        decision=decision.model_dump(mode="json") if decision else None,
+        deploy=result.model_dump(mode="json") if result else None,
+        cost_usd=record.cost_usd,
+        notes=tuple(notes),
+    )
+
+
+def _message(
+    outcome: Outcome,
+    record: RunRecord,
+    decision: TierDecision | None,
+    result: DeployResult | None,
+    error: str | None,
+) -> str:
+    if outcome == "failed":
+        return f"The change could not be delivered: {error or record.stop_reason}"
+    if outcome == "stopped":
+        return f"The run stopped: {record.stop_reason}"
+    fallback = f" ({result.fallback_reason})" if result and result.fallback_reason else ""
+    if outcome == "merged" and result is not None:
+        sha = (result.merge_sha or "")[:12]
+        return f"Merged into {result.base} as {sha} (tier {result.tier}){fallback}."
+    if outcome == "pr" and result is not None:
+        where = result.pr_url or f"PR description in {result.pr_description_path}"
+        return f"Branch {result.branch} pushed for review (tier {result.tier}): {where}{fallback}."
+    if outcome == "blocked" and decision is not None:
+        why = "; ".join(r.message for r in decision.reasons if r.blocked)
+        return f"Blocked by the policy: {why}."
+    if result is not None and result.patch_path:
+        return f"Suggestion only (tier {result.tier}): {result.patch_path}{fallback}."
+    reason = record.stop_reason or "the run changed nothing"
+    return f"Suggestion only: {reason} See {Path(record.run_dir) / 'report.md'}."

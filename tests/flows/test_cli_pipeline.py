@@ -1,0 +1,212 @@
+"""The CLI of the spec pipeline: run (suggest / pr / auto), policy explain, audit show / verify.
+
+The model is the real Anthropic SDK pointed at the scripted loopback server
+(``ANTHROPIC_BASE_URL``); the remote is a local bare repository. Nothing reaches the network.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from spec_helpers import (
+    DEMO_FILES,
+    DOCS_SPEC,
+    HASH,
+    add_bare_remote,
+    docs_script,
+    git,
+    snapshot,
+)
+from typer.testing import CliRunner, Result
+
+from flows.cli import app
+from pipeline.audit import AuditEntry, append
+from pipeline.testing import ScriptedMessagesServer
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("SPECPILOT_HOME", str(tmp_path / "home"))
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "GITHUB_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SPECPILOT_ACTOR", "tester")
+    return CliRunner()
+
+
+@pytest.fixture
+def repo(make_repo: Callable[..., Path]) -> Path:
+    return make_repo(DEMO_FILES, git=True, name="repo")
+
+
+@pytest.fixture
+def spec_file(tmp_path: Path) -> Path:
+    path = tmp_path / "specs" / "usage-docs.md"
+    path.parent.mkdir()
+    path.write_text(DOCS_SPEC)
+    return path
+
+
+@pytest.fixture
+def model_env() -> Iterator[dict[str, str]]:
+    with ScriptedMessagesServer(docs_script()) as server:
+        yield {"ANTHROPIC_API_KEY": "test-key", "ANTHROPIC_BASE_URL": server.url}
+
+
+def _json(result: Result, code: int = 0) -> Any:
+    assert result.exit_code == code, result.output + result.stderr
+    return json.loads(result.stdout)
+
+
+def _run(runner: CliRunner, spec: Path, repo: Path, *args: str, **kw: Any) -> Result:
+    return runner.invoke(app, ["run", str(spec), "--repo", str(repo), "--json", *HASH, *args], **kw)
+
+
+def test_suggest_without_a_key_plans_reports_and_leaves_the_repo_byte_identical(
+    runner: CliRunner, repo: Path, spec_file: Path, tmp_path: Path
+) -> None:
+    before = snapshot(repo)
+    data = _json(_run(runner, spec_file, repo))
+    assert data["outcome"] == "suggested" and data["ok"] is True
+    assert data["run_status"] == "suggested" and data["mode"] == "suggest"
+    assert "ANTHROPIC_API_KEY" in data["message"]
+    run_dir = Path(data["run_dir"])
+    assert run_dir.is_relative_to(tmp_path / "home" / "runs")
+    report = (run_dir / "report.md").read_text()
+    assert (
+        "retrieval-only plan" in report and "docs/usage.md" in (run_dir / "context.md").read_text()
+    )
+    assert json.loads((run_dir / "delivery.json").read_text())["outcome"] == "suggested"
+    assert data["audit_seq"] == 0 and data["decision"] is None and data["deploy"] is None
+    assert snapshot(repo) == before
+
+    shown = _json(runner.invoke(app, ["audit", "show", data["run_id"][:20], "--json"]))
+    assert [r["run_id"] for r in shown] == [data["run_id"]]
+    assert shown[0]["actor"] == "tester" and shown[0]["trigger"] == "cli"
+    assert shown[0]["spec_path"] == str(spec_file) and len(shown[0]["spec_hash"]) == 64
+
+
+def test_pr_mode_pushes_a_branch_with_a_pr_description(
+    runner: CliRunner, repo: Path, spec_file: Path, tmp_path: Path, model_env: dict[str, str]
+) -> None:
+    remote = add_bare_remote(repo, tmp_path / "remote.git")
+    head = git(repo, "rev-parse", "HEAD")
+    data = _json(_run(runner, spec_file, repo, "--mode", "pr", env=model_env))
+    assert data["outcome"] == "pr", data["message"]
+    deploy, decision = data["deploy"], data["decision"]
+    assert decision["tier"] == 2 and decision["change_kind"] == "docs"
+    assert "mode.pr" in [r["rule"] for r in decision["reasons"]]
+    branch = deploy["branch"]
+    assert branch == "specpilot/usage-docs" and deploy["pushed"] is True
+    assert git(remote, "rev-parse", f"refs/heads/{branch}").strip() == deploy["commit_sha"]
+    assert "Run it twice." in git(remote, "show", f"{branch}:docs/usage.md")
+    pr_md = Path(deploy["pr_description_path"]).read_text()
+    assert "Explain how often to run it" in pr_md and f"`{branch}` → `main`" in pr_md
+    # the user's checkout is untouched; the run's worktree was removed after the push
+    assert git(repo, "rev-parse", "HEAD") == head and git(repo, "status", "--porcelain") == ""
+    assert git(repo, "worktree", "list").count("\n") == 1
+    record = json.loads((Path(data["run_dir"]) / "record.json").read_text())
+    assert record["status"] == "green" and record["model_calls"] == 3
+
+    shown = _json(runner.invoke(app, ["audit", "show", data["run_id"], "--json"]))
+    assert shown[0]["model"] == "claude-sonnet-4-6"
+    assert shown[0]["tool_calls"] == {"edit_file": 1, "finish": 1}
+    assert shown[0]["tests"]["passed"] is True and shown[0]["deploy"]["action"] == "pr"
+
+
+def test_auto_mode_merges_a_docs_only_change_on_green(
+    runner: CliRunner, repo: Path, spec_file: Path, tmp_path: Path, model_env: dict[str, str]
+) -> None:
+    remote = add_bare_remote(repo, tmp_path / "remote.git")
+    old_main = git(remote, "rev-parse", "main").strip()
+    data = _json(_run(runner, spec_file, repo, "--mode", "auto", env=model_env))
+    assert data["outcome"] == "merged", data["message"]
+    deploy = data["deploy"]
+    assert data["decision"]["tier"] == 1 and deploy["action"] == "merge"
+    assert deploy["merge_tests_passed"] is True and "passed" in deploy["merge_tests_summary"]
+    new_main = git(remote, "rev-parse", "main").strip()
+    assert new_main == deploy["merge_sha"] != old_main
+    assert git(remote, "merge-base", "--is-ancestor", old_main, new_main) == ""
+    assert "Run it twice." in git(remote, "show", "main:docs/usage.md")
+    assert (repo / "docs/usage.md").read_text() == DEMO_FILES["docs/usage.md"]
+
+
+def test_policy_explain_json(runner: CliRunner, repo: Path, tmp_path: Path) -> None:
+    (repo / ".github/workflows").mkdir(parents=True)
+    (repo / ".github/workflows/ci.yml").write_text("on: push\n")
+    (repo / "docs/usage.md").write_text("# Usage\n\nRun it twice.\n")
+    diff = tmp_path / "change.patch"
+    git(repo, "add", "-N", ".github/workflows/ci.yml")
+    diff.write_text(git(repo, "diff"))
+    data = _json(
+        runner.invoke(
+            app, ["policy", "explain", "--repo", str(repo), "--diff", str(diff), "--json"]
+        )
+    )
+    assert data["tier"] == 3 and data["blocked"] is True and data["action"] == "blocked"
+    rules = {r["rule"]: r for r in data["reasons"]}
+    assert rules["sensitive.ci"]["paths"] == [".github/workflows/ci.yml"]
+    assert rules["kind.docs"]["tier"] == 1
+
+    docs_only = tmp_path / "docs.patch"
+    docs_only.write_text(git(repo, "diff", "--", "docs/usage.md"))
+    args = ["policy", "explain", "--repo", str(repo), "--diff", str(docs_only), "--json"]
+    data = _json(runner.invoke(app, args))
+    assert (data["tier"], data["blocked"], data["action"]) == (1, False, "merge")
+    data = _json(runner.invoke(app, [*args, "--mode", "pr", "--risk", "high"]))
+    assert data["tier"] == 3 and {"spec.risk", "kind.docs"} <= {r["rule"] for r in data["reasons"]}
+
+
+def test_audit_verify_detects_tampering(runner: CliRunner, tmp_path: Path) -> None:
+    log = tmp_path / "audit.jsonl"
+    for run_id in ("run-a", "run-b", "run-c"):
+        append(log, AuditEntry(run_id=run_id, repo="/r", actor="tester"))
+    data = _json(runner.invoke(app, ["audit", "verify", "--log", str(log), "--json"]))
+    assert data == {"ok": True, "records": 3, "line": None, "problem": None, "log": str(log)}
+
+    lines = log.read_text().splitlines()
+    lines[1] = lines[1].replace('"actor":"tester"', '"actor":"mallory"')
+    log.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(app, ["audit", "verify", "--log", str(log), "--json"])
+    data = _json(result, code=1)
+    assert data["ok"] is False and data["line"] == 2 and data["records"] == 1
+    assert "seq 1 was changed" in data["problem"]
+    result = runner.invoke(app, ["audit", "verify", "--log", str(log)])
+    assert result.exit_code == 1 and "line 2" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("case", "needle"),
+    [
+        ("missing-spec", "does not exist"),
+        ("malformed-spec", "field 'risk'"),
+        ("missing-repo", "does not exist"),
+        ("bad-mode", "unknown mode 'yolo'"),
+        ("pr-without-key", "needs a model: set ANTHROPIC_API_KEY"),
+        ("not-git", "not inside a git repository"),
+    ],
+)
+def test_bad_input_is_a_one_line_error_with_exit_2(
+    runner: CliRunner, repo: Path, spec_file: Path, tmp_path: Path, case: str, needle: str
+) -> None:
+    bad_spec = tmp_path / "bad.md"
+    bad_spec.write_text("---\ntitle: x\nrisk: extreme\n---\nbody\n")
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "a.py").write_text("x = 1\n")
+    args = {
+        "missing-spec": ["run", str(tmp_path / "nope.md"), "--repo", str(repo)],
+        "malformed-spec": ["run", str(bad_spec), "--repo", str(repo)],
+        "missing-repo": ["run", str(spec_file), "--repo", str(tmp_path / "nowhere")],
+        "bad-mode": ["run", str(spec_file), "--repo", str(repo), "--mode", "yolo"],
+        "pr-without-key": ["run", str(spec_file), "--repo", str(repo), "--mode", "pr"],
+        "not-git": ["run", str(spec_file), "--repo", str(plain)],
+    }[case]
+    result = runner.invoke(app, [*args, *HASH])
+    assert result.exit_code == 2, result.output
+    message = " ".join(result.stderr.split())
+    assert message.startswith("error:") and needle in message
+    assert "Traceback" not in result.output + result.stderr
