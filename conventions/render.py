@@ -4,7 +4,7 @@ House rules list only strong conventions, most useful first (tooling, naming, do
 types, errors, logging, imports, formatting, tests, async; within a category by confidence),
 grouped by language, and stop at a token budget (tokens estimated as characters / 4). An
 *avoid* rule is left out when a strong dominant convention of its family already excludes the
-avoided variant, and the measured line limit when a tool configures one.
+avoided variant, and the measured line limit or indentation when a tool configures one.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ def _implied(c: Convention, strong: dict[str, Convention]) -> bool:
         )
     if c.kind == "limit":
         return f"{c.language}.tooling.line_length" in strong
+    if c.rule == "format.indent":
+        return f"{c.language}.tooling.indent" in strong
     return False
 
 
@@ -44,7 +46,10 @@ def _tooling_line(rules: list[Convention]) -> str:
     for key in SETTING_KEYS:
         if key in settings:
             value = settings[key].value
-            parts.append(f"{key.replace('_', ' ')} {SEMICOLONS.get(value, value)}")
+            if key == "semicolons":
+                parts.append(SEMICOLONS.get(value, value))
+            else:
+                parts.append(f"{key.replace('_', ' ')} {value}")
     return "- Tooling: " + "; ".join(parts) + "." if parts else ""
 
 

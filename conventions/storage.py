@@ -227,6 +227,6 @@ def compact(store: IndexStore, names: Iterable[str] = (FACTS_TABLE, PROFILE_TABL
         if name not in present:
             continue
         try:
-            store.table(name).optimize(cleanup_older_than=timedelta(seconds=0))
+            store.table(name).optimize(cleanup_older_than=timedelta(minutes=1))
         except Exception as exc:  # optimize is best effort; report and go on
             log.warning("could not compact table %s of %s: %s", name, store.uri, exc)

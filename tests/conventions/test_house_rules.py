@@ -1,0 +1,91 @@
+"""House rules for the prompt (strong conventions only, within a token budget) and the
+Markdown / JSON views."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+
+from conventions import ConventionProfile, render_house_rules, render_json, render_markdown
+from conventions.model import Convention
+from conventions.render import HEADER, estimate_tokens
+
+ProfileOf = Callable[[str], ConventionProfile]
+
+
+def test_house_rules_of_a_python_repo(profile_of: ProfileOf) -> None:
+    text = render_house_rules(profile_of("py_google"), 400)
+    lines = text.splitlines()
+    assert lines[0] == HEADER and lines[1] == "Python:"
+    assert (
+        lines[2] == "- Tooling: ruff; line length 100; quote style double; test framework pytest."
+    )
+    assert "- Name functions in snake_case." in "\n".join(lines)
+    assert any(line.startswith("- Docstrings: Google-style") for line in lines)
+    assert any("Log with the `logging` module." in line for line in lines)
+    # implied by stronger rules: no "avoid bare except" when "catch specific" holds
+    assert "Avoid bare" not in text
+    assert "Keep lines within" not in text  # the configured limit says it already
+    assert estimate_tokens(text) <= 400
+
+
+def test_only_strong_conventions(profile_of: ProfileOf) -> None:
+    profile = profile_of("py_google")
+    text = render_house_rules(profile, 2000)
+    weak = [c for c in profile.conventions if not c.strong]
+    assert weak, "the fixture has weak conventions too"
+    for c in weak:
+        assert c.statement not in text
+
+
+@pytest.mark.parametrize("budget", [20, 60, 120, 250])
+def test_budget_is_respected(budget: int, profile_of: ProfileOf) -> None:
+    text = render_house_rules(profile_of("js_app"), budget)
+    assert estimate_tokens(text) <= budget
+    full = render_house_rules(profile_of("js_app"), 5000)
+    assert len(text) <= len(full)
+
+
+def test_most_useful_rules_come_first(profile_of: ProfileOf) -> None:
+    text = render_house_rules(profile_of("js_app"), 60)
+    assert "Tooling: prettier" in text
+    assert "Test files" not in text
+
+
+def test_no_strong_conventions_no_house_rules() -> None:
+    weak = Convention(
+        id="python.naming.function",
+        language="python",
+        category="naming",
+        rule="naming.function",
+        value="snake_case",
+        statement="Name functions in snake_case.",
+        evidence="snake_case functions: 1/1",
+        numerator=1,
+        denominator=1,
+        prevalence=1.0,
+        confidence=0.2,
+        strong=False,
+    )
+    assert render_house_rules(ConventionProfile(files={"python": 1}, conventions=[weak])) == ""
+    assert render_house_rules(ConventionProfile()) == ""
+
+
+def test_markdown_lists_every_convention(profile_of: ProfileOf) -> None:
+    profile = profile_of("go_svc")
+    md = render_markdown(profile)
+    assert md.startswith("# Conventions\n")
+    assert "## Go (10 files)" in md
+    rows = [line for line in md.splitlines() if line.startswith("| ✓ |") or line.startswith("|  |")]
+    assert len(rows) == len(profile.conventions)
+    assert '| ✓ | Wrap errors with `fmt.Errorf("...: %w", err)`. |' in md
+
+
+def test_json_view(profile_of: ProfileOf) -> None:
+    data = json.loads(render_json(profile_of("py_print")))
+    assert data["files"] == {"python": 7}
+    assert any(
+        c["id"] == "python.logging.output" and c["value"] == "print" for c in data["conventions"]
+    )
