@@ -35,6 +35,7 @@ class Family:
     check_values: frozenset[str] | None = None  # conventions ``check`` enforces (None: all)
     statement: str = "{Noun}: {label}."  # dominant convention
     evidence_format: str = "{label} {noun}: {k}/{n}"
+    value_statements: Mapping[str, str] = field(default_factory=dict)  # value -> statement
     avoid_statement: str = "Avoid {label}."
 
     def label(self, variant: str) -> str:
@@ -52,6 +53,8 @@ class Family:
         return variant == value or value in self.compatible.get(variant, frozenset())
 
     def dominant_statement(self, value: str) -> str:
+        if value in self.value_statements:
+            return self.value_statements[value]
         return self.statement.format(
             label=self.label(value), noun=self.noun, Noun=self.noun[:1].upper() + self.noun[1:]
         )
@@ -102,6 +105,10 @@ def _docs(key: str, noun: str, one: str) -> Family:
         {"present": "documented", "missing": "undocumented"},
         check_values=frozenset({"present"}),
         statement="{Noun} are {label}.",
+        value_statements={
+            "present": f"Document every {one} (docstring / doc comment).",
+            "missing": f"{noun[:1].upper()}{noun[1:]} are usually left undocumented.",
+        },
     )
 
 
@@ -192,7 +199,11 @@ FAMILIES: dict[str, Family] = {
                 "unannotated": "unannotated",
             },
             check_values=frozenset({"annotated"}),
-            statement="Type annotations: {noun} are {label} (parameters and return).",
+            statement="Type annotations: {noun} are {label}.",
+            value_statements={
+                "annotated": "Annotate every function fully (parameters and return type).",
+                "unannotated": "Functions carry no type annotations.",
+            },
         ),
         Family(
             "errors.except",
@@ -366,6 +377,10 @@ FAMILIES: dict[str, Family] = {
             },
             check_values=frozenset({"present"}),
             statement="Modules: {label}.",
+            value_statements={
+                "present": "Start modules with `from __future__ import annotations`.",
+                "missing": "Modules do not use `from __future__ import annotations`.",
+            },
         ),
         Family(
             "imports.grouping",
@@ -433,6 +448,10 @@ FAMILIES: dict[str, Family] = {
             {"async": "`async`", "sync": "synchronous"},
             checkable=False,
             statement="{Noun} are mostly {label}.",
+            value_statements={
+                "sync": "Code is synchronous (`async` functions are rare).",
+                "async": "Functions are mostly `async` (async/await).",
+            },
         ),
         Family(
             "async.style",

@@ -5,7 +5,8 @@ Per language group and family, the distribution of variants becomes (see
 aggregated their own way: ``format.line_length`` (a *limit*: the smallest usual limit that
 ``line_coverage`` of the lines respect, provided some lines come within 8 characters of it)
 and ``errors.exception_base`` (the root class most custom exceptions derive from, warnings
-left out). Tooling settings become *setting* conventions (``conventions.tooling_rules``).
+left out). Tooling settings become *setting* conventions (``conventions.tooling_rules``); a
+configured line length that fewer than ``line_coverage`` of the lines keep is not strong.
 
 Prevalence is numerator/denominator; confidence is its Wilson lower bound. A convention is
 strong when it has ``min_evidence`` observations, ``strong_prevalence`` and
@@ -76,7 +77,10 @@ def build_profile(
     conventions: list[Convention] = []
     for name in order:
         conventions.extend(_group_conventions(name, groups[name], cfg))
-    conventions.extend(tooling_conventions(settings, order))
+    for conv in tooling_conventions(settings, order):
+        if conv.rule == "tooling.line_length" and conv.language in groups:
+            conv = _held_to(conv, groups[conv.language], cfg)
+        conventions.append(conv)
     rank = {g: i for i, g in enumerate(order)}
     conventions.sort(
         key=lambda c: (
@@ -227,13 +231,43 @@ def _family_conventions(
     return out
 
 
-def _line_limit(
-    name: str, fam: Family, dist: dict[str, int], group: _Group, cfg: ConventionsConfig
-) -> list[Convention]:
+def _lengths(dist: dict[str, int]) -> Counter[int]:
     lengths: Counter[int] = Counter()
     for variant, count in dist.items():
         length = SHORT if variant == "short" else LONG + 1 if variant == "long" else int(variant)
         lengths[length] += count
+    return lengths
+
+
+def _held_to(conv: Convention, group: _Group, cfg: ConventionsConfig) -> Convention:
+    """A configured line length the code does not keep is reported, not enforced."""
+    prefix = "format.line_length="
+    dist = {k[len(prefix) :]: v for k, v in group.counts.items() if k.startswith(prefix)}
+    lengths = _lengths(dist)
+    n = sum(lengths.values())
+    if not conv.value.isdigit() or n < cfg.min_evidence:
+        return conv
+    k = sum(c for length, c in lengths.items() if length <= int(conv.value))
+    if k / n >= cfg.line_coverage:
+        return conv
+    return conv.model_copy(
+        update={
+            "statement": conv.statement.removesuffix(".")
+            + f", but {n - k} of {n} lines are longer.",
+            "evidence": f"{conv.evidence}; lines within it: {k}/{n}",
+            "numerator": k,
+            "denominator": n,
+            "prevalence": round(k / n, 4),
+            "confidence": round(wilson_lower(k, n, cfg.wilson_z), 4),
+            "strong": False,
+        }
+    )
+
+
+def _line_limit(
+    name: str, fam: Family, dist: dict[str, int], group: _Group, cfg: ConventionsConfig
+) -> list[Convention]:
+    lengths = _lengths(dist)
     n = sum(lengths.values())
     for limit in LIMITS:
         k = sum(c for length, c in lengths.items() if length <= limit)

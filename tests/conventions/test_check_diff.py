@@ -392,3 +392,20 @@ def test_avoid_rule_without_a_dominant_one(make_repo: Callable[..., Path]) -> No
     assert rules(found) == {(4, "python.errors.except.avoid-bare")}
     assert "bare `except:`" in found[0].message
     assert found[0].evidence == "except clauses without bare `except:`: 20/20"
+
+
+def test_a_configured_limit_the_code_does_not_keep(make_repo: Callable[..., Path]) -> None:
+    long = "".join(f"VALUE_{i:02d} = '{'x' * 70}'\n" for i in range(30))  # 85 characters
+    short = "".join(f"SHORT_{i:03d} = 1\n" for i in range(100))
+    root = make_repo({"setup.cfg": "[flake8]\nmax-line-length = 79\n", "pkg/mod.py": long + short})
+    profile = profile_for_repo(root)
+    configured = profile.get("python.tooling.line_length")
+    assert configured is not None and not configured.strong
+    assert configured.evidence == "flake8 line length = 79 in setup.cfg:2; lines within it: 100/130"
+    measured = profile.get("python.format.line_length")
+    assert measured is not None and measured.strong and measured.value == "88"
+    text = "A = '" + "y" * 78 + "'\nB = '" + "z" * 90 + "'\n"  # 84 and 96 characters
+    found = check_diff(profile, new_file("pkg/new.py", text))
+    assert [(v.line, v.rule) for v in found if "line_length" in v.rule] == [
+        (2, "python.format.line_length")
+    ]
