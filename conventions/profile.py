@@ -22,7 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from conventions.config import ConventionsConfig
-from conventions.families import CATEGORY_ORDER, FAMILIES, Family
+from conventions.families import CATEGORY_ORDER, FAMILIES
+from conventions.family import Family
 from conventions.formatting import LIMITS, LONG, SHORT
 from conventions.model import Convention, ConventionProfile, FileFacts, Item, Setting, split_key
 from conventions.syntax import language_group
