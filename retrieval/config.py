@@ -60,7 +60,10 @@ class RetrievalConfig:
     weight_fulltext: float = 1.0  # BM25 over chunks
     weight_file_fulltext: float = 1.0  # BM25 over whole files (file ranking only)
     weight_identifier: float = 1.0  # query identifiers that name a defined symbol
+    weight_word: float = 0.3  # plain query words that name few symbols ("dictsort")
     weight_path: float = 1.0  # query mentions of a file path / module name
+    weight_frame: float = 1.0  # stack-trace frames -> the symbol at the frame's line
+    weight_message: float = 1.0  # chunks holding an error message / quoted phrase
     # how many chunks each channel contributes before fusion
     vector_candidates: int = 200
     fulltext_candidates: int = 200
@@ -74,3 +77,28 @@ class RetrievalConfig:
     support_globs: tuple[str, ...] = DEFAULT_SUPPORT_GLOBS
     # text (non-code) files: markdown, toml, ... get this factor
     text_file_factor: float = 0.7
+    # a type stub x.pyi scores at least this share of its module x.py (0: off)
+    stub_companion_factor: float = 0.8
+    # query understanding (retrieval/channels.py)
+    identifier_max_defs: int = 8  # an identifier naming more symbols is skipped (__init__)
+    identifier_max_plain_defs: int = 3  # a plain word naming more symbols than this is skipped
+    message_min_chars: int = 12  # shortest literal fragment of a message that is matched
+    # -- graph (retrieval/graph.py) ------------------------------------------------------
+    weight_graph: float = 0.5  # file ranking: personalised PageRank over the code graph
+    weight_symbol_graph: float = 1.0  # symbol ranking: the same PageRank, per symbol
+    graph_damping: float = 0.85
+    graph_iterations: int = 30
+    graph_tolerance: float = 1e-6
+    graph_resolved_weight: float = 1.0  # an edge the indexer resolved to one definition
+    graph_name_weight: float = 0.5  # an unresolved use matched to definitions by name
+    graph_name_max_defs: int = 5  # names with more definitions than this add no edges
+    graph_reverse_weight: float = 0.5  # callee -> caller, relative to caller -> callee
+    graph_contain_weight: float = 0.3  # symbol <-> parent symbol or file
+    graph_seed_chunks: int = 20  # top fused chunks that seed the PageRank
+    graph_seed_identifier: float = 1.0  # seed mass of symbols the query names
+    graph_seed_path: float = 1.0  # seed mass of files the query mentions
+    graph_candidates: int = 100  # files / symbols the graph channel ranks
+    # -- symbols (retrieval/symbols.py) --------------------------------------------------
+    weight_symbol_file: float = 2.0  # a symbol inherits the rank of its file
+    weight_neighbors: float = 0.5  # callers and callees of the strongest symbols
+    neighbor_hits: int = 5  # how many top symbols are expanded to their neighbours

@@ -4,6 +4,10 @@
 * path mentions: ``sessions.py``, ``src/app/main.go``, ``werkzeug.routing`` (a dotted module)
 * stack-trace frames: Python ``File "x.py", line 3, in f``, JS ``at f (x.js:3:1)``,
   Go/Rust/Java ``x.go:3``
+* quoted words: a single word in quotes or backticks (```charset```, ``'linetable'``) is a code
+  name even when it looks like English
+* error messages: ``SomeError: message`` lines and quoted phrases of three words or more, matched
+  against the code's text (string literals) by the message channel
 """
 
 from __future__ import annotations
@@ -19,7 +23,15 @@ _PATH_RE = re.compile(
 _PY_FRAME_RE = re.compile(r'File "([^"]+)", line (\d+)(?:, in (\w+))?')
 _JS_FRAME_RE = re.compile(r"at (?:([\w.$<>]+) )?\(?([^\s():]+\.[cm]?[jt]sx?):(\d+)(?::\d+)?\)?")
 _LINE_FRAME_RE = re.compile(r"([\w./-]+\.(?:go|rs|java|py|kt)):(\d+)")
-_DOTTED_RE = re.compile(r"\b([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+)\b")
+_DOTTED_RE = re.compile(r"(?<![\w./:@-])([a-z_][a-z0-9_]+(?:\.[a-z_][a-z0-9_]*)+)\b(?![/@-])")
+# last parts that make a dotted word a host name or a file, not a module
+_NOT_MODULE_TAILS = frozenset(
+    "com org net io dev edu gov html htm rst md txt cfg ini toml yaml yml json lock d ci".split()
+)
+_QUOTED_RE = re.compile(r"(['\"`])([^'\"`\n]{1,200}?)\1")
+_WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+_ERROR_RE = re.compile(r"\b\w*(?:Error|Exception|Warning|Exit|Interrupt)\b:[ \t]*([^\n]{8,200})")
+_MESSAGE_MIN_WORDS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +42,8 @@ class Query:
     paths: tuple[str, ...]  # file paths or file names mentioned
     modules: tuple[str, ...]  # dotted module names mentioned (may be paths)
     frames: tuple[tuple[str, int, str], ...]  # (path, line, function) from stack traces
+    quoted: tuple[str, ...] = ()  # single words in quotes or backticks (code names)
+    messages: tuple[str, ...] = ()  # error messages / quoted phrases, as written
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -50,13 +64,25 @@ def analyse(text: str) -> Query:
     modules = [
         m.group(1)
         for m in _DOTTED_RE.finditer(text)
-        if not _PATH_RE.fullmatch(m.group(1)) and m.group(1).count(".") >= 1
+        if not _PATH_RE.fullmatch(m.group(1))
+        and m.group(1).rsplit(".", 1)[-1] not in _NOT_MODULE_TAILS
     ]
+    quoted: list[str] = []
+    messages: list[str] = [m.group(1).strip() for m in _ERROR_RE.finditer(text)]
+    for m in _QUOTED_RE.finditer(text):
+        inner = m.group(2).strip()
+        if _WORD_RE.fullmatch(inner):
+            quoted.append(inner.strip("."))
+        elif len(inner.split()) >= _MESSAGE_MIN_WORDS:
+            messages.append(inner)
+    quoted = list(dict.fromkeys(q for q in quoted if q))
     return Query(
         text=text,
         tokens=tuple(code_tokens(text)),
-        identifiers=tuple(identifiers(text)),
+        identifiers=tuple(dict.fromkeys([*identifiers(text), *quoted])),
         paths=tuple(paths),
         modules=tuple(dict.fromkeys(modules)),
         frames=tuple(frames),
+        quoted=tuple(quoted),
+        messages=tuple(dict.fromkeys(messages)),
     )

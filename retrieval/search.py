@@ -1,19 +1,23 @@
-"""Hybrid search over an index: vectors, full text, symbol names and path mentions.
+"""Hybrid search over an index: vectors, full text, symbol names, paths and the code graph.
 
-Each channel ranks chunks; ranks are fused by weighted reciprocal rank
-(``sum(weight / (rrf_k + rank))``, weights in ``RetrievalConfig``). ``search_files``
-fuses per-channel *file* rankings the same way, adds a share of a file's further strong
-chunks, and ranks support files (tests, docs, examples) after code.
+One query is analysed once (``Evidence``): each channel of ``retrieval.channels`` ranks
+chunks, symbols or files; the chunk ranks are fused by weighted reciprocal rank
+(``sum(weight / (rrf_k + rank))``, weights in ``RetrievalConfig``); the best fused chunks,
+the symbols the query names and the files it mentions seed a personalised PageRank over the
+code graph (``retrieval.graph``), whose ranking is one more channel. From that evidence:
+
+* ``search_files`` fuses per-channel *file* rankings, adds a share of a file's further strong
+  chunks and ranks support files (tests, docs, examples) after code;
+* ``search`` ranks *symbols* (``retrieval.symbols``): the same channels per symbol, the rank
+  of the symbol's file, and callers/callees of the strongest symbols;
+* ``search_chunks`` returns fused chunks (the pre-symbol view).
 """
 
 from __future__ import annotations
 
 import logging
-import math
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections import defaultdict
 from dataclasses import dataclass, field
-from fnmatch import fnmatch
 from typing import Any
 
 import numpy as np
@@ -21,9 +25,14 @@ import numpy as np
 from indexer.embedding import Embedder
 from indexer.filetypes import is_code
 from indexer.store import IndexStore
+from retrieval.catalog import Catalog
+from retrieval.channels import Channels
 from retrieval.config import RetrievalConfig
 from retrieval.errors import QueryError
+from retrieval.fusion import dedupe, is_support_file, rrf
+from retrieval.graph import CodeGraph
 from retrieval.query import Query, analyse
+from retrieval.symbols import SymbolHit, rank_symbols
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +78,19 @@ class FileHit:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class _ChunkMeta:
-    id: str
-    path: str
-    symbol: str
-    kind: str
-    start_line: int
-    end_line: int
+@dataclass(slots=True)
+class Evidence:
+    """Everything the channels said about one query; rankings are derived from it."""
+
+    query: Query
+    chunk_lists: dict[str, list[str]]  # channel -> chunk ids, best first
+    chunk_scores: dict[str, float]  # fused
+    identifier: list[str]  # symbol keys the query names
+    frames: list[str]  # symbol keys of stack-trace frames
+    path_files: list[str]
+    file_fulltext: list[str]
+    pagerank: np.ndarray | None = None  # personalised PageRank over the code graph
+    _files: tuple[dict[str, float], dict[str, dict[str, int]]] | None = None
 
 
 class Searcher:
@@ -85,198 +99,175 @@ class Searcher:
     def __init__(self, store: IndexStore, embedder: Embedder, config: RetrievalConfig) -> None:
         store.check_model(embedder.model_id, embedder.dim)
         self.store, self.embedder, self.config = store, embedder, config
-        self._chunks = store.table("chunks")
-        self._files = store.table("files")
-        self._load_catalog()
+        self.catalog = Catalog.load(store)
+        self.channels = Channels(store, self.catalog, embedder, config)
+        self._graph: CodeGraph | None = None
+        if self._uses_graph(config):
+            self._graph = CodeGraph.load(store, self.catalog, config)
 
-    def _load_catalog(self) -> None:
-        cols = ["id", "path", "symbol", "kind", "start_line", "end_line"]
-        tbl = self._chunks.to_arrow().select(cols).to_pydict()
-        self._meta = {
-            cid: _ChunkMeta(cid, p, s, k, a, b)
-            for cid, p, s, k, a, b in zip(*(tbl[c] for c in cols), strict=True)
-        }
-        self._by_path: dict[str, list[_ChunkMeta]] = defaultdict(list)
-        for m in self._meta.values():
-            self._by_path[m.path].append(m)
-        files = self.store.table("files").to_arrow().select(["path", "language"]).to_pydict()
-        self._language = dict(zip(files["path"], files["language"], strict=True))
-        syms = self.store.table("symbols").to_arrow().select(["name", "qualified_name"]).to_pydict()
-        self._symbol_count = Counter(syms["name"])
-        self._qualified = set(syms["qualified_name"])
-        self._symbol_chunks: dict[str, list[str]] = defaultdict(list)
-        for m in self._meta.values():
-            for qn in m.symbol.split(", ") if m.symbol else ():
-                self._symbol_chunks[qn].append(m.id)
-                self._symbol_chunks[qn.rsplit(".", 1)[-1]].append(m.id)
+    @staticmethod
+    def _uses_graph(c: RetrievalConfig) -> bool:
+        return c.weight_graph > 0 or c.weight_symbol_graph > 0 or c.weight_neighbors > 0
 
-    # -- channels ------------------------------------------------------------------------
-    def _vector(self, q: Query) -> list[str]:
-        vec = self.embedder.embed([q.text])[0]
-        rows = (
-            self._chunks.search(np.asarray(vec, dtype=np.float32), vector_column_name="vector")
-            .distance_type("cosine")
-            .limit(self.config.vector_candidates)
-            .select(["id", "_distance"])
-            .to_list()
-        )
-        return [r["id"] for r in rows]
+    @property
+    def graph(self) -> CodeGraph:
+        """The code graph (loaded on first use when the graph channels are off)."""
+        if self._graph is None:
+            self._graph = CodeGraph.load(self.store, self.catalog, self.config)
+        return self._graph
 
-    def _fulltext(self, q: Query) -> list[str]:
-        if not q.tokens:
-            return []
-        text = " ".join(dict.fromkeys(q.tokens))
-        rows = (
-            self._chunks.search(text, query_type="fts", fts_columns="search_text")
-            .limit(self.config.fulltext_candidates)
-            .select(["id", "_score"])
-            .to_list()
-        )
-        return [r["id"] for r in rows]
-
-    def _file_fulltext(self, q: Query) -> list[str]:
-        """Files by BM25 over their whole text (a file-level view of the same tokens)."""
-        if not q.tokens or self.config.weight_file_fulltext <= 0:
-            return []
-        rows = (
-            self._files.search(
-                " ".join(dict.fromkeys(q.tokens)), query_type="fts", fts_columns="search_text"
-            )
-            .limit(self.config.file_fulltext_candidates)
-            .select(["path", "_score"])
-            .to_list()
-        )
-        return [r["path"] for r in rows]
-
-    def _identifier(self, q: Query) -> list[str]:
-        """Chunks defining a symbol the query names, rarer names first."""
-        total = max(1, sum(self._symbol_count.values()))
-        scores: dict[str, float] = defaultdict(float)
-        names = [w for w in (*q.identifiers, *q.words) if w in self._symbol_chunks]
-        for name in dict.fromkeys(names):
-            short = name.rsplit(".", 1)[-1]
-            looks_code = name in q.identifiers or name[:1].isupper()
-            count = self._symbol_count.get(short, 1)
-            if not looks_code and count > 3:
-                continue  # a plain word that happens to name many symbols ("get")
-            weight = math.log(1 + total / count) * (2.0 if looks_code else 1.0)
-            for cid in self._symbol_chunks[name]:
-                scores[cid] += weight
-        return [cid for cid, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
-
-    def _path_files(self, q: Query) -> list[str]:
-        """Files the query mentions by path, file name, module or stack frame."""
-        wanted: list[str] = [f[0] for f in q.frames] + list(q.paths)
-        for mod in q.modules:
-            base = mod.replace(".", "/")
-            wanted += [base + ".py", base + "/__init__.py"]
-        out: list[str] = []
-        for w in wanted:
-            w = w.lstrip("./")
-            for path in self._language:
-                if (path == w or path.endswith("/" + w)) and path not in out:
-                    out.append(path)
-        return out
-
-    # -- fusion --------------------------------------------------------------------------
-    def _channels(self, query: str) -> tuple[Query, dict[str, list[str]]]:
+    # -- evidence ------------------------------------------------------------------------
+    def evidence(self, query: str) -> Evidence:
         if not query or not query.strip():
             raise QueryError("the query is empty; give a description of the change or code.")
+        c, ch, cat = self.config, self.channels, self.catalog
         q = analyse(query)
+        identifier = ch.identifier(q) if c.weight_identifier > 0 else []
+        words = ch.identifier(q, plain=True) if c.weight_word > 0 else []
+        frames = ch.frame(q) if c.weight_frame > 0 else []
+        path_files = ch.path(q) if c.weight_path > 0 else []
         lists = {
-            "vector": self._vector(q) if self.config.weight_vector > 0 else [],
-            "fulltext": self._fulltext(q) if self.config.weight_fulltext > 0 else [],
-            "identifier": self._identifier(q) if self.config.weight_identifier > 0 else [],
+            "vector": ch.vector(q) if c.weight_vector > 0 else [],
+            "fulltext": ch.fulltext(q) if c.weight_fulltext > 0 else [],
+            "identifier": dedupe(cid for k in identifier for cid in cat.symbol_chunks.get(k, ())),
+            "word": dedupe(cid for k in words for cid in cat.symbol_chunks.get(k, ())),
+            "frame": dedupe(cid for k in frames for cid in cat.symbol_chunks.get(k, ())),
+            "message": ch.message(q) if c.weight_message > 0 else [],
+            "path": [m.id for p in path_files for m in cat.by_path.get(p, ())[:1]],
         }
-        return q, lists
+        scores, _ = rrf(lists, self.weights(), c.rrf_k)
+        ev = Evidence(
+            q,
+            lists,
+            scores,
+            identifier,
+            frames,
+            path_files,
+            ch.file_fulltext(q) if c.weight_file_fulltext > 0 else [],
+        )
+        if self._graph is not None and (c.weight_graph > 0 or c.weight_symbol_graph > 0):
+            ev.pagerank = self._graph.pagerank(self._seeds(ev))
+        return ev
 
-    def _weights(self) -> dict[str, float]:
+    def _seeds(self, ev: Evidence) -> dict[str, float]:
+        """PageRank restart mass: the best fused chunks, named symbols, mentioned files."""
+        c, cat = self.config, self.catalog
+        seeds: dict[str, float] = defaultdict(float)
+        best = sorted(ev.chunk_scores, key=lambda k: (-ev.chunk_scores[k], k))
+        top = best[: c.graph_seed_chunks]
+        total = sum(ev.chunk_scores[cid] for cid in top) or 1.0
+        for cid in top:
+            keys = cat.chunk_symbols.get(cid) or (cat.chunks[cid].path,)
+            for key in keys:
+                seeds[key] += ev.chunk_scores[cid] / total / len(keys)
+        named = ev.identifier[: c.graph_seed_chunks] + ev.frames
+        for key in named:
+            seeds[key] += c.graph_seed_identifier / len(named)
+        for path in ev.path_files:
+            seeds[path] += c.graph_seed_path / len(ev.path_files)
+        return seeds
+
+    def weights(self) -> dict[str, float]:
         c = self.config
         return {
             "vector": c.weight_vector,
             "fulltext": c.weight_fulltext,
             "identifier": c.weight_identifier,
+            "word": c.weight_word,
+            "frame": c.weight_frame,
+            "message": c.weight_message,
             "path": c.weight_path,
             "file_fulltext": c.weight_file_fulltext,
+            "graph": c.weight_graph,
+            "neighbors": c.weight_neighbors,
         }
 
-    def search(self, query: str, top_k: int = 10) -> list[ChunkHit]:
-        """Chunks best first."""
-        q, lists = self._channels(query)
-        path_chunks = [m.id for p in self._path_files(q) for m in self._by_path.get(p, ())[:1]]
-        lists["path"] = path_chunks
-        scores, ranks = _rrf(lists, self._weights(), self.config.rrf_k)
-        for cid in scores:
-            scores[cid] *= self._file_factor(self._meta[cid].path)
-        best = sorted(scores, key=lambda c: (-scores[c], c))[:top_k]
-        return [
-            ChunkHit(
-                m.id, m.path, m.symbol, m.kind, m.start_line, m.end_line, scores[m.id], ranks[m.id]
-            )
-            for m in (self._meta[c] for c in best)
-        ]
-
-    def search_files(self, query: str, top_k: int = 10) -> list[FileHit]:
-        """Files best first."""
-        q, lists = self._channels(query)
-        file_lists = {name: _dedupe(self._meta[c].path for c in ids) for name, ids in lists.items()}
-        file_lists["path"] = self._path_files(q)
-        file_lists["file_fulltext"] = self._file_fulltext(q)
-        scores, ranks = _rrf(file_lists, self._weights(), self.config.rrf_k)
-        # a share of the further strong chunks of a file
-        chunk_scores, _ = _rrf(lists, self._weights(), self.config.rrf_k)
+    # -- files ---------------------------------------------------------------------------
+    def file_scores(self, ev: Evidence) -> tuple[dict[str, float], dict[str, dict[str, int]]]:
+        """Every candidate file's fused score (with support/text factors) and channel ranks."""
+        if ev._files is not None:
+            return ev._files
+        c, cat = self.config, self.catalog
+        file_lists = {
+            name: dedupe(cat.chunks[cid].path for cid in ids)
+            for name, ids in ev.chunk_lists.items()
+            if name != "path"
+        }
+        file_lists["path"] = ev.path_files
+        file_lists["file_fulltext"] = ev.file_fulltext
+        if ev.pagerank is not None:
+            fs = self.graph.file_scores(ev.pagerank)
+            file_lists["graph"] = sorted(fs, key=lambda p: (-fs[p], p))[: c.graph_candidates]
+        scores, ranks = rrf(file_lists, self.weights(), c.rrf_k)
         per_file: dict[str, list[float]] = defaultdict(list)
-        for cid, s in chunk_scores.items():
-            per_file[self._meta[cid].path].append(s)
+        for cid, s in ev.chunk_scores.items():
+            per_file[cat.chunks[cid].path].append(s)
         for path, vals in per_file.items():
             vals.sort(reverse=True)
-            extra = sum(vals[1 : 1 + self.config.file_extra_chunks])
-            scores[path] = scores.get(path, 0.0) + self.config.file_extra_weight * extra
+            extra = sum(vals[1 : 1 + c.file_extra_chunks])
+            scores[path] = scores.get(path, 0.0) + c.file_extra_weight * extra
         for path in scores:
-            scores[path] *= self._file_factor(path)
+            scores[path] *= self.file_factor(path)
+        self._companions(scores)
+        ev._files = (scores, ranks)
+        return ev._files
+
+    def _companions(self, scores: dict[str, float]) -> None:
+        """A stub (``x.pyi``) declares its module's API: it ranks just after ``x.py``."""
+        factor = self.config.stub_companion_factor
+        if factor <= 0:
+            return
+        for path in list(scores):
+            stub = path + "i"
+            if path.endswith(".py") and stub in self.catalog.language:
+                scores[stub] = max(scores.get(stub, 0.0), factor * scores[path])
+
+    def rank_files(self, ev: Evidence, top_k: int) -> list[FileHit]:
+        scores, ranks = self.file_scores(ev)
         best = sorted(scores, key=lambda p: (-scores[p], p))[:top_k]
         top_symbols: dict[str, list[str]] = defaultdict(list)
-        for cid in sorted(chunk_scores, key=lambda c: -chunk_scores[c]):
-            m = self._meta[cid]
+        for cid in sorted(ev.chunk_scores, key=lambda k: (-ev.chunk_scores[k], k)):
+            m = self.catalog.chunks[cid]
             if m.symbol and len(top_symbols[m.path]) < 3:
                 top_symbols[m.path].append(m.symbol)
         return [
             FileHit(
-                p, scores[p], self._language.get(p, ""), tuple(top_symbols[p]), ranks.get(p, {})
+                p,
+                scores[p],
+                self.catalog.language.get(p, ""),
+                tuple(top_symbols[p]),
+                ranks.get(p, {}),
             )
             for p in best
         ]
 
-    def _file_factor(self, path: str) -> float:
+    def search_files(self, query: str, top_k: int = 10) -> list[FileHit]:
+        """Files best first."""
+        return self.rank_files(self.evidence(query), top_k)
+
+    # -- chunks and symbols --------------------------------------------------------------
+    def search_chunks(self, query: str, top_k: int = 10) -> list[ChunkHit]:
+        """Fused chunks best first."""
+        ev = self.evidence(query)
+        scores, ranks = rrf(ev.chunk_lists, self.weights(), self.config.rrf_k)
+        for cid in scores:
+            scores[cid] *= self.file_factor(self.catalog.chunks[cid].path)
+        best = sorted(scores, key=lambda k: (-scores[k], k))[:top_k]
+        return [
+            ChunkHit(
+                m.id, m.path, m.symbol, m.kind, m.start_line, m.end_line, scores[m.id], ranks[m.id]
+            )
+            for m in (self.catalog.chunks[k] for k in best)
+        ]
+
+    def search(self, query: str, top_k: int = 10) -> list[SymbolHit]:
+        """Symbols (functions, methods, classes, ...) best first."""
+        return rank_symbols(self, self.evidence(query), top_k)
+
+    def file_factor(self, path: str) -> float:
         factor = 1.0
         if is_support_file(path, self.config):
             factor *= self.config.support_file_factor
-        if not is_code(self._language.get(path)):
+        if not is_code(self.catalog.language.get(path)):
             factor *= self.config.text_file_factor
         return factor
-
-
-def is_support_file(path: str, config: RetrievalConfig) -> bool:
-    parts = path.split("/")
-    if any(p.lower() in config.support_dirs for p in parts[:-1]):
-        return True
-    return any(fnmatch(parts[-1], g) for g in config.support_globs)
-
-
-def _dedupe(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))
-
-
-def _rrf(
-    lists: Mapping[str, Sequence[str]], weights: Mapping[str, float], k: int
-) -> tuple[dict[str, float], dict[str, dict[str, int]]]:
-    scores: dict[str, float] = defaultdict(float)
-    ranks: dict[str, dict[str, int]] = defaultdict(dict)
-    for name, items in lists.items():
-        w = weights.get(name, 0.0)
-        if w <= 0:
-            continue
-        for rank, key in enumerate(items, start=1):
-            scores[key] += w / (k + rank)
-            ranks[key][name] = rank
-    return dict(scores), dict(ranks)
