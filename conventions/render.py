@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from conventions.config import ConventionsConfig
 from conventions.families import CATEGORY_ORDER, FAMILIES
 from conventions.model import Convention, ConventionProfile
 from conventions.syntax import GROUP_NAMES
@@ -70,9 +71,22 @@ def _lines(profile: ConventionProfile, language: str) -> list[str]:
     return [line for line in lines if line]
 
 
-def render_house_rules(profile: ConventionProfile, budget_tokens: int = 400) -> str:
-    """The strong conventions as a short prompt section within ``budget_tokens`` ("" if none)."""
-    budget = budget_tokens * 4
+def render_house_rules(
+    profile: ConventionProfile,
+    budget_tokens: int | None = None,
+    *,
+    config: ConventionsConfig | None = None,
+) -> str:
+    """The strong conventions as a short prompt section within ``budget_tokens`` ("" if none).
+
+    ``budget_tokens`` defaults to ``config.house_rules_tokens`` (400).
+    """
+    tokens = (
+        budget_tokens
+        if budget_tokens is not None
+        else (config or ConventionsConfig()).house_rules_tokens
+    )
+    budget = tokens * 4
     out = [HEADER]
     used = len(HEADER)
     languages = list(profile.files) + sorted(

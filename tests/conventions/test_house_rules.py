@@ -3,12 +3,20 @@ Markdown / JSON views."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from conventions import ConventionProfile, render_house_rules, render_json, render_markdown
+from conventions import (
+    ConventionProfile,
+    ConventionsConfig,
+    render_house_rules,
+    render_json,
+    render_markdown,
+)
 from conventions.model import Convention
 from conventions.render import HEADER, estimate_tokens
 
@@ -89,3 +97,16 @@ def test_json_view(profile_of: ProfileOf) -> None:
     assert any(
         c["id"] == "python.logging.output" and c["value"] == "print" for c in data["conventions"]
     )
+
+
+def test_default_budget_comes_from_the_config(profile_of: ProfileOf) -> None:
+    profile = profile_of("py_google")
+    assert render_house_rules(profile) == render_house_rules(profile, 400)
+    small = render_house_rules(profile, config=ConventionsConfig(house_rules_tokens=50))
+    assert estimate_tokens(small) <= 50
+
+
+def test_every_config_key_is_documented() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "conventions.md").read_text()
+    missing = [f.name for f in dataclasses.fields(ConventionsConfig) if f"`{f.name}`" not in text]
+    assert not missing
