@@ -18,17 +18,21 @@ the deploy or git make the outcome ``failed`` with the reason; they are not rais
 
 from __future__ import annotations
 
-import json
 import logging
-from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.audit import AuditEntry, append, read_records, sha256_text
+from pipeline.audit import append, read_records
 from pipeline.config import PipelineConfig
+from pipeline.deliver_audit import (
+    Outcome,
+    audit_entry,
+    delivery_message,
+    summarize_tests,
+)
 from pipeline.deploy import DeployResult, RunTests, TestOutcome, deploy
 from pipeline.deploy_git import git as deploy_git
 from pipeline.diffparse import parse_diff
@@ -40,13 +44,12 @@ from pipeline.policy import Policy, load_policy
 from pipeline.run_record import RunMode, RunRecord, RunStatus
 from pipeline.secrets_scan import scan_patch
 from pipeline.spec import Spec
-from pipeline.test_runner import TestReport, resolve_test_command, run_tests
+from pipeline.test_runner import resolve_test_command, run_tests
 from pipeline.tiering import TierDecision, decide
 from pipeline.worktree import Worktree, remove_worktree
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["merged", "pr", "suggested", "blocked", "stopped", "failed"]
 DELIVERY_FILE = "delivery.json"
 DEPLOY_DIR = "deploy"
 _ACTION_OUTCOME: dict[str, Outcome] = {
@@ -99,34 +102,103 @@ def deliver(
     now: datetime | None = None,
 ) -> Delivery:
     """Tier and deploy the change of ``record``, audit it, and return the :class:`Delivery`."""
-    repo = Path(record.repo).resolve()
-    run_dir = Path(record.run_dir)
-    patch_file = run_dir / "changes.patch"
-    diff_text = patch_file.read_text(encoding="utf-8") if patch_file.is_file() else ""
     decision: TierDecision | None = None
     result: DeployResult | None = None
     error: str | None = None
-    outcome: Outcome
-    if record.status in ("stopped", "error"):
-        outcome = "stopped" if record.status == "stopped" else "failed"
-    elif not diff_text.strip():
-        outcome = "suggested"  # a plan-only suggestion (no model, or nothing changed)
-    else:
+    if has_change(record):
         try:
-            policy = load_policy(repo, ref=record.base_commit)
-            decision = _decide(
-                record, spec, diff_text, repo, policy, audit_log, remote, github, now
+            decision = tier(
+                record, spec, audit_log=audit_log, remote=remote, github=github, now=now
             )
-            result = _deploy(
-                record, spec, diff_text, repo, config, policy, decision, remote, github
-            )
-            outcome = _ACTION_OUTCOME[result.action]
+            result = ship(record, spec, decision, config=config, remote=remote, github=github)
         except PipelineError as exc:
-            outcome, error = "failed", f"{type(exc).__name__}: {exc}"
+            error = f"{type(exc).__name__}: {exc}"
             log.error("deploy of run %s failed: %s", record.run_id, exc)
+    return conclude(
+        record,
+        spec,
+        decision=decision,
+        result=result,
+        error=error,
+        audit_log=audit_log,
+        actor=actor,
+        trigger=trigger,
+        spec_text=spec_text,
+        now=now,
+    )
+
+
+def change_text(record: RunRecord) -> str:
+    """The run's diff (``changes.patch``), or "" when it made none."""
+    patch_file = Path(record.run_dir) / "changes.patch"
+    return patch_file.read_text(encoding="utf-8") if patch_file.is_file() else ""
+
+
+def has_change(record: RunRecord) -> bool:
+    """A finished (not stopped) run with a diff: something to tier and deploy."""
+    return record.status not in ("stopped", "error") and bool(change_text(record).strip())
+
+
+def tier(
+    record: RunRecord,
+    spec: Spec,
+    *,
+    audit_log: Path,
+    remote: str | None = "origin",
+    github: GitHubClient | None = None,
+    now: datetime | None = None,
+) -> TierDecision:
+    """The tier of the run's change: the policy of its base commit, the limits from the audit
+    log (except in suggest mode), a secrets scan, the spec's hint and the mode's cap."""
+    repo = Path(record.repo).resolve()
+    policy = load_policy(repo, ref=record.base_commit)
+    return _decide(record, spec, change_text(record), repo, policy, audit_log, remote, github, now)
+
+
+def ship(
+    record: RunRecord,
+    spec: Spec,
+    decision: TierDecision,
+    *,
+    config: PipelineConfig,
+    remote: str | None = "origin",
+    github: GitHubClient | None = None,
+) -> DeployResult:
+    """Deploy the run's change as ``decision`` says (into ``<run dir>/deploy/``)."""
+    repo = Path(record.repo).resolve()
+    policy = load_policy(repo, ref=record.base_commit)
+    diff_text = change_text(record)
+    return _deploy(record, spec, diff_text, repo, config, policy, decision, remote, github)
+
+
+def conclude(
+    record: RunRecord,
+    spec: Spec,
+    *,
+    decision: TierDecision | None,
+    result: DeployResult | None,
+    error: str | None,
+    audit_log: Path,
+    actor: str,
+    trigger: str = "cli",
+    spec_text: str | None = None,
+    now: datetime | None = None,
+) -> Delivery:
+    """Append the audit record, write ``delivery.json`` and return the Delivery."""
+    repo = Path(record.repo).resolve()
+    run_dir = Path(record.run_dir)
+    outcome: Outcome
+    if error is not None or record.status == "error":
+        outcome = "failed"
+    elif record.status == "stopped":
+        outcome = "stopped"
+    elif result is not None:
+        outcome = _ACTION_OUTCOME[result.action]
+    else:
+        outcome = "suggested"  # a plan-only suggestion (no model, or nothing changed)
     if result is not None and result.pushed and record.worktree:
         _remove_run_worktree(record, repo)
-    entry = _audit_entry(
+    entry = audit_entry(
         record, spec, spec_text, str(repo), actor, trigger, decision, result, error, outcome
     )
     seq = digest = audit_error = None
@@ -139,7 +211,7 @@ def deliver(
     delivery = Delivery(
         run_id=record.run_id,
         outcome=outcome,
-        message=_message(outcome, record, decision, result, error),
+        message=delivery_message(outcome, record, decision, result, error),
         mode=record.mode,
         run_status=record.status,
         stop_reason=record.stop_reason,
@@ -246,15 +318,6 @@ def merge_tester(spec: Spec, config: PipelineConfig, artifacts_dir: Path) -> Run
     return run
 
 
-def summarize_tests(report: TestReport) -> str:
-    """One line: the command, the verdict and the counts."""
-    verdict = "passed" if report.passed else ("timed out" if report.timed_out else "failed")
-    counts = ""
-    if report.tests is not None:
-        counts = f": {report.tests} tests, {report.failures} failures, {report.errors} errors"
-    return f"`{report.command}` {verdict}{counts} (exit {report.returncode})"
-
-
 def _remove_run_worktree(record: RunRecord, repo: Path) -> None:
     """The change is pushed: the run's worktree is no longer needed (its branch stays)."""
     wt = Worktree(
@@ -268,90 +331,3 @@ def _remove_run_worktree(record: RunRecord, repo: Path) -> None:
         remove_worktree(wt, delete_branch=False)
     except (PipelineError, OSError) as exc:
         log.warning("could not remove the run's worktree %s: %s", wt.path, exc)
-
-
-def tool_calls(run_dir: Path) -> dict[str, int]:
-    """Tool name -> calls, from the run's ``trace.jsonl``."""
-    trace = run_dir / "trace.jsonl"
-    if not trace.is_file():
-        return {}
-    counts: Counter[str] = Counter()
-    for line in trace.read_text(encoding="utf-8").splitlines():
-        try:
-            event = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if event.get("kind") == "tool_call" and event.get("tool"):
-            counts[str(event["tool"])] += 1
-    return dict(sorted(counts.items()))
-
-
-def _audit_entry(
-    record: RunRecord,
-    spec: Spec,
-    spec_text: str | None,
-    repo_id: str,
-    actor: str,
-    trigger: str,
-    decision: TierDecision | None,
-    result: DeployResult | None,
-    error: str | None,
-    outcome: Outcome,
-) -> AuditEntry:
-    last = record.test_reports[-1] if record.test_reports else None
-    tests = None
-    if last is not None:
-        tests = {
-            "passed": last.passed,
-            "summary": summarize_tests(last),
-            "runs": len(record.test_reports),
-            "repair_rounds": record.repair_rounds,
-            "network_isolated": last.network_isolated,
-        }
-    notes = [f"outcome: {outcome}", f"status: {record.status}"]
-    notes += [f"stop_reason: {record.stop_reason}"] if record.stop_reason else []
-    notes += [f"error: {error}"] if error else []
-    return AuditEntry(
-        run_id=record.run_id,
-        repo=repo_id,
-        actor=actor,
-        trigger=trigger,
-        spec_path=spec.source,
-        spec_hash=sha256_text(spec_text if spec_text is not None else spec.to_markdown()),
-        model=record.model,
-        tool_calls=tool_calls(Path(record.run_dir)),
-        tokens_in=record.input_tokens + record.cache_read_tokens + record.cache_write_tokens,
-        tokens_out=record.output_tokens,
-        tests=tests,
-        decision=decision.model_dump(mode="json") if decision else None,
-        deploy=result.model_dump(mode="json") if result else None,
-        cost_usd=record.cost_usd,
-        notes=tuple(notes),
-    )
-
-
-def _message(
-    outcome: Outcome,
-    record: RunRecord,
-    decision: TierDecision | None,
-    result: DeployResult | None,
-    error: str | None,
-) -> str:
-    if outcome == "failed":
-        return f"The change could not be delivered: {error or record.stop_reason}"
-    if outcome == "stopped":
-        return f"The run stopped: {record.stop_reason}"
-    fallback = f" ({result.fallback_reason})" if result and result.fallback_reason else ""
-    if outcome == "merged" and result is not None:
-        sha = (result.merge_sha or "")[:12]
-        return f"Merged into {result.base} as {sha} (tier {result.tier}){fallback}."
-    if outcome == "pr" and result is not None:
-        where = result.pr_url or f"PR description in {result.pr_description_path}"
-        return f"Branch {result.branch} pushed for review (tier {result.tier}): {where}{fallback}."
-    if outcome == "blocked" and decision is not None:
-        why = "; ".join(r.message for r in decision.reasons if r.blocked)
-        return f"Blocked by the policy: {why}."
-    if result is not None and result.patch_path:
-        return f"Suggestion only (tier {result.tier}): {result.patch_path}{fallback}."
-    reason = record.stop_reason or "the run changed nothing"
-    return f"Suggestion only: {reason} See {Path(record.run_dir) / 'report.md'}."

@@ -11,7 +11,8 @@ from policy_fixtures import AWS_KEY_LINE, bare_remote, git, init_repo, make_diff
 
 from pipeline.audit import AuditEntry, append, read_records, verify
 from pipeline.config import PipelineConfig
-from pipeline.deliver import Delivery, deliver, summarize_tests, tool_calls
+from pipeline.deliver import Delivery, deliver
+from pipeline.deliver_audit import summarize_tests, tool_calls
 from pipeline.run_record import RunMode, RunRecord, RunStatus
 from pipeline.spec import parse_spec
 from pipeline.test_runner import TestReport

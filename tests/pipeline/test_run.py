@@ -441,7 +441,7 @@ def test_suggest_mode_with_a_model_leaves_a_patch_and_no_branch_or_worktree(
 def test_a_crash_still_writes_the_record(
     demo_repo: Path, config: PipelineConfig, scripted_server: StartServer, monkeypatch
 ) -> None:
-    import pipeline.run as run_module
+    import pipeline.stages as run_module
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
