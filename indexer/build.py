@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,6 +84,22 @@ class _Prepared:
     search_text: str  # tokens of the path and the whole file (file-level full text)
 
 
+@dataclass(slots=True)
+class ParsedBatch:
+    """Parsed and chunked files of one batch (what a ``MapParse`` returns per batch)."""
+
+    files: list[_Prepared]
+    errors: int  # files with tree-sitter error nodes
+    lossy: int  # files that were not valid UTF-8
+
+
+# ``map_parse(parse_batch, batches)``: apply ``parse_batch`` to every batch of paths and yield
+# the results in order — ``map`` in process by default, a task runner's map in a flow.
+ParseBatch = Callable[[Sequence[str]], ParsedBatch]
+MapParse = Callable[[ParseBatch, Sequence[Sequence[str]]], Iterable[ParsedBatch]]
+PARSE_BATCH_FILES = 64
+
+
 def index_repo(
     repo: str | Path,
     *,
@@ -93,8 +109,12 @@ def index_repo(
     embedder: Embedder | None = None,
     progress: Progress | None = None,
     plugins: Sequence[IndexPlugin] = (),
+    map_parse: MapParse | None = None,
 ) -> IndexSummary:
-    """Index ``repo`` into ``db`` (default location per repo), incrementally unless ``rebuild``."""
+    """Index ``repo`` into ``db`` (default location per repo), incrementally unless ``rebuild``.
+
+    ``map_parse`` spreads parsing over workers (see ``MapParse``); results must come back in
+    the order of the batches."""
     cfg = config or IndexerConfig()
     report = progress or (lambda stage, done, total: None)
     t0 = time.perf_counter()
@@ -166,7 +186,7 @@ def index_repo(
     store.write_meta(store.meta.with_(state="in_progress"))
 
     t = time.perf_counter()
-    prepared, errors, lossy = _prepare(plan.to_index, sources, contents, cfg, report)
+    prepared, errors, lossy = _prepare(plan.to_index, sources, contents, cfg, report, map_parse)
     parsed_now.update((p.source.path, p.parsed) for p in prepared)
     stages["parse"] = time.perf_counter() - t
 
@@ -225,10 +245,35 @@ def _prepare(
     contents: dict[str, bytes],
     cfg: IndexerConfig,
     report: Progress,
+    map_parse: MapParse | None,
 ) -> tuple[list[_Prepared], int, int]:
+    """Parse and chunk ``paths`` in batches of PARSE_BATCH_FILES, through ``map_parse`` (e.g.
+    a task runner's map) when given, else one after the other in this process."""
+
+    def parse_batch(batch: Sequence[str]) -> ParsedBatch:
+        return _parse_batch(batch, sources, contents, cfg)
+
+    batches = [paths[i : i + PARSE_BATCH_FILES] for i in range(0, len(paths), PARSE_BATCH_FILES)]
+    results = map_parse(parse_batch, batches) if map_parse else map(parse_batch, batches)
     out: list[_Prepared] = []
     errors = lossy = 0
-    for i, path in enumerate(paths):
+    report("parse", 0, len(paths))
+    for result in results:
+        out.extend(result.files)
+        errors, lossy = errors + result.errors, lossy + result.lossy
+        report("parse", len(out), len(paths))
+    return out, errors, lossy
+
+
+def _parse_batch(
+    paths: Sequence[str],
+    sources: dict[str, SourceFile],
+    contents: dict[str, bytes],
+    cfg: IndexerConfig,
+) -> ParsedBatch:
+    out: list[_Prepared] = []
+    errors = lossy = 0
+    for path in paths:
         sf, data = sources[path], contents[path]
         try:
             text = data.decode("utf-8")
@@ -244,8 +289,7 @@ def _prepare(
         chunks = chunk_file(path, sf.language, text, parsed, cfg.chunk)
         tokens = search_text(f"{path}\n{text}")
         out.append(_Prepared(sf, blob_hash(data), parsed, chunks, text.count("\n") + 1, tokens))
-        report("parse", i + 1, len(paths))
-    return out, errors, lossy
+    return ParsedBatch(out, errors, lossy)
 
 
 def _batches(prepared: list[_Prepared], size: int) -> Iterator[list[_Prepared]]:
