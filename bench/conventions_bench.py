@@ -3,7 +3,8 @@
 For every corpus: ``profile_for_repo`` (walk, parse, measure, aggregate; timed per stage and
 best of ``--repeat``), then the plug-in through the real indexing path (``index_repo`` with
 the ``hash`` embedder and ``ConventionsPlugin``): its time on a cold index and on a re-index
-with nothing changed. Prints the house rules of each corpus and a Markdown summary.
+with nothing changed; and ``check_diff`` on a diff that adds the corpus's largest module as a
+new file. Prints the house rules of each corpus and a Markdown summary.
 
     OUT=/tmp/locbench-dev bash ../shared/bench/dev/build.sh     # the corpora, if missing
     python bench/conventions_bench.py --corpus-root /tmp/locbench-dev/corpus [--json out.json]
@@ -21,7 +22,7 @@ from typing import Any
 
 os.environ.setdefault("LANCEDB_LOG", "error")
 
-from conventions import ConventionsPlugin, render_house_rules
+from conventions import ConventionsPlugin, check_diff, render_house_rules
 from conventions.api import measure_repo
 from conventions.profile import build_profile
 from conventions.render import estimate_tokens
@@ -64,6 +65,7 @@ def bench_corpus(root: Path, repeat: int, budget: int) -> dict[str, Any]:
         warm = plugin.last_run
     assert cold is not None and warm is not None and warm.up_to_date
     rules = render_house_rules(profile, budget)
+    check_path, check_s, found = _check_largest(root, profile)
     return {
         "corpus": root.name,
         "files": sum(profile.files.values()),
@@ -73,6 +75,9 @@ def bench_corpus(root: Path, repeat: int, budget: int) -> dict[str, Any]:
         "aggregate_s": round(min(aggregate_s), 4),
         "plugin_cold_s": round(cold.seconds, 3),
         "plugin_unchanged_s": round(warm.seconds, 4),
+        "check_file": check_path,
+        "check_s": round(check_s, 3),
+        "check_violations": found,
         "house_rules": rules,
         "house_rules_tokens": estimate_tokens(rules),
         "summary": {
@@ -80,6 +85,20 @@ def bench_corpus(root: Path, repeat: int, budget: int) -> dict[str, Any]:
         },
         "profile": profile.model_dump(mode="json"),
     }
+
+
+def _check_largest(root: Path, profile: Any) -> tuple[str, float, int]:
+    """check_diff on a diff that adds the corpus's largest Python module as a new file."""
+    largest = max(
+        (p for p in root.rglob("*.py") if "test" not in p.name), key=lambda p: p.stat().st_size
+    )
+    lines = largest.read_text(errors="replace").splitlines()
+    rel = "copy_of_" + largest.name
+    diff = f"--- /dev/null\n+++ b/{rel}\n@@ -0,0 +1,{len(lines)} @@\n"
+    diff += "".join(f"+{line}\n" for line in lines)
+    t0 = time.perf_counter()
+    found = check_diff(profile, diff, root)
+    return f"{largest.relative_to(root)} ({len(lines)} lines)", time.perf_counter() - t0, len(found)
 
 
 def _summary(conv: Any) -> str:
@@ -90,14 +109,15 @@ def _summary(conv: Any) -> str:
 def markdown(results: list[dict[str, Any]]) -> str:
     out = [
         "| corpus | code files | conventions (strong) | measure s | aggregate s "
-        "| plug-in cold s | plug-in unchanged s | house rules tokens |",
-        "|---|---|---|---|---|---|---|---|",
+        "| plug-in cold s | plug-in unchanged s | house rules tokens | check (file, s, violations) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         out.append(
             f"| {r['corpus']} | {r['files']} | {r['conventions']} ({r['strong']}) "
             f"| {r['measure_s']} | {r['aggregate_s']} | {r['plugin_cold_s']} "
-            f"| {r['plugin_unchanged_s']} | {r['house_rules_tokens']} |"
+            f"| {r['plugin_unchanged_s']} | {r['house_rules_tokens']} "
+            f"| {r['check_file']}, {r['check_s']}, {r['check_violations']} |"
         )
     labels = [label for label, _ in SUMMARY]
     out += ["", "| corpus | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]

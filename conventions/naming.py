@@ -2,7 +2,9 @@
 
 ``name_style`` classifies one identifier (leading/trailing underscores ignored): snake_case,
 camelCase, PascalCase, UPPER_CASE, or — telling no style apart — ``lower`` (``get``) and
-``upper`` (``URL``); ``mixed`` for anything else (``test_fooBar``). Go has one style for
+``upper`` (``URL``); ``mixed`` for anything else (``get_fooBar``). Names built from another
+name (``visit_FunctionDef``, ``test_HTTP_200``: a lowercase prefix, then a capitalised part)
+follow that name and are not counted. Go has one style for
 every exported or unexported name, MixedCaps: there camelCase and PascalCase both become
 ``MixedCaps``.
 """
@@ -51,10 +53,13 @@ def name_style(name: str, group: str = "") -> str | None:
     has_lower = any(c.islower() for c in core)
     has_upper = any(c.isupper() for c in core)
     if "_" in core:
+        head, *rest = core.split("_")
         if not has_upper:
             style = "snake_case"
         elif not has_lower:
             style = "UPPER_CASE"
+        elif head.islower() and any(part[:1].isupper() for part in rest):
+            return None  # a name built from another one: visit_FunctionDef, test_HTTP_error
         else:
             style = "mixed"
     elif not has_upper:
