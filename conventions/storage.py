@@ -79,6 +79,8 @@ def _facts_table(store: IndexStore, *, create: bool) -> Any | None:
 
 def read_state(store: IndexStore) -> str | None:
     """The inputs digest of the stored profile (one small read), None when there is none."""
+    if PROFILE_TABLE not in _tables(store):
+        return None
     table = _facts_table(store, create=False)
     if table is None:
         return None

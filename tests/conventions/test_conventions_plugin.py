@@ -125,3 +125,17 @@ def test_a_run_that_died_before_the_profile_is_finished(
     assert plugin.last_run is not None and plugin.last_run.measured == 0
     profile = load_profile(IndexStore.open(db))
     assert profile is not None and profile.get("python.docs.style").value == "numpy"  # type: ignore[union-attr]
+
+
+def test_a_lost_conventions_table_is_rewritten(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = make_repo(fixture_files("py_numpy"))
+    db = str(tmp_path / "db")
+    plugin = ConventionsPlugin()
+    index_repo(root, db=db, config=CFG, plugins=[plugin])
+    IndexStore.open(db)._db.drop_table("conventions")
+    index_repo(root, db=db, config=CFG, plugins=[plugin])
+    assert plugin.last_run is not None and not plugin.last_run.up_to_date
+    assert plugin.last_run.measured == 0
+    assert load_profile(IndexStore.open(db)) is not None
