@@ -156,14 +156,23 @@ class Catalog:
         return info.path if info else key.split(SEP, 1)[0]
 
     def resolve_file(self, mention: str) -> list[str]:
-        """Indexed paths equal to ``mention`` or ending with ``/mention``."""
-        mention = mention.lstrip("./")
+        """Indexed paths equal to ``mention`` or ending with ``/mention``; for an absolute or
+        foreign path (a stack frame's ``/site-packages/pkg/mod.py``), the longest tail of it
+        with at least two parts that is indexed."""
+        mention = mention.replace("\\", "/").lstrip("./")
         if not mention:
             return []
         if mention in self.language:
             return [mention]
         tail = "/" + mention
-        return sorted(p for p in self.language if p.endswith(tail))
+        found = sorted(p for p in self.language if p.endswith(tail))
+        parts = mention.split("/")
+        for n in range(1, len(parts) - 1):
+            if found:
+                break
+            sub = "/".join(parts[n:])
+            found = [sub] if sub in self.language else []
+        return found
 
 
 def _columns(store: IndexStore, table: str, cols: list[str]) -> dict[str, list[Any]]:

@@ -71,6 +71,7 @@ class RetrievalConfig:
     # file ranking: a file's score is its best chunk plus a share of its next best ones
     file_extra_chunks: int = 2
     file_extra_weight: float = 0.3
+    file_extra_top_chunks: int = 50  # only chunks among this many best fused ones count
     # files that support code (tests, docs, examples) are ranked after code by this factor
     support_file_factor: float = 0.5
     support_dirs: tuple[str, ...] = DEFAULT_SUPPORT_DIRS
@@ -102,3 +103,9 @@ class RetrievalConfig:
     weight_symbol_file: float = 2.0  # a symbol inherits the rank of its file
     weight_neighbors: float = 0.5  # callers and callees of the strongest symbols
     neighbor_hits: int = 5  # how many top symbols are expanded to their neighbours
+    # -- context packing (retrieval/packing.py) ------------------------------------------
+    pack_files: int = 15  # files of the outline (search_files order)
+    pack_symbols: int = 30  # symbols considered for bodies (search order)
+    pack_body_share: float = 0.7  # share of the budget for bodies; the rest is the outline
+    pack_max_symbol_tokens: int = 1500  # a longer body is packed as its signature
+    pack_chars_per_token: float = 4.0  # token estimate: ceil(chars / this)

@@ -167,9 +167,10 @@ class CodeGraph:
         return x
 
     def file_scores(self, pr: np.ndarray) -> dict[str, float]:
-        """A file's share: its own node plus its symbols."""
-        sums = np.bincount(self.file_index, weights=pr, minlength=len(self.nodes))
-        return {self.nodes[i]: float(sums[i]) for i in np.flatnonzero(sums > 0)}
+        """A file's best node (itself or one of its symbols): no bias for big files."""
+        best = np.zeros(len(self.nodes))
+        np.maximum.at(best, self.file_index, pr)
+        return {self.nodes[i]: float(best[i]) for i in np.flatnonzero(best > 0)}
 
     def symbol_scores(self, pr: np.ndarray) -> dict[str, float]:
         n_files = len(self.catalog.language)

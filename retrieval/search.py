@@ -31,6 +31,7 @@ from retrieval.config import RetrievalConfig
 from retrieval.errors import QueryError
 from retrieval.fusion import dedupe, is_support_file, rrf
 from retrieval.graph import CodeGraph
+from retrieval.lookup import UseSite, callees, callers, find_symbol
 from retrieval.query import Query, analyse
 from retrieval.symbols import SymbolHit, rank_symbols
 
@@ -200,8 +201,9 @@ class Searcher:
             file_lists["graph"] = sorted(fs, key=lambda p: (-fs[p], p))[: c.graph_candidates]
         scores, ranks = rrf(file_lists, self.weights(), c.rrf_k)
         per_file: dict[str, list[float]] = defaultdict(list)
-        for cid, s in ev.chunk_scores.items():
-            per_file[cat.chunks[cid].path].append(s)
+        strong = sorted(ev.chunk_scores, key=lambda k: (-ev.chunk_scores[k], k))
+        for cid in strong[: c.file_extra_top_chunks]:
+            per_file[cat.chunks[cid].path].append(ev.chunk_scores[cid])
         for path, vals in per_file.items():
             vals.sort(reverse=True)
             extra = sum(vals[1 : 1 + c.file_extra_chunks])
@@ -263,6 +265,19 @@ class Searcher:
     def search(self, query: str, top_k: int = 10) -> list[SymbolHit]:
         """Symbols (functions, methods, classes, ...) best first."""
         return rank_symbols(self, self.evidence(query), top_k)
+
+    # -- lookups -------------------------------------------------------------------------
+    def find_symbol(self, name: str, limit: int = 20) -> list[SymbolHit]:
+        """Definitions a name can mean (``Session.mount``, ``mount``, a dotted path), best first."""
+        return find_symbol(self, name, limit)
+
+    def callers(self, name: str, limit: int = 50) -> list[UseSite]:
+        """Use sites of the definitions ``name`` means (calls, imports, inheritance)."""
+        return callers(self, name, limit)
+
+    def callees(self, name: str, limit: int = 50) -> list[UseSite]:
+        """What the definitions ``name`` means use."""
+        return callees(self, name, limit)
 
     def file_factor(self, path: str) -> float:
         factor = 1.0
