@@ -43,6 +43,7 @@ def index(
     repo = repo_dir(path)
     overrides = list(set_ or []) + ([f"index.embed.model={model!r}"] if model else [])
     settings = settings_for(repo, overrides)
+    from conventions import ConventionsPlugin
     from indexer.build import index_repo
 
     with render.progress_bars(enabled=sys.stderr.isatty()) as progress:
@@ -53,6 +54,7 @@ def index(
                 config=settings.index,
                 rebuild=rebuild,
                 progress=progress,
+                plugins=[ConventionsPlugin(settings.conventions)],
             )
         )
     if json_out:

@@ -130,3 +130,16 @@ def status_table(st: dict[str, Any]) -> None:
             value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
         table.add_row(key.replace("_", " "), str(value))
     con.print(table)
+
+
+def violations_table(violations: list[dict[str, Any]], files_checked: int) -> None:
+    con = out_console()
+    if not violations:
+        con.print(f"No convention broken ({files_checked} files checked).")
+        return
+    table = Table(title=f"{len(violations)} convention violations")
+    for col in ("location", "rule", "message", "evidence"):
+        table.add_column(col)
+    for v in violations:
+        table.add_row(f"{v['path']}:{v['line']}", v["rule"], v["message"], v.get("evidence", ""))
+    con.print(table)

@@ -8,6 +8,7 @@ section.key=value`` overrides. Sections map to the packages' frozen configs:
     [tool.specpilot.index.chunk]  indexer.config.ChunkConfig
     [tool.specpilot.index.embed]  indexer.config.EmbedConfig
     [tool.specpilot.retrieval]    retrieval.config.RetrievalConfig
+    [tool.specpilot.conventions]  conventions.config.ConventionsConfig
     [tool.specpilot]  db = "..."  the index location (default: under $SPECPILOT_HOME)
 """
 
@@ -21,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
 
+from conventions.config import ConventionsConfig
+from conventions.errors import ConfigError as ConventionsConfigError
 from flows.errors import ConfigError
 from indexer.config import IndexerConfig
 from retrieval.config import RetrievalConfig
@@ -32,6 +35,7 @@ T = TypeVar("T")
 class Settings:
     index: IndexerConfig = field(default_factory=IndexerConfig)
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+    conventions: ConventionsConfig = field(default_factory=ConventionsConfig)
     db: str | None = None
     source: str = "defaults"  # where the file config came from
     raw: dict[str, Any] = field(default_factory=dict)  # the whole [tool.specpilot] table
@@ -85,6 +89,7 @@ def load_settings(repo: Path | None, overrides: list[str] | None = None) -> Sett
     return Settings(
         index=build(IndexerConfig, index, "index"),
         retrieval=build(RetrievalConfig, table.get("retrieval", {}), "retrieval"),
+        conventions=build(ConventionsConfig, table.get("conventions", {}), "conventions"),
         db=_opt_str(table.get("db"), "db"),
         source=source,
         raw=table,
@@ -115,7 +120,10 @@ def build(cls: type[T], data: Any, where: str) -> T:
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
         kwargs[name] = _coerce(hints[name], value, f"{where}.{name}")
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ConventionsConfigError as exc:  # a config validating its own values
+        raise ConfigError(f"[{where}]: {exc}") from exc
 
 
 def _coerce(tp: Any, value: Any, where: str) -> Any:

@@ -1,0 +1,87 @@
+"""`specpilot conventions` and `specpilot conventions check` through the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "conventions" / "py_camel"
+HASH = ["--set", "index.embed.model='hash'"]
+
+
+def _new_file_diff(path: str, text: str) -> str:
+    lines = text.splitlines()
+    body = "".join(f"+{line}\n" for line in lines)
+    return (
+        f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
+        f"@@ -0,0 +1,{len(lines)} @@\n{body}"
+    )
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SPECPILOT_HOME", str(tmp_path / "home"))
+    dst = tmp_path / "py_camel"
+    shutil.copytree(FIXTURE, dst)
+    return dst
+
+
+def test_index_stores_conventions_and_cli_shows_them(repo: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["index", str(repo), *HASH]).exit_code == 0
+    result = runner.invoke(app, ["conventions", "--repo", str(repo), "--json", *HASH])
+    assert result.exit_code == 0, result.output
+    profile = json.loads(result.stdout)
+    naming = next(c for c in profile["conventions"] if c["id"] == "python.naming.function")
+    assert naming["value"] == "camelCase" and naming["strong"] is True
+    rules = runner.invoke(app, ["conventions", "--repo", str(repo), *HASH])
+    assert rules.exit_code == 0 and "camelCase" in rules.stdout
+    md = runner.invoke(app, ["conventions", "--repo", str(repo), "--markdown", *HASH])
+    assert md.stdout.startswith("# Conventions")
+
+
+def test_check_flags_a_breaking_diff_and_passes_a_following_one(repo: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["index", str(repo), *HASH]).exit_code == 0
+    bad = tmp_path / "bad.patch"
+    bad.write_text(
+        _new_file_diff(
+            "camelapp/search.py",
+            'def find_users(source):\n    """Find users."""\n    return source',
+        )
+    )
+    result = runner.invoke(
+        app, ["conventions", "check", "--repo", str(repo), "--diff", str(bad), "--json", *HASH]
+    )
+    assert result.exit_code == 1, result.output
+    found = json.loads(result.stdout)["violations"]
+    assert [(v["path"], v["line"], v["rule"]) for v in found] == [
+        ("camelapp/search.py", 1, "python.naming.function")
+    ]
+    assert "camelCase functions" in found[0]["evidence"]
+    good = tmp_path / "good.patch"
+    good.write_text(
+        _new_file_diff(
+            "camelapp/search.py", 'def findUsers(source):\n    """Find users."""\n    return source'
+        )
+    )
+    result = runner.invoke(
+        app, ["conventions", "check", "--repo", str(repo), "--diff", str(good), *HASH]
+    )
+    assert result.exit_code == 0 and "No convention broken" in result.stdout
+
+
+def test_unindexed_repo_is_measured_on_the_spot_and_bad_diff_path(repo: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["conventions", "--repo", str(repo), "--json", *HASH])
+    assert result.exit_code == 0 and "not indexed" in result.stderr
+    result = runner.invoke(
+        app, ["conventions", "check", "--repo", str(repo), "--diff", "/no/such.patch"]
+    )
+    assert result.exit_code == 2 and "cannot read --diff" in result.stderr
