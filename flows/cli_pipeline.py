@@ -77,6 +77,14 @@ def run(
     repo: RepoOpt = Path("."),
     mode: ModeOpt = "suggest",
     db: DbOpt = None,
+    as_flow: Annotated[
+        bool,
+        typer.Option(
+            "--flow",
+            help="Run it as a spec-to-pr Prefect flow run in this process (tracked by the "
+            "server at PREFECT_API_URL, else a temporary one).",
+        ),
+    ] = False,
     json_out: JsonOpt = False,
     set_: SetOpt = None,
     verbose: VerboseOpt = False,
@@ -110,6 +118,9 @@ def run(
         from flows.spec_run import MODEL_NEEDED
 
         fail(MODEL_NEEDED.format(mode=run_mode))
+    if as_flow:
+        _run_as_flow(request, list(set_ or []), db, json_out)
+        return
     with render.progress_bars(enabled=sys.stderr.isatty()) as progress:
         run_guarded(lambda: ensure_index(top, request.db, settings, progress=progress))
     delivery = run_guarded(
@@ -123,6 +134,33 @@ def run(
     else:
         render_pipeline.delivery(data)
     if not delivery.ok:
+        raise typer.Exit(1)
+
+
+def _run_as_flow(request: Any, overrides: list[str], db: str | None, json_out: bool) -> None:
+    """The spec-to-pr flow, in process; its final state is the outcome."""
+    from flows.flow_spec import spec_to_pr
+
+    state = spec_to_pr(
+        spec_text=request.spec_text,
+        spec_name=request.spec.source or "spec.md",
+        repo=str(request.repo),
+        mode=request.mode,
+        overrides=overrides,
+        db=db,
+        actor=request.actor,
+        return_state=True,
+    )
+    result: Any = state.result(raise_on_failure=False) if state.data is not None else None
+    data: dict[str, Any] = dict(result) if isinstance(result, dict) else {}
+    data |= {"ok": state.is_completed(), "state": state.name, "state_message": state.message}
+    if json_out:
+        render.print_json(data)
+    elif "outcome" in data:
+        render_pipeline.delivery(data)
+    else:
+        render.err_console().print(f"{state.name}: {state.message}", highlight=False)
+    if not state.is_completed():
         raise typer.Exit(1)
 
 

@@ -13,25 +13,34 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from flows.code_index import SearcherCodeIndex, WorktreeIndexes, build_context
 from flows.conventions_bridge import index_plugins
-from flows.pipeline_settings import audit_log_path, deliver_settings, pipeline_config
+from flows.pipeline_settings import (
+    DeliverSettings,
+    audit_log_path,
+    deliver_settings,
+    pipeline_config,
+)
 from flows.settings import Settings
 from indexer.build import IndexSummary, Progress, index_repo
 from indexer.embedding import Embedder, make_embedder
 from indexer.store import IndexStore
 from pipeline.anthropic_model import API_KEY_ENV, AnthropicModel
 from pipeline.config import PipelineConfig
-from pipeline.deliver import Delivery, deliver
+from pipeline.context import RetrievedContext
+from pipeline.deliver import Delivery, conclude, deliver
+from pipeline.deploy import DeployResult
 from pipeline.deploy_git import git as deploy_git
 from pipeline.errors import DeployError, NoModelError
 from pipeline.github import GitHubClient, repo_from_remote_url
 from pipeline.model import Model
-from pipeline.policy import blocked_write_globs, load_policy, write_refusal
+from pipeline.policy import Policy, blocked_write_globs, load_policy, write_refusal
 from pipeline.run import run_spec
-from pipeline.run_record import RunMode
+from pipeline.run_record import RunMode, RunRecord
 from pipeline.spec import Spec
+from pipeline.tiering import TierDecision
 from pipeline.worktree import repo_root
 
 log = logging.getLogger(__name__)
@@ -116,6 +125,95 @@ def github_client(
     return GitHubClient(slug, token=token, base_url=api_url, env=environ)
 
 
+@dataclass(frozen=True, slots=True)
+class Composition:
+    """What one run of a request needs, built once: shared by ``run_request`` and the flow."""
+
+    repo: Path  # the repository's top level
+    config: PipelineConfig
+    model: Model | None
+    embedder: Embedder
+    deliver: DeliverSettings
+    policy: Policy  # of the base commit: write guards for the agent
+
+    def open_index(self, req: SpecRequest) -> SearcherCodeIndex:
+        s = req.settings
+        return SearcherCodeIndex(
+            self.repo, req.db, index=s.index, retrieval=s.retrieval, embedder=self.embedder
+        )
+
+    def worktree_indexes(self, req: SpecRequest) -> WorktreeIndexes:
+        s = req.settings
+        return WorktreeIndexes(req.db, index=s.index, retrieval=s.retrieval, embedder=self.embedder)
+
+    def context(self, req: SpecRequest, index: SearcherCodeIndex) -> RetrievedContext:
+        return build_context(
+            req.spec,
+            index,
+            config=self.config,
+            store=index.store,
+            house_rules_tokens=self.deliver.house_rules_tokens,
+        )
+
+    def run_options(self) -> dict[str, Any]:
+        """The policy's write guards for ``run_spec`` / ``SpecRun.start``."""
+        return {
+            "blocked_paths": blocked_write_globs(self.policy),
+            "write_check": partial(write_refusal, self.policy),
+        }
+
+    def github(self, req: SpecRequest, environ: Mapping[str, str]) -> GitHubClient | None:
+        if req.mode == "suggest":
+            return None
+        try:
+            return github_client(
+                self.repo, self.deliver.remote, self.deliver.github_api_url, environ
+            )
+        except DeployError as exc:
+            log.warning("not using the GitHub API: %s", exc)
+            return None
+
+    def conclude(
+        self,
+        req: SpecRequest,
+        record: RunRecord,
+        *,
+        decision: TierDecision | None = None,
+        result: DeployResult | None = None,
+        error: str | None = None,
+    ) -> Delivery:
+        return conclude(
+            record,
+            req.spec,
+            decision=decision,
+            result=result,
+            error=error,
+            audit_log=audit_log_path(self.deliver),
+            actor=req.actor,
+            trigger=req.trigger,
+            spec_text=req.spec_text,
+        )
+
+
+def compose(req: SpecRequest, environ: Mapping[str, str]) -> Composition:
+    """Check the request and build what the run needs (a model only when a key is set).
+
+    Raises WorktreeError (not a git repository), NoModelError (pr/auto without a key),
+    PolicyError (a malformed policy) and flows' ConfigError (bad settings)."""
+    repo = repo_root(req.repo)
+    config = pipeline_config(req.settings, repo)
+    model = make_model(config, req.mode, environ)
+    policy = load_policy(repo, ref=req.spec.base or "HEAD")
+    return Composition(
+        repo=repo,
+        config=config,
+        model=model,
+        embedder=make_embedder(req.settings.index.embed),
+        deliver=deliver_settings(req.settings),
+        policy=policy,
+    )
+
+
 def run_request(
     req: SpecRequest,
     *,
@@ -124,53 +222,30 @@ def run_request(
 ) -> Delivery:
     """Run the spec and deliver its change; the Delivery is also in the run directory."""
     env = os.environ if environ is None else environ
-    repo = repo_root(req.repo)
-    config = pipeline_config(req.settings, repo)
-    model = make_model(config, req.mode, env)
-    embedder = make_embedder(req.settings.index.embed)
-    ensure_index(repo, req.db, req.settings, embedder=embedder, progress=progress)
-    index = SearcherCodeIndex(
-        repo, req.db, index=req.settings.index, retrieval=req.settings.retrieval, embedder=embedder
-    )
-    dset = deliver_settings(req.settings)
-    context = build_context(
-        req.spec,
-        index,
-        config=config,
-        store=index.store,
-        house_rules_tokens=dset.house_rules_tokens,
-    )
-    policy = load_policy(repo, ref=req.spec.base or "HEAD")
-    worktrees = WorktreeIndexes(
-        req.db, index=req.settings.index, retrieval=req.settings.retrieval, embedder=embedder
-    )
-    with worktrees:
+    comp = compose(req, env)
+    ensure_index(comp.repo, req.db, req.settings, embedder=comp.embedder, progress=progress)
+    index = comp.open_index(req)
+    context = comp.context(req, index)
+    with comp.worktree_indexes(req) as worktrees:
         record = run_spec(
             req.spec,
-            repo=repo,
+            repo=comp.repo,
             mode=req.mode,
-            config=config,
-            model=model,
+            config=comp.config,
+            model=comp.model,
             index=index,
             context=context,
             worktree_index=worktrees,
-            blocked_paths=blocked_write_globs(policy),
-            write_check=partial(write_refusal, policy),
+            **comp.run_options(),
         )
-    github = None
-    if req.mode != "suggest":
-        try:
-            github = github_client(repo, dset.remote, dset.github_api_url, env)
-        except DeployError as exc:
-            log.warning("not using the GitHub API: %s", exc)
     return deliver(
         record,
         req.spec,
-        config=config,
-        audit_log=audit_log_path(dset),
+        config=comp.config,
+        audit_log=audit_log_path(comp.deliver),
         actor=req.actor,
         trigger=req.trigger,
         spec_text=req.spec_text,
-        remote=dset.remote,
-        github=github,
+        remote=comp.deliver.remote,
+        github=comp.github(req, env),
     )

@@ -97,3 +97,25 @@ def docs_script() -> list[ScriptedReply]:
         tool_reply(("edit_file", edit)),
         tool_reply(("finish", {"summary": "The usage guide says to run it twice."})),
     ]
+
+
+def artifacts_of(flow_run_id: Any) -> list[Any]:
+    """Every artifact of a flow run (its tasks' included), from the current Prefect API."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    flt = ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+    with get_client(sync_client=True) as client:
+        return list(client.read_artifacts(artifact_filter=flt))
+
+
+def task_names(flow_run_id: Any) -> list[str]:
+    """The task names of a flow run, in start order."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    flt = FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=flt)
+    runs.sort(key=lambda r: r.expected_start_time or r.created)
+    return [r.name.rsplit("-", 1)[0] for r in runs]  # "retrieve-1a2" -> "retrieve"

@@ -1,0 +1,157 @@
+"""CLI: serve (the Prefect deployments) and submit (a spec as a flow run of spec-to-pr)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from flows import render
+from flows.app import SetOpt, VerboseOpt, app, fail, repo_dir, run_guarded, settings_for, setup
+from flows.cli_pipeline import ModeOpt, check_mode, read_spec
+from flows.deployments import INDEX_DEPLOYMENT, SPEC_DEPLOYMENT
+from flows.pipeline_settings import schedule_settings
+
+NO_API = (
+    "PREFECT_API_URL is not set: start a server (`prefect server start`) and point "
+    "specpilot at it, e.g. PREFECT_API_URL=http://127.0.0.1:4200/api."
+)
+
+
+def api_url() -> str:
+    """The configured Prefect API, or a usage error (no temporary servers for these)."""
+    from prefect.settings import get_current_settings
+
+    url = get_current_settings().api.url
+    if not url:
+        fail(NO_API)
+    return str(url)
+
+
+@app.command()
+def serve(
+    repo: Annotated[Path, typer.Option("--repo", help="The repository to serve.")] = Path("."),
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Flow runs at the same time.")
+    ] = None,
+    set_: SetOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Serve index-repo/nightly (cron from [tool.specpilot.schedule]) and spec-to-pr/default.
+
+    Blocks; flow runs of both deployments execute here. Stop it with Ctrl-C.
+    """
+    setup(verbose)
+    root = repo_dir(repo)
+    settings = settings_for(root, set_)
+    schedule = run_guarded(lambda: schedule_settings(settings))
+    url = api_url()
+    from flows.deployments import build_deployments
+    from flows.errors import ConfigError
+
+    deployments = run_guarded(
+        lambda: build_deployments(root, list(set_ or []), schedule), usage=(ConfigError,)
+    )
+    render.err_console().print(
+        f"serving {INDEX_DEPLOYMENT} ({schedule.index_cron} {schedule.timezone}) and "
+        f"{SPEC_DEPLOYMENT} for {root} at {url}",
+        highlight=False,
+    )
+    import prefect
+
+    prefect.serve(*deployments, limit=limit)
+
+
+@app.command()
+def submit(
+    spec: Annotated[Path, typer.Argument(help="The spec file; its content is sent.")],
+    repo: Annotated[
+        str | None,
+        typer.Option("--repo", help="The repository on the worker (default: the served one)."),
+    ] = None,
+    mode: ModeOpt = "suggest",
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Wait for the flow run and print how it ended.")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, help="Seconds --watch waits.")
+    ] = 3600.0,
+    deployment: Annotated[
+        str, typer.Option("--deployment", help="The deployment to run.")
+    ] = SPEC_DEPLOYMENT,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    set_: SetOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Submit a spec as a flow run of spec-to-pr/default; prints its id and UI URL.
+
+    Works against any Prefect API (PREFECT_API_URL). With --watch, exit code 0 when the run
+    completed (merged, PR, suggestion, blocked) and 1 otherwise.
+    """
+    setup(verbose)
+    run_mode = check_mode(mode)
+    _, text = read_spec(spec)  # a malformed spec is refused before it is sent
+    where = repo
+    if repo is not None and Path(repo).is_dir():
+        where = str(Path(repo).resolve())
+    url = api_url()
+    flow_run = run_guarded(lambda: _submit(text, spec.name, run_mode, where, set_, deployment, url))
+    from flows.deployments import ui_url, wait_for
+
+    out: dict[str, Any] = {
+        "flow_run_id": str(flow_run.id),
+        "flow_run_name": flow_run.name,
+        "deployment": deployment,
+        "ui_url": ui_url(flow_run.id),
+        "state": flow_run.state.name if flow_run.state else None,
+    }
+    if not json_out:
+        render.out_console().print(
+            f"submitted {flow_run.name} ({flow_run.id})\n{out['ui_url'] or ''}", highlight=False
+        )
+    if watch:
+
+        def show(run: Any) -> None:
+            if not json_out and run.state is not None:
+                render.err_console().print(f"state: {run.state.name}", highlight=False)
+
+        final = wait_for(flow_run.id, timeout_s=timeout, on_change=show)
+        state = final.state
+        out["state"] = state.name if state else None
+        out["state_type"] = state.type.value if state else None
+        out["message"] = state.message if state else None
+        if not json_out:
+            render.out_console().print(f"{out['state']}: {out['message'] or ''}", highlight=False)
+    if json_out:
+        render.print_json(out)
+    if watch and out.get("state_type") != "COMPLETED":
+        raise typer.Exit(1)
+
+
+def _submit(
+    text: str,
+    name: str,
+    mode: str,
+    repo: str | None,
+    overrides: list[str] | None,
+    deployment: str,
+    url: str,
+) -> Any:
+    import httpx
+    from prefect.exceptions import ObjectNotFound
+
+    from flows.deployments import submit as submit_run
+
+    try:
+        return submit_run(
+            text, name, mode=mode, repo=repo, overrides=overrides, deployment=deployment
+        )
+    except ObjectNotFound:
+        fail(
+            f"no deployment {deployment!r} at {url}; start `specpilot serve --repo PATH` "
+            "against that server first.",
+            1,
+        )
+    except (OSError, httpx.HTTPError) as exc:
+        fail(f"cannot reach the Prefect API at {url}: {exc}.", 1)

@@ -1,0 +1,140 @@
+"""The ``index-repo`` flow: ``indexer.index_repo`` with parsing spread over a task runner.
+
+walk + refresh plan (only changed files) → ``parse-batch`` tasks mapped over batches of files
+on the flow's task runner (threads by default; a ``DaskTaskRunner`` for big repos) → embed →
+write → graph + full text → conventions (index plug-in). Progress is a Prefect progress
+artifact and log lines; the summary is a table artifact. A per-index global concurrency
+limit (one slot, created on first use) keeps two runs from writing the same index at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, cast
+from uuid import UUID
+
+from prefect import flow, get_run_logger, task, unmapped
+from prefect.artifacts import (
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
+from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+from prefect.concurrency.sync import concurrency
+from prefect.exceptions import ObjectAlreadyExists
+from prefect.states import Completed, Failed, State
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+
+from flows.conventions_bridge import index_plugins
+from flows.errors import ConfigError
+from flows.settings import Settings, load_settings
+from indexer.build import IndexSummary, ParseBatch, ParsedBatch, index_repo
+from indexer.errors import IndexerError
+from indexer.store import default_db_path
+
+PARSE_WORKERS = 4  # threads parsing batches of files
+LOCK_TIMEOUT_S = 6 * 3600.0  # wait this long for another run on the same index
+_STAGE_SPAN = {"scan": (0.0, 10.0), "parse": (10.0, 40.0), "embed": (40.0, 100.0)}
+
+
+@task(name="parse-batch", cache_policy=NO_CACHE, retries=1)
+def parse_batch_task(parse: ParseBatch, batch: Sequence[str]) -> ParsedBatch:
+    """Parse and chunk one batch of files (pure: safe to retry)."""
+    return parse(batch)
+
+
+def task_runner_map(parse: ParseBatch, batches: Sequence[Sequence[str]]) -> Iterable[ParsedBatch]:
+    """``indexer.build.MapParse`` on the current flow's task runner."""
+    futures = parse_batch_task.map(unmapped(parse), list(batches))
+    return (f.result() for f in futures)
+
+
+def index_lock_name(db: str) -> str:
+    """The global concurrency limit guarding one index (names allow no '/')."""
+    return "specpilot-index-" + hashlib.sha1(db.encode()).hexdigest()[:16]
+
+
+def ensure_lock(name: str) -> None:
+    """Create the one-slot limit ``name`` unless it exists (Prefect needs limits to exist)."""
+    with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
+        client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+
+
+def default_task_runner() -> TaskRunner[Any]:
+    """Threads; pass ``task_runner=DaskTaskRunner(...)`` via ``index_repo_flow.with_options``."""
+    return ThreadPoolTaskRunner(max_workers=PARSE_WORKERS)
+
+
+class _ProgressArtifact:
+    """An ``indexer`` progress callback feeding one Prefect progress artifact and the log."""
+
+    def __init__(self, repo: str) -> None:
+        self.id = cast(UUID, create_progress_artifact(0.0, description=f"Indexing {repo}"))
+        self.shown = 0.0
+        self.stage = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            get_run_logger().info("%s: %d item(s)", stage, total)
+            self.stage = stage
+        lo, hi = _STAGE_SPAN.get(stage, (self.shown, self.shown))
+        pct = lo + (hi - lo) * (done / total if total else 1.0)
+        if pct - self.shown >= 5.0 or (pct >= 100.0 > self.shown):
+            update_progress_artifact(self.id, progress=min(pct, 100.0))
+            self.shown = pct
+
+
+def summary_table(summary: IndexSummary) -> list[dict[str, Any]]:
+    d = summary.to_dict()
+    keys: tuple[str, ...] = ("files", "added", "changed", "deleted", "unchanged", "chunks")
+    keys += ("chunks_embedded",)
+    keys += ("chunks_cached", "symbols", "edges", "seconds", "model_id", "commit")
+    return [{"item": k, "value": str(d[k])} for k in keys]
+
+
+@flow(name="index-repo", task_runner=default_task_runner(), log_prints=False)
+def index_repo_flow(
+    repo: str = "",
+    overrides: list[str] | None = None,
+    db: str | None = None,
+    rebuild: bool = False,
+) -> State[Any]:
+    """Index (incrementally) the repository at ``repo`` on the machine running the flow."""
+    root = Path(repo).expanduser() if repo else None
+    if root is None or not root.is_dir():
+        return Failed(message=f"Parameter 'repo' must be an existing directory, got {repo!r}.")
+    try:
+        settings: Settings = load_settings(root, overrides)
+    except ConfigError as exc:
+        return Failed(message=f"Bad configuration: {exc}")
+    uri = db or settings.db or default_db_path(root)
+    lock = index_lock_name(uri)
+    ensure_lock(lock)
+    logger = get_run_logger()
+    with concurrency(lock, occupy=1, timeout_seconds=LOCK_TIMEOUT_S):
+        logger.info("indexing %s into %s (lock %s)", root, uri, lock)
+        try:
+            summary = index_repo(
+                root,
+                db=uri,
+                config=settings.index,
+                rebuild=rebuild,
+                progress=_ProgressArtifact(str(root)),
+                plugins=index_plugins(),
+                map_parse=task_runner_map,
+            )
+        except IndexerError as exc:
+            return Failed(message=f"Indexing {root} failed: {exc}")
+    create_table_artifact(
+        summary_table(summary), key="index-summary", description=f"Index of {root}"
+    )
+    message = (
+        f"Indexed {summary.files} files ({summary.added} added, {summary.changed} changed, "
+        f"{summary.deleted} deleted); {summary.chunks_embedded} chunks embedded into {uri}."
+    )
+    return Completed(message=message, data=summary.to_dict())

@@ -1,0 +1,275 @@
+"""The ``spec-to-pr`` flow: one spec through the stages of ``pipeline.stages.SpecRun``, one
+task per stage, then ``pipeline.deliver``'s tier and ship, and the audit record.
+
+    retrieve (retries: read-only) → plan → code ⇄ test (the repair loop) → tier (retries:
+    read-only) → deploy → audit
+
+Retries are set only where a stage reads and nothing else: ``retrieve`` and ``tier``. The
+model stages are not retried by Prefect (the SDK already retries its HTTP calls and a retry
+would pay twice), nor are ``code`` (it edits a worktree), ``test`` or ``deploy`` (pushes).
+Artifacts: the plan (markdown), the diff (markdown), the test report (table), the tier
+decision (markdown) and a link to the run record. The flow run's final state says how it
+ended — ``Merged``, ``PR opened``, ``Suggested``, ``Blocked`` (Completed) or ``Stopped by
+budget``, ``Stopped``, ``Failed`` (Failed) — and its message names the run record.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_table_artifact,
+)
+from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed, Failed, State
+from prefect.utilities.annotations import quote
+
+from flows.errors import ConfigError
+from flows.flow_index import index_repo_flow
+from flows.pipeline_settings import audit_log_path
+from flows.settings import load_settings
+from flows.spec_run import Composition, SpecRequest, compose, default_actor
+from indexer.store import IndexStore, default_db_path
+from pipeline.context import RetrievedContext
+from pipeline.deliver import Delivery, has_change, ship, tier
+from pipeline.deploy import DeployResult
+from pipeline.errors import PipelineError
+from pipeline.plan import Plan, render_plan
+from pipeline.run_record import RunRecord
+from pipeline.spec import parse_spec
+from pipeline.stages import MODES, SpecRun
+from pipeline.test_runner import TestReport
+from pipeline.tiering import TierDecision
+
+T = TypeVar("T")
+MAX_DIFF_CHARS = 60_000
+_STATE_NAMES = {
+    "merged": "Merged",
+    "pr": "PR opened",
+    "suggested": "Suggested",
+    "blocked": "Blocked",
+}
+
+
+@task(name="retrieve", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def retrieve_task(run: SpecRun, comp: Composition, req: SpecRequest) -> RetrievedContext:
+    """Hybrid search + house rules (read-only: retried), recorded in the run directory."""
+    context = comp.context(req, comp.open_index(req))
+    with run.guard():
+        run.retrieve(context)
+    return context
+
+
+@task(name="plan", cache_policy=NO_CACHE)
+def plan_task(run: SpecRun, context: RetrievedContext) -> Plan | None:
+    with run.guard():
+        plan = run.plan(context)
+    if plan is not None:
+        create_markdown_artifact(render_plan(plan), key="plan", description=run.spec.title)
+    return plan
+
+
+@task(name="code", cache_policy=NO_CACHE)
+def code_task(run: SpecRun) -> bool:
+    """One round of the agent's tool loop in the run's worktree."""
+    with run.guard():
+        return run.code()
+    return False
+
+
+@task(name="test", cache_policy=NO_CACHE)
+def test_task(run: SpecRun) -> TestReport | None:
+    """The verification test run; green → the tested commit."""
+    with run.guard():
+        report = run.test()
+        run.commit()
+        return report
+    return None
+
+
+@task(name="tier", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def tier_task(
+    record: RunRecord, comp: Composition, req: SpecRequest
+) -> tuple[TierDecision | None, str | None]:
+    try:
+        decision = tier(
+            record,
+            req.spec,
+            audit_log=audit_log_path(comp.deliver),
+            remote=comp.deliver.remote,
+            github=comp.github(req, os.environ),
+        )
+    except PipelineError as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+    create_markdown_artifact(decision.rationale(), key="tier-decision", description=record.run_id)
+    return decision, None
+
+
+@task(name="deploy", cache_policy=NO_CACHE)
+def deploy_task(
+    record: RunRecord, decision: TierDecision, comp: Composition, req: SpecRequest
+) -> tuple[DeployResult | None, str | None]:
+    try:
+        github = comp.github(req, os.environ)
+        result = ship(
+            record,
+            req.spec,
+            decision,
+            config=comp.config,
+            remote=comp.deliver.remote,
+            github=github,
+        )
+    except PipelineError as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+    return result, None
+
+
+def _q(value: T) -> T:
+    """Pass ``value`` to a task as is: Prefect does not walk into it (``quote``)."""
+    return cast(T, quote(value))
+
+
+def request_from(
+    spec_text: str,
+    spec_name: str,
+    repo: str,
+    mode: str,
+    overrides: list[str] | None,
+    db: str | None,
+    actor: str | None,
+) -> SpecRequest:
+    """Validate the flow's parameters (ValueError / SpecError / ConfigError name the problem)."""
+    if not spec_text.strip():
+        raise ValueError("Parameter 'spec_text' is empty: pass the spec's Markdown content.")
+    root = Path(repo).expanduser() if repo else None
+    if root is None or not root.is_dir():
+        raise ValueError(f"Parameter 'repo' must be an existing directory, got {repo!r}.")
+    if mode not in MODES:
+        raise ValueError(f"Parameter 'mode' is {mode!r}; use one of: {', '.join(MODES)}.")
+    spec = parse_spec(spec_text, source=spec_name or "spec.md")
+    settings = load_settings(root, overrides)
+    return SpecRequest(
+        spec=spec,
+        spec_text=spec_text,
+        repo=root.resolve(),
+        mode=mode,  # narrowed by the check against MODES above
+        settings=settings,
+        db=db or settings.db or default_db_path(root.resolve()),
+        actor=actor or default_actor(os.environ),
+        trigger="flow",
+    )
+
+
+@flow(name="spec-to-pr", log_prints=False)
+def spec_to_pr(
+    spec_text: str = "",
+    spec_name: str = "spec.md",
+    repo: str = "",
+    mode: str = "suggest",
+    overrides: list[str] | None = None,
+    db: str | None = None,
+    actor: str | None = None,
+) -> State[Any]:
+    """Run a spec (its Markdown content) against the repository at ``repo`` and deliver it."""
+    try:
+        req = request_from(spec_text, spec_name, repo, mode, overrides, db, actor)
+        comp = compose(req, os.environ)
+    except (ValueError, ConfigError, PipelineError) as exc:
+        return Failed(message=str(exc))
+    if not IndexStore.exists(req.db):
+        indexed = index_repo_flow(
+            repo=str(comp.repo), overrides=overrides, db=req.db, return_state=True
+        )
+        if not indexed.is_completed():
+            return Failed(message=f"The repository could not be indexed: {indexed.message}")
+    with comp.worktree_indexes(req) as worktrees:
+        try:
+            run = SpecRun.start(
+                req.spec, repo=comp.repo, mode=req.mode, config=comp.config, model=comp.model,
+                index=None, worktree_index=worktrees, **comp.run_options(),
+            )  # fmt: skip
+        except PipelineError as exc:
+            return Failed(message=str(exc))
+        record = _stages(run, comp, req)
+    return _deliver(record, comp, req)
+
+
+def _stages(run: SpecRun, comp: Composition, req: SpecRequest) -> RunRecord:
+    """retrieve → plan → code ⇄ test; the record is written whatever happens."""
+    try:
+        with run.guard():
+            context = retrieve_task(_q(run), _q(comp), _q(req))
+            plan_task(_q(run), context)
+            if run.wants_code:
+                code_task(_q(run))
+            while run.wants_test:
+                report = test_task(_q(run))
+                if report is not None:
+                    create_table_artifact(_test_rows(run), key="test-report")
+                if run.wants_repair:
+                    code_task(_q(run))
+    finally:
+        record = run.finalize()
+    return record
+
+
+def _deliver(record: RunRecord, comp: Composition, req: SpecRequest) -> State[Any]:
+    decision = result = error = None
+    if has_change(record):
+        decision, error = tier_task(record, _q(comp), _q(req))
+        if decision is not None:
+            result, error = deploy_task(record, decision, _q(comp), _q(req))
+    _diff_artifact(record)
+    delivery = comp.conclude(req, record, decision=decision, result=result, error=error)
+    create_link_artifact(
+        Path(delivery.record_path).as_uri(), link_text="run record", key="run-record"
+    )
+    return final_state(delivery)
+
+
+def final_state(delivery: Delivery) -> State[Any]:
+    """How the run ended, as the flow run's state (the message names the run record)."""
+    logger = get_run_logger()
+    message = f"{delivery.message} Run record: {delivery.record_path}"
+    data = delivery.model_dump(mode="json")
+    if delivery.outcome in _STATE_NAMES and delivery.audit_error is None:
+        logger.info("%s: %s", delivery.outcome, message)
+        return Completed(name=_STATE_NAMES[delivery.outcome], message=message, data=data)
+    if delivery.audit_error is not None:
+        message += f" The audit record could not be written: {delivery.audit_error}"
+    budget = (delivery.stop_reason or "").startswith("budget")
+    name = "Stopped by budget" if budget else "Stopped" if delivery.outcome == "stopped" else None
+    logger.warning("%s: %s", delivery.outcome, message)
+    return Failed(name=name or "Failed", message=message, data=data)
+
+
+def _test_rows(run: SpecRun) -> list[dict[str, Any]]:
+    return [
+        {
+            "run": i,
+            "command": r.command,
+            "passed": r.passed,
+            "tests": r.tests,
+            "failures": r.failures,
+            "errors": r.errors,
+            "seconds": r.duration_s,
+            "network isolated": r.network_isolated,
+        }
+        for i, r in enumerate(run.reports, start=1)
+    ]
+
+
+def _diff_artifact(record: RunRecord) -> None:
+    patch = Path(record.run_dir) / "changes.patch"
+    if not patch.is_file():
+        return
+    text = patch.read_text(encoding="utf-8", errors="replace")
+    if len(text) > MAX_DIFF_CHARS:
+        text = text[:MAX_DIFF_CHARS] + "\n... (cut; the whole diff is in changes.patch)\n"
+    body = f"Files: {', '.join(record.files_changed)}\n\n```diff\n{text}```\n"
+    create_markdown_artifact(body, key="diff", description=record.run_id)

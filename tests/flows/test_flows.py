@@ -1,0 +1,195 @@
+"""The Prefect flows under ``prefect_test_harness`` (one temporary server for the session):
+index-repo (task-runner parsing, artifacts, the per-index lock) and spec-to-pr (one task per
+stage, artifacts, final states named after the outcome, parameter and spec errors)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from spec_helpers import (
+    DEMO_FILES,
+    DOCS_SPEC,
+    add_bare_remote,
+    artifacts_of,
+    docs_script,
+    git,
+    task_names,
+)
+from typer.testing import CliRunner
+
+from pipeline.testing import ScriptedMessagesServer
+
+HASH = ["index.embed.model='hash'"]
+
+
+@pytest.fixture(scope="session")
+def harness() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+@pytest.fixture
+def env(harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SPECPILOT_HOME", str(tmp_path / "home"))
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "GITHUB_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def repo(env: Path, make_repo: Callable[..., Path]) -> Path:
+    return make_repo(DEMO_FILES, git=True, name="repo")
+
+
+def _spec_flow(**params: Any) -> Any:
+    from flows.flow_spec import spec_to_pr
+
+    return spec_to_pr(**{"overrides": HASH, **params}, return_state=True)
+
+
+def _by_key(flow_run_id: Any) -> dict[str, Any]:
+    return {a.key: a for a in artifacts_of(flow_run_id) if a.key}
+
+
+def test_index_repo_flow_parses_through_tasks_and_reports(repo: Path) -> None:
+    from prefect.client.orchestration import get_client
+
+    from flows.flow_index import index_lock_name, index_repo_flow
+
+    state = index_repo_flow(repo=str(repo), overrides=HASH, return_state=True)
+    assert state.is_completed(), state.message
+    summary = state.result()
+    assert summary["files"] == len(DEMO_FILES) and summary["added"] == len(DEMO_FILES)
+    assert "Indexed 5 files (5 added" in state.message
+    run_id = state.state_details.flow_run_id
+    assert "parse-batch" in task_names(run_id)
+    kinds = {a.type for a in artifacts_of(run_id)}
+    assert {"table", "progress"} <= kinds
+    table = _by_key(run_id)["index-summary"]
+    assert {"item": "files", "value": "5"} in json.loads(str(table.data))
+    with get_client(sync_client=True) as client:
+        limit = client.read_global_concurrency_limit_by_name(index_lock_name(summary["db"]))
+    assert limit.limit == 1 and limit.active
+
+    again = index_repo_flow(repo=str(repo), overrides=HASH, return_state=True).result()
+    assert (again["added"], again["unchanged"], again["chunks_embedded"]) == (0, 5, 0)
+
+
+def test_index_repo_flow_with_a_missing_repo_fails_with_a_message(env: Path) -> None:
+    from flows.flow_index import index_repo_flow
+
+    state = index_repo_flow(repo=str(env / "nowhere"), return_state=True)
+    assert state.is_failed() and "must be an existing directory" in str(state.message)
+
+
+def test_spec_to_pr_opens_a_pr_with_one_task_per_stage(
+    repo: Path, env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    remote = add_bare_remote(repo, env / "remote.git")
+    with ScriptedMessagesServer(docs_script()) as server:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        state = _spec_flow(
+            spec_text=DOCS_SPEC, spec_name="usage-docs.md", repo=str(repo), mode="pr"
+        )
+    assert state.is_completed() and state.name == "PR opened", state.message
+    delivery = state.result()
+    assert delivery["outcome"] == "pr" and delivery["deploy"]["pushed"] is True
+    assert f"Run record: {delivery['record_path']}" in state.message
+    assert (
+        git(remote, "rev-parse", "specpilot/usage-docs").strip() == delivery["deploy"]["commit_sha"]
+    )
+    run_id = state.state_details.flow_run_id
+    names = task_names(run_id)
+    assert names == [  # the index-repo subflow first: the repo was not indexed yet
+        "index-repo", "retrieve", "plan", "code", "test", "tier", "deploy",
+    ]  # fmt: skip
+    artifacts = _by_key(run_id)
+    assert {"plan", "diff", "test-report", "tier-decision", "run-record"} <= set(artifacts)
+    assert "Run it twice." in str(artifacts["diff"].data)
+    assert "Tier 2" in str(artifacts["tier-decision"].data)
+    (row,) = json.loads(str(artifacts["test-report"].data))
+    assert row["passed"] is True and row["tests"] == 1
+    assert str(artifacts["run-record"].data).endswith("record.json)")
+    record = json.loads(Path(delivery["record_path"]).read_text())
+    assert record["status"] == "green" and delivery["audit_seq"] == 0
+
+
+def test_a_malformed_spec_fails_the_flow_run_with_the_parse_error(repo: Path) -> None:
+    state = _spec_flow(
+        spec_text="---\nrisk: extreme\n---\n# Oops\n", spec_name="bad.md", repo=str(repo)
+    )
+    assert state.is_failed()
+    assert state.message == "bad.md:2: field 'risk': Input should be 'low', 'medium' or 'high'."
+
+
+@pytest.mark.parametrize(
+    ("params", "needle"),
+    [
+        ({"spec_text": ""}, "'spec_text' is empty"),
+        ({"repo": "/no/such/repo"}, "'repo' must be an existing directory"),
+        ({"mode": "yolo"}, "'mode' is 'yolo'"),
+        ({"mode": "pr"}, "needs a model: set ANTHROPIC_API_KEY"),
+        ({"overrides": ["index.nope=1"]}, "unknown key index.nope"),
+    ],
+)
+def test_bad_parameters_fail_with_a_clear_message(
+    repo: Path, params: dict[str, Any], needle: str
+) -> None:
+    state = _spec_flow(**{"spec_text": DOCS_SPEC, "repo": str(repo), **params})
+    assert state.is_failed() and needle in str(state.message)
+    assert "Traceback" not in str(state.message)
+
+
+def test_the_budget_stops_the_run_and_names_the_state(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with ScriptedMessagesServer(docs_script()) as server:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        state = _spec_flow(
+            spec_text=DOCS_SPEC,
+            repo=str(repo),
+            mode="pr",
+            overrides=[*HASH, "pipeline.max_total_tokens=100"],
+        )
+    assert state.is_failed() and state.name == "Stopped by budget", state.message
+    assert "budget" in str(state.message) and "record.json" in str(state.message)
+
+
+def test_red_tests_after_the_repair_rounds_stop_the_run(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = re.sub(r"test_command: .*", 'test_command: "false"', DOCS_SPEC)
+    with ScriptedMessagesServer(docs_script()) as server:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        state = _spec_flow(
+            spec_text=spec,
+            repo=str(repo),
+            mode="pr",
+            overrides=[*HASH, "pipeline.max_repair_rounds=0"],
+        )
+    assert state.is_failed() and state.name == "Stopped", state.message
+    assert "the tests still fail after 0 repair round(s)" in str(state.message)
+    assert task_names(state.state_details.flow_run_id).count("test") == 1
+
+
+def test_run_with_flow_goes_through_spec_to_pr(repo: Path, env: Path) -> None:
+    from flows.cli import app
+
+    spec = env / "usage-docs.md"
+    spec.write_text(DOCS_SPEC)
+    args = ["run", str(spec), "--repo", str(repo), "--flow", "--json", "--set", HASH[0]]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["state"] == "Suggested" and data["outcome"] == "suggested" and data["ok"] is True
+    assert Path(data["record_path"]).is_file()
