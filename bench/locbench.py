@@ -5,12 +5,22 @@ after editing one file; then every instance's query through ``Searcher.search_fi
 (warm, in process), scored by ``../shared/bench/evaluate.py --rankings`` side by side with
 its BM25 baseline. Prints a Markdown report and writes JSON next to it.
 
+Function level: every instance with ``gold_functions`` also runs ``Searcher.search`` (symbols);
+a gold ``path::Qualified.name`` is found when a returned symbol of that path has that name or
+is its parent or child (``Session`` for ``Session.mount`` and the other way round); Acc@k = all
+of an instance's gold functions found in the top k.
+
+``--ablation`` re-runs the queries with each signal switched off (file and function metrics
+computed in process, same definitions as evaluate.py) and prints one row per variant.
+
     python bench/locbench.py --corpus-root /tmp/locbench-dev/corpus [--out bench/results]
+    python bench/locbench.py --keep-db /tmp/sp-bench --queries-only --ablation
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shutil
@@ -27,8 +37,9 @@ os.environ.setdefault("LANCEDB_LOG", "error")
 from indexer.build import index_repo
 from indexer.config import ChunkConfig, EmbedConfig, IndexerConfig
 from indexer.embedding import make_embedder
+from indexer.store import IndexStore
 from retrieval.config import RetrievalConfig
-from retrieval.open import open_searcher
+from retrieval.search import Searcher
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "bench"
@@ -51,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--merge-below", type=int, default=ChunkConfig().merge_below_lines)
     ap.add_argument("--keep-db", default="", help="keep the indexes in this directory")
     ap.add_argument("--queries-only", action="store_true", help="reuse the indexes in --keep-db")
+    ap.add_argument("--ablation", action="store_true", help="also run with each signal off")
     args = ap.parse_args(argv)
 
     with open(args.instances) as fh:
@@ -73,26 +85,27 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="specpilot-bench-"))
-    rankings, latencies, index_rows = [], [], []
+    index_rows: list[dict] = []
+    dbs: dict[str, str] = {}
     try:
         for name, insts in by_repo.items():
             db = str(Path(args.keep_db or work / "db") / name)
+            dbs[name] = db
             if not args.queries_only:
                 index_rows.append(
                     _index_corpus(
                         name, Path(args.corpus_root) / name, work, db, insts, icfg, embedder
                     )
                 )
-            searcher = open_searcher(db, icfg.embed, rcfg)
-            searcher.search_files("warm up", 10)
-            for inst in insts:
-                t = time.perf_counter()
-                hits = searcher.search_files(inst["query"], 10)
-                latencies.append((time.perf_counter() - t) * 1000)
-                rankings.append({"id": inst["id"], "ranking": [h.path for h in hits]})
+        run = _run_queries(by_repo, dbs, rcfg, embedder)
+        ablation = (
+            [(label, _run_queries(by_repo, dbs, cfg, embedder)) for label, cfg in _variants(rcfg)]
+            if args.ablation
+            else []
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
+    rankings, latencies = run["rankings"], run["latencies"]
     rk = out / "specpilot-rankings.jsonl"
     rk.write_text("".join(json.dumps(r) + "\n" for r in rankings))
     ours = _evaluate(
@@ -103,16 +116,112 @@ def main(argv: list[str] | None = None) -> int:
     )
     report = {
         "index": index_rows,
-        "query_ms": {
-            "p50": round(statistics.median(latencies), 1),
-            "p95": round(sorted(latencies)[int(0.95 * (len(latencies) - 1))], 1),
-        },
+        "query_ms": _percentiles(latencies),
         "specpilot": ours,
         "bm25": base,
+        "functions": run["functions"],
+        "symbol_query_ms": _percentiles(run["symbol_latencies"]),
+        "ablation": [
+            {"variant": label, **r["files"], **r["functions"], "p50_ms": _p(r["latencies"], 0.5)}
+            for label, r in [("all signals", run), *ablation]
+        ]
+        if ablation
+        else [],
     }
     (out / "locbench.json").write_text(json.dumps(report, indent=2))
     print(_markdown(report))
     return 0
+
+
+def _run_queries(
+    by_repo: dict[str, list[dict]], dbs: dict[str, str], rcfg: RetrievalConfig, embedder: Any
+) -> dict[str, Any]:
+    """Every instance through search_files (timed, warm) and, with gold functions, search."""
+    rankings, latencies, sym_latencies = [], [], []
+    file_hits: list[tuple[list[str], list[str]]] = []
+    fn_hits: list[tuple[list[str], list[tuple[str, str]]]] = []
+    for name, insts in by_repo.items():
+        searcher = Searcher(IndexStore.open(dbs[name]), embedder, rcfg)
+        searcher.search_files("warm up", 10)
+        searcher.search("warm up", 10)
+        for inst in insts:
+            t = time.perf_counter()
+            hits = searcher.search_files(inst["query"], 10)
+            latencies.append((time.perf_counter() - t) * 1000)
+            paths = [h.path for h in hits]
+            rankings.append({"id": inst["id"], "ranking": paths})
+            file_hits.append((inst["gold_files"], paths))
+            if inst.get("gold_functions"):
+                t = time.perf_counter()
+                syms = searcher.search(inst["query"], 10)
+                sym_latencies.append((time.perf_counter() - t) * 1000)
+                fn_hits.append((inst["gold_functions"], [(h.path, h.symbol) for h in syms]))
+    return {
+        "rankings": rankings,
+        "latencies": latencies,
+        "symbol_latencies": sym_latencies,
+        "files": _file_metrics(file_hits),
+        "functions": _function_metrics(fn_hits),
+    }
+
+
+def _file_metrics(rows: list[tuple[list[str], list[str]]]) -> dict[str, float]:
+    n = max(1, len(rows))
+    out = {
+        f"acc@{k}": sum(all(g in r[:k] for g in gold) for gold, r in rows) / n for k in (1, 5, 10)
+    }
+    rr = [max((1 / (r.index(g) + 1) for g in gold if g in r[:10]), default=0.0) for gold, r in rows]
+    out["mrr"] = sum(rr) / n
+    return {k: round(v, 3) for k, v in out.items()}
+
+
+def function_found(gold: str, symbols: list[tuple[str, str]]) -> bool:
+    """``path::Q.name`` is found by a symbol of that path named Q.name, or its parent/child."""
+    path, _, qn = gold.partition("::")
+    return any(
+        p == path and (q == qn or qn.startswith(q + ".") or q.startswith(qn + "."))
+        for p, q in symbols
+    )
+
+
+def _function_metrics(rows: list[tuple[list[str], list[tuple[str, str]]]]) -> dict[str, float]:
+    n = max(1, len(rows))
+    out: dict[str, float] = {"fn_n": len(rows)}
+    for k in (1, 5, 10):
+        out[f"fn_acc@{k}"] = round(
+            sum(all(function_found(g, s[:k]) for g in gold) for gold, s in rows) / n, 3
+        )
+    out["fn_r@10"] = round(
+        sum(sum(function_found(g, s[:10]) for g in gold) / len(gold) for gold, s in rows) / n, 3
+    )
+    return out
+
+
+def _variants(base: RetrievalConfig) -> list[tuple[str, RetrievalConfig]]:
+    """One configuration per signal switched off (or, marked +, on) — the ablation."""
+    off = {
+        "- graph (PageRank, files and symbols)": {"weight_graph": 0, "weight_symbol_graph": 0},
+        "- caller/callee expansion": {"weight_neighbors": 0},
+        "- all graph signals": {"weight_graph": 0, "weight_symbol_graph": 0, "weight_neighbors": 0},
+        "- identifiers (code names and plain words)": {"weight_identifier": 0, "weight_word": 0},
+        "+ plain-word symbol names (off by default)": {"weight_word": 0.3},
+        "- paths, modules and stack frames": {"weight_path": 0, "weight_frame": 0},
+        "- error messages": {"weight_message": 0},
+        "- stub companions": {"stub_companion_factor": 0},
+        "- symbol inherits its file's rank": {"weight_symbol_file": 0},
+        "- vector": {"weight_vector": 0},
+        "- chunk BM25": {"weight_fulltext": 0},
+        "- file BM25": {"weight_file_fulltext": 0},
+    }
+    return [(label, dataclasses.replace(base, **kv)) for label, kv in off.items()]
+
+
+def _p(values: list[float], q: float) -> float:
+    return round(sorted(values)[int(q * (len(values) - 1))], 1) if values else 0.0
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    return {"p50": round(statistics.median(values), 1) if values else 0.0, "p95": _p(values, 0.95)}
 
 
 def _index_corpus(
@@ -201,6 +310,27 @@ def _markdown(rep: dict) -> str:
         "",
         f"cold total {total:.1f} s; query p50 {rep['query_ms']['p50']} ms, p95 {rep['query_ms']['p95']} ms",
     ]
+    fn = rep.get("functions") or {}
+    if fn.get("fn_n"):
+        sq = rep["symbol_query_ms"]
+        lines += [
+            "",
+            f"function level ({fn['fn_n']} instances with gold functions; symbols from `search`): "
+            f"Acc@1 {fn['fn_acc@1']:.3f}, Acc@5 {fn['fn_acc@5']:.3f}, Acc@10 {fn['fn_acc@10']:.3f}, "
+            f"R@10 {fn['fn_r@10']:.3f}; symbol query p50 {sq['p50']} ms, p95 {sq['p95']} ms",
+        ]
+    if rep.get("ablation"):
+        lines += [
+            "",
+            "| variant | Acc@1 | Acc@5 | Acc@10 | MRR | fn Acc@1 | fn Acc@5 | fn Acc@10 | p50 ms |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for a in rep["ablation"]:
+            lines.append(
+                f"| {a['variant']} | {a['acc@1']:.2f} | {a['acc@5']:.2f} | {a['acc@10']:.2f} | "
+                f"{a['mrr']:.3f} | {a['fn_acc@1']:.2f} | {a['fn_acc@5']:.2f} | "
+                f"{a['fn_acc@10']:.2f} | {a['p50_ms']} |"
+            )
     return "\n".join(lines)
 
 

@@ -1,7 +1,8 @@
 """Errors raised by retrieval.
 
     RetrievalError
-    └── QueryError     the query is empty or unusable
+    ├── QueryError          the query (or a symbol name, budget, option) is empty or unusable
+    └── RetrievalConfigError a RetrievalConfig value is out of range
 
 Store problems (no index, another model) surface as the indexer's StoreError subclasses.
 """
@@ -14,4 +15,8 @@ class RetrievalError(Exception):
 
 
 class QueryError(RetrievalError):
+    pass
+
+
+class RetrievalConfigError(RetrievalError):
     pass

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
+from retrieval.config import RetrievalConfig
+from retrieval.errors import RetrievalConfigError
 from retrieval.query import analyse
 
 
@@ -28,3 +34,16 @@ def test_stack_frames() -> None:
     q = analyse('Traceback:\n  File "shop/cart.py", line 12, in add_item\n    raise')
     assert q.frames == (("shop/cart.py", 12, "add_item"),)
     assert q.paths == ("shop/cart.py",)
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"weight_graph": -1.0}, "retrieval.weight_graph is -1.0; it must be zero or more."),
+        ({"graph_damping": 1.0}, "between 0 and 1 (exclusive)"),
+        ({"rrf_k": 0}, "retrieval.rrf_k is 0; it must be 1 or more."),
+    ],
+)
+def test_config_values_are_checked(change: dict[str, float], needle: str) -> None:
+    with pytest.raises(RetrievalConfigError, match=re.escape(needle)):
+        RetrievalConfig(**change)  # type: ignore[arg-type]
