@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from indexer.chunking import Chunk, chunk_file
 from indexer.config import IndexerConfig
 from indexer.embedding import Embedder, make_embedder
 from indexer.errors import EmptyRepoError, NotIndexedError, StoreError
@@ -26,6 +25,7 @@ from indexer.gitinfo import head_commit
 from indexer.model import ParsedFile, SourceFile
 from indexer.parse import parse_source
 from indexer.plugins import IndexPlugin, LoadedFile, PluginContext
+from indexer.prepare import MapParse, ParseBatch, ParsedBatch, Prepared, prepare
 from indexer.refresh import RefreshPlan, blob_hash, plan_refresh
 from indexer.resolve import resolve
 from indexer.schema import SCHEMA_VERSION, IndexMeta
@@ -34,6 +34,8 @@ from indexer.tokens import search_text
 from indexer.walk import walk_repo
 
 log = logging.getLogger(__name__)
+
+__all__ = ["IndexSummary", "MapParse", "ParseBatch", "ParsedBatch", "Progress", "index_repo"]
 
 Progress = Callable[[str, int, int], None]
 EMBED_WRITE_BATCH = 256  # chunks embedded and committed together
@@ -72,32 +74,6 @@ class IndexSummary:
         d = asdict(self)
         d["chunks_per_s"] = round(self.chunks_per_s, 1)
         return d
-
-
-@dataclass(slots=True)
-class _Prepared:
-    source: SourceFile
-    blob: str
-    parsed: ParsedFile | None
-    chunks: list[Chunk]
-    lines: int
-    search_text: str  # tokens of the path and the whole file (file-level full text)
-
-
-@dataclass(slots=True)
-class ParsedBatch:
-    """Parsed and chunked files of one batch (what a ``MapParse`` returns per batch)."""
-
-    files: list[_Prepared]
-    errors: int  # files with tree-sitter error nodes
-    lossy: int  # files that were not valid UTF-8
-
-
-# ``map_parse(parse_batch, batches)``: apply ``parse_batch`` to every batch of paths and yield
-# the results in order — ``map`` in process by default, a task runner's map in a flow.
-ParseBatch = Callable[[Sequence[str]], ParsedBatch]
-MapParse = Callable[[ParseBatch, Sequence[Sequence[str]]], Iterable[ParsedBatch]]
-PARSE_BATCH_FILES = 64
 
 
 def index_repo(
@@ -186,7 +162,7 @@ def index_repo(
     store.write_meta(store.meta.with_(state="in_progress"))
 
     t = time.perf_counter()
-    prepared, errors, lossy = _prepare(plan.to_index, sources, contents, cfg, report, map_parse)
+    prepared, errors, lossy = prepare(plan.to_index, sources, contents, cfg, report, map_parse)
     parsed_now.update((p.source.path, p.parsed) for p in prepared)
     stages["parse"] = time.perf_counter() - t
 
@@ -239,61 +215,8 @@ def _open_or_create(uri: str, root: Path, emb: Embedder, rebuild: bool) -> Index
     return store
 
 
-def _prepare(
-    paths: Sequence[str],
-    sources: dict[str, SourceFile],
-    contents: dict[str, bytes],
-    cfg: IndexerConfig,
-    report: Progress,
-    map_parse: MapParse | None,
-) -> tuple[list[_Prepared], int, int]:
-    """Parse and chunk ``paths`` in batches of PARSE_BATCH_FILES, through ``map_parse`` (e.g.
-    a task runner's map) when given, else one after the other in this process."""
-
-    def parse_batch(batch: Sequence[str]) -> ParsedBatch:
-        return _parse_batch(batch, sources, contents, cfg)
-
-    batches = [paths[i : i + PARSE_BATCH_FILES] for i in range(0, len(paths), PARSE_BATCH_FILES)]
-    results = map_parse(parse_batch, batches) if map_parse else map(parse_batch, batches)
-    out: list[_Prepared] = []
-    errors = lossy = 0
-    report("parse", 0, len(paths))
-    for result in results:
-        out.extend(result.files)
-        errors, lossy = errors + result.errors, lossy + result.lossy
-        report("parse", len(out), len(paths))
-    return out, errors, lossy
-
-
-def _parse_batch(
-    paths: Sequence[str],
-    sources: dict[str, SourceFile],
-    contents: dict[str, bytes],
-    cfg: IndexerConfig,
-) -> ParsedBatch:
-    out: list[_Prepared] = []
-    errors = lossy = 0
-    for path in paths:
-        sf, data = sources[path], contents[path]
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            log.warning("%s is not valid UTF-8; indexed with replacement characters", path)
-            text = data.decode("utf-8", errors="replace")
-            lossy += 1
-        parsed: ParsedFile | None = None
-        if is_code(sf.language):
-            parsed = parse_source(path, text.encode("utf-8"), sf.language)
-            if parsed.error_nodes:
-                errors += 1
-        chunks = chunk_file(path, sf.language, text, parsed, cfg.chunk)
-        tokens = search_text(f"{path}\n{text}")
-        out.append(_Prepared(sf, blob_hash(data), parsed, chunks, text.count("\n") + 1, tokens))
-    return ParsedBatch(out, errors, lossy)
-
-
-def _batches(prepared: list[_Prepared], size: int) -> Iterator[list[_Prepared]]:
-    batch: list[_Prepared] = []
+def _batches(prepared: list[Prepared], size: int) -> Iterator[list[Prepared]]:
+    batch: list[Prepared] = []
     n = 0
     for p in prepared:
         batch.append(p)
@@ -306,7 +229,7 @@ def _batches(prepared: list[_Prepared], size: int) -> Iterator[list[_Prepared]]:
 
 
 def _embed_and_write(
-    store: IndexStore, prepared: list[_Prepared], emb: Embedder, commit: str, report: Progress
+    store: IndexStore, prepared: list[Prepared], emb: Embedder, commit: str, report: Progress
 ) -> tuple[int, int]:
     total = sum(len(p.chunks) for p in prepared)
     cache = store.cached_vectors({c.content_hash for p in prepared for c in p.chunks})
@@ -327,7 +250,7 @@ def _embed_and_write(
 
 
 def _write_batch(
-    store: IndexStore, batch: list[_Prepared], cache: dict[str, np.ndarray], commit: str
+    store: IndexStore, batch: list[Prepared], cache: dict[str, np.ndarray], commit: str
 ) -> None:
     chunk_rows = [
         {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-import indexer.build as build
+import indexer.prepare as prepare
 from indexer.build import ParseBatch, ParsedBatch, index_repo
 from indexer.config import EmbedConfig, IndexerConfig
 from indexer.store import IndexStore
@@ -24,7 +24,7 @@ def test_map_parse_gets_every_batch_and_builds_the_same_index(
 ) -> None:
     files = {f"pkg/mod{i}.py": f"def f{i}(x):\n    return x + {i}\n" for i in range(7)}
     repo = make_repo({**files, "README.md": "# pkg\n"})
-    monkeypatch.setattr(build, "PARSE_BATCH_FILES", 3)
+    monkeypatch.setattr(prepare, "PARSE_BATCH_FILES", 3)
     seen: list[list[str]] = []
 
     def recording_map(fn: ParseBatch, batches: Sequence[Sequence[str]]) -> Iterable[ParsedBatch]:
