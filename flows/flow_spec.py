@@ -34,6 +34,7 @@ from flows.flow_index import index_repo_flow
 from flows.pipeline_settings import audit_log_path
 from flows.settings import load_settings
 from flows.spec_run import Composition, SpecRequest, compose, default_actor
+from indexer.errors import IndexerError
 from indexer.store import IndexStore, default_db_path
 from pipeline.context import RetrievedContext
 from pipeline.deliver import Delivery, has_change, ship, tier
@@ -181,7 +182,7 @@ def spec_to_pr(
         comp = compose(req, os.environ)
     except (ValueError, ConfigError, PipelineError) as exc:
         return Failed(message=str(exc))
-    if not IndexStore.exists(req.db):
+    if not index_complete(req.db):
         indexed = index_repo_flow(
             repo=str(comp.repo), overrides=overrides, db=req.db, return_state=True
         )
@@ -230,6 +231,16 @@ def _deliver(record: RunRecord, comp: Composition, req: SpecRequest) -> State[An
         Path(delivery.record_path).as_uri(), link_text="run record", key="run-record"
     )
     return final_state(delivery)
+
+
+def index_complete(db: str) -> bool:
+    """A finished index at ``db`` (one being written, e.g. by the nightly run, is not)."""
+    if not IndexStore.exists(db):
+        return False
+    try:
+        return IndexStore.open(db).meta.state == "complete"
+    except IndexerError:
+        return False
 
 
 def final_state(delivery: Delivery) -> State[Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from spec_helpers import (
 )
 from typer.testing import CliRunner
 
+from indexer.store import IndexStore
 from pipeline.testing import ScriptedMessagesServer
 
 HASH = ["index.embed.model='hash'"]
@@ -82,6 +84,28 @@ def test_index_repo_flow_parses_through_tasks_and_reports(repo: Path) -> None:
     assert (again["added"], again["unchanged"], again["chunks_embedded"]) == (0, 5, 0)
 
 
+def test_a_second_index_run_waits_for_the_lock_of_the_index(repo: Path, env: Path) -> None:
+    from prefect.concurrency.sync import concurrency
+
+    from flows.flow_index import ensure_lock, index_lock_name, index_repo_flow
+
+    db = str(env / "locked-index")
+    lock = index_lock_name(db)
+    ensure_lock(lock)
+    states: list[Any] = []
+    worker = threading.Thread(
+        target=lambda: states.append(
+            index_repo_flow(repo=str(repo), overrides=HASH, db=db, return_state=True)
+        )
+    )
+    with concurrency(lock, occupy=1):  # another run is writing this index
+        worker.start()
+        worker.join(timeout=2.5)
+        assert worker.is_alive() and not IndexStore.exists(db)
+    worker.join(timeout=60)
+    assert states and states[0].is_completed(), states
+
+
 def test_index_repo_flow_with_a_missing_repo_fails_with_a_message(env: Path) -> None:
     from flows.flow_index import index_repo_flow
 
@@ -133,18 +157,28 @@ def test_a_malformed_spec_fails_the_flow_run_with_the_parse_error(repo: Path) ->
 @pytest.mark.parametrize(
     ("params", "needle"),
     [
-        ({"spec_text": ""}, "'spec_text' is empty"),
+        ({"spec_text": " "}, "'spec_text' is empty"),
         ({"repo": "/no/such/repo"}, "'repo' must be an existing directory"),
         ({"mode": "yolo"}, "'mode' is 'yolo'"),
-        ({"mode": "pr"}, "needs a model: set ANTHROPIC_API_KEY"),
         ({"overrides": ["index.nope=1"]}, "unknown key index.nope"),
     ],
 )
-def test_bad_parameters_fail_with_a_clear_message(
+def test_bad_parameters_are_refused_with_a_clear_message(
     repo: Path, params: dict[str, Any], needle: str
 ) -> None:
-    state = _spec_flow(**{"spec_text": DOCS_SPEC, "repo": str(repo), **params})
-    assert state.is_failed() and needle in str(state.message)
+    from flows.flow_spec import request_from
+
+    args: dict[str, Any] = {
+        "spec_text": DOCS_SPEC, "spec_name": "s.md", "repo": str(repo), "mode": "pr",
+        "overrides": HASH, "db": None, "actor": None, **params,
+    }  # fmt: skip
+    with pytest.raises(Exception, match=re.escape(needle)):
+        request_from(**args)
+
+
+def test_a_flow_run_without_a_model_for_pr_mode_fails_plainly(repo: Path) -> None:
+    state = _spec_flow(spec_text=DOCS_SPEC, repo=str(repo), mode="pr")
+    assert state.is_failed() and "needs a model: set ANTHROPIC_API_KEY" in str(state.message)
     assert "Traceback" not in str(state.message)
 
 

@@ -1,0 +1,158 @@
+"""End to end against a real ``prefect server start`` (127.0.0.1, a free port, its own
+PREFECT_HOME): ``specpilot serve`` in the background, the nightly index deployment triggered,
+a spec submitted with ``specpilot submit`` (the model is the scripted loopback server).
+(Malformed specs and bad parameters: test_flows.py, under the harness.) Every process started here is stopped by its
+process group in ``finally``."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from spec_helpers import DEMO_FILES, DOCS_SPEC, add_bare_remote, artifacts_of, docs_script, git
+
+from pipeline.testing import ScriptedMessagesServer
+
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(what: str, check: Callable[[], Any], timeout_s: float, logs: list[Path]) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+        except Exception:  # not up yet: connection refused, 404, ...
+            value = None
+        if value:
+            return value
+        time.sleep(0.5)
+    tails = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in logs if p.exists())
+    raise AssertionError(f"timed out waiting for {what}\n{tails}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """TERM the process group (the server's and serve's children too), then KILL."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=10)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_serve_trigger_and_submit_against_a_real_server(
+    tmp_path: Path, make_repo: Callable[..., Path]
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.deployments import INDEX_DEPLOYMENT, SPEC_DEPLOYMENT, trigger
+
+    repo = make_repo(DEMO_FILES, git=True, name="repo")
+    remote = add_bare_remote(repo, tmp_path / "remote.git")
+    spec = tmp_path / "usage-docs.md"
+    spec.write_text(DOCS_SPEC)
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    procs: list[subprocess.Popen[bytes]] = []
+    logs = [tmp_path / "server.log", tmp_path / "serve.log"]
+    with ScriptedMessagesServer(docs_script()) as model:
+        env = {
+            **os.environ,
+            "PREFECT_HOME": str(tmp_path / "prefect"),
+            "PREFECT_API_URL": api,
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "SPECPILOT_HOME": str(tmp_path / "home"),
+            "ANTHROPIC_API_KEY": "test-key",
+            "ANTHROPIC_BASE_URL": model.url,
+            "PREFECT_RUNNER_POLL_FREQUENCY": "1",  # serve picks up new runs within a second
+        }
+        env.pop("GITHUB_TOKEN", None)
+
+        def start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
+            with log.open("wb") as out:
+                proc = subprocess.Popen(
+                    args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            procs.append(proc)
+            return proc
+
+        t0 = time.monotonic()
+        marks: dict[str, float] = {}
+        try:
+            start(
+                [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
+                 "--port", str(port), "--analytics-off"],
+                logs[0],
+            )  # fmt: skip
+            health = f"{api}/health"
+            _wait(
+                "the server",
+                lambda: urllib.request.urlopen(health, timeout=2).status == 200,
+                60,
+                logs,
+            )
+            marks["server"] = time.monotonic() - t0
+            start(
+                [str(BIN / "specpilot"), "serve", "--repo", str(repo),
+                 "--set", "index.embed.model='hash'"],
+                logs[1],
+            )  # fmt: skip
+            with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as client:
+                for name in (INDEX_DEPLOYMENT, SPEC_DEPLOYMENT):
+                    _wait(name, lambda n=name: client.read_deployment_by_name(n), 60, logs)
+                marks["serve"] = time.monotonic() - t0
+                index_run = trigger(INDEX_DEPLOYMENT)
+                done = subprocess.run(
+                    [str(BIN / "specpilot"), "submit", str(spec), "--mode", "pr", "--json"],
+                    env=env, capture_output=True, text=True, timeout=60,
+                )  # fmt: skip
+                assert done.returncode == 0, done.stderr
+                submitted = json.loads(done.stdout)
+                assert submitted["ui_url"] == (
+                    f"http://127.0.0.1:{port}/runs/flow-run/{submitted['flow_run_id']}"
+                )
+
+                def final(run_id: Any) -> Any:
+                    run = client.read_flow_run(run_id)
+                    return run if run.state and run.state.is_final() else None
+
+                ids = (index_run.id, submitted["flow_run_id"])
+                index_done, spec_done = (
+                    _wait(f"flow run {i}", lambda i=i: final(i), 120, logs) for i in ids
+                )
+                marks["runs"] = time.monotonic() - t0
+                print("phases (s since start):", marks)
+                assert index_done.state.is_completed(), index_done.state.message
+                assert "index-summary" in {a.key for a in artifacts_of(index_run.id)}
+                assert spec_done.state.name == "PR opened", spec_done.state.message
+                assert spec_done.parameters["spec_text"] == DOCS_SPEC
+                keys = {a.key for a in artifacts_of(spec_done.id)}
+                assert {"plan", "diff", "test-report", "tier-decision", "run-record"} <= keys
+            assert "Run it twice." in git(remote, "show", "specpilot/usage-docs:docs/usage.md")
+        finally:
+            for proc in reversed(procs):
+                _stop(proc)
+    assert all(p.poll() is not None for p in procs)
