@@ -1,7 +1,8 @@
 """The ``index-repo`` flow: ``indexer.index_repo`` with parsing spread over a task runner.
 
 walk + refresh plan (only changed files) → ``parse-batch`` tasks mapped over batches of files
-on the flow's task runner (threads by default; a ``DaskTaskRunner`` for big repos) → embed →
+on the flow's task runner (threads by default; ``[tool.specpilot.flows] task_runner = "dask"``
+for big repos: the flow runs itself again as a subflow on a ``DaskTaskRunner``) → embed →
 write → graph + full text → conventions (index plug-in). Progress is a Prefect progress
 artifact and log lines; the summary is a table artifact. A per-index global concurrency
 limit (one slot, created on first use) keeps two runs from writing the same index at once.
@@ -32,6 +33,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows.conventions_bridge import index_plugins
 from flows.errors import ConfigError
+from flows.pipeline_settings import FlowSettings, flow_settings
 from flows.settings import Settings, load_settings
 from indexer.build import IndexSummary, ParseBatch, ParsedBatch, index_repo
 from indexer.errors import IndexerError
@@ -72,8 +74,33 @@ def ensure_lock(name: str) -> None:
 
 
 def default_task_runner() -> TaskRunner[Any]:
-    """Threads; pass ``task_runner=DaskTaskRunner(...)`` via ``index_repo_flow.with_options``."""
     return ThreadPoolTaskRunner(max_workers=PARSE_WORKERS)
+
+
+def make_task_runner(flows: FlowSettings) -> TaskRunner[Any]:
+    """The task runner ``[tool.specpilot.flows]`` asks for (ConfigError when unavailable)."""
+    if flows.task_runner == "threads":
+        return default_task_runner()
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as exc:
+        raise ConfigError(
+            "flows.task_runner = 'dask' needs the prefect-dask package on every machine that "
+            "runs the flow: pip install prefect-dask (or use task_runner = 'threads')."
+        ) from exc
+    if flows.dask_address:
+        return cast(TaskRunner[Any], DaskTaskRunner(address=flows.dask_address))
+    kwargs = {"n_workers": flows.dask_workers, "threads_per_worker": 1}
+    return cast(TaskRunner[Any], DaskTaskRunner(cluster_kwargs=kwargs))
+
+
+def _runner_matches(flows: FlowSettings) -> bool:
+    """Is the current flow run already on the task runner the settings ask for?"""
+    from prefect.context import FlowRunContext
+
+    ctx = FlowRunContext.get()
+    name = type(ctx.task_runner).__name__ if ctx and ctx.task_runner else ""
+    return (flows.task_runner == "dask") == (name == "DaskTaskRunner")
 
 
 class _ProgressArtifact:
@@ -116,6 +143,15 @@ def index_repo_flow(
         return Failed(message=f"Parameter 'repo' must be an existing directory, got {repo!r}.")
     try:
         settings: Settings = load_settings(root, overrides)
+    except ConfigError as exc:
+        return Failed(message=f"Bad configuration: {exc}")
+    try:
+        flows = flow_settings(settings)
+        if not _runner_matches(flows):  # e.g. Dask: run this flow again on that runner
+            runner = make_task_runner(flows)
+            return index_repo_flow.with_options(task_runner=runner)(
+                repo=repo, overrides=overrides, db=db, rebuild=rebuild, return_state=True
+            )
     except ConfigError as exc:
         return Failed(message=f"Bad configuration: {exc}")
     uri = db or settings.db or default_db_path(root)

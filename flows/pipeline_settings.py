@@ -3,6 +3,7 @@
     [tool.specpilot.pipeline]   pipeline.config.PipelineConfig (runs_dir, model, budgets, ...)
     [tool.specpilot.deliver]    DeliverSettings: git remote, audit log, house-rules budget
     [tool.specpilot.schedule]   ScheduleSettings: the nightly index deployment's cron
+    [tool.specpilot.flows]      FlowSettings: the index-repo flow's task runner
 
 ``runs_dir`` defaults to ``$SPECPILOT_HOME/runs`` (never inside the repository); a relative
 ``runs_dir`` / ``worktrees_dir`` is taken relative to the repository.
@@ -38,6 +39,13 @@ class DeliverSettings:
 class ScheduleSettings:
     index_cron: str = "0 2 * * *"  # the index-repo/nightly deployment
     timezone: str = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class FlowSettings:
+    task_runner: str = "threads"  # "threads" | "dask" (needs the prefect-dask package)
+    dask_workers: int = 4  # workers of the local Dask cluster (threads: PARSE_WORKERS)
+    dask_address: str = ""  # an existing Dask scheduler (tcp://host:8786); "" = local cluster
 
 
 def pipeline_config(settings: Settings, repo: Path) -> PipelineConfig:
@@ -76,6 +84,17 @@ def deliver_settings(settings: Settings) -> DeliverSettings:
 
 def schedule_settings(settings: Settings) -> ScheduleSettings:
     return build(ScheduleSettings, settings.raw.get("schedule", {}), "schedule")
+
+
+def flow_settings(settings: Settings) -> FlowSettings:
+    flows = build(FlowSettings, settings.raw.get("flows", {}), "flows")
+    if flows.task_runner not in ("threads", "dask"):
+        raise ConfigError(
+            f"flows.task_runner {flows.task_runner!r} is not known; use 'threads' or 'dask'."
+        )
+    if flows.dask_workers < 1:
+        raise ConfigError(f"flows.dask_workers must be 1 or more, not {flows.dask_workers}.")
+    return flows
 
 
 def audit_log_path(deliver: DeliverSettings | None = None) -> Path:

@@ -106,6 +106,28 @@ def test_a_second_index_run_waits_for_the_lock_of_the_index(repo: Path, env: Pat
     assert states and states[0].is_completed(), states
 
 
+def test_the_task_runner_comes_from_the_config(repo: Path) -> None:
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from flows.flow_index import index_repo_flow, make_task_runner
+    from flows.pipeline_settings import FlowSettings
+
+    assert isinstance(make_task_runner(FlowSettings()), ThreadPoolTaskRunner)
+    dask = [*HASH, "flows.task_runner='dask'"]
+    state = index_repo_flow(repo=str(repo), overrides=dask, return_state=True)
+    # prefect-dask is optional: without it the flow says what to install
+    try:
+        import prefect_dask  # noqa: F401
+    except ImportError:
+        assert state.is_failed() and "pip install prefect-dask" in str(state.message)
+    else:
+        assert state.is_completed(), state.message
+    state = index_repo_flow(
+        repo=str(repo), overrides=[*HASH, "flows.task_runner='spark'"], return_state=True
+    )
+    assert state.is_failed() and "use 'threads' or 'dask'" in str(state.message)
+
+
 def test_index_repo_flow_with_a_missing_repo_fails_with_a_message(env: Path) -> None:
     from flows.flow_index import index_repo_flow
 
