@@ -35,12 +35,21 @@ def serve(
     limit: Annotated[
         int | None, typer.Option("--limit", min=1, help="Flow runs at the same time.")
     ] = None,
+    work_pool: Annotated[
+        str | None,
+        typer.Option(
+            "--work-pool",
+            help="Register the deployments on this work pool and exit; its workers "
+            "(`prefect worker start --pool NAME`) run them.",
+        ),
+    ] = None,
     set_: SetOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Serve index-repo/nightly (cron from [tool.specpilot.schedule]) and spec-to-pr/default.
 
-    Blocks; flow runs of both deployments execute here. Stop it with Ctrl-C.
+    Blocks; flow runs of both deployments execute here. Stop it with Ctrl-C. With
+    --work-pool the deployments are registered for that pool's workers instead.
     """
     setup(verbose)
     root = repo_dir(repo)
@@ -50,6 +59,16 @@ def serve(
     from flows.deployments import build_deployments
     from flows.errors import ConfigError
 
+    if work_pool is not None:
+        from flows.deployments import register
+
+        names = run_guarded(
+            lambda: register(root, list(set_ or []), schedule, work_pool), usage=(ConfigError,)
+        )
+        render.out_console().print(
+            f"registered {', '.join(names)} on work pool {work_pool!r} at {url}", highlight=False
+        )
+        return
     deployments = run_guarded(
         lambda: build_deployments(root, list(set_ or []), schedule), usage=(ConfigError,)
     )

@@ -67,6 +67,17 @@ def serve(repo: Path, overrides: list[str], schedule: ScheduleSettings, limit: i
     prefect.serve(*build_deployments(repo, overrides, schedule), limit=limit)
 
 
+def register(
+    repo: Path, overrides: list[str], schedule: ScheduleSettings, work_pool: str
+) -> list[str]:
+    """Register the deployments on a work pool (its workers run them); returns their names."""
+    names = []
+    for deployment in build_deployments(repo, overrides, schedule):
+        deployment.apply(work_pool_name=work_pool)
+        names.append(deployment.full_name)
+    return names
+
+
 def submit(
     spec_text: str,
     spec_name: str,
