@@ -24,6 +24,7 @@ from typing import Any, TypeVar, get_type_hints
 
 from conventions.config import ConventionsConfig
 from conventions.errors import ConfigError as ConventionsConfigError
+from retrieval.errors import RetrievalConfigError
 from flows.errors import ConfigError
 from indexer.config import IndexerConfig
 from retrieval.config import RetrievalConfig
@@ -122,7 +123,7 @@ def build(cls: type[T], data: Any, where: str) -> T:
         kwargs[name] = _coerce(hints[name], value, f"{where}.{name}")
     try:
         return cls(**kwargs)
-    except ConventionsConfigError as exc:  # a config validating its own values
+    except (ConventionsConfigError, RetrievalConfigError) as exc:  # configs checking values
         raise ConfigError(f"[{where}]: {exc}") from exc
 
 

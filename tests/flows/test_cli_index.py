@@ -104,6 +104,7 @@ def test_query_file_and_positional_file(runner: CliRunner, make_repo, tmp_path: 
         (["search", "--repo", "."], "QUERY or --query-file"),
         (["index", ".", "--set", "index.embed.nope=1"], "unknown key index.embed.nope"),
         (["index", ".", "--set", "index.chunk.max_lines='many'"], "must be of type int"),
+        (["search", "x", "--repo", ".", "--set", "retrieval.rrf_k=0"], "rrf_k"),
     ],
 )
 def test_usage_errors_are_one_line_with_exit_2(
