@@ -24,10 +24,10 @@ from typing import Any, TypeVar, get_type_hints
 
 from conventions.config import ConventionsConfig
 from conventions.errors import ConfigError as ConventionsConfigError
-from retrieval.errors import RetrievalConfigError
 from flows.errors import ConfigError
 from indexer.config import IndexerConfig
 from retrieval.config import RetrievalConfig
+from retrieval.errors import RetrievalConfigError
 
 T = TypeVar("T")
 
