@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from conventions import ConventionProfile
 from pipeline.config import PipelineConfig
 from pipeline.context import CodeIndex, IndexFactory, RetrievedContext
 from pipeline.model import Model
@@ -39,6 +40,7 @@ def run_spec(
     worktree_index: IndexFactory | None = None,
     blocked_paths: Sequence[str] = (),
     write_check: WriteCheck | None = None,
+    conventions: ConventionProfile | None = None,
 ) -> RunRecord:
     """Run one spec and return its RunRecord (also written to ``<run dir>/record.json``).
 
@@ -46,7 +48,9 @@ def run_spec(
     builds an index over the worktree for the agent's searches (so they see its edits);
     ``blocked_paths`` (e.g. ``policy.blocked_write_globs(policy)``) adds globs to the spec's
     blocked paths and ``write_check`` (e.g. ``partial(policy.write_refusal, policy)``) can
-    veto any write with a reason the model sees. Budget, model, sandbox and git
+    veto any write with a reason the model sees; ``conventions`` (the repo's measured
+    profile) is checked on every green diff and what it breaks goes back to the code loop
+    like a failing test. Budget, model, sandbox and git
     errors stop the run cleanly (status ``stopped``); anything unexpected is re-raised after
     the record is written (status ``error``).
     """
@@ -60,6 +64,7 @@ def run_spec(
         worktree_index=worktree_index,
         blocked_paths=blocked_paths,
         write_check=write_check,
+        conventions=conventions,
     )
     try:
         with run.guard():

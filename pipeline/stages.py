@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from conventions import ConventionProfile, Violation
 from pipeline.agent_loop import code_loop
 from pipeline.budget import Budget, MeteredModel
 from pipeline.config import PipelineConfig
@@ -41,6 +42,7 @@ from pipeline.context import (
     gather_context,
     render_context,
 )
+from pipeline.conventions_gate import conventions_gate
 from pipeline.errors import BudgetExceeded, ModelError, PipelineError
 from pipeline.file_tools import Toolbox
 from pipeline.model import Message, Model
@@ -114,6 +116,8 @@ class SpecRun:
     commit_sha: str | None = None
     summary: str = ""
     warnings: list[str] = field(default_factory=list)
+    conventions: ConventionProfile | None = None  # checked on green diffs before the commit
+    violations: list[Violation] = field(default_factory=list)  # left by the last check
 
     @classmethod
     def start(
@@ -128,6 +132,7 @@ class SpecRun:
         worktree_index: IndexFactory | None = None,
         blocked_paths: Sequence[str] = (),
         write_check: WriteCheck | None = None,
+        conventions: ConventionProfile | None = None,
     ) -> SpecRun:
         """Create the run and its directory (raises PipelineError before anything exists)."""
         if mode not in MODES:
@@ -150,9 +155,9 @@ class SpecRun:
             trace=RunTrace(run_dir.path / "trace.jsonl"),
             budget=Budget(config),
             started=started,
+            conventions=conventions,
         )
 
-    # --- control ------------------------------------------------------------------------------
     @contextmanager
     def guard(self) -> Iterator[None]:
         """Budget, model and pipeline errors stop the run cleanly; others mark it ``error``."""
@@ -287,7 +292,7 @@ class SpecRun:
             self.warn(f"The tests were not isolated from the network: {report.sandbox_note}.")
         rounds = self.config.max_repair_rounds
         if report.passed:
-            pass
+            self._check_conventions(rounds)
         elif self.round_no >= rounds:
             self.stop(
                 f"the tests still fail after {rounds} repair round(s): {failure_line(report)}"
@@ -300,6 +305,20 @@ class SpecRun:
                 "wrong), run the tests, then call finish.\n\n" + format_for_model(report)
             )
         return report
+
+    def _check_conventions(self, rounds: int) -> None:
+        """Green tests: the conventions gate (see ``pipeline.conventions_gate``)."""
+        if self.conventions is None or self.worktree is None or self.toolbox is None:
+            return
+        wt, diff = self.worktree, diff_against_base(self.worktree, self.toolbox.changed)
+        gate = conventions_gate(self.conventions, diff, wt.path, repair_left=self.round_no < rounds)
+        self.violations = list(gate.violations)
+        self.trace.event("conventions", violations=[v.to_dict() for v in gate.violations])
+        if gate.warning:
+            self.warn(gate.warning)
+        if gate.feedback:  # a repair round, like failing tests
+            self.round_no, self.repair_rounds = self.round_no + 1, self.repair_rounds + 1
+            self.feedback = gate.feedback
 
     def commit(self) -> str | None:
         """Green tests → commit exactly the files the agent wrote (suggest mode: no commit)."""
