@@ -1,8 +1,9 @@
 """The pipeline's ``CodeIndex`` over a LanceDB index, and indexes of the agent's worktrees.
 
 - :class:`SearcherCodeIndex` answers ``search`` with the hybrid ``retrieval.Searcher`` (the
-  snippet is the chunk's text), ``find_symbol`` / ``callers`` from the ``symbols`` and
-  ``edges`` tables, and ``refresh`` by re-running ``index_repo`` (incremental) on its root.
+  snippet is the chunk's text), ``find_symbol`` / ``callers`` with ``retrieval.lookup``
+  (over the ``symbols`` and ``edges`` tables: short, qualified or dotted names), and
+  ``refresh`` by re-running ``index_repo`` (incremental) on its root.
 - :class:`WorktreeIndexes` is the pipeline's ``IndexFactory``: a worktree gets its own index
   in a temporary directory, seeded with a copy of the repository's index, so only the files
   that differ are re-parsed and only chunks with new content are embedded.
@@ -25,16 +26,17 @@ from flows.conventions_bridge import house_rules
 from indexer.build import index_repo
 from indexer.config import IndexerConfig
 from indexer.embedding import Embedder, make_embedder
-from indexer.store import IndexStore, path_filter, sql_quote
+from indexer.store import IndexStore, path_filter
 from pipeline.config import PipelineConfig
 from pipeline.context import CodeIndex, Hit, RetrievedContext, SymbolHit, gather_context
 from pipeline.spec import Spec
+from retrieval import lookup
 from retrieval.config import RetrievalConfig
 from retrieval.search import Searcher
 
 log = logging.getLogger(__name__)
 
-MAX_SYMBOLS = 20  # definitions / call sites returned per lookup
+MAX_SYMBOLS = 20  # definitions / use sites returned per lookup
 SNIPPET_LINES = 40  # lines of a definition shown by find_symbol
 
 
@@ -70,47 +72,38 @@ class SearcherCodeIndex:
         ]
 
     def find_symbol(self, name: str) -> list[SymbolHit]:
-        name = name.strip()
-        if not name:
+        if not name.strip():
             return []
-        q = sql_quote(name)
-        rows = self._rows(
-            "symbols",
-            f"name = {q} OR qualified_name = {q}",
-            ["path", "qualified_name", "start_line", "end_line", "signature"],
-        )
-        rows.sort(key=lambda r: (r["path"], r["start_line"]))
         return [
             SymbolHit(
-                r["path"],
-                r["qualified_name"],
-                r["start_line"],
-                r["end_line"],
-                1.0,
-                self._lines(r["path"], r["start_line"], r["end_line"]) or r["signature"] or "",
+                h.path,
+                h.symbol,
+                h.start_line,
+                h.end_line,
+                h.score,
+                self._lines(h.path, h.start_line, h.end_line) or h.signature,
             )
-            for r in rows[:MAX_SYMBOLS]
+            for h in lookup.find_symbol(self._searcher, name, MAX_SYMBOLS)
         ]
 
     def callers(self, name: str) -> list[SymbolHit]:
-        name = name.strip()
-        if not name:
+        """Where the definitions ``name`` means are used (calls, references, inheritance;
+        imports are left out)."""
+        if not name.strip():
             return []
-        short = sql_quote(name.rsplit(".", 1)[-1])
-        where = f"kind = 'call' AND (target_name = {short} OR dst_symbol = {sql_quote(name)})"
-        rows = self._rows("edges", where, ["src_path", "src_symbol", "line"])
-        rows.sort(key=lambda r: (r["src_path"], r["line"]))
+        uses = lookup.callers(self._searcher, name, MAX_SYMBOLS * 2)
         return [
             SymbolHit(
-                r["src_path"],
-                r["src_symbol"] or "<module>",
-                r["line"],
-                r["line"],
+                u.path,
+                u.symbol or "<module>",
+                u.line,
+                u.line,
                 1.0,
-                self._lines(r["src_path"], r["line"], r["line"]),
+                self._lines(u.path, u.line, u.line),
             )
-            for r in rows[:MAX_SYMBOLS]
-        ]
+            for u in uses
+            if u.kind != "import"
+        ][:MAX_SYMBOLS]
 
     def refresh(self, paths: Sequence[str]) -> None:
         """Re-index the root incrementally (only changed files are re-read) and reopen."""
