@@ -1,4 +1,5 @@
-"""The flows' and pipeline's own config sections are documented key by key."""
+"""The flows' and pipeline's own config sections are documented key by key; deployments
+take their schedule from the config."""
 
 from __future__ import annotations
 
@@ -27,3 +28,24 @@ def test_the_cli_sections_exist() -> None:
     flows = (DOCS / "flows.md").read_text()
     for needle in ("prefect server start", "specpilot serve", "specpilot submit", "--work-pool"):
         assert needle in flows, needle
+
+
+def test_deployments_take_the_schedule_from_the_config(tmp_path: Path) -> None:
+    from flows.deployments import build_deployments
+    from flows.errors import ConfigError
+    from flows.pipeline_settings import ScheduleSettings, schedule_settings
+    from flows.settings import load_settings
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.specpilot.schedule]\nindex_cron = "30 3 * * *"\ntimezone = "Europe/Berlin"\n'
+    )
+    schedule = schedule_settings(load_settings(tmp_path))
+    index, spec = build_deployments(tmp_path, ["index.embed.model='hash'"], schedule)
+    assert (index.full_name, spec.full_name) == ("index-repo/nightly", "spec-to-pr/default")
+    (sched,) = index.schedules
+    assert (sched.schedule.cron, sched.schedule.timezone) == ("30 3 * * *", "Europe/Berlin")
+    assert spec.schedules == [] and spec.entrypoint == "flows.flow_spec.spec_to_pr"
+    assert index.parameters == {"repo": str(tmp_path), "overrides": ["index.embed.model='hash'"]}
+    assert ScheduleSettings().index_cron == "0 2 * * *"
+    with pytest.raises(ConfigError, match="not a valid cron schedule"):
+        build_deployments(tmp_path, [], ScheduleSettings(index_cron="bogus"))
