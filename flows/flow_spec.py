@@ -196,12 +196,14 @@ def spec_to_pr(
             )  # fmt: skip
         except PipelineError as exc:
             return Failed(message=str(exc))
-        record = _stages(run, comp, req)
-    return _deliver(record, comp, req)
+        record, crash = _stages(run, comp, req)
+    return _deliver(record, comp, req, crash)
 
 
-def _stages(run: SpecRun, comp: Composition, req: SpecRequest) -> RunRecord:
-    """retrieve → plan → code ⇄ test; the record is written whatever happens."""
+def _stages(run: SpecRun, comp: Composition, req: SpecRequest) -> tuple[RunRecord, str | None]:
+    """retrieve → plan → code ⇄ test; the record is written whatever happens. A crash (the
+    run's status is then ``error``) comes back as its one-line description."""
+    crash = None
     try:
         with run.guard():
             context = retrieve_task(_q(run), _q(comp), _q(req))
@@ -214,14 +216,19 @@ def _stages(run: SpecRun, comp: Composition, req: SpecRequest) -> RunRecord:
                     create_table_artifact(_test_rows(run), key="test-report")
                 if run.wants_repair:
                     code_task(_q(run))
+    except Exception as exc:  # logged with its traceback by run.guard
+        crash = f"the run crashed: {type(exc).__name__}: {exc}"
     finally:
         record = run.finalize()
-    return record
+    return record, crash
 
 
-def _deliver(record: RunRecord, comp: Composition, req: SpecRequest) -> State[Any]:
-    decision = result = error = None
-    if has_change(record):
+def _deliver(
+    record: RunRecord, comp: Composition, req: SpecRequest, crash: str | None
+) -> State[Any]:
+    decision = result = None
+    error = crash
+    if crash is None and has_change(record):
         decision, error = tier_task(record, _q(comp), _q(req))
         if decision is not None:
             result, error = deploy_task(record, decision, _q(comp), _q(req))

@@ -238,6 +238,23 @@ def test_red_tests_after_the_repair_rounds_stop_the_run(
     assert task_names(state.state_details.flow_run_id).count("test") == 1
 
 
+def test_a_crash_in_a_stage_fails_the_run_and_is_audited(
+    repo: Path, env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipeline.stages
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(pipeline.stages, "plan_from_retrieval", boom)
+    state = _spec_flow(spec_text=DOCS_SPEC, repo=str(repo))
+    assert state.is_failed() and state.name == "Failed"
+    assert "the run crashed: RuntimeError: disk on fire" in str(state.message)
+    delivery = state.result(raise_on_failure=False)
+    assert delivery["outcome"] == "failed" and delivery["audit_seq"] == 0
+    assert json.loads(Path(delivery["record_path"]).read_text())["status"] == "error"
+
+
 def test_run_with_flow_goes_through_spec_to_pr(repo: Path, env: Path) -> None:
     from flows.cli import app
 
