@@ -46,7 +46,7 @@ def serve(
     set_: SetOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Serve index-repo/nightly (cron from [tool.specpilot.schedule]) and spec-to-pr/default.
+    """Serve index-repo/nightly (cron: tool.specpilot.schedule) and spec-to-pr/default.
 
     Blocks; flow runs of both deployments execute here. Stop it with Ctrl-C. With
     --work-pool the deployments are registered for that pool's workers instead.
@@ -66,7 +66,9 @@ def serve(
             lambda: register(root, list(set_ or []), schedule, work_pool), usage=(ConfigError,)
         )
         render.out_console().print(
-            f"registered {', '.join(names)} on work pool {work_pool!r} at {url}", highlight=False
+            f"registered {', '.join(names)} on work pool {work_pool!r} at {url}",
+            highlight=False,
+            markup=False,
         )
         return
     deployments = run_guarded(
@@ -76,6 +78,7 @@ def serve(
         f"serving {INDEX_DEPLOYMENT} ({schedule.index_cron} {schedule.timezone}) and "
         f"{SPEC_DEPLOYMENT} for {root} at {url}",
         highlight=False,
+        markup=False,
     )
     import prefect
 
@@ -127,13 +130,15 @@ def submit(
     }
     if not json_out:
         render.out_console().print(
-            f"submitted {flow_run.name} ({flow_run.id})\n{out['ui_url'] or ''}", highlight=False
+            f"submitted {flow_run.name} ({flow_run.id})\n{out['ui_url'] or ''}",
+            highlight=False,
+            markup=False,
         )
     if watch:
 
         def show(run: Any) -> None:
             if not json_out and run.state is not None:
-                render.err_console().print(f"state: {run.state.name}", highlight=False)
+                render.err_console().print(f"state: {run.state.name}", markup=False)
 
         final = wait_for(flow_run.id, timeout_s=timeout, on_change=show)
         state = final.state
@@ -141,7 +146,9 @@ def submit(
         out["state_type"] = state.type.value if state else None
         out["message"] = state.message if state else None
         if not json_out:
-            render.out_console().print(f"{out['state']}: {out['message'] or ''}", highlight=False)
+            render.out_console().print(
+                f"{out['state']}: {out['message'] or ''}", highlight=False, markup=False
+            )
     if json_out:
         render.print_json(out)
     if watch and out.get("state_type") != "COMPLETED":

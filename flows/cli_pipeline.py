@@ -159,7 +159,7 @@ def _run_as_flow(request: Any, overrides: list[str], db: str | None, json_out: b
     elif "outcome" in data:
         render_pipeline.delivery(data)
     else:
-        render.err_console().print(f"{state.name}: {state.message}", highlight=False)
+        render.err_console().print(f"{state.name}: {state.message}", markup=False)
     if not state.is_completed():
         raise typer.Exit(1)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from flows.render import out_console
@@ -19,28 +20,33 @@ _OUTCOME_STYLE = {
 }
 
 
+def _row(table: Table, *cells: object) -> None:
+    """A table row of plain text (paths and messages may hold [brackets])."""
+    table.add_row(*(escape(str(c)) for c in cells))
+
+
 def delivery(d: dict[str, Any]) -> None:
     con = out_console()
     style = _OUTCOME_STYLE.get(d["outcome"], "bold")
-    con.print(f"[{style}]{d['outcome']}[/] {d['message']}", highlight=False)
+    con.print(f"[{style}]{d['outcome']}[/] {escape(d['message'])}", highlight=False)
     table = Table(show_header=False, box=None)
-    table.add_row("run", d["run_id"])
-    table.add_row("mode", f"{d['mode']} (run status: {d['run_status']})")
+    _row(table, "run", d["run_id"])
+    _row(table, "mode", f"{d['mode']} (run status: {d['run_status']})")
     decision = d.get("decision")
     if decision:
         state = "blocked" if decision["blocked"] else decision["action"]
-        table.add_row("tier", f"{decision['tier']} ({state}; {decision['change_kind']} change)")
+        _row(table, "tier", f"{decision['tier']} ({state}; {decision['change_kind']} change)")
     deploy = d.get("deploy") or {}
     for key in ("branch", "pr_url", "pr_description_path", "merge_sha", "patch_path"):
         if deploy.get(key):
-            table.add_row(key.replace("_", " "), str(deploy[key]))
+            _row(table, key.replace("_", " "), str(deploy[key]))
     if deploy.get("report_path"):
-        table.add_row("report", str(deploy["report_path"]))
-    table.add_row("run dir", d["run_dir"])
+        _row(table, "report", str(deploy["report_path"]))
+    _row(table, "run dir", d["run_dir"])
     if d.get("audit_seq") is not None:
-        table.add_row("audit", f"record {d['audit_seq']} in {d['audit_log']}")
+        _row(table, "audit", f"record {d['audit_seq']} in {d['audit_log']}")
     if d.get("audit_error"):
-        table.add_row("audit error", d["audit_error"])
+        _row(table, "audit error", d["audit_error"])
     con.print(table)
     if decision:
         reasons(decision["reasons"])
@@ -54,7 +60,7 @@ def reasons(rows: list[dict[str, Any]]) -> None:
     table.add_column("paths")
     for r in rows:
         tier = "blocked" if r["blocked"] else str(r["tier"])
-        table.add_row(r["rule"], tier, r["message"], ", ".join(r["paths"][:5]))
+        _row(table, r["rule"], tier, r["message"], ", ".join(r["paths"][:5]))
     out_console().print(table)
 
 
@@ -63,7 +69,8 @@ def decision(d: dict[str, Any]) -> None:
     state = "blocked" if d["blocked"] else d["action"]
     con.print(
         f"[bold]Tier {d['tier']}[/] ({state}) — {d['files']} file(s), "
-        f"+{d['lines_added']} -{d['lines_removed']}, {d['change_kind']} change, mode {d['mode']}",
+        f"+{d['lines_added']} -{d['lines_removed']}, {escape(d['change_kind'])} change, "
+        f"mode {d['mode']}",
         highlight=False,
     )
     reasons(d["reasons"])
@@ -78,7 +85,8 @@ def audit_records(records: list[dict[str, Any]]) -> None:
         deploy = r.get("deploy") or {}
         outcome = next((n.split(": ", 1)[1] for n in r["notes"] if n.startswith("outcome: ")), "")
         where = deploy.get("pr_url") or deploy.get("branch") or deploy.get("merge_sha") or ""
-        table.add_row(
+        _row(
+            table,
             str(r["seq"]),
             r["ts"][:19],
             r["event"],
@@ -94,7 +102,12 @@ def audit_records(records: list[dict[str, Any]]) -> None:
 def audit_verify(v: dict[str, Any]) -> None:
     con = out_console()
     if v["ok"]:
-        con.print(f"[bold green]ok[/] {v['records']} record(s) in {v['log']}; the chain is intact.")
+        con.print(
+            f"[bold green]ok[/] {v['records']} record(s) in {escape(v['log'])}; the chain is intact."
+        )
         return
     where = f" at line {v['line']}" if v["line"] else ""
-    con.print(f"[bold red]broken[/]{where} of {v['log']}: {v['problem']}", highlight=False)
+    con.print(
+        f"[bold red]broken[/]{where} of {escape(v['log'])}: {escape(str(v['problem']))}",
+        highlight=False,
+    )

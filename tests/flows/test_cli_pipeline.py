@@ -23,6 +23,7 @@ from spec_helpers import (
 )
 from typer.testing import CliRunner, Result
 
+from flows import render_pipeline
 from flows.cli import app
 from pipeline.audit import AuditEntry, append
 from pipeline.testing import ScriptedMessagesServer
@@ -66,7 +67,11 @@ def _run(runner: CliRunner, spec: Path, repo: Path, *args: str, **kw: Any) -> Re
 
 
 def test_suggest_without_a_key_plans_reports_and_leaves_the_repo_byte_identical(
-    runner: CliRunner, repo: Path, spec_file: Path, tmp_path: Path
+    runner: CliRunner,
+    repo: Path,
+    spec_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     before = snapshot(repo)
     data = _json(_run(runner, spec_file, repo))
@@ -82,6 +87,8 @@ def test_suggest_without_a_key_plans_reports_and_leaves_the_repo_byte_identical(
     assert json.loads((run_dir / "delivery.json").read_text())["outcome"] == "suggested"
     assert data["audit_seq"] == 0 and data["decision"] is None and data["deploy"] is None
     assert snapshot(repo) == before
+    render_pipeline.delivery({**data, "message": "a [bracketed] message"})  # text, not markup
+    assert "suggested a [bracketed] message" in capsys.readouterr().out
 
     shown = _json(runner.invoke(app, ["audit", "show", data["run_id"][:20], "--json"]))
     assert [r["run_id"] for r in shown] == [data["run_id"]]
@@ -158,6 +165,9 @@ def test_policy_explain_json(runner: CliRunner, repo: Path, tmp_path: Path) -> N
     assert (data["tier"], data["blocked"], data["action"]) == (1, False, "merge")
     data = _json(runner.invoke(app, [*args, "--mode", "pr", "--risk", "high"]))
     assert data["tier"] == 3 and {"spec.risk", "kind.docs"} <= {r["rule"] for r in data["reasons"]}
+    text = runner.invoke(app, ["policy", "explain", "--repo", str(repo), "--diff", str(diff)])
+    assert text.exit_code == 0 and "Tier 3 (blocked)" in text.stdout
+    assert "sensitive.ci" in text.stdout
 
 
 def test_audit_verify_detects_tampering(runner: CliRunner, tmp_path: Path) -> None:
