@@ -32,29 +32,35 @@ def _conventions_attr(name: str) -> Any | None:
     return getattr(module, name, None)
 
 
-def house_rules(store: IndexStore | None, budget: int) -> tuple[str, str | None]:
-    """(house rules text, a note when there are none and why)."""
-    if store is None:
-        return "", "No index store: no house rules."
+def load_conventions(store: IndexStore) -> tuple[Any | None, str | None]:
+    """(the index's conventions profile or None, a note when there is none and why)."""
     load = _conventions_attr("load_profile")
-    render = _conventions_attr("render_house_rules")
-    if load is None or render is None:
-        log.info("conventions provides no load_profile/render_house_rules; no house rules")
-        return "", None
-    try:
-        from conventions.errors import ConventionsError, NoProfileError
-    except ImportError:  # pragma: no cover - the errors module ships with the package
-        return "", None
+    if load is None:
+        log.info("conventions provides no load_profile; no house rules or conventions gate")
+        return None, None
+    from conventions.errors import ConventionsError, NoProfileError
+
     try:
         profile = load(store)
     except NoProfileError:
         profile = None
     except ConventionsError as exc:
         log.warning("cannot load the conventions profile of %s: %s", store.uri, exc)
-        return "", f"The conventions profile could not be read: {exc}"
+        return None, f"The conventions profile could not be read: {exc}"
     if profile is None:
         log.info("no conventions profile in %s; no house rules", store.uri)
-        return "", "No conventions profile in the index (re-index to measure conventions)."
+        return None, "No conventions profile in the index (re-index to measure conventions)."
+    return profile, None
+
+
+def house_rules(store: IndexStore | None, budget: int) -> tuple[str, str | None]:
+    """(house rules text, a note when there are none and why)."""
+    if store is None:
+        return "", "No index store: no house rules."
+    render = _conventions_attr("render_house_rules")
+    profile, note = load_conventions(store)
+    if profile is None or render is None:
+        return "", note
     return str(render(profile, budget) or ""), None
 
 

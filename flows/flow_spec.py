@@ -85,10 +85,12 @@ def code_task(run: SpecRun) -> bool:
 
 @task(name="test", cache_policy=NO_CACHE)
 def test_task(run: SpecRun) -> TestReport | None:
-    """The verification test run; green → the tested commit."""
+    """The verification test run (and the conventions gate); green and nothing to repair →
+    the tested commit."""
     with run.guard():
         report = run.test()
-        run.commit()
+        if not run.wants_repair:
+            run.commit()
         return report
     return None
 
@@ -192,7 +194,7 @@ def spec_to_pr(
         try:
             run = SpecRun.start(
                 req.spec, repo=comp.repo, mode=req.mode, config=comp.config, model=comp.model,
-                index=None, worktree_index=worktrees, **comp.run_options(),
+                index=None, worktree_index=worktrees, **comp.run_options(req),
             )  # fmt: skip
         except PipelineError as exc:
             return Failed(message=str(exc))

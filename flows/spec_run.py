@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.code_index import SearcherCodeIndex, WorktreeIndexes, build_context
-from flows.conventions_bridge import index_plugins
+from flows.conventions_bridge import index_plugins, load_conventions
 from flows.pipeline_settings import (
     DeliverSettings,
     audit_log_path,
@@ -155,11 +155,14 @@ class Composition:
             house_rules_tokens=self.deliver.house_rules_tokens,
         )
 
-    def run_options(self) -> dict[str, Any]:
-        """The policy's write guards for ``run_spec`` / ``SpecRun.start``."""
+    def run_options(self, req: SpecRequest) -> dict[str, Any]:
+        """For ``run_spec`` / ``SpecRun.start``: the policy's write guards and the index's
+        conventions profile (the gate before the commit; None when never measured)."""
+        store = IndexStore.open(req.db, repo_hint=str(self.repo))
         return {
             "blocked_paths": blocked_write_globs(self.policy),
             "write_check": partial(write_refusal, self.policy),
+            "conventions": load_conventions(store)[0],
         }
 
     def github(self, req: SpecRequest, environ: Mapping[str, str]) -> GitHubClient | None:
@@ -236,7 +239,7 @@ def run_request(
             index=index,
             context=context,
             worktree_index=worktrees,
-            **comp.run_options(),
+            **comp.run_options(req),
         )
     return deliver(
         record,

@@ -24,7 +24,7 @@ from spec_helpers import (
 from typer.testing import CliRunner
 
 from indexer.store import IndexStore
-from pipeline.testing import ScriptedMessagesServer
+from pipeline.testing import ScriptedMessagesServer, tool_reply
 
 HASH = ["index.embed.model='hash'"]
 
@@ -253,6 +253,28 @@ def test_a_crash_in_a_stage_fails_the_run_and_is_audited(
     delivery = state.result(raise_on_failure=False)
     assert delivery["outcome"] == "failed" and delivery["audit_seq"] == 0
     assert json.loads(Path(delivery["record_path"]).read_text())["status"] == "error"
+
+
+def test_a_conventions_repair_round_runs_code_and_test_again(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.spec_run
+    import pipeline.stages
+    from pipeline.conventions_gate import GateResult
+
+    gates = [GateResult(feedback="Name functions in snake_case."), GateResult()]
+    monkeypatch.setattr(flows.spec_run, "load_conventions", lambda store: (object(), None))
+    monkeypatch.setattr(pipeline.stages, "conventions_gate", lambda *a, **k: gates.pop(0))
+    script = [*docs_script(), tool_reply(("finish", {"summary": "Names fixed."}))]
+    with ScriptedMessagesServer(script) as server:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        state = _spec_flow(spec_text=DOCS_SPEC, repo=str(repo), mode="suggest")
+        assert "snake_case" in json.dumps(server.requests[-1].body)
+    assert state.is_completed() and state.name == "Suggested", state.message
+    names = task_names(state.state_details.flow_run_id)
+    assert names[names.index("code") :] == ["code", "test", "code", "test", "tier", "deploy"]
+    assert state.result()["deploy"]["patch_path"] and not gates
 
 
 def test_run_with_flow_goes_through_spec_to_pr(repo: Path, env: Path) -> None:
