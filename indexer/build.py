@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from indexer.config import IndexerConfig
+from indexer.chunking import Chunk
+from indexer.config import EmbedConfig, IndexerConfig
 from indexer.embedding import Embedder, make_embedder
 from indexer.errors import EmptyRepoError, NotIndexedError, StoreError
 from indexer.filetypes import is_code
@@ -28,6 +29,7 @@ from indexer.plugins import IndexPlugin, LoadedFile, PluginContext
 from indexer.prepare import MapParse, ParseBatch, ParsedBatch, Prepared, prepare
 from indexer.refresh import RefreshPlan, blob_hash, plan_refresh
 from indexer.resolve import resolve
+from indexer.roles import is_support_path
 from indexer.schema import SCHEMA_VERSION, IndexMeta
 from indexer.store import IndexStore, default_db_path, parsed_to_json
 from indexer.tokens import search_text
@@ -167,7 +169,7 @@ def index_repo(
     stages["parse"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    embedded, cached = _embed_and_write(store, prepared, emb, commit, report)
+    embedded, cached = _embed_and_write(store, prepared, emb, cfg.embed, commit, report)
     # deleted last: a renamed file's chunks serve as the embedding cache for its new path
     store.delete_files(plan.deleted)
     stages["embed+write"] = time.perf_counter() - t
@@ -228,29 +230,54 @@ def _batches(prepared: list[Prepared], size: int) -> Iterator[list[Prepared]]:
         yield batch
 
 
+ChunkKey = tuple[str, int]  # (content hash, embed cap): the embedding cache key
+
+
+def chunk_key(chunk: Chunk, ec: EmbedConfig) -> ChunkKey:
+    """Support files (tests, docs, ...) are embedded from fewer word pieces than code."""
+    cap = ec.max_seq_length
+    if is_support_path(chunk.path):
+        cap = min(cap, ec.support_max_seq_length)
+    return chunk.content_hash, cap
+
+
 def _embed_and_write(
-    store: IndexStore, prepared: list[Prepared], emb: Embedder, commit: str, report: Progress
+    store: IndexStore,
+    prepared: list[Prepared],
+    emb: Embedder,
+    ec: EmbedConfig,
+    commit: str,
+    report: Progress,
 ) -> tuple[int, int]:
     total = sum(len(p.chunks) for p in prepared)
-    cache = store.cached_vectors({c.content_hash for p in prepared for c in p.chunks})
+    cache = store.cached_vectors({chunk_key(c, ec) for p in prepared for c in p.chunks})
     embedded = cached = done = 0
     report("embed", 0, total)
     for batch in _batches(prepared, EMBED_WRITE_BATCH):
         chunks = [c for p in batch for c in p.chunks]
-        todo = {c.content_hash: c for c in chunks if c.content_hash not in cache}
-        if todo:
-            vecs = emb.embed([c.embed_text for c in todo.values()])
-            cache.update(zip(todo, vecs, strict=True))
+        todo: dict[ChunkKey, Chunk] = {}
+        for c in chunks:
+            key = chunk_key(c, ec)
+            if key not in cache:
+                todo.setdefault(key, c)
+        for cap in sorted({cap for _, cap in todo}):
+            keys = [k for k in todo if k[1] == cap]
+            vecs = emb.embed([todo[k].embed_text for k in keys], max_tokens=cap)
+            cache.update(zip(keys, vecs, strict=True))
         embedded += len(todo)
         cached += len(chunks) - len(todo)
-        _write_batch(store, batch, cache, commit)
+        _write_batch(store, batch, {c.id: cache[chunk_key(c, ec)] for c in chunks}, ec, commit)
         done += len(chunks)
         report("embed", done, total)
     return embedded, cached
 
 
 def _write_batch(
-    store: IndexStore, batch: list[Prepared], cache: dict[str, np.ndarray], commit: str
+    store: IndexStore,
+    batch: list[Prepared],
+    vectors: dict[str, np.ndarray],
+    ec: EmbedConfig,
+    commit: str,
 ) -> None:
     chunk_rows = [
         {
@@ -264,7 +291,8 @@ def _write_batch(
             "text": c.text,
             "search_text": search_text(c.embed_text),
             "content_hash": c.content_hash,
-            "vector": cache[c.content_hash].tolist(),
+            "embed_cap": chunk_key(c, ec)[1],
+            "vector": vectors[c.id].tolist(),
         }
         for p in batch
         for c in p.chunks

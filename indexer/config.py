@@ -79,6 +79,9 @@ class EmbedConfig:
     )
     batch_size: int = 16
     max_seq_length: int = 128  # word pieces per chunk the model reads (cost grows with it)
+    # tests, docs, examples, stubs (indexer.roles): read from fewer word pieces — over half
+    # the chunks of a typical repo, rarely what a search is after, ranked after code anyway
+    support_max_seq_length: int = 64
     device: str = "cpu"
     # "auto": ONNX Runtime when the model qualifies (same vectors, ~2x faster), else torch
     backend: str = "auto"

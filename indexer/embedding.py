@@ -41,8 +41,9 @@ class Embedder(Protocol):
     @property
     def dim(self) -> int: ...
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """(len(texts), dim) float32, L2-normalised rows."""
+    def embed(self, texts: Sequence[str], *, max_tokens: int | None = None) -> np.ndarray:
+        """(len(texts), dim) float32, L2-normalised rows; each text read up to ``max_tokens``
+        word pieces (default: the model's ``max_seq_length``)."""
         ...
 
 
@@ -62,7 +63,7 @@ class HashEmbedder:
     def dim(self) -> int:
         return self._dim
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str], *, max_tokens: int | None = None) -> np.ndarray:
         out = np.zeros((len(texts), self._dim), dtype=np.float32)
         for i, text in enumerate(texts):
             for tok in code_tokens(text):
@@ -131,17 +132,23 @@ class SentenceTransformerEmbedder:
         self._model = model
         return model
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str], *, max_tokens: int | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         model = self._load()
-        vecs = model.encode(
-            list(texts),
-            batch_size=self._config.batch_size,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-            convert_to_numpy=True,
+        model.max_seq_length = min(
+            max_tokens or self._config.max_seq_length, self._config.max_seq_length
         )
+        try:
+            vecs = model.encode(
+                list(texts),
+                batch_size=self._config.batch_size,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+                convert_to_numpy=True,
+            )
+        finally:
+            model.max_seq_length = self._config.max_seq_length
         return np.asarray(vecs, dtype=np.float32)
 
 

@@ -177,11 +177,16 @@ class OnnxEmbedder:
             if os.path.exists(tmp):
                 os.unlink(tmp)
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str], *, max_tokens: int | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self._dim), dtype=np.float32)
         self._load()
-        encs = self._tokenizer.encode_batch(list(texts))
+        cap = min(max_tokens or self._max_len, self._max_len)
+        self._tokenizer.enable_truncation(max_length=cap)
+        try:
+            encs = self._tokenizer.encode_batch(list(texts))
+        finally:
+            self._tokenizer.enable_truncation(max_length=self._max_len)
         order = sorted(range(len(encs)), key=lambda i: -len(encs[i].ids))
         out = np.zeros((len(encs), self._dim), dtype=np.float32)
         for start in range(0, len(order), self._batch):

@@ -42,6 +42,7 @@ def chunks_schema(dim: int) -> pa.Schema:
             pa.field("text", pa.large_string()),
             pa.field("search_text", pa.large_string()),  # code tokens (see indexer.tokens)
             pa.field("content_hash", pa.string()),
+            pa.field("embed_cap", pa.int32()),  # word pieces the vector was computed from
             pa.field("vector", pa.list_(pa.float32(), dim)),
         ]
     )

@@ -169,26 +169,28 @@ class IndexStore:
         tbl = self.table("files").to_arrow().select(["path", "blob_hash"])
         return dict(zip(tbl["path"].to_pylist(), tbl["blob_hash"].to_pylist(), strict=True))
 
-    def cached_vectors(self, hashes: set[str]) -> dict[str, np.ndarray]:
-        """Vectors already stored for these chunk content hashes (the embedding cache)."""
-        if not hashes:
+    def cached_vectors(self, keys: set[tuple[str, int]]) -> dict[tuple[str, int], np.ndarray]:
+        """Vectors already stored for these (content hash, embed cap) keys: the embedding
+        cache. A chunk's vector depends on its code and on how many word pieces were read."""
+        if not keys:
             return {}
         tbl = self.table("chunks")
-        cols = ["content_hash", "vector"]
+        cols = ["content_hash", "embed_cap", "vector"]
+        hashes = {h for h, _ in keys}
         if len(hashes) <= _FILTERED_LOOKUP_MAX:
             where = f"content_hash IN ({', '.join(sql_quote(h) for h in sorted(hashes))})"
             # a hash may repeat across files; the limit only has to exceed the matches
             data = tbl.search().where(where).select(cols).limit(tbl.count_rows() or 1).to_arrow()
         else:
             data = tbl.to_arrow().select(cols)
-        found: dict[str, np.ndarray] = {}
-        hcol = data["content_hash"].to_pylist()
+        found: dict[tuple[str, int], np.ndarray] = {}
+        hcol, caps = data["content_hash"].to_pylist(), data["embed_cap"].to_pylist()
         if not hcol:
             return found
         vecs = data["vector"].combine_chunks().flatten().to_numpy().reshape(len(hcol), -1)
-        for i, h in enumerate(hcol):
-            if h in hashes and h not in found:
-                found[h] = vecs[i]
+        for i, key in enumerate(zip(hcol, caps, strict=True)):
+            if key in keys and key not in found:
+                found[key] = vecs[i]
         return found
 
     def replace_files(

@@ -4,54 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from indexer.roles import DEFAULT_SUPPORT_DIRS, DEFAULT_SUPPORT_GLOBS
 from retrieval.errors import RetrievalConfigError
-
-# Path parts and file names of files that support code rather than being it: tests, docs,
-# examples, build scripts. A user asking "what must change" wants the code first.
-DEFAULT_SUPPORT_DIRS: tuple[str, ...] = (
-    "test",
-    "tests",
-    "testing",
-    "spec",
-    "specs",
-    "__tests__",
-    "doc",
-    "docs",
-    "example",
-    "examples",
-    "benchmarks",
-    "bench",
-    "scripts",
-    "ci",
-    ".github",
-    "fixtures",
-    "testdata",
-)
-DEFAULT_SUPPORT_GLOBS: tuple[str, ...] = (
-    "test_*.py",
-    "*_test.py",
-    "conftest.py",
-    "setup.py",
-    "noxfile.py",
-    "tasks.py",
-    "*_test.go",
-    "*.test.js",
-    "*.test.ts",
-    "*.spec.js",
-    "*.spec.ts",
-    "*.test.tsx",
-    "*.d.ts",
-    "*Test.java",
-    "*Tests.java",
-    "*.pyi",  # type stubs mirror the code they describe
-    "CHANGELOG*",
-    "CHANGES*",
-    "HISTORY*",
-    "NEWS*",
-    "*.md",
-    "*.rst",
-    "*.txt",
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from fnmatch import fnmatch
 
+from indexer.roles import is_support_path
 from retrieval.config import RetrievalConfig
 
 
@@ -31,7 +31,4 @@ def dedupe(items: Iterable[str]) -> list[str]:
 
 def is_support_file(path: str, config: RetrievalConfig) -> bool:
     """Tests, docs, examples, build scripts, stubs, changelogs (``config.support_*``)."""
-    parts = path.split("/")
-    if any(p.lower() in config.support_dirs for p in parts[:-1]):
-        return True
-    return any(fnmatch(parts[-1], g) for g in config.support_globs)
+    return is_support_path(path, config.support_dirs, config.support_globs)

@@ -53,7 +53,7 @@ class CountingEmbedder:
     def dim(self) -> int:
         return self.inner.dim
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str], *, max_tokens: int | None = None) -> np.ndarray:
         self.texts.extend(texts)
         return self.inner.embed(texts)
 

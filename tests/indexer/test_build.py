@@ -62,7 +62,7 @@ class CountingEmbedder:
     def dim(self) -> int:
         return self.inner.dim
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str], *, max_tokens: int | None = None) -> np.ndarray:
         if self.fail_after is not None and len(self.texts) >= self.fail_after:
             raise RuntimeError("killed")
         self.texts.extend(texts)
@@ -206,3 +206,27 @@ def test_non_utf8_and_broken_files_are_indexed_and_counted(make_repo, tmp_path: 
     assert s.lossy_utf8_files == 1 and s.parse_error_files == 1
     names = {r["qualified_name"] for r in _rows(tmp_path / "db", "symbols")}
     assert {"ok", "good"} <= names
+
+
+def test_support_files_are_embedded_from_fewer_word_pieces(make_repo, tmp_path: Path) -> None:
+    code = "def area(r):\n    return 3.14 * r * r\n"
+    test = "def test_area():\n    assert area(1) > 3\n"
+    repo = make_repo({"geo/shapes.py": code, "tests/test_shapes.py": test, "README.md": "# geo\n"})
+    db = tmp_path / "db"
+    caps = {}
+
+    class CapRecorder(CountingEmbedder):
+        def embed(self, texts: Sequence[str], *, max_tokens: int | None = None) -> np.ndarray:
+            caps.update((t.split()[0], max_tokens) for t in texts)
+            return super().embed(texts, max_tokens=max_tokens)
+
+    _index(repo, db, CapRecorder())
+    assert caps == {"geo/shapes.py": 128, "tests/test_shapes.py": 64, "README.md": 64}
+    stored = {r["path"]: r["embed_cap"] for r in _rows(db, "chunks")}
+    assert stored == {"geo/shapes.py": 128, "tests/test_shapes.py": 64, "README.md": 64}
+    # the same code under another role is another cache entry: moved out of tests/, it is
+    # embedded again from the code length
+    (repo / "tests/test_shapes.py").rename(repo / "geo/more.py")
+    emb = CountingEmbedder()
+    _index(repo, db, emb)
+    assert [t.split()[0] for t in emb.texts] == ["geo/more.py"]
