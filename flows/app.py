@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
+from rich.text import Text
 
 from flows import render
 from flows.errors import ConfigError
@@ -43,7 +44,9 @@ VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log details t
 
 
 def fail(message: str, code: int = USAGE_EXIT) -> NoReturn:
-    render.err_console().print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    """One line on stderr (never wrapped, never read as markup), then exit with ``code``."""
+    line = Text.assemble(("error:", "bold red"), " ", message)
+    render.err_console().print(line, soft_wrap=True, highlight=False)
     raise typer.Exit(code)
 
 

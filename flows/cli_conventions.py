@@ -41,7 +41,8 @@ def _profile(root: Path, settings: Settings, db: str | None) -> Any:
     if not IndexStore.exists(uri):
         render.err_console().print(
             f"note: {root} is not indexed; conventions measured now, not stored "
-            f"(`specpilot index {root}` stores them and keeps them up to date)."
+            f"(`specpilot index {root}` stores them and keeps them up to date).",
+            markup=False,
         )
         return profile_for_repo(root, settings.conventions, walk=settings.index.walk)
     profile = load_profile(IndexStore.open(uri, repo_hint=str(root)))

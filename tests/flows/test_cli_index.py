@@ -114,6 +114,7 @@ def test_usage_errors_are_one_line_with_exit_2(
     assert result.exit_code == 2, result.output
     assert needle in result.stderr
     assert "Traceback" not in result.output + result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
 def test_search_before_index_and_with_another_model(runner: CliRunner, make_repo) -> None:
