@@ -49,6 +49,9 @@ LogOpt = Annotated[
     Path | None,
     typer.Option("--log", help="Audit log (default: $SPECPILOT_HOME/audit/audit.jsonl)."),
 ]
+AuditRepoOpt = Annotated[
+    Path | None, typer.Option("--repo", help="Read the audit log location from its config.")
+]
 
 
 def check_mode(mode: str) -> RunMode:
@@ -215,9 +218,7 @@ def _log_path(log: Path | None, repo: Path | None, overrides: list[str] | None) 
 def audit_show(
     run_id: Annotated[str, typer.Argument(help="A run id, or a unique prefix of one.")],
     log: LogOpt = None,
-    repo: Annotated[
-        Path | None, typer.Option("--repo", help="Read the audit log location from its config.")
-    ] = None,
+    repo: AuditRepoOpt = None,
     json_out: JsonOpt = False,
     set_: SetOpt = None,
     verbose: VerboseOpt = False,
@@ -238,9 +239,7 @@ def audit_show(
 @audit_app.command("verify")
 def audit_verify(
     log: LogOpt = None,
-    repo: Annotated[
-        Path | None, typer.Option("--repo", help="Read the audit log location from its config.")
-    ] = None,
+    repo: AuditRepoOpt = None,
     json_out: JsonOpt = False,
     set_: SetOpt = None,
     verbose: VerboseOpt = False,
