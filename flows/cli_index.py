@@ -43,7 +43,7 @@ def index(
     repo = repo_dir(path)
     overrides = list(set_ or []) + ([f"index.embed.model={model!r}"] if model else [])
     settings = settings_for(repo, overrides)
-    from conventions import ConventionsPlugin
+    from flows.conventions_bridge import index_plugins
     from indexer.build import index_repo
 
     with render.progress_bars(enabled=sys.stderr.isatty()) as progress:
@@ -54,7 +54,7 @@ def index(
                 config=settings.index,
                 rebuild=rebuild,
                 progress=progress,
-                plugins=[ConventionsPlugin(settings.conventions)],
+                plugins=index_plugins(settings.conventions),
             )
         )
     if json_out:

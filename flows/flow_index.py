@@ -167,7 +167,7 @@ def index_repo_flow(
                 config=settings.index,
                 rebuild=rebuild,
                 progress=_ProgressArtifact(str(root)),
-                plugins=index_plugins(),
+                plugins=index_plugins(settings.conventions),
                 map_parse=task_runner_map,
             )
         except IndexerError as exc:

@@ -106,7 +106,7 @@ def ensure_index(
         config=settings.index,
         embedder=embedder,
         progress=progress,
-        plugins=index_plugins(),
+        plugins=index_plugins(settings.conventions),
     )
 
 

@@ -141,18 +141,14 @@ def test_build_context_with_and_without_house_rules(
         seen["budget"] = budget
         return "- Functions use snake_case."
 
-    fakes: dict[str, Any] = {"load_profile": load, "render_house_rules": render}
-    monkeypatch.setattr(conventions_bridge, "_conventions_attr", fakes.get)
+    monkeypatch.setattr(conventions_bridge, "load_profile", load)
+    monkeypatch.setattr(conventions_bridge, "render_house_rules", render)
     context = build_context(spec, index, config=config, store=index.store, house_rules_tokens=300)
     assert context.house_rules == "" and seen["store"] is index.store
     assert any("No conventions profile" in n for n in context.notes)
     assert context.files[0].path == "calc/report.py" and "def total" in context.packed_text
 
-    fakes["load_profile"] = lambda store: object()
+    monkeypatch.setattr(conventions_bridge, "load_profile", lambda store: object())
     context = build_context(spec, index, config=config, store=index.store, house_rules_tokens=300)
     assert context.house_rules == "- Functions use snake_case." and seen["budget"] == 300
     assert not context.notes
-
-    monkeypatch.setattr(conventions_bridge, "_conventions_attr", lambda name: None)
-    context = build_context(spec, index, config=config, store=index.store, house_rules_tokens=300)
-    assert context.house_rules == "" and not context.notes
