@@ -95,11 +95,12 @@ def ensure_index(
     *,
     embedder: Embedder | None = None,
     progress: Progress | None = None,
-) -> IndexSummary | None:
-    """Index ``repo`` into ``db`` when there is no index yet; None when there was one."""
-    if IndexStore.exists(db):
-        return None
-    log.info("%s is not indexed yet; indexing it into %s", repo, db)
+) -> IndexSummary:
+    """Bring the index at ``db`` up to date with ``repo`` before a run, so retrieval sees the
+    code as it is: a first index when there is none, else an incremental refresh (re-parses
+    and re-embeds only what changed; milliseconds and no model load when nothing did)."""
+    if not IndexStore.exists(db):
+        log.info("%s is not indexed yet; indexing it into %s", repo, db)
     return index_repo(
         repo,
         db=db,
