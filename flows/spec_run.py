@@ -1,4 +1,4 @@
-"""One spec, in process: index (if needed) → retrieve → run_spec → deliver.
+"""One spec, in process: refresh the index → retrieve → the stages → deliver (tier, deploy, audit).
 
 The composition of issue 4 and 5 that the CLI's ``run`` calls and the ``spec-to-pr`` flow
 mirrors stage by stage. Nothing here prints; progress goes to the callback.
@@ -37,7 +37,7 @@ from pipeline.errors import DeployError, NoModelError
 from pipeline.github import GitHubClient, repo_from_remote_url
 from pipeline.model import Model
 from pipeline.policy import Policy, blocked_write_globs, load_policy, write_refusal
-from pipeline.run import run_spec
+from pipeline.run import SpecRun, drive
 from pipeline.run_record import RunMode, RunRecord
 from pipeline.spec import Spec
 from pipeline.tiering import TierDecision
@@ -231,17 +231,25 @@ def run_request(
     index = comp.open_index(req)
     context = comp.context(req, index)
     with comp.worktree_indexes(req) as worktrees:
-        record = run_spec(
+        run = SpecRun.start(
             req.spec,
             repo=comp.repo,
             mode=req.mode,
             config=comp.config,
             model=comp.model,
             index=index,
-            context=context,
             worktree_index=worktrees,
             **comp.run_options(req),
         )
+        crash = None
+        try:
+            drive(run, context)
+        except Exception as exc:  # logged with its traceback by run.guard; audited below
+            crash = f"the run crashed: {type(exc).__name__}: {exc}"
+        finally:
+            record = run.finalize()
+    if crash is not None:
+        return comp.conclude(req, record, error=crash)
     return deliver(
         record,
         req.spec,

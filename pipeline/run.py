@@ -25,7 +25,7 @@ from pipeline.run_record import RunMode, RunRecord
 from pipeline.spec import Spec
 from pipeline.stages import MODES, NEEDS_MODEL, SpecRun
 
-__all__ = ["MODES", "NEEDS_MODEL", "SpecRun", "run_spec"]
+__all__ = ["MODES", "NEEDS_MODEL", "SpecRun", "drive", "run_spec"]
 
 
 def run_spec(
@@ -67,15 +67,20 @@ def run_spec(
         conventions=conventions,
     )
     try:
-        with run.guard():
-            run.plan(run.retrieve(context))
-            if run.wants_code:
-                run.code()
-            while run.wants_test:
-                run.test()
-                if run.wants_repair:
-                    run.code()
-            run.commit()
+        drive(run, context)
     finally:
         record = run.finalize()
     return record
+
+
+def drive(run: SpecRun, context: RetrievedContext | None = None) -> None:
+    """The stages in order, under ``run.guard()``; the caller finalizes the run."""
+    with run.guard():
+        run.plan(run.retrieve(context))
+        if run.wants_code:
+            run.code()
+        while run.wants_test:
+            run.test()
+            if run.wants_repair:
+                run.code()
+        run.commit()
