@@ -10,28 +10,29 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from indexer.chunking import Chunk
 from indexer.config import EmbedConfig, IndexerConfig
 from indexer.embedding import Embedder, make_embedder
-from indexer.errors import EmptyRepoError, NotIndexedError, StoreError
+from indexer.errors import EmptyRepoError, NotIndexedError
 from indexer.filetypes import is_code
 from indexer.gitinfo import head_commit
-from indexer.model import ParsedFile, SourceFile
+from indexer.lock import index_write_lock
+from indexer.model import ParsedFile, SourceFile, WalkResult
 from indexer.parse import parse_source
 from indexer.plugins import IndexPlugin, LoadedFile, PluginContext
 from indexer.prepare import MapParse, ParseBatch, ParsedBatch, Prepared, prepare
-from indexer.refresh import RefreshPlan, blob_hash, plan_refresh
+from indexer.refresh import blob_hash, plan_refresh
 from indexer.resolve import resolve
 from indexer.roles import is_support_path
 from indexer.schema import SCHEMA_VERSION, IndexMeta
 from indexer.store import IndexStore, default_db_path, parsed_to_json
+from indexer.summary import IndexSummary, make_summary
 from indexer.tokens import search_text
 from indexer.walk import walk_repo
 
@@ -41,41 +42,6 @@ __all__ = ["IndexSummary", "MapParse", "ParseBatch", "ParsedBatch", "Progress", 
 
 Progress = Callable[[str, int, int], None]
 EMBED_WRITE_BATCH = 256  # chunks embedded and committed together
-
-
-@dataclass(frozen=True, slots=True)
-class IndexSummary:
-    repo: str
-    db: str
-    model_id: str
-    commit: str
-    files: int
-    languages: dict[str, int]
-    added: int
-    changed: int
-    deleted: int
-    unchanged: int
-    symbols: int
-    chunks: int
-    edges: int
-    edges_resolved: int
-    chunks_embedded: int
-    chunks_cached: int
-    parse_error_files: int
-    lossy_utf8_files: int
-    skipped: dict[str, int]
-    seconds: float
-    model_loaded: bool
-    stage_seconds: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def chunks_per_s(self) -> float:
-        return self.chunks_embedded / self.seconds if self.seconds > 0 else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["chunks_per_s"] = round(self.chunks_per_s, 1)
-        return d
 
 
 def index_repo(
@@ -94,15 +60,34 @@ def index_repo(
     ``map_parse`` spreads parsing over workers (see ``MapParse``); results must come back in
     the order of the batches."""
     cfg = config or IndexerConfig()
-    report = progress or (lambda stage, done, total: None)
     t0 = time.perf_counter()
-    stages: dict[str, float] = {}
-    root = Path(repo)
-    walked = walk_repo(root, cfg.walk)
-    root = root.resolve()
+    walked = walk_repo(Path(repo), cfg.walk)  # checks the path first
+    root = Path(repo).resolve()
     uri = db or default_db_path(root)
-    emb = embedder or make_embedder(cfg.embed)
+    with index_write_lock(uri):  # one writer per index; a second run waits for the first
+        return _index(
+            root, walked, uri, cfg,
+            rebuild=rebuild,
+            emb=embedder or make_embedder(cfg.embed),
+            report=progress or (lambda stage, done, total: None),
+            plugins=plugins, map_parse=map_parse, t0=t0,
+        )  # fmt: skip
 
+
+def _index(
+    root: Path,
+    walked: WalkResult,
+    uri: str,
+    cfg: IndexerConfig,
+    *,
+    rebuild: bool,
+    emb: Embedder,
+    report: Progress,
+    plugins: Sequence[IndexPlugin],
+    map_parse: MapParse | None,
+    t0: float,
+) -> IndexSummary:
+    stages: dict[str, float] = {}
     contents: dict[str, bytes] = {}
     hashes: dict[str, str] = {}
     skipped = Counter(walked.skipped)
@@ -149,7 +134,7 @@ def index_repo(
     def summarize(
         *, embedded: int = 0, cached: int = 0, errors: int = 0, lossy: int = 0
     ) -> IndexSummary:
-        return _summary(
+        return make_summary(
             store, root, uri, emb, commit, plan, skipped, sources, t0, stages,
             embedded=embedded, cached=cached, errors=errors, lossy=lossy,
             model_before=model_loaded_before,
@@ -335,53 +320,3 @@ def _write_batch(
 def _rebuild_graph(store: IndexStore) -> None:
     edges = resolve(store.parsed_files())
     store.replace_edges([asdict(e) for e in edges])
-
-
-def _summary(
-    store: IndexStore,
-    root: Path,
-    uri: str,
-    emb: Embedder,
-    commit: str,
-    plan: RefreshPlan,
-    skipped: Counter[str],
-    sources: dict[str, SourceFile],
-    t0: float,
-    stages: dict[str, float],
-    *,
-    embedded: int,
-    cached: int,
-    errors: int,
-    lossy: int,
-    model_before: bool,
-) -> IndexSummary:
-    try:
-        counts = store.counts()
-        resolved = int(store.table("edges").count_rows("dst_path != ''"))
-    except StoreError:
-        counts, resolved = {}, 0
-    languages = Counter(sf.language for sf in sources.values())
-    return IndexSummary(
-        repo=str(root),
-        db=uri,
-        model_id=emb.model_id,
-        commit=commit,
-        files=len(sources),
-        languages=dict(sorted(languages.items())),
-        added=len(plan.added),
-        changed=len(plan.changed),
-        deleted=len(plan.deleted),
-        unchanged=plan.unchanged,
-        symbols=counts.get("symbols", 0),
-        chunks=counts.get("chunks", 0),
-        edges=counts.get("edges", 0),
-        edges_resolved=resolved,
-        chunks_embedded=embedded,
-        chunks_cached=cached,
-        parse_error_files=errors,
-        lossy_utf8_files=lossy,
-        skipped=dict(sorted(skipped.items())),
-        seconds=round(time.perf_counter() - t0, 3),
-        model_loaded=bool(getattr(emb, "loaded", False)) and not model_before,
-        stage_seconds={k: round(v, 3) for k, v in stages.items()},
-    )
