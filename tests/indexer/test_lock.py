@@ -16,9 +16,9 @@ from indexer.lock import IndexBusyError, index_write_lock
 
 def test_a_held_lock_names_its_holder_and_is_free_after(tmp_path: Path) -> None:
     uri = str(tmp_path / "db")
-    with index_write_lock(uri), pytest.raises(IndexBusyError, match=f"pid {os.getpid()}"):
-        with index_write_lock(uri, timeout_s=0.2, poll_s=0.05):
-            pass
+    busy = pytest.raises(IndexBusyError, match=f"pid {os.getpid()}")
+    with index_write_lock(uri), busy, index_write_lock(uri, timeout_s=0.2, poll_s=0.05):
+        pass
     with index_write_lock(uri, timeout_s=0.2):
         pass
     with index_write_lock("s3://bucket/index"):  # remote: not locked here
