@@ -132,6 +132,8 @@ class OnnxEmbedder:
     def _export(self, path: Path) -> None:
         """Export the transformer with torch (first use only), atomically."""
         log.info("exporting %s to ONNX at %s (first use only)", self._dir, path)
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local directory; never the hub
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import torch
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
