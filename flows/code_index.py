@@ -7,8 +7,9 @@
 - :class:`WorktreeIndexes` is the pipeline's ``IndexFactory``: a worktree gets its own index
   in a temporary directory, seeded with a copy of the repository's index, so only the files
   that differ are re-parsed and only chunks with new content are embedded.
-- :func:`build_context` is the retrieve stage: ``pipeline.context.gather_context`` plus the
-  house rules of the ``conventions`` package (when it has a profile).
+- :func:`build_context` is the retrieve stage: retrieval's file and symbol ranking packed by
+  ``retrieval.packing`` (``gather_context`` for other indexes), plus the house rules of the
+  ``conventions`` package (when it has a profile).
 """
 
 from __future__ import annotations
@@ -28,15 +29,24 @@ from indexer.config import IndexerConfig
 from indexer.embedding import Embedder, make_embedder
 from indexer.store import IndexStore, path_filter
 from pipeline.config import PipelineConfig
-from pipeline.context import CodeIndex, Hit, RetrievedContext, SymbolHit, gather_context
+from pipeline.context import (
+    CodeIndex,
+    Hit,
+    RankedFile,
+    RetrievedContext,
+    SymbolHit,
+    gather_context,
+)
 from pipeline.spec import Spec
 from retrieval import lookup
 from retrieval.config import RetrievalConfig
+from retrieval.packing import pack_context
 from retrieval.search import Searcher
 
 log = logging.getLogger(__name__)
 
 MAX_SYMBOLS = 20  # definitions / use sites returned per lookup
+CHARS_PER_TOKEN = 4  # PipelineConfig.context_max_chars -> the packer's token budget
 SNIPPET_LINES = 40  # lines of a definition shown by find_symbol
 
 
@@ -62,6 +72,31 @@ class SearcherCodeIndex:
     def _open(self) -> None:
         self.store = IndexStore.open(self.db, repo_hint=str(self.root))
         self._searcher = Searcher(self.store, self._embedder, self._retrieval_cfg)
+
+    def packed_context(
+        self, spec: Spec, config: PipelineConfig, *, house_rules: str = ""
+    ) -> RetrievedContext:
+        """Ranked files, ranked symbols and packed code for ``spec`` (``retrieval.packing``)."""
+        query = "\n".join([spec.title, spec.body, *spec.acceptance])
+        budget = max(1, config.context_max_chars // CHARS_PER_TOKEN)
+        packed = pack_context(self._searcher, query, budget, root=self.root)
+        files = tuple(
+            RankedFile(
+                f.path, f.score, f"ranked #{i}" + (f": {', '.join(f.symbols)}" if f.symbols else "")
+            )
+            for i, f in enumerate(packed.files[: config.context_top_k], 1)
+        )
+        symbols = tuple(
+            SymbolHit(s.path, s.symbol, s.start_line, s.end_line, s.score, s.signature)
+            for s in packed.symbols
+        )
+        return RetrievedContext(
+            files=files,
+            symbols=symbols,
+            house_rules=house_rules,
+            packed_text=packed.text,
+            notes=packed.notes,
+        )
 
     def search(self, query: str, top_k: int) -> list[Hit]:
         hits = self._searcher.search_chunks(query, top_k)
@@ -207,14 +242,19 @@ def build_context(
     store: IndexStore | None,
     house_rules_tokens: int,
 ) -> RetrievedContext:
-    """The retrieve stage: hybrid search + symbol lookups packed into the budget, plus the
-    repository's house rules when the conventions package has a profile for the index."""
+    """The retrieve stage: over a specpilot index, retrieval's own file and symbol ranking
+    (the one the localization benchmark measures) packed into the budget by
+    ``retrieval.packing`` — bodies by relevance, a repo-map outline of the rest; over any
+    other ``CodeIndex``, the pipeline's basic search-and-snippets. Plus the house rules."""
     rules, note = house_rules(store, house_rules_tokens)
-    context = gather_context(
-        spec,
-        index,
-        top_k=config.context_top_k,
-        max_chars=config.context_max_chars,
-        house_rules=rules,
-    )
+    if isinstance(index, SearcherCodeIndex):
+        context = index.packed_context(spec, config, house_rules=rules)
+    else:
+        context = gather_context(
+            spec,
+            index,
+            top_k=config.context_top_k,
+            max_chars=config.context_max_chars,
+            house_rules=rules,
+        )
     return replace(context, notes=(*context.notes, note)) if note else context
