@@ -19,7 +19,9 @@ class RetrievalConfig:
     # plain query words that name few symbols ("dictsort", "Markup"): off by default, as on
     # the dev set they cost file Acc@1 (English words like "keys" hit methods named keys)
     weight_word: float = 0.0
-    weight_path: float = 1.0  # query mentions of a file path / module name
+    # a file the request names (path, module, stack frame) is direct evidence: it counts as
+    # two agreeing rankings (dev set: +0.01 Acc@1 and Acc@5 over 1.0)
+    weight_path: float = 2.0
     weight_frame: float = 1.0  # stack-trace frames -> the symbol at the frame's line
     weight_message: float = 1.0  # chunks holding an error message / quoted phrase
     # how many chunks each channel contributes before fusion
