@@ -5,6 +5,7 @@ PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 BENCH_OUT ?= /tmp/locbench-dev
+SHARED_BENCH ?= ../shared/bench
 
 .PHONY: setup demo test lint bench clean
 
@@ -35,9 +36,10 @@ lint: $(STAMP)
 
 ## Localization benchmark (../shared/bench/dev): corpora from PyPI, results in bench/results.
 bench: $(STAMP)
-	OUT=$(BENCH_OUT) PYTHON=$(PY) bash ../shared/bench/dev/build.sh
-	$(PY) -m pip install -q bm25s
-	$(PY) bench/locbench.py --corpus-root $(BENCH_OUT)/corpus
+	OUT=$(BENCH_OUT) PYTHON=$(PY) bash $(SHARED_BENCH)/dev/build.sh
+	$(PY) -m pip install -q bm25s  # evaluate.py's BM25 baseline
+	$(PY) bench/locbench.py --corpus-root $(BENCH_OUT)/corpus \
+		--instances $(SHARED_BENCH)/dev/instances.jsonl --evaluate $(SHARED_BENCH)/evaluate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
