@@ -21,15 +21,17 @@ when none fits, the hunks alone are measured (line numbers kept) and a note says
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from conventions.diffparse import FileDiff, Hunk, parse_diff
+from conventions.errors import DiffParseError
 from conventions.errors_logging import JS_BUILTIN_ERRORS, PY_BUILTIN_EXCEPTIONS
 from conventions.facts import observe
 from conventions.families import FAMILIES
 from conventions.model import Convention, ConventionProfile, Observation, Violation
 from conventions.syntax import language_group
+from indexer.diffs import DiffError, FileDiff, Hunk, Patch, parse_diff
 from indexer.filetypes import language_for
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,14 @@ class CheckReport:
     files_checked: int
     skipped: dict[str, str]  # path -> why it was not checked
     notes: tuple[str, ...] = ()  # fallbacks taken (e.g. a file measured from its hunks alone)
+
+
+def read_diff(text: str) -> Patch:
+    """The diff's files (``indexer.diffs``), a diff it cannot read as ``DiffParseError``."""
+    try:
+        return parse_diff(text)
+    except DiffError as exc:
+        raise DiffParseError(str(exc)) from exc
 
 
 def check_diff(
@@ -59,14 +69,14 @@ def check_diff_report(
     skipped: dict[str, str] = {}
     notes: list[str] = []
     checked = 0
-    for diff in parse_diff(diff_text):
+    for diff in read_diff(diff_text).files:
         language = language_for(diff.path) or ""
         group = language_group(language)
         if diff.is_deleted or diff.binary or group is None:
             why = "deleted" if diff.is_deleted else "binary" if diff.binary else "not code"
             skipped[diff.path] = why
             continue
-        added = diff.added_lines()
+        added = {line.number for line in diff.added_lines}
         if not added:
             skipped[diff.path] = "no added lines"
             continue
@@ -205,7 +215,7 @@ def _agrees(text: str, side: dict[int, str]) -> bool:
     )
 
 
-def apply_hunks(old: str, hunks: list[Hunk]) -> str:
+def apply_hunks(old: str, hunks: Sequence[Hunk]) -> str:
     """The old text with the hunks applied (the hunks must agree with it)."""
     lines = old.splitlines()
     out: list[str] = []

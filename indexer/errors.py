@@ -7,7 +7,8 @@
     │   ├── NotIndexedError  a search/status on a repo that was never indexed
     │   └── ModelMismatchError  the index was built with another embedding model
     ├── EmbeddingError       the embedding model cannot be loaded or run
-    └── ParseError           a grammar or query cannot be loaded (never raised for bad source)
+    ├── ParseError           a grammar or query cannot be loaded (never raised for bad source)
+    └── DiffError            a unified diff cannot be read (names the line)
 
 Every message is a whole sentence naming the input and what would be valid.
 """
@@ -44,4 +45,8 @@ class EmbeddingError(IndexerError):
 
 
 class ParseError(IndexerError):
+    pass
+
+
+class DiffError(IndexerError):
     pass

@@ -1,12 +1,12 @@
-"""The conventions package's own unified-diff reader."""
+"""Reading a unified diff for the conventions check (``indexer.diffs`` through ``read_diff``)."""
 
 from __future__ import annotations
 
 import pytest
 
 from conventions import DiffParseError
-from conventions.check import apply_hunks
-from conventions.diffparse import parse_diff
+from conventions.check import apply_hunks, read_diff
+from indexer.diffs import FileDiff
 
 GIT_DIFF = """\
 diff --git a/pkg/mod.py b/pkg/mod.py
@@ -47,9 +47,13 @@ Binary files a/img.png and b/img.png differ
 """
 
 
+def added(diff: FileDiff) -> set[int]:
+    return {line.number for line in diff.added_lines}
+
+
 def test_git_diff_files_and_lines() -> None:
-    files = parse_diff(GIT_DIFF)
-    assert [(f.old_path, f.new_path) for f in files] == [
+    files = read_diff(GIT_DIFF).files
+    assert [(f.old_path, None if f.is_deleted else f.path) for f in files] == [
         ("pkg/mod.py", "pkg/mod.py"),
         (None, "new.py"),
         ("old.py", None),
@@ -57,7 +61,7 @@ def test_git_diff_files_and_lines() -> None:
         ("img.png", "img.png"),
     ]
     mod, new, old, renamed, image = files
-    assert mod.added_lines() == {2, 3, 12}
+    assert added(mod) == {2, 3, 12}
     assert mod.side("new")[12] == "    b = 2"
     assert mod.side("old") == {
         1: "import os",
@@ -67,26 +71,26 @@ def test_git_diff_files_and_lines() -> None:
         10: "    a = 1",
         11: "    return a",
     }
-    assert new.is_new and new.added_lines() == {1, 2} and new.path == "new.py"
-    assert old.is_deleted and old.added_lines() == set()
-    assert renamed.hunks == [] and renamed.path == "b.py"
+    assert new.is_new and added(new) == {1, 2} and new.path == "new.py"
+    assert old.is_deleted and added(old) == set()
+    assert renamed.hunks == () and renamed.path == "b.py"
     assert image.binary
 
 
 def test_plain_diff_u() -> None:
     text = "--- a.py\t2024-01-01 00:00:00\n+++ a.py\t2024-01-02 00:00:00\n@@ -1 +1 @@\n-a = 1\n+a = 2\n"
-    (only,) = parse_diff(text)
-    assert only.path == "a.py" and only.added_lines() == {1}
+    (only,) = read_diff(text).files
+    assert only.path == "a.py" and added(only) == {1}
 
 
 def test_removed_lines_that_look_like_headers() -> None:
     text = "--- a/x.sql\n+++ b/x.sql\n@@ -1,2 +1,1 @@\n--- a comment\n keep\n"
-    (only,) = parse_diff(text)
+    (only,) = read_diff(text).files
     assert only.hunks[0].lines == (("-", "-- a comment"), (" ", "keep"))
 
 
 def test_apply_hunks_reconstructs_the_new_text() -> None:
-    (mod, *_) = parse_diff(GIT_DIFF)
+    (mod, *_) = read_diff(GIT_DIFF).files
     old = "import os\nimport sys\n\ndef f():\n    pass\n\n\n\n\n    a = 1\n    return a\n"
     new = apply_hunks(old, mod.hunks)
     assert new.splitlines()[:4] == ["import os", "import re", "import json", ""]
@@ -94,7 +98,7 @@ def test_apply_hunks_reconstructs_the_new_text() -> None:
 
 
 def test_empty_diff_has_no_files() -> None:
-    assert parse_diff("") == []
+    assert read_diff("").files == ()
 
 
 @pytest.mark.parametrize(
@@ -109,4 +113,4 @@ def test_empty_diff_has_no_files() -> None:
 )
 def test_malformed_diffs(text: str, message: str) -> None:
     with pytest.raises(DiffParseError, match=message):
-        parse_diff(text)
+        read_diff(text)
