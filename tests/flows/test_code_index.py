@@ -3,11 +3,10 @@ repository's index, and the retrieve stage with house rules. Hash embedder throu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from spec_helpers import git
 
@@ -15,7 +14,7 @@ from flows import conventions_bridge
 from flows.code_index import SearcherCodeIndex, WorktreeIndexes, build_context
 from indexer.build import index_repo
 from indexer.config import EmbedConfig, IndexerConfig
-from indexer.embedding import HashEmbedder
+from indexer.testing import RecordingEmbedder
 from pipeline.config import PipelineConfig
 from pipeline.spec import parse_spec
 from retrieval.config import RetrievalConfig
@@ -36,26 +35,6 @@ FILES = {
     ),
     "docs/usage.md": "# Usage\n\nAdd numbers with `add`.\n",
 }
-
-
-class CountingEmbedder:
-    """The hash embedder, recording every text it is asked to embed."""
-
-    def __init__(self) -> None:
-        self.inner = HashEmbedder(256)
-        self.texts: list[str] = []
-
-    @property
-    def model_id(self) -> str:
-        return self.inner.model_id
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
-
-    def embed(self, texts: Sequence[str], *, max_tokens: int | None = None) -> np.ndarray:
-        self.texts.extend(texts)
-        return self.inner.embed(texts)
 
 
 @pytest.fixture
@@ -103,7 +82,7 @@ def test_worktree_index_reembeds_only_the_changed_files(
     (wt / "calc/report.py").write_text(
         FILES["calc/report.py"] + "\n\ndef mean(values):\n    return total(values) / len(values)\n"
     )
-    embedder = CountingEmbedder()
+    embedder = RecordingEmbedder()
     with WorktreeIndexes(db, index=CFG, retrieval=RCFG, embedder=embedder) as factory:
         index = factory(wt)
         assert isinstance(index, SearcherCodeIndex) and index.db != db
@@ -115,7 +94,7 @@ def test_worktree_index_reembeds_only_the_changed_files(
         assert mean.path == "calc/report.py"
         # the repository's own index is untouched
         assert SearcherCodeIndex(repo, db, index=CFG, retrieval=RCFG).find_symbol("mean") == []
-        embedder.texts.clear()
+        embedder.calls.clear()
         (wt / "docs/usage.md").write_text(
             "# Usage\n\nAdd numbers with `add`; average with `mean`.\n"
         )

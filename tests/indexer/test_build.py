@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from indexer.build import index_repo
 from indexer.config import EmbedConfig, IndexerConfig
-from indexer.embedding import HashEmbedder
 from indexer.errors import EmptyRepoError, ModelMismatchError, RepoPathError
 from indexer.store import IndexStore
+from indexer.testing import RecordingEmbedder
 
 CFG = IndexerConfig(embed=EmbedConfig(model="hash"))
 
@@ -46,31 +44,8 @@ FILES = {
 }
 
 
-class CountingEmbedder:
-    """The hash embedder, counting what it is asked to embed (and failing on demand)."""
-
-    def __init__(self, fail_after: int | None = None) -> None:
-        self.inner = HashEmbedder(256)
-        self.texts: list[str] = []
-        self.fail_after = fail_after
-
-    @property
-    def model_id(self) -> str:
-        return self.inner.model_id
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
-
-    def embed(self, texts: Sequence[str], *, max_tokens: int | None = None) -> np.ndarray:
-        if self.fail_after is not None and len(self.texts) >= self.fail_after:
-            raise RuntimeError("killed")
-        self.texts.extend(texts)
-        return self.inner.embed(texts)
-
-
-def _index(repo: Path, db: Path, emb: CountingEmbedder | None = None, **kw: object):
-    return index_repo(repo, db=str(db), config=CFG, embedder=emb or CountingEmbedder(), **kw)
+def _index(repo: Path, db: Path, emb: RecordingEmbedder | None = None, **kw: object):
+    return index_repo(repo, db=str(db), config=CFG, embedder=emb or RecordingEmbedder(), **kw)
 
 
 def _rows(db: Path, table: str) -> list[dict]:
@@ -103,7 +78,7 @@ def test_first_index_fills_every_table(make_repo, tmp_path: Path) -> None:
 def test_nothing_changed_embeds_nothing(make_repo, tmp_path: Path) -> None:
     repo = make_repo(FILES, git=True)
     _index(repo, tmp_path / "db")
-    emb = CountingEmbedder()
+    emb = RecordingEmbedder()
     s = _index(repo, tmp_path / "db", emb)
     assert (s.added, s.changed, s.deleted, s.unchanged) == (0, 0, 0, 5)
     assert emb.texts == []
@@ -116,7 +91,7 @@ def test_one_edited_file_is_the_only_one_re_embedded(make_repo, tmp_path: Path) 
     (repo / "pkg/client.py").write_text(
         FILES["pkg/client.py"] + "\n\ndef head(url):\n    return url\n"
     )
-    emb = CountingEmbedder()
+    emb = RecordingEmbedder()
     s = _index(repo, db, emb)
     assert s.changed == 1 and s.added == 0
     assert emb.texts and all(t.startswith("pkg/client.py") for t in emb.texts)
@@ -137,7 +112,7 @@ def test_renamed_and_deleted_files_leave_no_rows(make_repo, tmp_path: Path, git)
     _index(repo, db)
     git(repo, "mv", "pkg/client.py", "pkg/fetcher.py")
     (repo / "web/app.ts").unlink()
-    emb = CountingEmbedder()
+    emb = RecordingEmbedder()
     s = _index(repo, db, emb)
     assert (s.added, s.deleted) == (1, 2)
     assert emb.texts == []  # moved code is never embedded twice
@@ -157,12 +132,12 @@ def test_a_killed_run_is_completed_by_the_next(make_repo, tmp_path: Path) -> Non
     repo = make_repo(files)
     db = tmp_path / "db"
     with pytest.raises(RuntimeError, match="killed"):
-        _index(repo, db, CountingEmbedder(fail_after=256))
+        _index(repo, db, RecordingEmbedder(fail_after=256))
     store = IndexStore.open(str(db))
     assert store.meta.state == "in_progress"
     partial = len(store.file_hashes())
     assert 0 < partial < 400  # the first batch was committed, the rest was not
-    emb = CountingEmbedder()
+    emb = RecordingEmbedder()
     s = _index(repo, db, emb)
     assert s.added == 400 - partial and s.unchanged == partial
     store = IndexStore.open(str(db))
@@ -213,20 +188,15 @@ def test_support_files_are_embedded_from_fewer_word_pieces(make_repo, tmp_path: 
     test = "def test_area():\n    assert area(1) > 3\n"
     repo = make_repo({"geo/shapes.py": code, "tests/test_shapes.py": test, "README.md": "# geo\n"})
     db = tmp_path / "db"
-    caps = {}
-
-    class CapRecorder(CountingEmbedder):
-        def embed(self, texts: Sequence[str], *, max_tokens: int | None = None) -> np.ndarray:
-            caps.update((t.split()[0], max_tokens) for t in texts)
-            return super().embed(texts, max_tokens=max_tokens)
-
-    _index(repo, db, CapRecorder())
+    first = RecordingEmbedder()
+    _index(repo, db, first)
+    caps = {t.split()[0]: cap for texts, cap in first.calls for t in texts}
     assert caps == {"geo/shapes.py": 128, "tests/test_shapes.py": 64, "README.md": 64}
     stored = {r["path"]: r["embed_cap"] for r in _rows(db, "chunks")}
     assert stored == {"geo/shapes.py": 128, "tests/test_shapes.py": 64, "README.md": 64}
     # the same code under another role is another cache entry: moved out of tests/, it is
     # embedded again from the code length
     (repo / "tests/test_shapes.py").rename(repo / "geo/more.py")
-    emb = CountingEmbedder()
+    emb = RecordingEmbedder()
     _index(repo, db, emb)
     assert [t.split()[0] for t in emb.texts] == ["geo/more.py"]
