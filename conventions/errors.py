@@ -16,8 +16,8 @@ class ConventionsError(Exception):
     """Root of every error the conventions package raises."""
 
 
-class ConfigError(ConventionsError):
-    pass
+class ConfigError(ConventionsError, ValueError):
+    """A config value out of range (also a ValueError, like every package's config error)."""
 
 
 class FactsError(ConventionsError):

@@ -21,7 +21,6 @@ from flows.settings import Settings, build
 from indexer.config import specpilot_home
 from pipeline.audit import default_audit_path
 from pipeline.config import ModelPrice, PipelineConfig
-from pipeline.errors import ConfigError as PipelineConfigError
 from pipeline.github import API_URL
 
 _PATH_FIELDS = ("runs_dir", "worktrees_dir")
@@ -66,7 +65,7 @@ def pipeline_config(settings: Settings, repo: Path) -> PipelineConfig:
         if prices is not None:
             extra["prices"] = {**config.prices, **_prices(prices)}
         return dataclasses.replace(config, **extra)
-    except (PipelineConfigError, TypeError) as exc:
+    except (ValueError, TypeError) as exc:  # pipeline.errors.ConfigError is a ValueError
         raise ConfigError(f"[pipeline]: {exc}") from exc
 
 

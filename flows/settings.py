@@ -23,11 +23,9 @@ from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
 
 from conventions.config import ConventionsConfig
-from conventions.errors import ConfigError as ConventionsConfigError
 from flows.errors import ConfigError
 from indexer.config import IndexerConfig
 from retrieval.config import RetrievalConfig
-from retrieval.errors import RetrievalConfigError
 
 T = TypeVar("T")
 
@@ -123,7 +121,7 @@ def build(cls: type[T], data: Any, where: str) -> T:
         kwargs[name] = _coerce(hints[name], value, f"{where}.{name}")
     try:
         return cls(**kwargs)
-    except (ConventionsConfigError, RetrievalConfigError) as exc:  # configs checking values
+    except ValueError as exc:  # a config checking its own values (each package's ConfigError)
         raise ConfigError(f"[{where}]: {exc}") from exc
 
 

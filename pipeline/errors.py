@@ -58,8 +58,8 @@ class WorktreeError(PipelineError):
     pass
 
 
-class ConfigError(PipelineError):
-    pass
+class ConfigError(PipelineError, ValueError):
+    """A config value out of range (also a ValueError, like every package's config error)."""
 
 
 class DiffError(PipelineError):

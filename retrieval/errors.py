@@ -18,5 +18,5 @@ class QueryError(RetrievalError):
     pass
 
 
-class RetrievalConfigError(RetrievalError):
-    pass
+class RetrievalConfigError(RetrievalError, ValueError):
+    """A config value out of range (also a ValueError, like every package's config error)."""
