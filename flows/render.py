@@ -88,19 +88,18 @@ def index_summary(s: dict[str, Any]) -> None:
         head.add_row("not UTF-8", f"{s['lossy_utf8_files']} files indexed with replacements")
     head.add_row("seconds", f"{s['seconds']:.2f}")
     con.print(head)
-    langs = Table(title="Files by language")
-    langs.add_column("language")
-    langs.add_column("files", justify="right")
-    for lang, n in s["languages"].items():
-        langs.add_row(lang, str(n))
-    con.print(langs)
+    con.print(_count_table("Files by language", "language", s["languages"]))
     if s["skipped"]:
-        skipped = Table(title="Skipped files")
-        skipped.add_column("reason")
-        skipped.add_column("files", justify="right")
-        for reason, n in s["skipped"].items():
-            skipped.add_row(reason, str(n))
-        con.print(skipped)
+        con.print(_count_table("Skipped files", "reason", s["skipped"]))
+
+
+def _count_table(title: str, key: str, counts: dict[str, int]) -> Table:
+    table = Table(title=title)
+    table.add_column(key)
+    table.add_column("files", justify="right")
+    for name, n in counts.items():
+        table.add_row(name, str(n))
+    return table
 
 
 def hits_table(hits: list[dict[str, Any]], files: bool) -> None:

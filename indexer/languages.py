@@ -43,7 +43,6 @@ class LanguageSpec:
     decorators: frozenset[str] = frozenset()
     # names a method uses for its own instance / class
     self_names: frozenset[str] = frozenset()
-    path_separator: str = "."  # separator inside qualified expressions and module paths
 
 
 _JS_WRAPPERS = frozenset({"export_statement", "lexical_declaration", "variable_declaration"})
@@ -108,7 +107,6 @@ _SPECS: dict[str, LanguageSpec] = {
             queries=("rust",),
             attributes=frozenset({"attribute_item"}),
             self_names=frozenset({"self", "Self"}),
-            path_separator="::",
         ),
     )
 }

@@ -10,8 +10,6 @@ import pyarrow as pa
 
 SCHEMA_VERSION = 1
 
-TABLES = ("files", "chunks", "symbols", "edges", "meta")
-
 
 def files_schema() -> pa.Schema:
     return pa.schema(
