@@ -207,6 +207,7 @@ def _variants(base: RetrievalConfig) -> list[tuple[str, RetrievalConfig]]:
         "+ plain-word symbol names (off by default)": {"weight_word": 0.3},
         "- paths, modules and stack frames": {"weight_path": 0, "weight_frame": 0},
         "- error messages": {"weight_message": 0},
+        "- runtime versions": {"weight_version": 0},
         "- stub companions": {"stub_companion_factor": 0},
         "- symbol inherits its file's rank": {"weight_symbol_file": 0},
         "- vector": {"weight_vector": 0},

@@ -19,7 +19,7 @@ import numpy as np
 from indexer.chunking import Chunk
 from indexer.config import EmbedConfig, IndexerConfig
 from indexer.embedding import Embedder, make_embedder
-from indexer.errors import EmptyRepoError, NotIndexedError
+from indexer.errors import EmptyRepoError, NotIndexedError, SchemaVersionError
 from indexer.filetypes import is_code
 from indexer.gitinfo import head_commit
 from indexer.lock import index_write_lock
@@ -197,6 +197,9 @@ def _open_or_create(uri: str, root: Path, emb: Embedder, rebuild: bool) -> Index
         store = IndexStore.open(uri)
     except NotIndexedError:
         # a directory without a meta record: a first run killed before it finished creating
+        return IndexStore.create(uri, fresh)
+    except SchemaVersionError as exc:
+        log.warning("%s Rebuilding.", exc)
         return IndexStore.create(uri, fresh)
     store.check_model(emb.model_id, emb.dim)
     return store

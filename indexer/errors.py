@@ -40,6 +40,10 @@ class ModelMismatchError(StoreError):
     pass
 
 
+class SchemaVersionError(StoreError):
+    """The index was written by a specpilot with another schema; an index run rebuilds it."""
+
+
 class EmbeddingError(IndexerError):
     pass
 

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from indexer.config import specpilot_home
-from indexer.errors import ModelMismatchError, NotIndexedError, StoreError
+from indexer.errors import ModelMismatchError, NotIndexedError, SchemaVersionError, StoreError
 from indexer.model import Import, ParsedFile, Reference, Symbol
 from indexer.schema import (
     SCHEMA_VERSION,
@@ -134,9 +134,9 @@ class IndexStore:
                 f"the index meta record at {self.uri} is unreadable ({exc}); re-index with --rebuild."
             ) from exc
         if meta.schema_version != SCHEMA_VERSION:
-            raise StoreError(
+            raise SchemaVersionError(
                 f"the index at {self.uri} has schema version {meta.schema_version}, this specpilot "
-                f"reads version {SCHEMA_VERSION}; re-index with --rebuild."
+                f"reads version {SCHEMA_VERSION}; run `specpilot index` again (it rebuilds the index)."
             )
         return meta
 

@@ -11,6 +11,7 @@
 * ``path``        files the query mentions by path, file name, dotted module or stack frame
 * ``frame``       symbols of stack-trace frames (the function at the frame's line)
 * ``message``     chunks whose text holds an error message / quoted phrase of the query
+* ``version``     code that tests a runtime version the query names (``retrieval.versions``)
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from collections import defaultdict
 import numpy as np
 
 from indexer.embedding import Embedder
+from indexer.filetypes import is_code
 from indexer.store import IndexStore
 from retrieval.catalog import Catalog, symbol_key
 from retrieval.config import RetrievalConfig
 from retrieval.query import Query
+from retrieval.versions import VersionGuards
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,7 @@ class Channels:
         self._chunks = store.table("chunks")
         self._files = store.table("files")
         self._texts: dict[str, str] | None = None
+        self._guards: VersionGuards | None = None
 
     # -- chunk channels ------------------------------------------------------------------
     def vector(self, q: Query) -> list[str]:
@@ -78,6 +82,22 @@ class Channels:
                 if frag in text:
                     hits[cid] += len(frag)
         return sorted(hits, key=lambda c: (-hits[c], c))
+
+    def version(self, q: Query) -> list[str]:
+        """Code chunks that test a runtime version the query names (Python 3.13, Go 1.22)."""
+        if not q.versions:
+            return []
+        if self._guards is None:
+            tbl = self._chunks.to_arrow().select(["id", "path", "text"]).to_pydict()
+            lang = self.catalog.language
+            self._guards = VersionGuards(
+                {
+                    cid: (path, text or "")
+                    for cid, path, text in zip(tbl["id"], tbl["path"], tbl["text"], strict=True)
+                    if is_code(lang.get(path))
+                }
+            )
+        return self._guards.rank(q.versions)
 
     def _chunk_texts(self) -> dict[str, str]:
         if self._texts is None:

@@ -8,6 +8,7 @@
   name even when it looks like English
 * error messages: ``SomeError: message`` lines and quoted phrases of three words or more, matched
   against the code's text (string literals) by the message channel
+* runtime versions: ``Python 3.13``, ``py38``, ``Node 20``, ``Go 1.22`` (``retrieval.versions``)
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from indexer.tokens import code_tokens, identifiers
+from retrieval.versions import Version, mentioned_versions
 
 _PATH_RE = re.compile(
     r"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.(?:py|pyi|js|jsx|ts|tsx|go|java|rs|mjs|cjs|md|toml|ya?ml|json))\b"
@@ -37,13 +39,14 @@ _MESSAGE_MIN_WORDS = 3
 @dataclass(frozen=True, slots=True)
 class Query:
     text: str
-    tokens: tuple[str, ...]  # code tokens for the full-text channel
+    tokens: tuple[str, ...]  # code tokens for the full-text channels
     identifiers: tuple[str, ...]  # identifier-looking words
     paths: tuple[str, ...]  # file paths or file names mentioned
     modules: tuple[str, ...]  # dotted module names mentioned (may be paths)
     frames: tuple[tuple[str, int, str], ...]  # (path, line, function) from stack traces
     quoted: tuple[str, ...] = ()  # single words in quotes or backticks (code names)
     messages: tuple[str, ...] = ()  # error messages / quoted phrases, as written
+    versions: tuple[Version, ...] = ()  # runtime versions named: (3, 13), (3, None)
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -85,4 +88,5 @@ def analyse(text: str) -> Query:
         frames=tuple(frames),
         quoted=tuple(quoted),
         messages=tuple(dict.fromkeys(messages)),
+        versions=mentioned_versions(text),
     )

@@ -134,6 +134,7 @@ class Searcher:
             "word": dedupe(cid for k in words for cid in cat.symbol_chunks.get(k, ())),
             "frame": dedupe(cid for k in frames for cid in cat.symbol_chunks.get(k, ())),
             "message": ch.message(q) if c.weight_message > 0 else [],
+            "version": ch.version(q) if c.weight_version > 0 else [],
             "path": [m.id for p in path_files for m in cat.by_path.get(p, ())[:1]],
         }
         scores, _ = rrf(lists, self.weights(), c.rrf_k)
@@ -177,6 +178,7 @@ class Searcher:
             "word": c.weight_word,
             "frame": c.weight_frame,
             "message": c.weight_message,
+            "version": c.weight_version,
             "path": c.weight_path,
             "file_fulltext": c.weight_file_fulltext,
             "graph": c.weight_graph,

@@ -2,7 +2,7 @@
 
 A symbol's score fuses (weighted reciprocal rank, weights in ``RetrievalConfig``):
 
-* the chunk channels (vector, full text, message) through the chunks that hold the symbol;
+* the chunk channels (vector, full text, message, version) through the chunks that hold the symbol;
 * the symbols the query names (identifier) and stack-trace frames (frame);
 * the personalised PageRank of the symbol in the code graph (graph);
 * callers and callees of the strongest symbols so far (neighbors);
@@ -22,7 +22,7 @@ from retrieval.fusion import dedupe, rrf
 if TYPE_CHECKING:
     from retrieval.search import Evidence, Searcher
 
-_CHUNK_CHANNELS = ("vector", "fulltext", "message", "word")
+_CHUNK_CHANNELS = ("vector", "fulltext", "message", "version", "word")
 
 
 @dataclass(frozen=True, slots=True)

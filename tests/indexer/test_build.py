@@ -8,7 +8,8 @@ import pytest
 
 from indexer.build import index_repo
 from indexer.config import EmbedConfig, IndexerConfig
-from indexer.errors import EmptyRepoError, ModelMismatchError, RepoPathError
+from indexer.errors import EmptyRepoError, ModelMismatchError, RepoPathError, SchemaVersionError
+from indexer.schema import SCHEMA_VERSION
 from indexer.store import IndexStore
 from indexer.testing import RecordingEmbedder
 
@@ -156,6 +157,22 @@ def test_another_model_is_refused_until_rebuild(make_repo, tmp_path: Path) -> No
         index_repo(repo, db=str(db), config=other)
     s = index_repo(repo, db=str(db), config=other, rebuild=True)
     assert s.model_id == "hash:128" and s.added == 5
+
+
+def test_an_index_of_an_older_schema_is_refused_for_search_and_rebuilt_by_index(
+    make_repo, tmp_path: Path
+) -> None:
+    repo = make_repo(FILES)
+    db = tmp_path / "db"
+    _index(repo, db)
+    store = IndexStore.open(str(db))
+    store.write_meta(store.meta.with_(schema_version=SCHEMA_VERSION - 1))
+    with pytest.raises(SchemaVersionError, match="run `specpilot index` again"):
+        IndexStore.open(str(db))
+    emb = RecordingEmbedder()
+    s = _index(repo, db, emb)
+    assert s.added == 5 and emb.calls  # rebuilt from scratch, every chunk embedded again
+    assert IndexStore.open(str(db)).meta.schema_version == SCHEMA_VERSION
 
 
 def test_bad_paths_and_empty_repos(make_repo, tmp_path: Path) -> None:
