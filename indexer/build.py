@@ -22,6 +22,7 @@ from indexer.embedding import Embedder, make_embedder
 from indexer.errors import EmptyRepoError, NotIndexedError, SchemaVersionError
 from indexer.filetypes import is_code
 from indexer.gitinfo import head_commit
+from indexer.history import refresh_history
 from indexer.lock import index_write_lock
 from indexer.model import ParsedFile, SourceFile, WalkResult
 from indexer.parse import parse_source
@@ -123,6 +124,11 @@ def _index(
             parsed_now[path] = parse_source(path, text.encode(), sf.language) if code else None
         return LoadedFile(path, sf.language, text, parsed_now[path])
 
+    def run_history() -> None:
+        t = time.perf_counter()
+        if refresh_history(store, root, set(hashes), cfg.history, head=commit):
+            stages["history"] = time.perf_counter() - t
+
     def run_plugins() -> None:
         t = time.perf_counter()
         ctx = PluginContext(store, root, hashes, load)
@@ -141,6 +147,7 @@ def _index(
         )  # fmt: skip
 
     if plan.empty and store.meta.state == "complete":
+        run_history()
         run_plugins()
         if commit != store.meta.last_commit:
             store.write_meta(store.meta.with_(last_commit=commit))
@@ -163,6 +170,7 @@ def _index(
     _rebuild_graph(store)
     store.ensure_fts()
     stages["graph+fts"] = time.perf_counter() - t
+    run_history()
     run_plugins()
     t = time.perf_counter()
     store.compact()

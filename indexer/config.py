@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from indexer.errors import IndexConfigError
+
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 # Directories that hold vendored, generated or tool state; never indexed.
@@ -88,10 +90,26 @@ class EmbedConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryConfig:
+    """Co-change counts from git history (``indexer/history.py``)."""
+
+    max_commits: int = 2000  # the newest non-merge commits read (0: no history)
+    max_files_per_commit: int = 30  # bigger commits (reformats, vendoring) are skipped
+
+    def __post_init__(self) -> None:
+        for name in ("max_commits", "max_files_per_commit"):
+            if getattr(self, name) < 0:
+                raise IndexConfigError(
+                    f"index.history.{name} is {getattr(self, name)}; use 0 or more."
+                )
+
+
+@dataclass(frozen=True, slots=True)
 class IndexerConfig:
     walk: WalkConfig = field(default_factory=WalkConfig)
     chunk: ChunkConfig = field(default_factory=ChunkConfig)
     embed: EmbedConfig = field(default_factory=EmbedConfig)
+    history: HistoryConfig = field(default_factory=HistoryConfig)
 
 
 def specpilot_home() -> Path:

@@ -44,6 +44,10 @@ class SchemaVersionError(StoreError):
     """The index was written by a specpilot with another schema; an index run rebuilds it."""
 
 
+class IndexConfigError(IndexerError, ValueError):
+    """A bad ``[tool.specpilot.index]`` value."""
+
+
 class EmbeddingError(IndexerError):
     pass
 

@@ -79,6 +79,17 @@ def edges_schema() -> pa.Schema:
     )
 
 
+def cochange_schema() -> pa.Schema:
+    return pa.schema(
+        [
+            pa.field("path", pa.string()),
+            pa.field("partner", pa.string()),
+            pa.field("together", pa.int32()),  # commits that changed both
+            pa.field("changes", pa.int32()),  # commits that changed `path`
+        ]
+    )
+
+
 def meta_schema() -> pa.Schema:
     return pa.schema([pa.field("key", pa.string()), pa.field("value", pa.large_string())])
 
@@ -94,6 +105,7 @@ class IndexMeta:
     last_commit: str = ""
     indexed_at: str = ""  # ISO 8601 UTC of the last completed run
     state: str = "complete"  # "in_progress" while a run writes; the next run completes it
+    history_head: str = ""  # HEAD when the co-change table was last computed
     stats: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:

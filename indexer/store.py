@@ -1,4 +1,4 @@
-"""The LanceDB store: tables files, chunks (vectors + full-text index), symbols, edges, meta.
+"""The LanceDB store: files, chunks (vectors + full-text index), symbols, edges, cochange, meta.
 
 Writes are ordered so that a run killed at any point leaves an index the next run completes:
 a batch replaces the chunks and symbols of its files first and records their new content
@@ -26,6 +26,7 @@ from indexer.schema import (
     SCHEMA_VERSION,
     IndexMeta,
     chunks_schema,
+    cochange_schema,
     edges_schema,
     files_schema,
     meta_schema,
@@ -235,6 +236,20 @@ class IndexStore:
         data = pa.Table.from_pylist(rows, schema=edges_schema())
         self._db.create_table("edges", data=data, mode="overwrite")
 
+    def has_table(self, name: str) -> bool:
+        return name in self._table_names(self._db)
+
+    def replace_cochange(self, rows: list[dict[str, Any]]) -> None:
+        data = pa.Table.from_pylist(rows, schema=cochange_schema())
+        self._db.create_table("cochange", data=data, mode="overwrite")
+
+    def cochange(self) -> dict[str, list[Any]]:
+        """The co-change table as columns (empty when the index has none, e.g. an older one)."""
+        if not self.has_table("cochange"):
+            return {name: [] for name in cochange_schema().names}
+        data: dict[str, list[Any]] = self.table("cochange").to_arrow().to_pydict()
+        return data
+
     def parsed_files(self) -> list[ParsedFile]:
         tbl = self.table("files").to_arrow().select(["parsed"])
         return [parsed_from_json(s) for s in tbl["parsed"].to_pylist() if s]
@@ -262,7 +277,8 @@ class IndexStore:
         """Merge small fragments and drop old versions (keeps the store small and fast)."""
         from datetime import timedelta
 
-        for name in ("files", "chunks", "symbols", "edges", "meta"):
+        names = ["files", "chunks", "symbols", "edges", "meta"]
+        for name in names + (["cochange"] if self.has_table("cochange") else []):
             try:
                 self.table(name).optimize(cleanup_older_than=timedelta(minutes=1))
             except Exception as exc:  # optimize is best effort; report and go on

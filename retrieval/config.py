@@ -61,6 +61,13 @@ class RetrievalConfig:
     graph_seed_identifier: float = 1.0  # seed mass of symbols the query names
     graph_seed_path: float = 1.0  # seed mass of files the query mentions
     graph_candidates: int = 100  # files / symbols the graph channel ranks
+    # -- co-change history (retrieval/cochange.py) ----------------------------------------
+    # files git history changed together with the best files so far (file ranking); not
+    # measurable on the dev set (its corpora are sdists without history)
+    weight_cochange: float = 0.5
+    cochange_seeds: int = 3  # best files whose partners are looked up
+    cochange_min_together: int = 2  # a pair changed together fewer times is ignored
+    cochange_candidates: int = 20  # partners the channel ranks
     # -- symbols (retrieval/symbols.py) --------------------------------------------------
     weight_symbol_file: float = 2.0  # a symbol inherits the rank of its file
     weight_neighbors: float = 0.5  # callers and callees of the strongest symbols

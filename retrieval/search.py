@@ -6,8 +6,9 @@ chunks, symbols or files; the chunk ranks are fused by weighted reciprocal rank
 the symbols the query names and the files it mentions seed a personalised PageRank over the
 code graph (``retrieval.graph``), whose ranking is one more channel. From that evidence:
 
-* ``search_files`` fuses per-channel *file* rankings, adds a share of a file's further strong
-  chunks and ranks support files (tests, docs, examples) after code;
+* ``search_files`` fuses per-channel *file* rankings (with the files git history changed
+  together with the best of them, ``retrieval.cochange``), adds a share of a file's further
+  strong chunks and ranks support files (tests, docs, examples) after code;
 * ``search`` ranks *symbols* (``retrieval.symbols``): the same channels per symbol, the rank
   of the symbol's file, and callers/callees of the strongest symbols;
 * ``search_chunks`` returns fused chunks (the pre-symbol view).
@@ -27,6 +28,7 @@ from indexer.filetypes import is_code
 from indexer.store import IndexStore
 from retrieval.catalog import Catalog
 from retrieval.channels import Channels
+from retrieval.cochange import CoChange
 from retrieval.config import RetrievalConfig
 from retrieval.errors import QueryError
 from retrieval.fusion import dedupe, is_support_file, rrf
@@ -102,6 +104,11 @@ class Searcher:
         self.store, self.embedder, self.config = store, embedder, config
         self.catalog = Catalog.load(store)
         self.channels = Channels(store, self.catalog, embedder, config)
+        self.cochange = (
+            CoChange.load(store, config.cochange_min_together)
+            if config.weight_cochange > 0
+            else CoChange({})
+        )
         self._graph: CodeGraph | None = None
         if self._uses_graph(config):
             self._graph = CodeGraph.load(store, self.catalog, config)
@@ -182,6 +189,7 @@ class Searcher:
             "path": c.weight_path,
             "file_fulltext": c.weight_file_fulltext,
             "graph": c.weight_graph,
+            "cochange": c.weight_cochange,
             "neighbors": c.weight_neighbors,
         }
 
@@ -202,6 +210,9 @@ class Searcher:
             fs = self.graph.file_scores(ev.pagerank)
             file_lists["graph"] = sorted(fs, key=lambda p: (-fs[p], p))[: c.graph_candidates]
         scores, ranks = rrf(file_lists, self.weights(), c.rrf_k)
+        if self.cochange:
+            file_lists["cochange"] = self.cochange.rank(scores, c)
+            scores, ranks = rrf(file_lists, self.weights(), c.rrf_k)
         per_file: dict[str, list[float]] = defaultdict(list)
         strong = sorted(ev.chunk_scores, key=lambda k: (-ev.chunk_scores[k], k))
         for cid in strong[: c.file_extra_top_chunks]:

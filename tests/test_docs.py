@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.config import ChunkConfig, EmbedConfig, WalkConfig
+from indexer.config import ChunkConfig, EmbedConfig, HistoryConfig, WalkConfig
 from retrieval.config import RetrievalConfig
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -19,6 +19,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
         (WalkConfig, "config.md"),
         (ChunkConfig, "config.md"),
         (EmbedConfig, "config.md"),
+        (HistoryConfig, "config.md"),
         (RetrievalConfig, "retrieval.md"),
     ],
 )
