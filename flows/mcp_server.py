@@ -9,7 +9,9 @@ Tools (each returns a JSON object; errors come back as tool errors with a one-li
 * ``conventions(format="house_rules")`` — the repository's coding conventions measured at
   index time (``house_rules``: a short prompt section; ``markdown``: every convention).
 
-One ``Searcher`` is opened when the server starts and serves every call (warm queries).
+One ``Searcher`` is opened when the server starts and serves every call (warm queries);
+before each call it picks up a re-index that completed meanwhile (``Searcher.refresh``), so
+a server left running across the nightly index answers from the new index.
 """
 
 from __future__ import annotations
@@ -47,26 +49,35 @@ def build_server(searcher: Searcher, *, name: str = "specpilot") -> MCPServer:
     def search_code(query: str, top_k: int = 10, files: bool = False) -> dict[str, Any]:
         top_k = max(1, min(top_k, 100))
         if files:
-            hits = _guard(lambda: [h.to_dict() for h in searcher.search_files(query, top_k)])
+            hits = _guard(
+                lambda: [h.to_dict() for h in searcher.search_files(query, top_k)], searcher
+            )
         else:
-            hits = _guard(lambda: [h.to_dict() for h in searcher.search(query, top_k)])
+            hits = _guard(lambda: [h.to_dict() for h in searcher.search(query, top_k)], searcher)
         return {"query": query, "results": hits}
 
     @server.tool(description="Definitions of a symbol: Session.mount, mount, or pkg.mod.Class.")
     def find_symbol(name: str, limit: int = 20) -> dict[str, Any]:
-        hits = _guard(lambda: [h.to_dict() for h in searcher.find_symbol(name, max(1, limit))])
+        hits = _guard(
+            lambda: [h.to_dict() for h in searcher.find_symbol(name, max(1, limit))], searcher
+        )
         return {"name": name, "results": hits}
 
     @server.tool(description="Use sites (calls, imports, inheritance) of a symbol's definitions.")
     def callers(name: str, limit: int = 50) -> dict[str, Any]:
-        sites = _guard(lambda: [u.to_dict() for u in searcher.callers(name, max(1, limit))])
+        sites = _guard(
+            lambda: [u.to_dict() for u in searcher.callers(name, max(1, limit))], searcher
+        )
         return {"name": name, "results": sites}
 
     @server.tool(description="The repository's coding conventions (house_rules or markdown).")
     def conventions(format: str = "house_rules") -> dict[str, Any]:
         if format not in _FORMATS:
             raise ToolError(f"unknown format {format!r}; valid formats: {', '.join(_FORMATS)}.")
-        return {"format": format, "text": conventions_text(searcher, format)}
+        return {
+            "format": format,
+            "text": _guard(lambda: conventions_text(searcher, format), searcher),
+        }
 
     return server
 
@@ -93,9 +104,11 @@ def conventions_text(searcher: Searcher, fmt: str) -> str:
     return text or "no convention is strong enough in this repository to state as a rule."
 
 
-def _guard(fn: Callable[[], Any]) -> Any:
-    """Run a lookup; the packages' errors become tool errors with their one-line message."""
+def _guard(fn: Callable[[], Any], searcher: Searcher) -> Any:
+    """Run a lookup on the newest completed index; the packages' errors become tool errors."""
     try:
+        if searcher.refresh():
+            log.info("the index was re-written; reloaded it")
         return fn()
     except (RetrievalError, IndexerError) as exc:
         raise ToolError(str(exc)) from exc

@@ -236,6 +236,12 @@ class IndexStore:
         data = pa.Table.from_pylist(rows, schema=edges_schema())
         self._db.create_table("edges", data=data, mode="overwrite")
 
+    def version(self) -> tuple[int, ...]:
+        """The versions of the content tables: changes whenever a run wrote anything."""
+        names = ("files", "chunks", "symbols", "edges", "meta")
+        extra = ("cochange",) if self.has_table("cochange") else ()
+        return tuple(int(self.table(n).version) for n in names + extra)
+
     def has_table(self, name: str) -> bool:
         return name in self._table_names(self._db)
 

@@ -101,17 +101,40 @@ class Searcher:
 
     def __init__(self, store: IndexStore, embedder: Embedder, config: RetrievalConfig) -> None:
         store.check_model(embedder.model_id, embedder.dim)
-        self.store, self.embedder, self.config = store, embedder, config
+        self.embedder, self.config = embedder, config
+        self._load(store)
+
+    def _load(self, store: IndexStore) -> None:
+        """Read the index: the catalog, the channels' tables, co-change and the graph.
+
+        LanceDB table handles keep the version they were opened at, so one Searcher answers
+        from one consistent snapshot until ``refresh``.
+        """
+        c = self.config
+        self.store = store
+        self._version = store.version()
         self.catalog = Catalog.load(store)
-        self.channels = Channels(store, self.catalog, embedder, config)
+        self.channels = Channels(store, self.catalog, self.embedder, c)
         self.cochange = (
-            CoChange.load(store, config.cochange_min_together)
-            if config.weight_cochange > 0
-            else CoChange({})
+            CoChange.load(store, c.cochange_min_together) if c.weight_cochange > 0 else CoChange({})
         )
         self._graph: CodeGraph | None = None
-        if self._uses_graph(config):
-            self._graph = CodeGraph.load(store, self.catalog, config)
+        if self._uses_graph(c):
+            self._graph = CodeGraph.load(store, self.catalog, c)
+
+    def refresh(self) -> bool:
+        """Re-read the index if a completed run re-wrote it since; True when it did.
+
+        A long-lived searcher (the MCP server, a flow worker) calls this before each request:
+        it costs a look at the table versions. A run still writing is not picked up (the old
+        snapshot keeps answering) until it completes.
+        """
+        fresh = IndexStore.open(self.store.uri)
+        if fresh.meta.state != "complete" or fresh.version() == self._version:
+            return False
+        fresh.check_model(self.embedder.model_id, self.embedder.dim)
+        self._load(fresh)
+        return True
 
     @staticmethod
     def _uses_graph(c: RetrievalConfig) -> bool:

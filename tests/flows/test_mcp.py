@@ -64,6 +64,16 @@ async def _session_calls(repo: Path, db: str, home: str) -> dict[str, Any]:
             out["conventions"] = await session.call_tool("conventions", {})
             out["empty"] = await session.call_tool("search_code", {"query": "  "})
             out["format"] = await session.call_tool("conventions", {"format": "yaml"})
+            # the repository is re-indexed while the server runs: the next call sees it
+            (repo / "shop" / "wrapping.py").write_text(
+                "def wrapping_fee(parcel):\n"
+                '    """Gift wrapping fee for a wrapped parcel."""\n'
+                "    return 2.5\n"
+            )
+            index_repo(repo, db=db, config=IndexerConfig(embed=EmbedConfig(model="hash")))
+            out["after_reindex"] = await session.call_tool(
+                "search_code", {"query": "gift wrapping fee", "files": True, "top_k": 1}
+            )
     return out
 
 
@@ -90,6 +100,7 @@ def test_tools_over_stdio(indexed: tuple[Path, str], tmp_path: Path) -> None:
         out["format"].is_error
         and "valid formats: house_rules, markdown" in out["format"].content[0].text
     )
+    assert _payload(out["after_reindex"])["results"][0]["path"] == "shop/wrapping.py"
 
 
 def test_an_index_without_conventions_says_so(make_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
