@@ -156,6 +156,29 @@ def test_detect_test_command(
     assert found.command == command
 
 
+def _venv(base: Path) -> Path:
+    python = base / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.symlink_to(sys.executable)
+    return python
+
+
+def test_detected_pytest_runs_with_the_projects_own_virtualenv(
+    make_repo: MakeRepo, tmp_path: Path, git
+) -> None:
+    repo = make_repo(
+        {"pyproject.toml": "[project]\nname='x'\n", ".gitignore": ".venv/\n"}, git=True
+    )
+    python = _venv(repo)
+    found = detect_test_command(repo)
+    assert found is not None and found.command == f"{python} -m pytest -q"
+    # a worktree has no untracked .venv: the main checkout's is used
+    wt = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", str(wt))
+    assert not (wt / ".venv").exists()
+    assert detect_test_command(wt).command == f"{python} -m pytest -q"  # type: ignore[union-attr]
+
+
 def test_detect_finds_nothing_in_a_bare_repo(make_repo: MakeRepo) -> None:
     assert detect_test_command(make_repo({"README.md": "hi"})) is None
     assert detect_test_command(make_repo({"package.json": "{}"}, name="js")) is None
