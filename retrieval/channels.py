@@ -92,7 +92,7 @@ class Channels:
             lang = self.catalog.language
             self._guards = VersionGuards(
                 {
-                    cid: (path, text or "")
+                    cid: (path, lang.get(path, ""), text or "")
                     for cid, path, text in zip(tbl["id"], tbl["path"], tbl["text"], strict=True)
                     if is_code(lang.get(path))
                 }

@@ -10,7 +10,9 @@ chunks that test a version (``sys.version_info >= (3, 8)``, ``PY_3_9_PLUS``, ``P
   guards they hold (the compat module that defines ``PY_3_12_PLUS`` before the file that
   uses it once), then the chunks of a file by the same two counts;
 * text files (changelogs, tox.ini, CI matrices) are not guards: they name versions without
-  branching on them.
+  branching on them;
+* a version counts for its runtime's languages only: "Go 1.22" in a request does not pull
+  the Python compat module up.
 """
 
 from __future__ import annotations
@@ -19,16 +21,26 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-Version = tuple[int, int | None]  # (major, minor or None)
+Version = tuple[str, int, int | None]  # (runtime, major, minor or None)
 
+# the runtime of each indexed language: a version of that runtime is tested in its code
+RUNTIME_OF_LANGUAGE = {
+    "python": "python",
+    "javascript": "node",
+    "typescript": "node",
+    "tsx": "node",
+    "go": "go",
+    "java": "java",
+    "rust": "rust",
+}
 _MENTION_RES = (
-    re.compile(r"\b(?:c?python|pypy)\s*v?(\d)(?:\.(\d{1,2}))?(?!\d)", re.IGNORECASE),
-    re.compile(r"\bpy(\d)\.(\d{1,2})\b", re.IGNORECASE),  # py3.8
-    re.compile(r"\bpy(\d)(\d{1,2})?\b", re.IGNORECASE),  # py3, py38, py310
-    re.compile(r"\bnode(?:\.?js)?\s*v?(\d{1,2})(?:\.(\d{1,2}))?\b", re.IGNORECASE),
-    re.compile(r"\b(?:go|golang)\s*(1)\.(\d{1,2})\b", re.IGNORECASE),
-    re.compile(r"\b(?:java|jdk|jre)\s*(\d{1,2})\b", re.IGNORECASE),
-    re.compile(r"\b(?:rust|rustc|msrv)\s*(1)\.(\d{1,3})\b", re.IGNORECASE),
+    ("python", re.compile(r"\b(?:c?python|pypy)\s*v?(\d)(?:\.(\d{1,2}))?(?!\d)", re.I)),
+    ("python", re.compile(r"\bpy(\d)\.(\d{1,2})\b", re.I)),  # py3.8
+    ("python", re.compile(r"\bpy(\d)(\d{1,2})?\b", re.I)),  # py3, py38, py310
+    ("node", re.compile(r"\bnode(?:\.?js)?\s*v?(\d{1,2})(?:\.(\d{1,2}))?\b", re.I)),
+    ("go", re.compile(r"\b(?:go|golang)\s*(1)\.(\d{1,2})\b", re.I)),
+    ("java", re.compile(r"\b(?:java|jdk|jre)\s*(\d{1,2})\b", re.I)),
+    ("rust", re.compile(r"\b(?:rust|rustc|msrv)\s*(1)\.(\d{1,3})\b", re.I)),
 )
 
 _GUARD_RE = re.compile(
@@ -48,18 +60,19 @@ _GUARD_VERSION_RES = (
 
 
 def mentioned_versions(text: str) -> tuple[Version, ...]:
-    """Runtime versions a request names, in order: ``Python 3.13+`` -> ``(3, 13)``."""
+    """Runtime versions a request names, in order: ``Python 3.13+`` -> ``("python", 3, 13)``."""
     found: list[tuple[int, Version]] = []
-    for rx in _MENTION_RES:
+    for runtime, rx in _MENTION_RES:
         for m in rx.finditer(text):
             minor = m.group(2) if rx.groups > 1 else None
-            found.append((m.start(), (int(m.group(1)), int(minor) if minor else None)))
+            found.append((m.start(), (runtime, int(m.group(1)), int(minor) if minor else None)))
     return tuple(dict.fromkeys(v for _, v in sorted(found)))
 
 
 @dataclass(frozen=True, slots=True)
 class _Guarded:
     path: str
+    runtime: str
     guards: int  # version tests in the chunk
     versions: frozenset[tuple[int, int]]  # the versions they name
 
@@ -67,10 +80,13 @@ class _Guarded:
 class VersionGuards:
     """The version-testing chunks of an index (found once, on the first query that needs it)."""
 
-    def __init__(self, chunks: dict[str, tuple[str, str]]) -> None:
-        """``chunks``: chunk id -> (path, source text), code chunks only."""
+    def __init__(self, chunks: dict[str, tuple[str, str, str]]) -> None:
+        """``chunks``: chunk id -> (path, language, source text), code chunks only."""
         self._chunks: dict[str, _Guarded] = {}
-        for cid, (path, text) in chunks.items():
+        for cid, (path, language, text) in chunks.items():
+            runtime = RUNTIME_OF_LANGUAGE.get(language)
+            if runtime is None:
+                continue
             guards = _GUARD_RE.findall(text)
             if not guards:
                 continue
@@ -81,21 +97,23 @@ class VersionGuards:
                 for rx in _GUARD_VERSION_RES
                 for m in rx.finditer(line)
             }
-            self._chunks[cid] = _Guarded(path, len(guards), frozenset(named))
+            self._chunks[cid] = _Guarded(path, runtime, len(guards), frozenset(named))
 
     def __len__(self) -> int:
         return len(self._chunks)
 
     def rank(self, versions: tuple[Version, ...]) -> list[str]:
-        """Chunk ids, the files that test the named versions (and test most) first."""
-        if not versions:
-            return []
-        exact_keys = {(major, minor) for major, minor in versions if minor is not None}
+        """Chunk ids of the named runtimes' guards, files that test the named versions (and
+        test most) first."""
+        runtimes = {runtime for runtime, _, _ in versions}
+        exact_keys = {(rt, major, minor) for rt, major, minor in versions if minor is not None}
         exact: dict[str, int] = {}
         file_exact: dict[str, int] = defaultdict(int)
         file_guards: dict[str, int] = defaultdict(int)
         for cid, g in self._chunks.items():
-            exact[cid] = len(g.versions & exact_keys)
+            if g.runtime not in runtimes:
+                continue
+            exact[cid] = sum((g.runtime, *v) in exact_keys for v in g.versions)
             file_exact[g.path] += exact[cid]
             file_guards[g.path] += g.guards
 
@@ -104,4 +122,4 @@ class VersionGuards:
             p = g.path
             return (-file_exact[p], -file_guards[p], p, -exact[cid], -g.guards, cid)
 
-        return sorted(self._chunks, key=order)
+        return sorted(exact, key=order)

@@ -19,15 +19,15 @@ from tests.retrieval.conftest import EMBED
 @pytest.mark.parametrize(
     ("text", "versions"),
     [
-        ("Fix test_ne for Python 3.13+ (compiler strips indents)", ((3, 13),)),
+        ("Fix test_ne for Python 3.13+ (compiler strips indents)", (("python", 3, 13),)),
         (
             "Only import cached_property on python 3.8+, keep py37 and PyPy3.10",
-            ((3, 8), (3, 7), (3, 10)),
+            (("python", 3, 8), ("python", 3, 7), ("python", 3, 10)),
         ),
-        ("Python3 does not keep insertion order for set", ((3, None),)),
+        ("Python3 does not keep insertion order for set", (("python", 3, None),)),
         (
             "needs Node 20 and Go 1.22; builds with JDK 17; MSRV rust 1.70",
-            ((20, None), (1, 22), (17, None), (1, 70)),
+            (("node", 20, None), ("go", 1, 22), ("java", 17, None), ("rust", 1, 70)),
         ),
         ("go to the next page 3 times; python code; a copy of 1.5 things", ()),
     ],
@@ -41,20 +41,26 @@ def test_guards_rank_the_file_that_tests_the_named_version_then_the_most_guarded
         {
             "compat": (
                 "pkg/_compat.py",
+                "python",
                 "PY_3_9_PLUS = sys.version_info[:2] >= (3, 9)\n"
                 "PY_3_12_PLUS = sys.version_info[:2] >= (3, 12)\nPY310 = sys.version_info >= (3, 10)\n",
             ),
-            "use": ("pkg/make.py", "if PY310:\n    slots = True\n"),
+            "use": ("pkg/make.py", "python", "if PY310:\n    slots = True\n"),
             "old": (
                 "pkg/init.py",
+                "python",
                 "if sys.version_info < (3, 8):\n    from typing_extensions import Protocol\n",
             ),
-            "plain": ("pkg/other.py", "def f():\n    return (3, 8)\n"),
+            "plain": ("pkg/other.py", "python", "def f():\n    return (3, 8)\n"),
+            "node": ("web/compat.js", "javascript", "if (process.versions.node < '18') {}\n"),
         }
     )
-    assert len(guards) == 3  # "plain" names (3, 8) but tests no version
-    assert guards.rank(((3, 8),)) == ["old", "compat", "use"]
-    assert guards.rank(((3, 13),)) == ["compat", "old", "use"]  # no file names 3.13 yet
+    assert len(guards) == 4  # "plain" names (3, 8) but tests no version
+    assert guards.rank((("python", 3, 8),)) == ["old", "compat", "use"]
+    # no file names 3.13 yet: the most guarded first
+    assert guards.rank((("python", 3, 13),)) == ["compat", "old", "use"]
+    assert guards.rank((("go", 1, 22),)) == []  # no Go code tests its version here
+    assert guards.rank((("node", 20, None),)) == ["node"]
     assert guards.rank(()) == []
 
 
