@@ -122,15 +122,16 @@ class Searcher:
         if self._uses_graph(c):
             self._graph = CodeGraph.load(store, self.catalog, c)
 
-    def refresh(self) -> bool:
+    def refresh(self, *, force: bool = False) -> bool:
         """Re-read the index if a completed run re-wrote it since; True when it did.
 
         A long-lived searcher (the MCP server, a flow worker) calls this before each request:
         it costs a look at the table versions. A run still writing is not picked up (the old
-        snapshot keeps answering) until it completes.
+        snapshot keeps answering) until it completes — unless ``force``: the snapshot's files
+        are gone (a run compacted them away), and the newest data is all there is.
         """
         fresh = IndexStore.open(self.store.uri)
-        if fresh.meta.state != "complete" or fresh.version() == self._version:
+        if not force and (fresh.meta.state != "complete" or fresh.version() == self._version):
             return False
         fresh.check_model(self.embedder.model_id, self.embedder.dim)
         self._load(fresh)
@@ -151,6 +152,18 @@ class Searcher:
     def evidence(self, query: str) -> Evidence:
         if not query or not query.strip():
             raise QueryError("the query is empty; give a description of the change or code.")
+        try:
+            return self._evidence(query)
+        except (RuntimeError, OSError) as exc:
+            if "not found" not in str(exc).lower():
+                raise
+            # an index run compacted away the version this searcher was reading (versions
+            # older than IndexStore.compact's grace period are deleted): read the newest
+            log.info("the index snapshot of %s is gone (%s); reloading", self.store.uri, exc)
+            self.refresh(force=True)
+            return self._evidence(query)
+
+    def _evidence(self, query: str) -> Evidence:
         c, ch, cat = self.config, self.channels, self.catalog
         q = analyse(query)
         identifier = ch.identifier(q) if c.weight_identifier > 0 else []

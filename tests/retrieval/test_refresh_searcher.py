@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+from datetime import timedelta
 from pathlib import Path
 
 from indexer.build import index_repo
 from indexer.config import IndexerConfig
+from indexer.store import IndexStore
 from retrieval.config import RetrievalConfig
 from retrieval.open import open_searcher
 from tests.conftest import write_files
@@ -41,3 +44,24 @@ def test_a_searcher_survives_a_reindex_and_picks_it_up_on_refresh(tmp_path: Path
     assert searcher.refresh() is True
     assert searcher.search_files(query, 1)[0].path == "shop/wrapping.py"
     assert searcher.refresh() is False  # nothing changed since
+
+
+def test_a_searcher_whose_snapshot_was_compacted_away_reads_the_newest(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write_files(root, SHOP)
+    db = str(tmp_path / "db")
+    cfg = IndexerConfig(embed=EMBED)
+    index_repo(root, db=db, config=cfg)
+    searcher = open_searcher(db, EMBED, RetrievalConfig())
+    assert searcher.search_files("cart total", 1)[0].path == "shop/cart.py"
+    for i in range(2):
+        cart = root / "shop" / "cart.py"
+        cart.write_text(cart.read_text() + f"\n\ndef extra_{i}():\n    return {i}\n")
+        index_repo(root, db=db, config=cfg)
+    store = IndexStore.open(db)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "removes every version except the latest": the point
+        for name in ("files", "chunks", "symbols", "edges", "meta"):
+            store.table(name).optimize(cleanup_older_than=timedelta(0))
+    assert searcher.search_files("cart total", 1)[0].path == "shop/cart.py"
+    assert searcher.search("extra_1", 3)[0].symbol == "extra_1"
