@@ -74,6 +74,8 @@ class PipelineConfig:
     test_command: str | None = None  # overrides detection; the spec's test_command wins
     test_timeout_s: float = 600.0
     sandbox: bool = True  # run tests with no network (unshare) when the machine allows
+    # and, with bubblewrap installed, everything outside the worktree read-only
+    sandbox_filesystem: bool = True
     require_sandbox: bool = False  # True: refuse to run tests when isolation is unavailable
     test_output_chars: int = 8_000  # trimmed test output kept in reports / sent to the model
 

@@ -59,6 +59,7 @@ def write_record(run: SpecRun) -> RunRecord:
         cache_write_tokens=usage.usage.cache_write_tokens,
         cost_usd=usage.cost_usd if run.model else None,
         network_isolated=run.reports[-1].network_isolated if run.reports else None,
+        filesystem_isolated=run.reports[-1].filesystem_isolated if run.reports else None,
         warnings=tuple(dict.fromkeys(run.warnings)),
         artifacts=artifacts,
         started_at=run.started,

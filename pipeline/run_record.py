@@ -72,6 +72,7 @@ class RunRecord(BaseModel):
     cache_write_tokens: int = 0
     cost_usd: float | None = None  # None: unknown (a model without a price), never 0 for it
     network_isolated: bool | None = None  # None: no test ran
+    filesystem_isolated: bool | None = None  # read-only outside the worktree; None: no test ran
     warnings: tuple[str, ...] = ()
     artifacts: Mapping[str, str] = {}  # name -> path relative to run_dir
     started_at: datetime
@@ -141,6 +142,7 @@ class RunTrace:
             errors=report.errors,
             seconds=report.duration_s,
             network_isolated=report.network_isolated,
+            filesystem_isolated=report.filesystem_isolated,
             **extra,
         )
 

@@ -1,10 +1,14 @@
 """Run a shell command in a sandbox: its own process group, a time limit with kill, no network.
 
-Network isolation uses ``unshare --net --map-root-user --pid --fork --kill-child``: a new
-network namespace (only a loopback device, brought up when ``ip`` exists) and a new PID
-namespace, so every process the command starts dies with it. When unshare is missing or not
-permitted, ``probe_isolation`` says why and the caller decides (warn and record, or refuse).
-Secrets-looking environment variables (``*_API_KEY``, ``*_TOKEN``, ``*_SECRET``) are removed.
+With bubblewrap installed (``bwrap``, Debian package ``bubblewrap``) and ``isolate_filesystem``,
+the command also sees the whole file system read-only except its working directory and the
+``writable`` paths, with a private ``/tmp``: tests cannot touch the user's checkout, policy
+files, home or other worktrees. Otherwise network isolation uses
+``unshare --net --map-root-user --pid --fork --kill-child``: a new network namespace (only a
+loopback device, brought up when ``ip`` exists) and a new PID namespace, so every process the
+command starts dies with it. When neither works, ``probe_isolation`` says why and the caller
+decides (warn and record, or refuse). Secrets-looking environment variables (``*_API_KEY``,
+``*_TOKEN``, ``*_SECRET``) are removed.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +31,11 @@ from pipeline.errors import SandboxError
 log = logging.getLogger(__name__)
 
 _UNSHARE = ("--net", "--map-root-user", "--pid", "--fork", "--kill-child")
+_BWRAP_BASE = (
+    "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+    "--unshare-net", "--unshare-pid", "--die-with-parent",
+    "--setenv", "XDG_CACHE_HOME", "/tmp/.cache", "--setenv", "GOCACHE", "/tmp/.cache/go-build",
+)  # fmt: skip
 _SECRET_ENV = re.compile(r"(API_KEY|TOKEN|SECRET|PASSWORD)$", re.IGNORECASE)
 _KILL_GRACE_S = 2.0
 _MAX_READ = 4_000_000  # bytes of output read back (the tail, if longer)
@@ -34,8 +43,10 @@ _MAX_READ = 4_000_000  # bytes of output read back (the tail, if longer)
 
 @dataclass(frozen=True, slots=True)
 class IsolationStatus:
-    available: bool
+    available: bool  # no network
     reason: str  # why not, when unavailable; what is used, when available
+    filesystem: bool = False  # bubblewrap works: read-only outside the working directory
+    filesystem_reason: str = ""  # why not, when it does not
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +58,36 @@ class SandboxResult:
     duration_s: float
     network_isolated: bool
     note: str  # what the sandbox did or could not do
+    filesystem_isolated: bool = False
 
 
 def probe_isolation() -> IsolationStatus:
-    """Check that unshare can make a network-less namespace here (takes a few ms)."""
+    """What isolation works here: bubblewrap (file system + network), else unshare (network)."""
+    bwrap = shutil.which("bwrap")
+    bwrap_failed = "bubblewrap (`bwrap`) is not installed"
+    if bwrap is not None:
+        try:
+            proc = subprocess.run(
+                [bwrap, *_BWRAP_BASE, "true"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            )
+            if proc.returncode == 0:
+                return IsolationStatus(
+                    True,
+                    "bubblewrap: read-only file system outside the worktree, no network, own PIDs",
+                    filesystem=True,
+                )
+            bwrap_failed = f"bubblewrap failed ({proc.stderr.strip()[:200] or 'no output'})"
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            bwrap_failed = f"bubblewrap could not be run: {exc}"
+    status = _probe_unshare()
+    return IsolationStatus(status.available, status.reason, filesystem_reason=bwrap_failed)
+
+
+def _probe_unshare() -> IsolationStatus:
     unshare = shutil.which("unshare")
     if unshare is None:
         return IsolationStatus(False, "the `unshare` program is not installed (util-linux)")
@@ -83,14 +120,25 @@ def run_command(
     timeout_s: float,
     isolate_network: bool,
     env: Mapping[str, str] | None = None,
+    isolate_filesystem: bool = False,
+    writable: Sequence[Path] = (),
 ) -> SandboxResult:
     """Run ``command`` with ``sh -c`` in ``cwd``; kill its whole group at ``timeout_s``.
 
-    ``isolate_network=True`` requires a successful ``probe_isolation()``; the caller checks.
+    ``isolate_network=True`` requires a successful ``probe_isolation()``; the caller checks;
+    ``isolate_filesystem=True`` (with it) requires the probe's ``filesystem``: bubblewrap.
     """
     argv = ["sh", "-c", command]
     note = "no network isolation"
-    if isolate_network:
+    if isolate_network and isolate_filesystem:
+        bwrap = shutil.which("bwrap")
+        if bwrap is None:
+            raise SandboxError("File system isolation was requested but `bwrap` is not installed.")
+        paths = [str(Path(p).resolve()) for p in (cwd, *writable)]
+        binds = [a for p in paths for a in ("--bind", p, p)]
+        argv = [bwrap, *_BWRAP_BASE, *binds, "--chdir", paths[0], "sh", "-c", command]
+        note = "no network; file system read-only outside the worktree (bubblewrap)"
+    elif isolate_network:
         unshare = shutil.which("unshare")
         if unshare is None:
             raise SandboxError("Network isolation was requested but `unshare` is not installed.")
@@ -130,7 +178,10 @@ def run_command(
         output = out.read().decode("utf-8", errors="replace")
     if timed_out:
         output += f"\n[specpilot: killed after the {timeout_s:g} s time limit]\n"
-    return SandboxResult(command, returncode, output, timed_out, duration, isolate_network, note)
+    return SandboxResult(
+        command, returncode, output, timed_out, duration, isolate_network, note,
+        filesystem_isolated=isolate_network and isolate_filesystem,
+    )  # fmt: skip
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

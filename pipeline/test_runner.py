@@ -75,6 +75,7 @@ class TestReport(BaseModel):
     output: str  # trimmed around failures
     network_isolated: bool
     sandbox_note: str
+    filesystem_isolated: bool = False  # read-only outside the worktree (bubblewrap)
     junit_path: str | None = None
 
 
@@ -168,12 +169,18 @@ def run_tests(
     shell = command.command
     if command.kind == "pytest":
         shell += f" --junitxml={shlex.quote(str(junit.resolve()))} -p no:cacheprovider"
-    isolate = False
+    isolate = isolate_fs = False
     note = "sandbox disabled in config: the tests had network access"
+    fs_note = ""
     if config.sandbox:
         status = probe_isolation()
         if status.available:
             isolate = True
+            isolate_fs = status.filesystem and config.sandbox_filesystem
+            if not isolate_fs:
+                fs_note = "; the file system was not isolated: " + (
+                    "sandbox_filesystem is off" if status.filesystem else status.filesystem_reason
+                )
         elif config.require_sandbox:
             raise SandboxError(
                 f"Tests must run without network (require_sandbox) but {status.reason}."
@@ -181,9 +188,12 @@ def run_tests(
         else:
             note = f"tests ran WITH network access: {status.reason}"
             log.warning("%s", note)
-    result = run_command(shell, cwd=root, timeout_s=config.test_timeout_s, isolate_network=isolate)
+    result = run_command(
+        shell, cwd=root, timeout_s=config.test_timeout_s, isolate_network=isolate,
+        isolate_filesystem=isolate_fs, writable=(artifacts_dir,),
+    )  # fmt: skip
     if isolate:
-        note = result.note
+        note = result.note + fs_note
     counts: tuple[int, int, int, int] | None = None
     cases: tuple[TestCaseFailure, ...] = ()
     if junit.exists():
@@ -210,6 +220,7 @@ def run_tests(
         failed_cases=cases,
         output=trim_output(result.output, config.test_output_chars),
         network_isolated=result.network_isolated,
+        filesystem_isolated=result.filesystem_isolated,
         sandbox_note=note,
         junit_path=str(junit) if junit.exists() else None,
     )

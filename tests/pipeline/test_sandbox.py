@@ -123,3 +123,47 @@ def test_probe_explains_a_missing_unshare(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
     status = sandbox.probe_isolation()
     assert not status.available and "not installed" in status.reason
+
+
+needs_bwrap = pytest.mark.skipif(
+    not probe_isolation().filesystem, reason="bubblewrap is not installed or cannot run here"
+)
+
+
+@needs_bwrap
+def test_the_file_system_outside_the_worktree_is_read_only(tmp_path: Path) -> None:
+    worktree, artifacts, outside = tmp_path / "wt", tmp_path / "artifacts", tmp_path / "checkout"
+    for d in (worktree, artifacts, outside):
+        d.mkdir()
+    (outside / "policy.toml").write_text("tier = 3\n")
+    script = (
+        f"echo inside > inside.txt; echo junit > {artifacts}/junit.xml; "
+        f"echo 'tier = 1' > {outside}/policy.toml; echo $?; touch {Path.home()}/specpilot-escape; "
+        "echo scratch > /tmp/scratch && cat /tmp/scratch"
+    )
+    result = run_command(
+        script, cwd=worktree, timeout_s=20, isolate_network=True, isolate_filesystem=True,
+        writable=(artifacts,),
+    )  # fmt: skip
+    assert result.filesystem_isolated and "read-only outside the worktree" in result.note
+    assert (worktree / "inside.txt").read_text() == "inside\n"
+    assert (artifacts / "junit.xml").read_text() == "junit\n"
+    assert (outside / "policy.toml").read_text() == "tier = 3\n"  # untouched
+    assert "Read-only file system" in result.output or "No such file" in result.output
+    assert not (Path.home() / "specpilot-escape").exists()
+    assert "scratch" in result.output  # a private /tmp is writable
+
+
+def test_probe_without_bubblewrap_falls_back_to_unshare(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.sandbox as sandbox
+
+    real = sandbox.shutil.which
+    monkeypatch.setattr(
+        sandbox.shutil, "which", lambda name: None if name == "bwrap" else real(name)
+    )
+    status = sandbox.probe_isolation()
+    assert (
+        not status.filesystem
+        and "bubblewrap (`bwrap`) is not installed" in status.filesystem_reason
+    )
+    assert status.available == sandbox._probe_unshare().available

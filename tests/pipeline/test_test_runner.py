@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 from collections.abc import Callable
@@ -219,3 +220,41 @@ def test_trim_keeps_failures_and_the_tail() -> None:
     assert "the important bit" in trimmed and "1 failed, 99 passed" in trimmed
     assert "lines omitted" in trimmed
     assert trim_output("short", 100) == "short"
+
+
+@pytest.mark.skipif(not probe_isolation().filesystem, reason="bubblewrap cannot run here")
+def test_a_test_cannot_write_outside_its_worktree(
+    make_repo: MakeRepo, config: PipelineConfig, tmp_path: Path
+) -> None:
+    # a file of the user's checkout (outside /tmp) and one beside the worktree (under /tmp)
+    checkout_file = Path(__file__).resolve().parents[2] / f".sandbox-probe-{os.getpid()}"
+    beside = tmp_path / "policy.toml"
+    beside.write_text("tier = 3\n")
+    repo = make_repo(
+        {
+            "test_escape.py": (
+                "def test_rewrites_files_outside():\n"
+                f"    open({str(beside)!r}, 'w').write('tier = 1')\n"
+                f"    open({str(checkout_file)!r}, 'w').write('escaped')\n"
+            )
+        }
+    )
+    try:
+        boxed = run_tests(repo, _cmd(), config=config, artifacts_dir=tmp_path / "boxed")
+        assert not boxed.passed and boxed.filesystem_isolated
+        # read-only, or (a checkout under /tmp) not there at all in the private /tmp
+        details = boxed.failed_cases[0].details
+        assert "Read-only file system" in details or "No such file or directory" in details
+        assert not checkout_file.exists()
+        assert beside.read_text() == "tier = 3\n"  # /tmp inside is private
+        off = run_tests(
+            repo,
+            _cmd(),
+            config=replace(config, sandbox_filesystem=False),
+            artifacts_dir=tmp_path / "o",
+        )
+        assert off.passed and not off.filesystem_isolated and off.network_isolated
+        assert "sandbox_filesystem is off" in off.sandbox_note
+        assert checkout_file.exists() and beside.read_text() == "tier = 1"  # the control
+    finally:
+        checkout_file.unlink(missing_ok=True)
