@@ -1,9 +1,11 @@
 """Run a shell command in a sandbox: its own process group, a time limit with kill, no network.
 
 With bubblewrap installed (``bwrap``, Debian package ``bubblewrap``) and ``isolate_filesystem``,
-the command also sees the whole file system read-only except its working directory and the
-``writable`` paths, with a private ``/tmp``: tests cannot touch the user's checkout, policy
-files, home or other worktrees. Otherwise network isolation uses
+the command also sees the whole file system read-only except its working directory, the
+``writable`` paths and a scratch directory of its own (``TMPDIR``, ``XDG_CACHE_HOME`` and
+``GOCACHE`` point into it; removed afterwards): tests cannot touch the user's checkout,
+policy files, home or other worktrees. (``/tmp`` itself is not replaced by a private one:
+a project or its virtualenv may live under it.) Otherwise network isolation uses
 ``unshare --net --map-root-user --pid --fork --kill-child``: a new network namespace (only a
 loopback device, brought up when ``ip`` exists) and a new PID namespace, so every process the
 command starts dies with it. When neither works, ``probe_isolation`` says why and the caller
@@ -22,7 +24,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,9 +34,8 @@ log = logging.getLogger(__name__)
 
 _UNSHARE = ("--net", "--map-root-user", "--pid", "--fork", "--kill-child")
 _BWRAP_BASE = (
-    "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+    "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
     "--unshare-net", "--unshare-pid", "--die-with-parent",
-    "--setenv", "XDG_CACHE_HOME", "/tmp/.cache", "--setenv", "GOCACHE", "/tmp/.cache/go-build",
 )  # fmt: skip
 _SECRET_ENV = re.compile(r"(API_KEY|TOKEN|SECRET|PASSWORD)$", re.IGNORECASE)
 _KILL_GRACE_S = 2.0
@@ -130,13 +131,24 @@ def run_command(
     """
     argv = ["sh", "-c", command]
     note = "no network isolation"
+    scratch: str | None = None
     if isolate_network and isolate_filesystem:
         bwrap = shutil.which("bwrap")
         if bwrap is None:
             raise SandboxError("File system isolation was requested but `bwrap` is not installed.")
-        paths = [str(Path(p).resolve()) for p in (cwd, *writable)]
+        scratch = tempfile.mkdtemp(prefix="specpilot-sandbox-")
+        paths = [str(Path(p).resolve()) for p in (cwd, *writable)] + [scratch]
         binds = [a for p in paths for a in ("--bind", p, p)]
-        argv = [bwrap, *_BWRAP_BASE, *binds, "--chdir", paths[0], "sh", "-c", command]
+        envs = [
+            a
+            for name, value in (
+                ("TMPDIR", scratch),
+                ("XDG_CACHE_HOME", f"{scratch}/.cache"),
+                ("GOCACHE", f"{scratch}/.cache/go-build"),
+            )
+            for a in ("--setenv", name, value)
+        ]
+        argv = [bwrap, *_BWRAP_BASE, *binds, *envs, "--chdir", paths[0], "sh", "-c", command]
         note = "no network; file system read-only outside the worktree (bubblewrap)"
     elif isolate_network:
         unshare = shutil.which("unshare")
@@ -150,7 +162,7 @@ def run_command(
             note = "no network (own network namespace; loopback is down: no `ip` program)"
         argv = [unshare, *_UNSHARE, "sh", "-c", inner, "specpilot-sandbox", command]
     started = time.monotonic()
-    with tempfile.TemporaryFile() as out:
+    with tempfile.TemporaryFile() as out, _removed(scratch):
         try:
             proc = subprocess.Popen(
                 argv,
@@ -182,6 +194,16 @@ def run_command(
         command, returncode, output, timed_out, duration, isolate_network, note,
         filesystem_isolated=isolate_network and isolate_filesystem,
     )  # fmt: skip
+
+
+@contextlib.contextmanager
+def _removed(path: str | None) -> Iterator[None]:
+    """Remove the sandbox's scratch directory afterwards, however the run ended."""
+    try:
+        yield
+    finally:
+        if path is not None:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

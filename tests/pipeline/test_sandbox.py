@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -139,7 +140,7 @@ def test_the_file_system_outside_the_worktree_is_read_only(tmp_path: Path) -> No
     script = (
         f"echo inside > inside.txt; echo junit > {artifacts}/junit.xml; "
         f"echo 'tier = 1' > {outside}/policy.toml; echo $?; touch {Path.home()}/specpilot-escape; "
-        "echo scratch > /tmp/scratch && cat /tmp/scratch"
+        'echo scratch > "$TMPDIR/scratch" && cat "$TMPDIR/scratch"; echo "tmp=$TMPDIR"'
     )
     result = run_command(
         script, cwd=worktree, timeout_s=20, isolate_network=True, isolate_filesystem=True,
@@ -151,7 +152,9 @@ def test_the_file_system_outside_the_worktree_is_read_only(tmp_path: Path) -> No
     assert (outside / "policy.toml").read_text() == "tier = 3\n"  # untouched
     assert "Read-only file system" in result.output or "No such file" in result.output
     assert not (Path.home() / "specpilot-escape").exists()
-    assert "scratch" in result.output  # a private /tmp is writable
+    assert "scratch" in result.output  # a scratch TMPDIR of its own is writable...
+    scratch = result.output.split("tmp=")[1].split()[0]
+    assert scratch.startswith(tempfile.gettempdir()) and not Path(scratch).exists()  # ...removed
 
 
 def test_probe_without_bubblewrap_falls_back_to_unshare(monkeypatch: pytest.MonkeyPatch) -> None:

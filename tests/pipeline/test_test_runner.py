@@ -226,7 +226,7 @@ def test_trim_keeps_failures_and_the_tail() -> None:
 def test_a_test_cannot_write_outside_its_worktree(
     make_repo: MakeRepo, config: PipelineConfig, tmp_path: Path
 ) -> None:
-    # a file of the user's checkout (outside /tmp) and one beside the worktree (under /tmp)
+    # a file of the user's checkout and one beside the worktree
     checkout_file = Path(__file__).resolve().parents[2] / f".sandbox-probe-{os.getpid()}"
     beside = tmp_path / "policy.toml"
     beside.write_text("tier = 3\n")
@@ -242,11 +242,9 @@ def test_a_test_cannot_write_outside_its_worktree(
     try:
         boxed = run_tests(repo, _cmd(), config=config, artifacts_dir=tmp_path / "boxed")
         assert not boxed.passed and boxed.filesystem_isolated
-        # read-only, or (a checkout under /tmp) not there at all in the private /tmp
-        details = boxed.failed_cases[0].details
-        assert "Read-only file system" in details or "No such file or directory" in details
+        assert "Read-only file system" in boxed.failed_cases[0].details
         assert not checkout_file.exists()
-        assert beside.read_text() == "tier = 3\n"  # /tmp inside is private
+        assert beside.read_text() == "tier = 3\n"
         off = run_tests(
             repo,
             _cmd(),
