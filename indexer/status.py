@@ -44,4 +44,9 @@ def index_status(repo: Path, db: str, walk: WalkConfig) -> dict[str, Any]:
         },
         "up_to_date": plan.empty and meta.state == "complete",
         "counts": store.counts(),
+        # co-change pairs counted from git history at history_head (0: no git history)
+        "history": {
+            "commit": meta.history_head,
+            "pairs": len(store.cochange()["path"]) // 2,
+        },
     }
