@@ -1,6 +1,7 @@
 """End to end against a real ``prefect server start`` (127.0.0.1, a free port, its own
 PREFECT_HOME): ``specpilot serve`` in the background, the nightly index deployment triggered,
-a spec submitted with ``specpilot submit`` (the model is the scripted loopback server).
+a spec submitted with ``specpilot submit`` (the model is the scripted loopback server); and
+the deployments registered on a process work pool, run by a ``prefect worker``.
 (Malformed specs and bad parameters: test_flows.py, under the harness.) Every process started here is stopped by its
 process group in ``finally``."""
 
@@ -155,4 +156,78 @@ def test_serve_trigger_and_submit_against_a_real_server(
         finally:
             for proc in reversed(procs):
                 _stop(proc)
+    assert all(p.poll() is not None for p in procs)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_a_work_pool_worker_runs_the_registered_index_deployment(
+    tmp_path: Path, make_repo: Callable[..., Path]
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.deployments import INDEX_DEPLOYMENT, trigger
+
+    repo = make_repo(DEMO_FILES, git=True, name="repo")
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_API_URL": api,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "SPECPILOT_HOME": str(tmp_path / "home"),
+        "PREFECT_WORKER_QUERY_SECONDS": "1",  # the worker polls every second
+        "PREFECT_WORKER_PREFETCH_SECONDS": "1",
+    }
+    logs = [tmp_path / "server.log", tmp_path / "worker.log"]
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(args: list[str], log: Path) -> None:
+        with log.open("wb") as out:
+            procs.append(
+                subprocess.Popen(
+                    args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            )
+
+    def run(args: list[str]) -> str:
+        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    try:
+        start(
+            [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
+             "--port", str(port), "--analytics-off"],
+            logs[0],
+        )  # fmt: skip
+        health = f"{api}/health"
+        _wait(
+            "the server", lambda: urllib.request.urlopen(health, timeout=2).status == 200, 60, logs
+        )
+        run([str(BIN / "prefect"), "work-pool", "create", "specpilot-test", "--type", "process"])
+        out = run(
+            [str(BIN / "specpilot"), "serve", "--repo", str(repo), "--work-pool", "specpilot-test",
+             "--set", "index.embed.model='hash'"]
+        )  # fmt: skip
+        assert "registered" in out and "specpilot-test" in out  # registers, then returns
+        start([str(BIN / "prefect"), "worker", "start", "--pool", "specpilot-test"], logs[1])
+        with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as client:
+            deployment = client.read_deployment_by_name(INDEX_DEPLOYMENT)
+            assert deployment.work_pool_name == "specpilot-test"
+            index_run = trigger(INDEX_DEPLOYMENT)
+
+            def final() -> Any:
+                run_ = client.read_flow_run(index_run.id)
+                return run_ if run_.state and run_.state.is_final() else None
+
+            done = _wait("the worker's flow run", final, 150, logs)
+            assert done.state.is_completed(), done.state.message
+            assert done.work_pool_name == "specpilot-test"  # the pool's worker ran it
+            assert "index-summary" in {a.key for a in artifacts_of(index_run.id)}
+    finally:
+        for proc in reversed(procs):
+            _stop(proc)
     assert all(p.poll() is not None for p in procs)
