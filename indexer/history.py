@@ -40,11 +40,15 @@ def commit_files(root: Path, max_commits: int, timeout: float = 60.0) -> list[li
     sees only its own files. None when ``root`` is not in a git work tree (or git fails).
     """
     cmd = [
-        "git", "-C", str(root), "log", "--no-merges", "--no-renames", "--relative",
+        "git", "-C", str(root), "-c", "core.quotepath=off", "log", "--no-merges", "--no-renames",
+        "--relative",
         "--name-only", "--format=%x00", f"-n{max_commits}", "HEAD", "--",
     ]  # fmt: skip
     try:
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        res = subprocess.run(
+            cmd, capture_output=True, encoding="utf-8", errors="surrogateescape",
+            timeout=timeout, check=False,
+        )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired) as exc:
         log.warning("git log in %s failed (%s); no co-change history", root, exc)
         return None

@@ -89,6 +89,12 @@ def test_a_subdirectory_index_sees_paths_relative_to_itself(make_repo, tmp_path:
     assert commits is not None and commits[0] == ["pkg/api.py"]
 
 
+def test_non_ascii_paths_are_read_as_written(make_repo, git) -> None:
+    root = make_repo({"pkg/caf\u00e9.py": "x = 1\n", "pkg/na\u00efve.py": "y = 2\n"}, git=True)
+    commits = commit_files(root, 10)
+    assert commits == [["pkg/caf\u00e9.py", "pkg/na\u00efve.py"]]
+
+
 def test_history_config_is_checked() -> None:
     with pytest.raises(IndexConfigError, match=r"index\.history\.max_commits is -1"):
         HistoryConfig(max_commits=-1)
