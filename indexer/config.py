@@ -95,9 +95,10 @@ class HistoryConfig:
 
     max_commits: int = 2000  # the newest non-merge commits read (0: no history)
     max_files_per_commit: int = 30  # bigger commits (reformats, vendoring) are skipped
+    min_together: int = 2  # pairs changed together fewer times are not stored
 
     def __post_init__(self) -> None:
-        for name in ("max_commits", "max_files_per_commit"):
+        for name in ("max_commits", "max_files_per_commit", "min_together"):
             if getattr(self, name) < 0:
                 raise IndexConfigError(
                     f"index.history.{name} is {getattr(self, name)}; use 0 or more."

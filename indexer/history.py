@@ -6,7 +6,9 @@ detection, paths relative to the indexed root) this module counts, over the last
 ``HistoryConfig.max_commits`` commits, for every pair of indexed files how many commits
 changed both (``together``) and how many changed the first (``changes``). Commits that touch
 more than ``max_files_per_commit`` files (reformatting, renames of a package, vendoring)
-say nothing about coupling and are skipped.
+say nothing about coupling and are skipped; pairs changed together fewer than
+``min_together`` times are not kept (one shared commit is coincidence, and on a long history
+such pairs are most of them).
 
 The counts live in the ``cochange`` table (``path, partner, together, changes``, one row per
 direction) and are recomputed when HEAD moved since the last run (``IndexMeta.history_head``);
@@ -63,9 +65,12 @@ def commit_files(root: Path, max_commits: int, timeout: float = 60.0) -> list[li
 
 
 def cochange_rows(
-    commits: Iterable[list[str]], indexed: set[str], max_files_per_commit: int
+    commits: Iterable[list[str]],
+    indexed: set[str],
+    max_files_per_commit: int,
+    min_together: int = 1,
 ) -> list[dict[str, Any]]:
-    """Rows of the ``cochange`` table: indexed pairs changed together at least once."""
+    """Rows of the ``cochange`` table: indexed pairs changed together ``min_together`` times."""
     changes: Counter[str] = Counter()
     together: Counter[tuple[str, str]] = Counter()
     for files in commits:
@@ -76,6 +81,8 @@ def cochange_rows(
         together.update(combinations(kept, 2))
     rows = []
     for (a, b), n in sorted(together.items()):
+        if n < min_together:
+            continue
         rows.append({"path": a, "partner": b, "together": n, "changes": changes[a]})
         rows.append({"path": b, "partner": a, "together": n, "changes": changes[b]})
     return rows
@@ -89,7 +96,9 @@ def refresh_history(
         return False
     commits = commit_files(root, config.max_commits) if head and config.max_commits else None
     rows = (
-        cochange_rows(commits, indexed, config.max_files_per_commit) if commits is not None else []
+        cochange_rows(commits, indexed, config.max_files_per_commit, config.min_together)
+        if commits is not None
+        else []
     )
     store.replace_cochange(rows)
     store.write_meta(store.meta.with_(history_head=head))

@@ -78,8 +78,8 @@ def test_index_search_status_json(runner: CliRunner, make_repo) -> None:
 
     status = _json(runner.invoke(app, ["status", "--repo", str(repo), "--json", *HASH]))
     assert status["up_to_date"] is True and status["model"] == "hash:256"
-    # one commit of all three files: three pairs changed together once
-    assert status["history"] == {"commit": status["head"], "pairs": 3}
+    # one commit of all three files: pairs changed together once are not kept
+    assert status["history"] == {"commit": status["head"], "pairs": 0}
     assert status["indexed_commit"] == status["head"]
     (repo / "app/render.py").write_text("def render_text(page):\n    return page\n")
     status = _json(runner.invoke(app, ["status", "--repo", str(repo), "--json", *HASH]))

@@ -44,7 +44,9 @@ def test_counts_skip_big_commits_and_unindexed_files() -> None:
         ["pkg/api.py"],
         ["pkg/api.py", "pkg/errors.py", "pkg/util.py", "README.md"],  # over the limit of 3
     ]
-    rows = cochange_rows(commits, {"pkg/api.py", "pkg/errors.py", "pkg/util.py"}, 3)
+    indexed = {"pkg/api.py", "pkg/errors.py", "pkg/util.py"}
+    assert cochange_rows(commits, indexed, 3, min_together=3) == []
+    rows = cochange_rows(commits, indexed, 3)
     assert rows == [
         {"path": "pkg/api.py", "partner": "pkg/errors.py", "together": 2, "changes": 3},
         {"path": "pkg/errors.py", "partner": "pkg/api.py", "together": 2, "changes": 2},
@@ -64,7 +66,7 @@ def test_index_run_counts_the_history_and_recounts_only_when_head_moves(
     pairs = _pairs(db)
     # the initial commit (all four files) counts too: 4 together, api changed in 4 commits
     assert pairs[("pkg/api.py", "pkg/errors.py")] == (4, 4)
-    assert pairs[("pkg/util.py", "pkg/api.py")] == (1, 2)
+    assert ("pkg/util.py", "pkg/api.py") not in pairs  # changed together once: not kept
 
     again = index_repo(root, db=str(db), config=CFG, embedder=RecordingEmbedder())
     assert "history" not in again.stage_seconds  # HEAD did not move: nothing recounted
