@@ -17,6 +17,9 @@ from pipeline.sandbox import clean_env, probe_isolation, run_command
 needs_unshare = pytest.mark.skipif(
     not probe_isolation().available, reason="unshare cannot make namespaces on this machine"
 )
+needs_bwrap = pytest.mark.skipif(
+    not probe_isolation().filesystem, reason="bubblewrap is not installed or cannot run here"
+)
 
 
 @pytest.fixture
@@ -81,9 +84,18 @@ def test_loopback_works_inside_the_sandbox(tmp_path: Path) -> None:
     assert "LOOPBACK OK" in result.output, result.output
 
 
-@pytest.mark.parametrize("isolate", [False, pytest.param(True, marks=needs_unshare)])
+@pytest.mark.parametrize(
+    ("isolate", "filesystem"),
+    [
+        (False, False),
+        pytest.param(True, False, marks=needs_unshare),
+        pytest.param(True, True, marks=needs_bwrap),
+    ],
+)
 @pytest.mark.timeout(30)
-def test_time_limit_kills_the_whole_process_group(tmp_path: Path, isolate: bool) -> None:
+def test_time_limit_kills_the_whole_process_group(
+    tmp_path: Path, isolate: bool, filesystem: bool
+) -> None:
     marker = tmp_path / "survivor"
     # the child starts a grandchild that would write the marker after 1 s, then hangs itself
     code = (
@@ -94,8 +106,9 @@ def test_time_limit_kills_the_whole_process_group(tmp_path: Path, isolate: bool)
     )
     started = time.monotonic()
     result = run_command(
-        f'{sys.executable} -c "{code}"', cwd=tmp_path, timeout_s=0.8, isolate_network=isolate
-    )
+        f'{sys.executable} -c "{code}"', cwd=tmp_path, timeout_s=0.8, isolate_network=isolate,
+        isolate_filesystem=filesystem,
+    )  # fmt: skip
     assert result.timed_out and result.returncode is None
     assert time.monotonic() - started < 8
     assert "killed after the 0.8 s time limit" in result.output
@@ -124,11 +137,6 @@ def test_probe_explains_a_missing_unshare(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
     status = sandbox.probe_isolation()
     assert not status.available and "not installed" in status.reason
-
-
-needs_bwrap = pytest.mark.skipif(
-    not probe_isolation().filesystem, reason="bubblewrap is not installed or cannot run here"
-)
 
 
 @needs_bwrap
