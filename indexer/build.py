@@ -29,7 +29,7 @@ from indexer.parse import parse_source
 from indexer.plugins import IndexPlugin, LoadedFile, PluginContext
 from indexer.prepare import MapParse, ParseBatch, ParsedBatch, Prepared, prepare
 from indexer.refresh import blob_hash, plan_refresh
-from indexer.resolve import resolve
+from indexer.resolve import definitions_fingerprint, resolve
 from indexer.roles import is_support_path
 from indexer.schema import SCHEMA_VERSION, IndexMeta
 from indexer.store import IndexStore, default_db_path, parsed_to_json
@@ -153,6 +153,12 @@ def _index(
             store.write_meta(store.meta.with_(last_commit=commit))
         return summarize()
 
+    # edits that leave every file's definitions as they were only change their own edges
+    old_faces = (
+        {pf.path: definitions_fingerprint(pf) for pf in store.parsed_files(plan.changed)}
+        if store.meta.state == "complete" and not plan.added and not plan.deleted
+        else None
+    )
     store.write_meta(store.meta.with_(state="in_progress"))
 
     t = time.perf_counter()
@@ -167,7 +173,10 @@ def _index(
     stages["embed+write"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    _rebuild_graph(store)
+    same_faces = old_faces is not None and all(
+        old_faces.get(p.source.path, "") == definitions_fingerprint(p.parsed) for p in prepared
+    )
+    _rebuild_graph(store, only=plan.changed if same_faces else None)
     store.ensure_fts()
     stages["graph+fts"] = time.perf_counter() - t
     run_history()
@@ -328,6 +337,9 @@ def _write_batch(
     store.replace_files([p.source.path for p in batch], file_rows, chunk_rows, symbol_rows)
 
 
-def _rebuild_graph(store: IndexStore) -> None:
-    edges = resolve(store.parsed_files())
-    store.replace_edges([asdict(e) for e in edges])
+def _rebuild_graph(store: IndexStore, only: Sequence[str] | None = None) -> None:
+    """Re-resolve the edges: all of them, or (``only``) just those from these files."""
+    if only is not None and not only:
+        return
+    edges = resolve(store.parsed_files(), only=set(only) if only is not None else None)
+    store.replace_edges([asdict(e) for e in edges], paths=only or ())

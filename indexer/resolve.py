@@ -31,6 +31,7 @@ Reference edges (call, inherit, reference), in order:
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -59,15 +60,45 @@ class _Binding:
     chain: tuple[str, ...]
 
 
-def resolve(files: Mapping[str, ParsedFile] | Iterable[ParsedFile]) -> list[Edge]:
-    """The edges of a repository's parsed files, in path then source order."""
+def resolve(
+    files: Mapping[str, ParsedFile] | Iterable[ParsedFile], only: set[str] | None = None
+) -> list[Edge]:
+    """The edges of a repository's parsed files, in path then source order.
+
+    With ``only``, just the edges *from* those files (resolved against all of ``files``).
+    """
     parsed = list(files.values()) if isinstance(files, Mapping) else list(files)
     repo = _Repo(parsed)
     edges: list[Edge] = []
     for pf in sorted(parsed, key=lambda f: f.path):
+        if only is not None and pf.path not in only:
+            continue
         edges.extend(repo.import_edges(pf))
         edges.extend(repo.reference_edge(pf, ref) for ref in pf.references)
     return edges
+
+
+def definitions_fingerprint(pf: ParsedFile | None) -> str:
+    """A hash of everything in ``pf`` that other files' edges can depend on.
+
+    Symbols (names, kinds, parents, signatures — Go methods find their receiver there),
+    imports (re-exports, bindings) and inheritance (bases for method lookup), without line
+    numbers or bodies: when an edit leaves it unchanged, only the edited file's own edges
+    can change, and the rest of the graph stays as it was.
+    """
+    if pf is None:
+        return ""
+    face = (
+        pf.language,
+        sorted((s.name, s.qualified_name, s.kind, s.parent or "", s.signature) for s in pf.symbols),
+        sorted((i.module, i.name or "", i.alias or "") for i in pf.imports),
+        sorted(
+            (r.name, r.qualifier or "", r.enclosing or "")
+            for r in pf.references
+            if r.kind == "inherit"
+        ),
+    )
+    return hashlib.sha1(repr(face).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class _Repo:

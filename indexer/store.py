@@ -232,9 +232,16 @@ class IndexStore:
             .execute(data)
         )
 
-    def replace_edges(self, rows: list[dict[str, Any]]) -> None:
+    def replace_edges(self, rows: list[dict[str, Any]], *, paths: Sequence[str] = ()) -> None:
+        """All edges (``paths`` empty), or only the edges from ``paths``."""
         data = pa.Table.from_pylist(rows, schema=edges_schema())
-        self._db.create_table("edges", data=data, mode="overwrite")
+        if not paths:
+            self._db.create_table("edges", data=data, mode="overwrite")
+            return
+        tbl = self.table("edges")
+        tbl.delete(path_filter(paths, "src_path"))
+        if rows:
+            tbl.add(data)
 
     def version(self) -> tuple[int, ...]:
         """The versions of the content tables: changes whenever a run wrote anything."""
@@ -256,9 +263,16 @@ class IndexStore:
         data: dict[str, list[Any]] = self.table("cochange").to_arrow().to_pydict()
         return data
 
-    def parsed_files(self) -> list[ParsedFile]:
-        tbl = self.table("files").to_arrow().select(["parsed"])
-        return [parsed_from_json(s) for s in tbl["parsed"].to_pylist() if s]
+    def parsed_files(self, paths: Sequence[str] | None = None) -> list[ParsedFile]:
+        """The stored parses (of ``paths`` only, when given)."""
+        if paths is not None:
+            if not paths:
+                return []
+            rows = self.table("files").search().where(path_filter(paths)).select(["parsed"])
+            texts = [r["parsed"] for r in rows.to_list()]
+        else:
+            texts = self.table("files").to_arrow().select(["parsed"])["parsed"].to_pylist()
+        return [parsed_from_json(s) for s in texts if s]
 
     def ensure_fts(self) -> None:
         """Create the full-text indexes over chunk tokens and whole-file tokens if missing."""

@@ -107,6 +107,45 @@ def test_one_edited_file_is_the_only_one_re_embedded(make_repo, tmp_path: Path) 
     assert len(texts) == 1 and "def head" in texts[0]  # small siblings share one chunk
 
 
+def _edge_set(db: Path) -> set[tuple]:
+    keys = ("src_path", "src_symbol", "kind", "target_name", "line", "dst_path", "dst_symbol")
+    return {tuple(r[k] for k in keys) for r in _rows(db, "edges")}
+
+
+def test_a_body_edit_re_resolves_only_that_files_edges(
+    make_repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import indexer.build as build
+    from indexer.resolve import resolve
+
+    repo = make_repo(FILES)
+    db = tmp_path / "db"
+    _index(repo, db)
+    calls: list[set[str] | None] = []
+
+    def spy(files, only=None):  # type: ignore[no-untyped-def]
+        calls.append(only)
+        return resolve(files, only)
+
+    monkeypatch.setattr(build, "resolve", spy)
+    client = repo / "pkg" / "client.py"
+    client.write_text(client.read_text() + "    # retried twice\n")  # a body edit
+    _index(repo, db)
+    assert calls == [{"pkg/client.py"}]
+    full = {(e.src_path, e.src_symbol, e.kind, e.target_name, e.line, e.dst_path, e.dst_symbol)
+            for e in resolve(IndexStore.open(str(db)).parsed_files())}  # fmt: skip
+    assert _edge_set(db) == full  # the same graph a full resolution gives
+
+    # a new definition may change how other files resolve: everything is re-resolved
+    client.write_text(
+        client.read_text() + "\n\ndef fetch_all(urls):\n    return [fetch(u) for u in urls]\n"
+    )
+    _index(repo, db)
+    assert calls[-1] is None
+    calls_fetch = {(e[1], e[5], e[6]) for e in _edge_set(db) if e[2] == "call" and e[3] == "fetch"}
+    assert ("fetch_all", "pkg/client.py", "fetch") in calls_fetch
+
+
 def test_renamed_and_deleted_files_leave_no_rows(make_repo, tmp_path: Path, git) -> None:
     repo = make_repo(FILES, git=True)
     db = tmp_path / "db"
