@@ -61,6 +61,43 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             continue
 
 
+class _Services:
+    """Background processes of one test, each in its own process group; ``close`` stops them
+    all (TERM, then KILL) in reverse order."""
+
+    def __init__(self, env: dict[str, str], logs: list[Path]) -> None:
+        self.env, self.logs = env, logs
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self, args: list[str], log: Path) -> subprocess.Popen[bytes]:
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                args, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.procs.append(proc)
+        return proc
+
+    def prefect_server(self, port: int, log: Path) -> None:
+        """``prefect server start`` on 127.0.0.1:``port``, waited for until healthy."""
+        self.start(
+            [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
+             "--port", str(port), "--analytics-off"],
+            log,
+        )  # fmt: skip
+        health = f"http://127.0.0.1:{port}/api/health"
+        _wait(
+            "the server",
+            lambda: urllib.request.urlopen(health, timeout=2).status == 200,
+            60,
+            self.logs,
+        )
+
+    def close(self) -> None:
+        for proc in reversed(self.procs):
+            _stop(proc)
+        assert all(p.poll() is not None for p in self.procs)
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_serve_trigger_and_submit_against_a_real_server(
@@ -77,7 +114,6 @@ def test_serve_trigger_and_submit_against_a_real_server(
     spec.write_text(DOCS_SPEC)
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
-    procs: list[subprocess.Popen[bytes]] = []
     logs = [tmp_path / "server.log", tmp_path / "serve.log"]
     with ScriptedMessagesServer(docs_script()) as model:
         env = {
@@ -91,32 +127,13 @@ def test_serve_trigger_and_submit_against_a_real_server(
             "PREFECT_RUNNER_POLL_FREQUENCY": "1",  # serve picks up new runs within a second
         }
         env.pop("GITHUB_TOKEN", None)
-
-        def start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
-            with log.open("wb") as out:
-                proc = subprocess.Popen(
-                    args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-                )
-            procs.append(proc)
-            return proc
-
+        services = _Services(env, logs)
         t0 = time.monotonic()
         marks: dict[str, float] = {}
         try:
-            start(
-                [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
-                 "--port", str(port), "--analytics-off"],
-                logs[0],
-            )  # fmt: skip
-            health = f"{api}/health"
-            _wait(
-                "the server",
-                lambda: urllib.request.urlopen(health, timeout=2).status == 200,
-                60,
-                logs,
-            )
+            services.prefect_server(port, logs[0])
             marks["server"] = time.monotonic() - t0
-            start(
+            services.start(
                 [str(BIN / "specpilot"), "serve", "--repo", str(repo),
                  "--set", "index.embed.model='hash'"],
                 logs[1],
@@ -154,9 +171,7 @@ def test_serve_trigger_and_submit_against_a_real_server(
                 assert {"plan", "diff", "test-report", "tier-decision", "run-record"} <= keys
             assert "Run it twice." in git(remote, "show", "specpilot/usage-docs:docs/usage.md")
         finally:
-            for proc in reversed(procs):
-                _stop(proc)
-    assert all(p.poll() is not None for p in procs)
+            services.close()
 
 
 @pytest.mark.slow
@@ -182,15 +197,7 @@ def test_a_work_pool_worker_runs_the_registered_index_deployment(
         "PREFECT_WORKER_PREFETCH_SECONDS": "1",
     }
     logs = [tmp_path / "server.log", tmp_path / "worker.log"]
-    procs: list[subprocess.Popen[bytes]] = []
-
-    def start(args: list[str], log: Path) -> None:
-        with log.open("wb") as out:
-            procs.append(
-                subprocess.Popen(
-                    args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-                )
-            )
+    services = _Services(env, logs)
 
     def run(args: list[str]) -> str:
         done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
@@ -198,22 +205,16 @@ def test_a_work_pool_worker_runs_the_registered_index_deployment(
         return done.stdout
 
     try:
-        start(
-            [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
-             "--port", str(port), "--analytics-off"],
-            logs[0],
-        )  # fmt: skip
-        health = f"{api}/health"
-        _wait(
-            "the server", lambda: urllib.request.urlopen(health, timeout=2).status == 200, 60, logs
-        )
+        services.prefect_server(port, logs[0])
         run([str(BIN / "prefect"), "work-pool", "create", "specpilot-test", "--type", "process"])
         out = run(
             [str(BIN / "specpilot"), "serve", "--repo", str(repo), "--work-pool", "specpilot-test",
              "--set", "index.embed.model='hash'"]
         )  # fmt: skip
         assert "registered" in out and "specpilot-test" in out  # registers, then returns
-        start([str(BIN / "prefect"), "worker", "start", "--pool", "specpilot-test"], logs[1])
+        services.start(
+            [str(BIN / "prefect"), "worker", "start", "--pool", "specpilot-test"], logs[1]
+        )
         with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as client:
             deployment = client.read_deployment_by_name(INDEX_DEPLOYMENT)
             assert deployment.work_pool_name == "specpilot-test"
@@ -228,6 +229,4 @@ def test_a_work_pool_worker_runs_the_registered_index_deployment(
             assert done.work_pool_name == "specpilot-test"  # the pool's worker ran it
             assert "index-summary" in {a.key for a in artifacts_of(index_run.id)}
     finally:
-        for proc in reversed(procs):
-            _stop(proc)
-    assert all(p.poll() is not None for p in procs)
+        services.close()

@@ -6,22 +6,34 @@ import warnings
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from indexer.build import index_repo
 from indexer.config import IndexerConfig
 from indexer.store import IndexStore
 from retrieval.config import RetrievalConfig
 from retrieval.open import open_searcher
+from retrieval.search import Searcher
 from tests.conftest import write_files
 from tests.retrieval.conftest import EMBED, SHOP
 
+CFG = IndexerConfig(embed=EMBED)
 
-def test_a_searcher_survives_a_reindex_and_picks_it_up_on_refresh(tmp_path: Path) -> None:
+
+@pytest.fixture
+def shop(tmp_path: Path) -> tuple[Path, str, Searcher]:
+    """The shop repository, indexed, and a searcher opened on it."""
     root = tmp_path / "repo"
     write_files(root, SHOP)
     db = str(tmp_path / "db")
-    cfg = IndexerConfig(embed=EMBED)
-    index_repo(root, db=db, config=cfg)
-    searcher = open_searcher(db, EMBED, RetrievalConfig())
+    index_repo(root, db=db, config=CFG)
+    return root, db, open_searcher(db, EMBED, RetrievalConfig())
+
+
+def test_a_searcher_survives_a_reindex_and_picks_it_up_on_refresh(
+    shop: tuple[Path, str, Searcher],
+) -> None:
+    root, db, searcher = shop
     query = "gift wrapping fee for a wrapped parcel"
     assert "shop/wrapping.py" not in [h.path for h in searcher.search_files(query, 10)]
 
@@ -35,9 +47,8 @@ def test_a_searcher_survives_a_reindex_and_picks_it_up_on_refresh(tmp_path: Path
             )
         },
     )
-    index_repo(root, db=db, config=cfg)
-    # the index moved on under the open searcher: its catalog does not know the new chunks,
-    # which the vector and full-text channels now return; they are left out, not a KeyError
+    index_repo(root, db=db, config=CFG)
+    # the index moved on under the open searcher, which keeps answering from its snapshot
     stale = [h.path for h in searcher.search_files(query, 10)]
     assert "shop/wrapping.py" not in stale
     assert searcher.search(query, 5) is not None
@@ -46,18 +57,15 @@ def test_a_searcher_survives_a_reindex_and_picks_it_up_on_refresh(tmp_path: Path
     assert searcher.refresh() is False  # nothing changed since
 
 
-def test_a_searcher_whose_snapshot_was_compacted_away_reads_the_newest(tmp_path: Path) -> None:
-    root = tmp_path / "repo"
-    write_files(root, SHOP)
-    db = str(tmp_path / "db")
-    cfg = IndexerConfig(embed=EMBED)
-    index_repo(root, db=db, config=cfg)
-    searcher = open_searcher(db, EMBED, RetrievalConfig())
+def test_a_searcher_whose_snapshot_was_compacted_away_reads_the_newest(
+    shop: tuple[Path, str, Searcher],
+) -> None:
+    root, db, searcher = shop
     assert searcher.search_files("cart total", 1)[0].path == "shop/cart.py"
     for i in range(2):
         cart = root / "shop" / "cart.py"
         cart.write_text(cart.read_text() + f"\n\ndef extra_{i}():\n    return {i}\n")
-        index_repo(root, db=db, config=cfg)
+        index_repo(root, db=db, config=CFG)
     store = IndexStore.open(db)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "removes every version except the latest": the point
