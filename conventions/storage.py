@@ -11,9 +11,7 @@ strong, statement, evidence, confidence and the whole convention as JSON) and on
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -27,8 +25,6 @@ from conventions.model import (
     FileFacts,
 )
 from indexer.store import IndexStore, path_filter, sql_quote
-
-log = logging.getLogger(__name__)
 
 FACTS_TABLE = "convention_facts"
 PROFILE_TABLE = "conventions"
@@ -64,13 +60,8 @@ def conventions_schema() -> pa.Schema:
     )
 
 
-def _tables(store: IndexStore) -> set[str]:
-    listed = store._db.list_tables()
-    return set(getattr(listed, "tables", listed))
-
-
 def _facts_table(store: IndexStore, *, create: bool) -> Any | None:
-    if FACTS_TABLE in _tables(store):
+    if store.has_table(FACTS_TABLE):
         return store.table(FACTS_TABLE)
     if not create:
         return None
@@ -79,7 +70,7 @@ def _facts_table(store: IndexStore, *, create: bool) -> Any | None:
 
 def read_state(store: IndexStore) -> str | None:
     """The inputs digest of the stored profile (one small read), None when there is none."""
-    if PROFILE_TABLE not in _tables(store):
+    if not store.has_table(PROFILE_TABLE):
         return None
     table = _facts_table(store, create=False)
     if table is None:
@@ -198,7 +189,7 @@ def write_profile(store: IndexStore, profile: ConventionProfile) -> None:
 
 def load_profile(store: IndexStore) -> ConventionProfile | None:
     """The stored profile, None when the index has none (indexed without the plug-in)."""
-    if PROFILE_TABLE not in _tables(store):
+    if not store.has_table(PROFILE_TABLE):
         return None
     rows = store.table(PROFILE_TABLE).to_arrow().select(["kind", "data"]).to_pylist()
     header = next((r for r in rows if r["kind"] == "profile"), None)
@@ -222,13 +213,6 @@ def load_profile(store: IndexStore) -> ConventionProfile | None:
         ) from exc
 
 
-def compact(store: IndexStore, names: Iterable[str] = (FACTS_TABLE, PROFILE_TABLE)) -> None:
-    """Merge small fragments and drop old versions (best effort, like the index's own)."""
-    present = _tables(store)
-    for name in names:
-        if name not in present:
-            continue
-        try:
-            store.table(name).optimize(cleanup_older_than=timedelta(minutes=1))
-        except Exception as exc:  # optimize is best effort; report and go on
-            log.warning("could not compact table %s of %s: %s", name, store.uri, exc)
+def compact(store: IndexStore) -> None:
+    """Merge small fragments and drop old versions of the conventions tables (best effort)."""
+    store.compact((FACTS_TABLE, PROFILE_TABLE))

@@ -1,23 +1,37 @@
-"""Small read-only git queries (HEAD commit, commits since)."""
+"""Small read-only git queries (HEAD commit, commits since, the log for co-change history)."""
 
 from __future__ import annotations
 
+import logging
 import subprocess
 from pathlib import Path
 
+log = logging.getLogger(__name__)
 
-def _git(root: Path, *args: str) -> str | None:
+
+def git_output(root: Path, *args: str, timeout: float = 10.0) -> str | None:
+    """``git -C root ARGS``'s standard output, or None when git fails or is missing.
+
+    Paths come back as written (``core.quotepath`` off; UTF-8, undecodable bytes kept).
+    """
     try:
         res = subprocess.run(
-            ["git", "-C", str(root), *args],
+            ["git", "-C", str(root), "-c", "core.quotepath=off", *args],
             capture_output=True,
-            text=True,
-            timeout=10,
+            encoding="utf-8",
+            errors="surrogateescape",
+            timeout=timeout,
             check=False,
         )
-    except (OSError, subprocess.TimeoutExpired):
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        log.warning("git %s in %s failed: %s", " ".join(args[:2]), root, exc)
         return None
-    return res.stdout.strip() if res.returncode == 0 else None
+    return res.stdout if res.returncode == 0 else None
+
+
+def _git(root: Path, *args: str) -> str | None:
+    out = git_output(root, *args)
+    return out.strip() if out is not None else None
 
 
 def head_commit(root: Path) -> str:

@@ -20,7 +20,6 @@ changed the partner).
 from __future__ import annotations
 
 import logging
-import subprocess
 from collections import Counter
 from collections.abc import Iterable
 from itertools import combinations
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.config import HistoryConfig
+from indexer.gitinfo import git_output
 from indexer.store import IndexStore
 
 log = logging.getLogger(__name__)
@@ -41,23 +41,15 @@ def commit_files(root: Path, max_commits: int, timeout: float = 60.0) -> list[li
     Paths are relative to ``root`` (``git log --relative``), so an index of a sub-directory
     sees only its own files. None when ``root`` is not in a git work tree (or git fails).
     """
-    cmd = [
-        "git", "-C", str(root), "-c", "core.quotepath=off", "log", "--no-merges", "--no-renames",
-        "--relative",
-        "--name-only", "--format=%x00", f"-n{max_commits}", "HEAD", "--",
-    ]  # fmt: skip
-    try:
-        res = subprocess.run(
-            cmd, capture_output=True, encoding="utf-8", errors="surrogateescape",
-            timeout=timeout, check=False,
-        )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        log.warning("git log in %s failed (%s); no co-change history", root, exc)
-        return None
-    if res.returncode != 0:
+    out = git_output(
+        root, "log", "--no-merges", "--no-renames", "--relative", "--name-only",
+        "--format=%x00", f"-n{max_commits}", "HEAD", "--",
+        timeout=timeout,
+    )  # fmt: skip
+    if out is None:
         return None
     commits = []
-    for block in res.stdout.split(_SEP):
+    for block in out.split(_SEP):
         files = [line.strip() for line in block.splitlines() if line.strip()]
         if files:
             commits.append(files)

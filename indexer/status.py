@@ -47,6 +47,6 @@ def index_status(repo: Path, db: str, walk: WalkConfig) -> dict[str, Any]:
         # co-change pairs counted from git history at history_head (0: no git history)
         "history": {
             "commit": meta.history_head,
-            "pairs": len(store.cochange()["path"]) // 2,
+            "pairs": store.cochange_pairs(),
         },
     }

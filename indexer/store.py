@@ -243,11 +243,14 @@ class IndexStore:
         if rows:
             tbl.add(data)
 
+    def _own_tables(self) -> tuple[str, ...]:
+        """The indexer's tables in this index (``cochange`` is missing from older ones)."""
+        core = ("files", "chunks", "symbols", "edges", "meta")
+        return core + (("cochange",) if self.has_table("cochange") else ())
+
     def version(self) -> tuple[int, ...]:
-        """The versions of the content tables: changes whenever a run wrote anything."""
-        names = ("files", "chunks", "symbols", "edges", "meta")
-        extra = ("cochange",) if self.has_table("cochange") else ()
-        return tuple(int(self.table(n).version) for n in names + extra)
+        """The versions of the indexer's tables: changes whenever a run wrote anything."""
+        return tuple(int(self.table(n).version) for n in self._own_tables())
 
     def has_table(self, name: str) -> bool:
         return name in self._table_names(self._db)
@@ -293,12 +296,15 @@ class IndexStore:
             # an existing index is brought up to date by compact() (optimize); rows written
             # since are found meanwhile by LanceDB's flat search over unindexed rows
 
-    def compact(self) -> None:
-        """Merge small fragments and drop old versions (keeps the store small and fast)."""
+    def compact(self, names: Iterable[str] | None = None) -> None:
+        """Merge small fragments and drop old versions (keeps the store small and fast).
+
+        The indexer's tables, or ``names`` (a plug-in's own tables; missing ones are skipped).
+        """
         from datetime import timedelta
 
-        names = ["files", "chunks", "symbols", "edges", "meta"]
-        for name in names + (["cochange"] if self.has_table("cochange") else []):
+        tables = self._own_tables() if names is None else [n for n in names if self.has_table(n)]
+        for name in tables:
             try:
                 self.table(name).optimize(cleanup_older_than=timedelta(minutes=1))
             except Exception as exc:  # optimize is best effort; report and go on
@@ -306,6 +312,10 @@ class IndexStore:
 
     def counts(self) -> dict[str, int]:
         return {n: int(self.table(n).count_rows()) for n in ("files", "chunks", "symbols", "edges")}
+
+    def cochange_pairs(self) -> int:
+        """File pairs in the co-change table (each is stored once per direction)."""
+        return int(self.table("cochange").count_rows()) // 2 if self.has_table("cochange") else 0
 
 
 def parsed_to_json(parsed: ParsedFile) -> str:

@@ -3,8 +3,9 @@
 The command comes from the spec, else the config, else detection (pytest, npm test, go test,
 cargo test). A detected pytest runs with the project's own interpreter — a ``.venv``/``venv``
 in the work tree, or in the checkout the worktree was made from (an untracked virtualenv is
-not in a worktree) — and with specpilot's only when the project has none. pytest runs write JUnit XML outside the worktree, parsed into the ``TestReport``;
-other runners are judged by exit code. Output is trimmed around failures.
+not in a worktree) — and with specpilot's only when the project has none. pytest runs write
+JUnit XML outside the worktree, parsed into the ``TestReport``; other runners are judged by
+exit code. Output is trimmed around failures.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import logging
 import os
 import re
 import shlex
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -27,6 +27,7 @@ from pipeline.config import PipelineConfig
 from pipeline.errors import SandboxError
 from pipeline.sandbox import probe_isolation, run_command
 from pipeline.spec import Spec
+from pipeline.worktree import main_checkout
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ _VENV_DIRS = (".venv", "venv", "env")
 def project_python(root: Path) -> str:
     """The project's own Python: a virtualenv in ``root`` or in its main checkout, else ours."""
     bases = [root]
-    main = _main_checkout(root)
+    main = main_checkout(root)
     if main is not None and main != root:
         bases.append(main)
     for base in bases:
@@ -94,19 +95,6 @@ def project_python(root: Path) -> str:
             if python.is_file() and os.access(python, os.X_OK):
                 return str(python)
     return sys.executable
-
-
-def _main_checkout(root: Path) -> Path | None:
-    """The work tree a git worktree was made from (its common ``.git`` directory's parent)."""
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--path-format=absolute", "--git-common-dir"],
-            capture_output=True, text=True, timeout=10, check=False,
-        )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    common = Path(out.stdout.strip()) if out.returncode == 0 else None
-    return common.parent if common is not None and common.name == ".git" else None
 
 
 def detect_test_command(root: Path) -> TestCommand | None:

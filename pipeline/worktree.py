@@ -77,11 +77,23 @@ def resolve_commit(repo: Path, ref: str) -> str:
         ) from exc
 
 
+def _git_common_dir(path: Path) -> Path:
+    common = Path(git(["rev-parse", "--git-common-dir"], cwd=path).strip())
+    return common if common.is_absolute() else (path / common).resolve()
+
+
 def default_worktrees_root(repo: Path) -> Path:
-    common = Path(git(["rev-parse", "--git-common-dir"], cwd=repo).strip())
-    if not common.is_absolute():
-        common = (repo / common).resolve()
-    return common / "specpilot" / "worktrees"
+    return _git_common_dir(repo) / "specpilot" / "worktrees"
+
+
+def main_checkout(path: Path) -> Path | None:
+    """The work tree a git worktree at ``path`` was made from (the parent of the common
+    ``.git``); None outside git or for a bare repository."""
+    try:
+        common = _git_common_dir(path)
+    except WorktreeError:
+        return None
+    return common.parent if common.name == ".git" else None
 
 
 def branch_exists(repo: Path, branch: str) -> bool:
