@@ -84,15 +84,10 @@ def main(argv: list[str] | None = None) -> int:
         if not 2 <= len(gold) <= args.max_gold or len(older) < args.min_history or not message:
             continue
         pairs = cochange_rows((f for _, f in older), indexed, cfg.history.max_files_per_commit)
-        partners: dict[str, list[tuple[str, float]]] = {}
-        for r in pairs:
-            if r["together"] >= rcfg.cochange_min_together:
-                partners.setdefault(r["path"], []).append(
-                    (r["partner"], r["together"] / r["changes"])
-                )
-        for lst in partners.values():
-            lst.sort(key=lambda pc: (-pc[1], pc[0]))
-        on.cochange = CoChange(partners)
+        on.cochange = CoChange.from_counts(
+            ((r["path"], r["partner"], r["together"], r["changes"]) for r in pairs),
+            rcfg.cochange_min_together,
+        )
         rows_on.append((gold, [h.path for h in on.search_files(message, 10)]))
         rows_off.append((gold, [h.path for h in off.search_files(message, 10)]))
         ids.append(message.splitlines()[0][:60])

@@ -45,39 +45,40 @@ _FORMATS = ("house_rules", "markdown")
 def build_server(searcher: Searcher, *, name: str = "specpilot") -> MCPServer:
     server: MCPServer = MCPServer(name=name, instructions=INSTRUCTIONS)
 
+    def guard(fn: Callable[[], Any]) -> Any:
+        """Run a lookup on the newest completed index; the packages' errors become tool
+        errors with their one-line message."""
+        try:
+            if searcher.refresh():
+                log.info("the index was re-written; reloaded it")
+            return fn()
+        except (RetrievalError, IndexerError) as exc:
+            raise ToolError(str(exc)) from exc
+
     @server.tool(description="Hybrid code search: the symbols (or files) most relevant to a query.")
     def search_code(query: str, top_k: int = 10, files: bool = False) -> dict[str, Any]:
         top_k = max(1, min(top_k, 100))
         if files:
-            hits = _guard(
-                lambda: [h.to_dict() for h in searcher.search_files(query, top_k)], searcher
-            )
+            hits = guard(lambda: [h.to_dict() for h in searcher.search_files(query, top_k)])
         else:
-            hits = _guard(lambda: [h.to_dict() for h in searcher.search(query, top_k)], searcher)
+            hits = guard(lambda: [h.to_dict() for h in searcher.search(query, top_k)])
         return {"query": query, "results": hits}
 
     @server.tool(description="Definitions of a symbol: Session.mount, mount, or pkg.mod.Class.")
     def find_symbol(name: str, limit: int = 20) -> dict[str, Any]:
-        hits = _guard(
-            lambda: [h.to_dict() for h in searcher.find_symbol(name, max(1, limit))], searcher
-        )
+        hits = guard(lambda: [h.to_dict() for h in searcher.find_symbol(name, max(1, limit))])
         return {"name": name, "results": hits}
 
     @server.tool(description="Use sites (calls, imports, inheritance) of a symbol's definitions.")
     def callers(name: str, limit: int = 50) -> dict[str, Any]:
-        sites = _guard(
-            lambda: [u.to_dict() for u in searcher.callers(name, max(1, limit))], searcher
-        )
+        sites = guard(lambda: [u.to_dict() for u in searcher.callers(name, max(1, limit))])
         return {"name": name, "results": sites}
 
     @server.tool(description="The repository's coding conventions (house_rules or markdown).")
     def conventions(format: str = "house_rules") -> dict[str, Any]:
         if format not in _FORMATS:
             raise ToolError(f"unknown format {format!r}; valid formats: {', '.join(_FORMATS)}.")
-        return {
-            "format": format,
-            "text": _guard(lambda: conventions_text(searcher, format), searcher),
-        }
+        return {"format": format, "text": guard(lambda: conventions_text(searcher, format))}
 
     return server
 
@@ -102,13 +103,3 @@ def conventions_text(searcher: Searcher, fmt: str) -> str:
         return NO_CONVENTIONS
     text = render_markdown(profile) if fmt == "markdown" else render_house_rules(profile)
     return text or "no convention is strong enough in this repository to state as a rule."
-
-
-def _guard(fn: Callable[[], Any], searcher: Searcher) -> Any:
-    """Run a lookup on the newest completed index; the packages' errors become tool errors."""
-    try:
-        if searcher.refresh():
-            log.info("the index was re-written; reloaded it")
-        return fn()
-    except (RetrievalError, IndexerError) as exc:
-        raise ToolError(str(exc)) from exc

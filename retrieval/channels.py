@@ -44,6 +44,7 @@ class Channels:
         self.store, self.catalog, self.embedder, self.config = store, catalog, embedder, config
         self._chunks = store.table("chunks")
         self._files = store.table("files")
+        self._sources: dict[str, str] | None = None
         self._texts: dict[str, str] | None = None
         self._guards: VersionGuards | None = None
 
@@ -88,23 +89,28 @@ class Channels:
         if not q.versions:
             return []
         if self._guards is None:
-            tbl = self._chunks.to_arrow().select(["id", "path", "text"]).to_pydict()
-            lang = self.catalog.language
+            lang, meta = self.catalog.language, self.catalog.chunks
             self._guards = VersionGuards(
                 {
-                    cid: (path, lang.get(path, ""), text or "")
-                    for cid, path, text in zip(tbl["id"], tbl["path"], tbl["text"], strict=True)
-                    if is_code(lang.get(path))
+                    cid: (m.path, lang.get(m.path, ""), text)
+                    for cid, text in self._source_texts().items()
+                    if (m := meta.get(cid)) is not None and is_code(lang.get(m.path))
                 }
             )
         return self._guards.rank(q.versions)
 
-    def _chunk_texts(self) -> dict[str, str]:
-        if self._texts is None:
+    def _source_texts(self) -> dict[str, str]:
+        """Every chunk's text as written (read once, on the first channel that needs it)."""
+        if self._sources is None:
             tbl = self._chunks.to_arrow().select(["id", "text"]).to_pydict()
+            self._sources = {cid: t or "" for cid, t in zip(tbl["id"], tbl["text"], strict=True)}
+        return self._sources
+
+    def _chunk_texts(self) -> dict[str, str]:
+        """Chunk texts lower-cased with runs of white space as one (for message matching)."""
+        if self._texts is None:
             self._texts = {
-                cid: _SPACE.sub(" ", t or "").lower()
-                for cid, t in zip(tbl["id"], tbl["text"], strict=True)
+                cid: _SPACE.sub(" ", t).lower() for cid, t in self._source_texts().items()
             }
         return self._texts
 

@@ -13,7 +13,7 @@ rises. The channel is silent (an empty list) when history links no seed to anyth
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from indexer.store import IndexStore
 from retrieval.config import RetrievalConfig
@@ -26,8 +26,13 @@ class CoChange:
     @classmethod
     def load(cls, store: IndexStore, min_together: int) -> CoChange:
         cols = store.cochange()
-        partners: dict[str, list[tuple[str, float]]] = defaultdict(list)
         rows = zip(cols["path"], cols["partner"], cols["together"], cols["changes"], strict=True)
+        return cls.from_counts(rows, min_together)
+
+    @classmethod
+    def from_counts(cls, rows: Iterable[tuple[str, str, int, int]], min_together: int) -> CoChange:
+        """From ``(path, partner, together, changes)`` rows (the ``cochange`` table's)."""
+        partners: dict[str, list[tuple[str, float]]] = defaultdict(list)
         for path, partner, together, changes in rows:
             if together >= min_together and changes > 0:
                 partners[path].append((partner, together / changes))

@@ -46,7 +46,7 @@ class Query:
     frames: tuple[tuple[str, int, str], ...]  # (path, line, function) from stack traces
     quoted: tuple[str, ...] = ()  # single words in quotes or backticks (code names)
     messages: tuple[str, ...] = ()  # error messages / quoted phrases, as written
-    versions: tuple[Version, ...] = ()  # runtime versions named: (3, 13), (3, None)
+    versions: tuple[Version, ...] = ()  # runtime versions: ("python", 3, 13), ("go", 1, 22)
 
     @property
     def words(self) -> tuple[str, ...]:

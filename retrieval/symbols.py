@@ -2,7 +2,8 @@
 
 A symbol's score fuses (weighted reciprocal rank, weights in ``RetrievalConfig``):
 
-* the chunk channels (vector, full text, message, version) through the chunks that hold the symbol;
+* the chunk channels (vector, full text, message, version) through the chunks that hold the
+  symbol;
 * the symbols the query names (identifier) and stack-trace frames (frame);
 * the personalised PageRank of the symbol in the code graph (graph);
 * callers and callees of the strongest symbols so far (neighbors);
