@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from indexer.config import specpilot_home
 from indexer.errors import ModelMismatchError, NotIndexedError, SchemaVersionError, StoreError
+from indexer.lancedb_import import import_lancedb
 from indexer.model import Import, ParsedFile, Reference, Symbol
 from indexer.schema import (
     SCHEMA_VERSION,
@@ -65,8 +66,7 @@ class IndexStore:
     # -- opening -------------------------------------------------------------------------
     @staticmethod
     def _connect(uri: str) -> Any:
-        import lancedb
-
+        lancedb = import_lancedb()
         try:
             return lancedb.connect(uri)
         except Exception as exc:  # lancedb raises ValueError/OSError/RuntimeError
