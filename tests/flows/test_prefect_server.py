@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable
@@ -20,63 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from services import BIN, Services, free_port, wait_for
 from spec_helpers import DEMO_FILES, DOCS_SPEC, add_bare_remote, artifacts_of, docs_script, git
 
 from pipeline.testing import ScriptedMessagesServer
 
-BIN = Path(sys.executable).parent
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(what: str, check: Callable[[], Any], timeout_s: float, logs: list[Path]) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            value = check()
-        except Exception:  # not up yet: connection refused, 404, ...
-            value = None
-        if value:
-            return value
-        time.sleep(0.5)
-    tails = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in logs if p.exists())
-    raise AssertionError(f"timed out waiting for {what}\n{tails}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """TERM the process group (the server's and serve's children too), then KILL."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=10)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-class _Services:
-    """Background processes of one test, each in its own process group; ``close`` stops them
-    all (TERM, then KILL) in reverse order."""
-
-    def __init__(self, env: dict[str, str], logs: list[Path]) -> None:
-        self.env, self.logs = env, logs
-        self.procs: list[subprocess.Popen[bytes]] = []
-
-    def start(self, args: list[str], log: Path) -> subprocess.Popen[bytes]:
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                args, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        self.procs.append(proc)
-        return proc
-
+class _Services(Services):
     def prefect_server(self, port: int, log: Path) -> None:
         """``prefect server start`` on 127.0.0.1:``port``, waited for until healthy."""
         self.start(
@@ -85,17 +32,12 @@ class _Services:
             log,
         )  # fmt: skip
         health = f"http://127.0.0.1:{port}/api/health"
-        _wait(
+        wait_for(
             "the server",
             lambda: urllib.request.urlopen(health, timeout=2).status == 200,
             60,
             self.logs,
         )
-
-    def close(self) -> None:
-        for proc in reversed(self.procs):
-            _stop(proc)
-        assert all(p.poll() is not None for p in self.procs)
 
 
 @pytest.mark.slow
@@ -112,7 +54,7 @@ def test_serve_trigger_and_submit_against_a_real_server(
     remote = add_bare_remote(repo, tmp_path / "remote.git")
     spec = tmp_path / "usage-docs.md"
     spec.write_text(DOCS_SPEC)
-    port = _free_port()
+    port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     logs = [tmp_path / "server.log", tmp_path / "serve.log"]
     with ScriptedMessagesServer(docs_script()) as model:
@@ -140,7 +82,7 @@ def test_serve_trigger_and_submit_against_a_real_server(
             )  # fmt: skip
             with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as client:
                 for name in (INDEX_DEPLOYMENT, SPEC_DEPLOYMENT):
-                    _wait(name, lambda n=name: client.read_deployment_by_name(n), 60, logs)
+                    wait_for(name, lambda n=name: client.read_deployment_by_name(n), 60, logs)
                 marks["serve"] = time.monotonic() - t0
                 index_run = trigger(INDEX_DEPLOYMENT)
                 done = subprocess.run(
@@ -159,7 +101,7 @@ def test_serve_trigger_and_submit_against_a_real_server(
 
                 ids = (index_run.id, submitted["flow_run_id"])
                 index_done, spec_done = (
-                    _wait(f"flow run {i}", lambda i=i: final(i), 120, logs) for i in ids
+                    wait_for(f"flow run {i}", lambda i=i: final(i), 120, logs) for i in ids
                 )
                 marks["runs"] = time.monotonic() - t0
                 print("phases (s since start):", marks)
@@ -185,7 +127,7 @@ def test_a_work_pool_worker_runs_the_registered_index_deployment(
     from flows.deployments import INDEX_DEPLOYMENT, trigger
 
     repo = make_repo(DEMO_FILES, git=True, name="repo")
-    port = _free_port()
+    port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = {
         **os.environ,
@@ -224,7 +166,7 @@ def test_a_work_pool_worker_runs_the_registered_index_deployment(
                 run_ = client.read_flow_run(index_run.id)
                 return run_ if run_.state and run_.state.is_final() else None
 
-            done = _wait("the worker's flow run", final, 150, logs)
+            done = wait_for("the worker's flow run", final, 150, logs)
             assert done.state.is_completed(), done.state.message
             assert done.work_pool_name == "specpilot-test"  # the pool's worker ran it
             assert "index-summary" in {a.key for a in artifacts_of(index_run.id)}
