@@ -35,6 +35,7 @@ from indexer.schema import SCHEMA_VERSION, IndexMeta
 from indexer.store import IndexStore, default_db_path, parsed_to_json
 from indexer.summary import IndexSummary, make_summary
 from indexer.tokens import search_text
+from indexer.vector_index import ensure_vector_index
 from indexer.walk import walk_repo
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,14 @@ def _index(
         if plugins:
             stages["plugins"] = time.perf_counter() - t
 
+    def run_vector_index() -> None:
+        t = time.perf_counter()
+        before = store.meta.vector_index_rows
+        rows = ensure_vector_index(store.table("chunks"), cfg.vector_index, before)
+        if rows != before:
+            store.write_meta(store.meta.with_(vector_index_rows=rows))
+            stages["vector index"] = time.perf_counter() - t
+
     def summarize(
         *, embedded: int = 0, cached: int = 0, errors: int = 0, lossy: int = 0
     ) -> IndexSummary:
@@ -149,6 +158,7 @@ def _index(
     if plan.empty and store.meta.state == "complete":
         run_history()
         run_plugins()
+        run_vector_index()
         if commit != store.meta.last_commit:
             store.write_meta(store.meta.with_(last_commit=commit))
         return summarize()
@@ -179,6 +189,7 @@ def _index(
     _rebuild_graph(store, only=plan.changed if same_faces else None)
     store.ensure_fts()
     stages["graph+fts"] = time.perf_counter() - t
+    run_vector_index()
     run_history()
     run_plugins()
     t = time.perf_counter()

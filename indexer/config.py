@@ -105,12 +105,45 @@ class HistoryConfig:
                 )
 
 
+_VECTOR_INDEX_TYPES = ("IVF_HNSW_SQ", "IVF_HNSW_PQ", "IVF_PQ", "IVF_SQ", "IVF_FLAT")
+
+
+@dataclass(frozen=True, slots=True)
+class VectorIndexConfig:
+    """The ANN index over chunk vectors for big repositories (``indexer/vector_index.py``)."""
+
+    min_rows: int = 50_000  # chunks from which searches use an ANN index (0: never)
+    index_type: str = "IVF_HNSW_SQ"
+    rows_per_partition: int = 4096  # IVF partitions = chunks / this
+    retrain_factor: float = 2.0  # retrain when the chunks grew or shrank by this factor
+
+    def __post_init__(self) -> None:
+        if self.index_type not in _VECTOR_INDEX_TYPES:
+            raise IndexConfigError(
+                f"index.vector_index.index_type is {self.index_type!r}; use one of "
+                f"{', '.join(_VECTOR_INDEX_TYPES)}."
+            )
+        if self.min_rows < 0:
+            raise IndexConfigError(
+                f"index.vector_index.min_rows is {self.min_rows}; use 0 (never) or more."
+            )
+        if self.rows_per_partition < 1:
+            raise IndexConfigError(
+                f"index.vector_index.rows_per_partition is {self.rows_per_partition}; use 1 or more."
+            )
+        if self.retrain_factor <= 1:
+            raise IndexConfigError(
+                f"index.vector_index.retrain_factor is {self.retrain_factor}; use more than 1."
+            )
+
+
 @dataclass(frozen=True, slots=True)
 class IndexerConfig:
     walk: WalkConfig = field(default_factory=WalkConfig)
     chunk: ChunkConfig = field(default_factory=ChunkConfig)
     embed: EmbedConfig = field(default_factory=EmbedConfig)
     history: HistoryConfig = field(default_factory=HistoryConfig)
+    vector_index: VectorIndexConfig = field(default_factory=VectorIndexConfig)
 
 
 def specpilot_home() -> Path:

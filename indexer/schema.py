@@ -106,6 +106,7 @@ class IndexMeta:
     indexed_at: str = ""  # ISO 8601 UTC of the last completed run
     state: str = "complete"  # "in_progress" while a run writes; the next run completes it
     history_head: str = ""  # HEAD when the co-change table was last computed
+    vector_index_rows: int = 0  # chunks the ANN index was trained on (0: no index)
     stats: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:

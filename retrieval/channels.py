@@ -51,14 +51,17 @@ class Channels:
     # -- chunk channels ------------------------------------------------------------------
     def vector(self, q: Query) -> list[str]:
         vec = self.embedder.embed([q.text])[0]
-        rows = (
+        c = self.config
+        search = (
             self._chunks.search(np.asarray(vec, dtype=np.float32), vector_column_name="vector")
             .distance_type("cosine")
-            .limit(self.config.vector_candidates)
-            .select(["id", "_distance"])
-            .to_list()
+            .limit(c.vector_candidates)
         )
-        return [r["id"] for r in rows]
+        if c.vector_nprobes > 0:
+            search = search.nprobes(c.vector_nprobes)  # used only when an ANN index exists
+        if c.vector_refine_factor > 0:
+            search = search.refine_factor(c.vector_refine_factor)
+        return [r["id"] for r in search.select(["id", "_distance"]).to_list()]
 
     def fulltext(self, q: Query) -> list[str]:
         if not q.tokens:
