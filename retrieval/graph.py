@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from indexer.store import IndexStore
 from retrieval.catalog import Catalog, symbol_key
@@ -73,15 +74,19 @@ class CodeGraph:
             src += [a, b]
             dst += [b, a]
             w += [cfg.graph_contain_weight] * 2
-        self._src = np.asarray(src, dtype=np.int64)
-        self._dst = np.asarray(dst, dtype=np.int64)
+        n = len(self.nodes)
+        src_a = np.asarray(src, dtype=np.int64)
+        dst_a = np.asarray(dst, dtype=np.int64)
         weights = np.asarray(w, dtype=np.float64)
-        out = np.bincount(self._src, weights=weights, minlength=len(self.nodes))
-        self._norm_w = weights / np.where(out[self._src] > 0, out[self._src], 1.0)
+        out = np.bincount(src_a, weights=weights, minlength=n)
+        norm_w = weights / np.where(out[src_a] > 0, out[src_a], 1.0)
+        # the transition matrix, column-stochastic: spread = M @ x (duplicates add up)
+        self._matrix = sparse.csr_matrix((norm_w, (dst_a, src_a)), shape=(n, n))
         self._dangling = out == 0
+        self._n_edges = len(src_a)
         self._global: np.ndarray | None = None
         self._cfg = cfg
-        log.debug("graph: %d nodes, %d edges", len(self.nodes), len(self._src))
+        log.debug("graph: %d nodes, %d edges", len(self.nodes), self._n_edges)
 
     @classmethod
     def load(cls, store: IndexStore, catalog: Catalog, cfg: RetrievalConfig) -> CodeGraph:
@@ -158,7 +163,7 @@ class CodeGraph:
         d = self._cfg.graph_damping
         x = p.copy()
         for _ in range(self._cfg.graph_iterations):
-            spread = np.bincount(self._dst, weights=self._norm_w * x[self._src], minlength=len(x))
+            spread = self._matrix @ x
             nxt = d * (spread + x[self._dangling].sum() * p) + (1 - d) * p
             done = float(np.abs(nxt - x).sum()) < self._cfg.graph_tolerance
             x = nxt
@@ -166,16 +171,27 @@ class CodeGraph:
                 break
         return x
 
-    def file_scores(self, pr: np.ndarray) -> dict[str, float]:
-        """A file's best node (itself or one of its symbols): no bias for big files."""
+    def file_scores(self, pr: np.ndarray, top: int | None = None) -> dict[str, float]:
+        """A file's best node (itself or one of its symbols): no bias for big files.
+
+        With ``top``, only the ``top`` best files (ties by path order, as ``sorted`` would).
+        """
         best = np.zeros(len(self.nodes))
         np.maximum.at(best, self.file_index, pr)
-        return {self.nodes[i]: float(best[i]) for i in np.flatnonzero(best > 0)}
+        return self._top(best[: len(self.catalog.language)], 0, top)
 
-    def symbol_scores(self, pr: np.ndarray) -> dict[str, float]:
+    def symbol_scores(self, pr: np.ndarray, top: int | None = None) -> dict[str, float]:
+        """Each symbol's PageRank; with ``top``, only the ``top`` best symbols."""
         n_files = len(self.catalog.language)
-        idx = np.flatnonzero(pr[n_files:] > 0) + n_files
-        return {self.nodes[i]: float(pr[i]) for i in idx}
+        return self._top(pr[n_files:], n_files, top)
+
+    def _top(self, values: np.ndarray, offset: int, top: int | None) -> dict[str, float]:
+        idx = np.flatnonzero(values > 0)
+        if top is not None and len(idx) > top:
+            # best first, ties by node order (nodes are sorted): the first ``top`` of that
+            order = np.lexsort((idx, -values[idx]))
+            idx = idx[order[:top]]
+        return {self.nodes[i + offset]: float(values[i]) for i in idx}
 
 
 def _enum(graph: CodeGraph) -> list[tuple[int, str]]:

@@ -114,6 +114,7 @@ class Searcher:
         self.store = store
         self._version = store.version()
         self.catalog = Catalog.load(store)
+        self._factors: dict[str, float] = {}
         self.channels = Channels(store, self.catalog, self.embedder, c)
         self.cochange = (
             CoChange.load(store, c.cochange_min_together) if c.weight_cochange > 0 else CoChange({})
@@ -243,8 +244,8 @@ class Searcher:
         file_lists["path"] = ev.path_files
         file_lists["file_fulltext"] = ev.file_fulltext
         if ev.pagerank is not None:
-            fs = self.graph.file_scores(ev.pagerank)
-            file_lists["graph"] = sorted(fs, key=lambda p: (-fs[p], p))[: c.graph_candidates]
+            fs = self.graph.file_scores(ev.pagerank, top=c.graph_candidates)
+            file_lists["graph"] = sorted(fs, key=lambda p: (-fs[p], p))
         scores, ranks = rrf(file_lists, self.weights(), c.rrf_k)
         if self.cochange:
             file_lists["cochange"] = self.cochange.rank(scores, c)
@@ -329,9 +330,13 @@ class Searcher:
         return callees(self, name, limit)
 
     def file_factor(self, path: str) -> float:
-        factor = 1.0
-        if is_support_file(path, self.config):
-            factor *= self.config.support_file_factor
-        if not is_code(self.catalog.language.get(path)):
-            factor *= self.config.text_file_factor
+        """The prior of a file's role: support files and text files rank after code."""
+        factor = self._factors.get(path)
+        if factor is None:  # glob matching per call was a tenth of a big repo's query time
+            factor = 1.0
+            if is_support_file(path, self.config):
+                factor *= self.config.support_file_factor
+            if not is_code(self.catalog.language.get(path)):
+                factor *= self.config.text_file_factor
+            self._factors[path] = factor
         return factor

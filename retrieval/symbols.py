@@ -80,8 +80,8 @@ def symbol_scores(
     lists["identifier"] = ev.identifier
     lists["frame"] = ev.frames
     if ev.pagerank is not None:
-        ss = searcher.graph.symbol_scores(ev.pagerank)
-        lists["graph"] = sorted(ss, key=lambda k: (-ss[k], k))[: c.graph_candidates]
+        ss = searcher.graph.symbol_scores(ev.pagerank, top=c.graph_candidates)
+        lists["graph"] = sorted(ss, key=lambda k: (-ss[k], k))
     scores, ranks = rrf(lists, weights, c.rrf_k)
     if c.weight_neighbors > 0 and scores:
         lists["neighbors"] = _neighbors(searcher, scores)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.config import ChunkConfig, EmbedConfig, HistoryConfig, WalkConfig
+from indexer.config import ChunkConfig, EmbedConfig, HistoryConfig, VectorIndexConfig, WalkConfig
 from retrieval.config import RetrievalConfig
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -20,6 +20,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
         (ChunkConfig, "config.md"),
         (EmbedConfig, "config.md"),
         (HistoryConfig, "config.md"),
+        (VectorIndexConfig, "config.md"),
         (RetrievalConfig, "retrieval.md"),
     ],
 )
