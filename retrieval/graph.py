@@ -19,8 +19,6 @@ only; a few milliseconds at 10k nodes); with no seeds it is the global PageRank,
 from __future__ import annotations
 
 import logging
-import math
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -58,32 +56,42 @@ class CodeGraph:
             [i if i < n_files else self.index[catalog.symbols[k].path] for i, k in _enum(self)],
             dtype=np.int64,
         )
-        self.callees: dict[str, list[Neighbor]] = defaultdict(list)
-        self.callers: dict[str, list[Neighbor]] = defaultdict(list)
-        pairs: dict[tuple[int, int], float] = defaultdict(float)
-        self._add_uses(edges, cfg, pairs)
-        src, dst, w = [], [], []
-        for (a, b), count_w in pairs.items():
-            weight = math.sqrt(count_w)
-            src += [a, b]
-            dst += [b, a]
-            w += [weight, weight * cfg.graph_reverse_weight]
-        for key, info in catalog.symbols.items():
-            parent = symbol_key(info.path, info.parent) if info.parent else info.path
-            a, b = self.index[key], self.index.get(parent, self.index[info.path])
-            src += [a, b]
-            dst += [b, a]
-            w += [cfg.graph_contain_weight] * 2
         n = len(self.nodes)
-        src_a = np.asarray(src, dtype=np.int64)
-        dst_a = np.asarray(dst, dtype=np.int64)
-        weights = np.asarray(w, dtype=np.float64)
-        out = np.bincount(src_a, weights=weights, minlength=n)
-        norm_w = weights / np.where(out[src_a] > 0, out[src_a], 1.0)
+        uses = self._uses(edges, cfg)
+        self.callees = Adjacency(self.nodes, self.index, uses.src, uses.dst, uses)
+        self.callers = Adjacency(self.nodes, self.index, uses.dst, uses.src, uses)
+        # one edge per (user, used) pair, weighted sqrt(sum of its uses), plus its reverse
+        pair, inverse = np.unique(uses.src * n + uses.dst, return_inverse=True)
+        summed = np.sqrt(np.bincount(inverse, weights=uses.weight, minlength=len(pair)))
+        a, b = pair // n, pair % n
+        contain = np.array(
+            [
+                (
+                    self.index[key],
+                    self.index.get(
+                        symbol_key(info.path, info.parent) if info.parent else info.path,
+                        self.index[info.path],
+                    ),
+                )
+                for key, info in catalog.symbols.items()
+            ],
+            dtype=np.int64,
+        ).reshape(-1, 2)
+        src = np.concatenate([a, b, contain[:, 0], contain[:, 1]])
+        dst = np.concatenate([b, a, contain[:, 1], contain[:, 0]])
+        w = np.concatenate(
+            [
+                summed,
+                summed * cfg.graph_reverse_weight,
+                np.full(2 * len(contain), cfg.graph_contain_weight),
+            ]
+        )
+        out = np.bincount(src, weights=w, minlength=n)
+        norm_w = w / np.where(out[src] > 0, out[src], 1.0)
         # the transition matrix, column-stochastic: spread = M @ x (duplicates add up)
-        self._matrix = sparse.csr_matrix((norm_w, (dst_a, src_a)), shape=(n, n))
+        self._matrix = sparse.csr_matrix((norm_w, (dst, src)), shape=(n, n))
         self._dangling = out == 0
-        self._n_edges = len(src_a)
+        self._n_edges = len(src)
         self._global: np.ndarray | None = None
         self._cfg = cfg
         log.debug("graph: %d nodes, %d edges", len(self.nodes), self._n_edges)
@@ -94,20 +102,30 @@ class CodeGraph:
         data: dict[str, list[Any]] = store.table("edges").to_arrow().select(cols).to_pydict()
         return cls(catalog, data, cfg)
 
-    def _node(self, path: str, symbol: str) -> str | None:
-        if symbol:
-            key = symbol_key(path, symbol)
-            if key in self.index:
-                return key
-        return path if path in self.index else None
+    def _uses(self, edges: Mapping[str, list[Any]], cfg: RetrievalConfig) -> _Uses:
+        """One row per (use site, target): resolved edges to their definition, unresolved
+        ones to every callable definition of the name (up to ``graph_name_max_defs``)."""
+        cat, index = self.catalog, self.index
+        by_name: dict[str, list[tuple[int, float]]] = {}
 
-    def _add_uses(
-        self,
-        edges: Mapping[str, list[Any]],
-        cfg: RetrievalConfig,
-        pairs: dict[tuple[int, int], float],
-    ) -> None:
-        cat = self.catalog
+        def node(path: str, symbol: str | None) -> int | None:
+            if symbol:
+                i = index.get(symbol_key(path, symbol))
+                if i is not None:
+                    return i
+            return index.get(path)
+
+        def name_targets(name: str) -> list[tuple[int, float]]:
+            found = by_name.get(name)
+            if found is None:
+                defs = [k for k in cat.by_name.get(name, ()) if cat.symbols[k].kind in _CALLABLE]
+                found = []
+                if 0 < len(defs) <= cfg.graph_name_max_defs:
+                    found = [(index[k], cfg.graph_name_weight / len(defs)) for k in defs]
+                by_name[name] = found
+            return found
+
+        u = _Uses()
         rows = zip(
             edges["src_path"],
             edges["src_symbol"],
@@ -119,25 +137,18 @@ class CodeGraph:
             strict=True,
         )
         for sp, ss, kind, name, line, dp, ds in rows:
-            src = self._node(sp, ss or "")
+            src = node(sp, ss)
             if src is None:
                 continue
-            targets: list[tuple[str, float, str]] = []
             if dp:
-                dst = self._node(dp, ds or "")
-                if dst is not None:
-                    targets.append((dst, cfg.graph_resolved_weight, kind))
-            elif kind != "import" and name in cat.by_name:
-                defs = [k for k in cat.by_name[name] if cat.symbols[k].kind in _CALLABLE]
-                if 0 < len(defs) <= cfg.graph_name_max_defs:
-                    share = cfg.graph_name_weight / len(defs)
-                    targets += [(k, share, "name") for k in defs]
-            for dst, weight, how in targets:
-                if dst == src:
-                    continue
-                pairs[(self.index[src], self.index[dst])] += weight
-                self.callees[src].append(Neighbor(dst, weight, how, line or 0))
-                self.callers[dst].append(Neighbor(src, weight, how, line or 0))
+                dst = node(dp, ds)
+                if dst is not None and dst != src:
+                    u.add(src, dst, cfg.graph_resolved_weight, kind, line or 0)
+            elif kind != "import":
+                for dst, share in name_targets(name):
+                    if dst != src:
+                        u.add(src, dst, share, "name", line or 0)
+        return u.freeze()
 
     # -- ranking -------------------------------------------------------------------------
     def pagerank(self, seeds: Mapping[str, float] | None = None) -> np.ndarray:
@@ -196,3 +207,66 @@ class CodeGraph:
 
 def _enum(graph: CodeGraph) -> list[tuple[int, str]]:
     return list(enumerate(graph.nodes))
+
+
+class _Uses:
+    """Use rows as columns: Python lists while collecting, numpy arrays once frozen."""
+
+    def __init__(self) -> None:
+        self.src: Any = []
+        self.dst: Any = []
+        self.weight: Any = []
+        self.kind: Any = []
+        self.line: Any = []
+
+    def add(self, src: int, dst: int, weight: float, kind: str, line: int) -> None:
+        self.src.append(src)
+        self.dst.append(dst)
+        self.weight.append(weight)
+        self.kind.append(kind)
+        self.line.append(line)
+
+    def freeze(self) -> _Uses:
+        self.src = np.asarray(self.src, dtype=np.int64)
+        self.dst = np.asarray(self.dst, dtype=np.int64)
+        self.weight = np.asarray(self.weight, dtype=np.float64)
+        return self
+
+
+class Adjacency:
+    """``key -> [Neighbor]`` (callees or callers), built per key when asked for.
+
+    Grouping a million uses into Python objects up front took most of a big repository's
+    graph load; a stable sort of the row numbers by node keeps each key's neighbours in
+    use-site order and makes a lookup two binary searches.
+    """
+
+    def __init__(
+        self,
+        nodes: list[str],
+        index: dict[str, int],
+        own: np.ndarray,
+        other: np.ndarray,
+        uses: _Uses,
+    ) -> None:
+        self._nodes, self._index, self._other, self._uses = nodes, index, other, uses
+        self._order = np.argsort(own, kind="stable")
+        self._sorted = own[self._order]
+
+    def __getitem__(self, key: str) -> list[Neighbor]:
+        i = self._index.get(key)
+        if i is None:
+            return []
+        lo, hi = np.searchsorted(self._sorted, [i, i + 1])
+        u = self._uses
+        return [
+            Neighbor(self._nodes[self._other[r]], float(u.weight[r]), u.kind[r], u.line[r])
+            for r in self._order[lo:hi].tolist()
+        ]
+
+    def get(self, key: str, default: Any = ()) -> list[Neighbor] | Any:
+        found = self[key]
+        return found if found else default
+
+    def __contains__(self, key: str) -> bool:
+        return bool(self[key])
