@@ -10,7 +10,6 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import numpy as np
 
 from indexer.chunking import Chunk
 from indexer.config import EmbedConfig, IndexerConfig
+from indexer.edge_deps import affected, from_rows, to_rows
 from indexer.embedding import Embedder, make_embedder
 from indexer.errors import EmptyRepoError, NotIndexedError, SchemaVersionError
 from indexer.filetypes import is_code
@@ -29,7 +29,7 @@ from indexer.parse import parse_source
 from indexer.plugins import IndexPlugin, LoadedFile, PluginContext
 from indexer.prepare import MapParse, ParseBatch, ParsedBatch, Prepared, prepare
 from indexer.refresh import blob_hash, plan_refresh
-from indexer.resolve import definitions_fingerprint, resolve
+from indexer.resolve import definitions_fingerprint, resolve_tracked
 from indexer.roles import is_support_path
 from indexer.schema import SCHEMA_VERSION, IndexMeta
 from indexer.store import IndexStore, default_db_path, parsed_to_json
@@ -163,9 +163,10 @@ def _index(
             store.write_meta(store.meta.with_(last_commit=commit))
         return summarize()
 
-    # edits that leave every file's definitions as they were only change their own edges
-    old_faces = (
-        {pf.path: definitions_fingerprint(pf) for pf in store.parsed_files(plan.changed)}
+    # the changed files' parses before this run: which definitions an edit changed decides
+    # which files' edges are resolved again (``_edges_to_redo``)
+    old_parsed = (
+        {pf.path: pf for pf in store.parsed_files(plan.changed)}
         if store.meta.state == "complete" and not plan.added and not plan.deleted
         else None
     )
@@ -183,10 +184,8 @@ def _index(
     stages["embed+write"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    same_faces = old_faces is not None and all(
-        old_faces.get(p.source.path, "") == definitions_fingerprint(p.parsed) for p in prepared
-    )
-    _rebuild_graph(store, only=plan.changed if same_faces else None)
+    new_parsed = {p.source.path: p.parsed for p in prepared}
+    _rebuild_graph(store, only=_edges_to_redo(store, plan.changed, old_parsed, new_parsed))
     store.ensure_fts()
     stages["graph+fts"] = time.perf_counter() - t
     run_vector_index()
@@ -348,9 +347,42 @@ def _write_batch(
     store.replace_files([p.source.path for p in batch], file_rows, chunk_rows, symbol_rows)
 
 
+def _edges_to_redo(
+    store: IndexStore,
+    changed: Sequence[str],
+    old: dict[str, ParsedFile] | None,
+    new: dict[str, ParsedFile | None],
+) -> list[str] | None:
+    """The files whose edges are resolved again; None: every file's.
+
+    An edit that keeps a file's definitions (``definitions_fingerprint``) changes only its
+    own edges. One that changes them also changes the edges of the files whose resolution
+    read that file or a method name it changed (``indexer.edge_deps``). Everything is
+    resolved when files were added or deleted (module paths move), when the last run did not
+    complete, when the index has no recorded reads yet, or when over half the files would be.
+    """
+    if old is None:
+        return None
+    rows = store.edge_deps()
+    if rows is None:
+        return None
+    defs_changed = {
+        p
+        for p in changed
+        if definitions_fingerprint(old.get(p)) != definitions_fingerprint(new.get(p))
+    }
+    if not defs_changed:
+        return sorted(changed)
+    deps = from_rows(rows)
+    redo = set(changed) | affected(deps, defs_changed, old, new)
+    return None if 2 * len(redo) > len(deps) else sorted(redo)
+
+
 def _rebuild_graph(store: IndexStore, only: Sequence[str] | None = None) -> None:
     """Re-resolve the edges: all of them, or (``only``) just those from these files."""
     if only is not None and not only:
         return
-    edges = resolve(store.parsed_files(), only=set(only) if only is not None else None)
-    store.replace_edges([asdict(e) for e in edges], paths=only or ())
+    edges, reads = resolve_tracked(
+        store.parsed_files(), only=set(only) if only is not None else None
+    )
+    store.replace_edges(edges, to_rows(reads), paths=only or ())

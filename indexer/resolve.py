@@ -37,6 +37,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from indexer.edge_deps import FileReads, Reads, Tracked
 from indexer.languages import get_spec
 from indexer.model import Edge, ParsedFile, Reference, Symbol
 from indexer.modpaths import JS_FAMILY, ModuleIndex
@@ -67,15 +68,24 @@ def resolve(
 
     With ``only``, just the edges *from* those files (resolved against all of ``files``).
     """
+    return resolve_tracked(files, only)[0]
+
+
+def resolve_tracked(
+    files: Mapping[str, ParsedFile] | Iterable[ParsedFile], only: set[str] | None = None
+) -> tuple[list[Edge], dict[str, FileReads]]:
+    """``resolve``, plus what each resolved file's resolution read (``indexer.edge_deps``)."""
     parsed = list(files.values()) if isinstance(files, Mapping) else list(files)
     repo = _Repo(parsed)
     edges: list[Edge] = []
+    reads: dict[str, FileReads] = {}
     for pf in sorted(parsed, key=lambda f: f.path):
         if only is not None and pf.path not in only:
             continue
+        reads[pf.path] = repo.reads.start()
         edges.extend(repo.import_edges(pf))
         edges.extend(repo.reference_edge(pf, ref) for ref in pf.references)
-    return edges
+    return edges, reads
 
 
 def definitions_fingerprint(pf: ParsedFile | None) -> str:
@@ -102,15 +112,15 @@ def definitions_fingerprint(pf: ParsedFile | None) -> str:
 
 
 class _Repo:
+    """Lookup tables over every parsed file; each lookup is recorded in ``reads``."""
+
     def __init__(self, files: list[ParsedFile]) -> None:
-        self.files = {f.path: f for f in files}
+        self.reads = Reads()
         self.modules = ModuleIndex((f.path, f.language) for f in files)
-        self.symbols: dict[str, dict[str, Symbol]] = {}
-        self.methods: dict[str, list[Target]] = defaultdict(list)
-        self.bindings: dict[str, dict[str, _Binding]] = {}
-        self.stars: dict[str, list[str]] = {}
-        self._bases: dict[tuple[str, str], list[Target]] = {}
-        self._inherits: dict[str, dict[str, list[Reference]]] = {}
+        symbols: dict[str, dict[str, Symbol]] = {}
+        methods: dict[str, list[Target]] = defaultdict(list)
+        bindings: dict[str, dict[str, _Binding]] = {}
+        stars: dict[str, list[str]] = {}
         for pf in files:
             table: dict[str, Symbol] = {}
             for symbol in pf.symbols:
@@ -118,9 +128,18 @@ class _Repo:
                 if known is None or (known.kind == "impl" and symbol.kind != "impl"):
                     table[symbol.qualified_name] = symbol
                 if symbol.kind == "method":
-                    self.methods[symbol.name].append((pf.path, symbol.qualified_name))
-            self.symbols[pf.path] = table
-            self.bindings[pf.path], self.stars[pf.path] = _bindings(pf)
+                    methods[symbol.name].append((pf.path, symbol.qualified_name))
+            symbols[pf.path] = table
+            bindings[pf.path], stars[pf.path] = _bindings(pf)
+        note = self.reads.path
+        self.files = Tracked({f.path: f for f in files}, note)
+        self.symbols = Tracked(symbols, note)
+        self.bindings = Tracked(bindings, note)
+        self.stars = Tracked(stars, note)
+        self.methods = Tracked(methods, self.reads.method)
+        # (path, class) -> its resolved bases and the reads that resolved them
+        self._bases: dict[tuple[str, str], tuple[list[Target], FileReads]] = {}
+        self._inherits: dict[str, dict[str, list[Reference]]] = {}
 
     # -- edges ----------------------------------------------------------------------------
 
@@ -319,18 +338,24 @@ class _Repo:
 
     def _bases_of(self, path: str, cls: str) -> list[Target]:
         key = (path, cls)
-        if key not in self._bases:
-            self._bases[key] = []  # a cycle ends here
-            pf = self.files[path]
-            if path not in self._inherits:
-                by_class: dict[str, list[Reference]] = defaultdict(list)
-                for ref in pf.references:
-                    if ref.kind == "inherit" and ref.enclosing:
-                        by_class[ref.enclosing].append(ref)
-                self._inherits[path] = by_class
-            targets = [self.resolve_reference(pf, ref) for ref in self._inherits[path][cls]]
-            self._bases[key] = [t for t in targets if t[0] and t[1]]
-        return self._bases[key]
+        memo = self._bases.get(key)
+        if memo is not None:
+            self.reads.add(memo[1])  # whoever reuses the bases depends on what found them
+            return memo[0]
+        self._bases[key] = ([], FileReads())  # a cycle ends here
+        self.reads.push()
+        self.reads.path(path)
+        pf = self.files[path]
+        if path not in self._inherits:
+            by_class: dict[str, list[Reference]] = defaultdict(list)
+            for ref in pf.references:
+                if ref.kind == "inherit" and ref.enclosing:
+                    by_class[ref.enclosing].append(ref)
+            self._inherits[path] = by_class
+        targets = [self.resolve_reference(pf, ref) for ref in self._inherits[path][cls]]
+        bases = [t for t in targets if t[0] and t[1]]
+        self._bases[key] = (bases, self.reads.pop())
+        return bases
 
 
 def _bindings(pf: ParsedFile) -> tuple[dict[str, _Binding], list[str]]:

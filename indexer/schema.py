@@ -79,6 +79,17 @@ def edges_schema() -> pa.Schema:
     )
 
 
+def edge_deps_schema() -> pa.Schema:
+    """Per resolved file: the other files and method names its resolution read."""
+    return pa.schema(
+        [
+            pa.field("path", pa.string()),
+            pa.field("paths", pa.list_(pa.string())),
+            pa.field("methods", pa.list_(pa.string())),
+        ]
+    )
+
+
 def cochange_schema() -> pa.Schema:
     return pa.schema(
         [

@@ -112,38 +112,50 @@ def _edge_set(db: Path) -> set[tuple]:
     return {tuple(r[k] for k in keys) for r in _rows(db, "edges")}
 
 
-def test_a_body_edit_re_resolves_only_that_files_edges(
+def test_an_edit_re_resolves_only_the_edges_it_can_change(
     make_repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import indexer.build as build
-    from indexer.resolve import resolve
+    from indexer.resolve import resolve, resolve_tracked
 
-    repo = make_repo(FILES)
+    # files that have nothing to do with pkg/: their edges never need resolving again
+    others = {f"other/m{i}.py": f"def helper_{i}(x):\n    return x + {i}\n" for i in range(4)}
+    repo = make_repo({**FILES, **others})
     db = tmp_path / "db"
     _index(repo, db)
     calls: list[set[str] | None] = []
 
     def spy(files, only=None):  # type: ignore[no-untyped-def]
         calls.append(only)
-        return resolve(files, only)
+        return resolve_tracked(files, only)
 
-    monkeypatch.setattr(build, "resolve", spy)
+    def full() -> set[tuple]:
+        return {(e.src_path, e.src_symbol, e.kind, e.target_name, e.line, e.dst_path, e.dst_symbol)
+                for e in resolve(IndexStore.open(str(db)).parsed_files())}  # fmt: skip
+
+    monkeypatch.setattr(build, "resolve_tracked", spy)
     client = repo / "pkg" / "client.py"
     client.write_text(client.read_text() + "    # retried twice\n")  # a body edit
     _index(repo, db)
     assert calls == [{"pkg/client.py"}]
-    full = {(e.src_path, e.src_symbol, e.kind, e.target_name, e.line, e.dst_path, e.dst_symbol)
-            for e in resolve(IndexStore.open(str(db)).parsed_files())}  # fmt: skip
-    assert _edge_set(db) == full  # the same graph a full resolution gives
+    assert _edge_set(db) == full()  # the same graph a full resolution gives
 
-    # a new definition may change how other files resolve: everything is re-resolved
+    # a new definition nobody imports: still only the file itself
     client.write_text(
         client.read_text() + "\n\ndef fetch_all(urls):\n    return [fetch(u) for u in urls]\n"
     )
     _index(repo, db)
-    assert calls[-1] is None
+    assert calls[-1] == {"pkg/client.py"}
     calls_fetch = {(e[1], e[5], e[6]) for e in _edge_set(db) if e[2] == "call" and e[3] == "fetch"}
     assert ("fetch_all", "pkg/client.py", "fetch") in calls_fetch
+    assert _edge_set(db) == full()
+
+    # renaming a method others call: the files whose resolution read retry.py follow
+    retry = repo / "pkg" / "retry.py"
+    retry.write_text(retry.read_text().replace("def call(", "def run("))
+    _index(repo, db)
+    assert calls[-1] == {"pkg/retry.py", "pkg/client.py", "pkg/__init__.py"}
+    assert _edge_set(db) == full()
 
 
 def test_renamed_and_deleted_files_leave_no_rows(make_repo, tmp_path: Path, git) -> None:

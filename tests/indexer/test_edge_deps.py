@@ -1,0 +1,193 @@
+"""Partial edge resolution gives exactly the graph a full resolution gives.
+
+A seeded sequence of edits — methods added and removed on classes others inherit from, bases
+changed, re-exports and wildcard imports toggled, Go package functions and JavaScript
+re-exports added and removed, body edits — each followed by an incremental index; after every
+step the stored edges must equal a full resolution of the stored parses, and most steps must
+have taken the partial path (else the test proves nothing)."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+import indexer.build as build
+from indexer.build import index_repo
+from indexer.config import EmbedConfig, IndexerConfig
+from indexer.resolve import resolve, resolve_tracked
+from indexer.store import IndexStore
+from indexer.testing import RecordingEmbedder
+
+CFG = IndexerConfig(embed=EmbedConfig(model="hash"))
+
+REPO = {
+    "pkg/__init__.py": "from .base import *\nfrom .models import Model\n",
+    "pkg/base.py": (
+        "class Base:\n"
+        "    def save(self):\n        return 1\n\n"
+        "    def load(self):\n        return self.save()\n\n\n"
+        "def helper():\n    return Base()\n"
+    ),
+    "pkg/models.py": (
+        # Base through the package's wildcard re-export: Model's bases depend on __init__.py
+        "from pkg import Base\nfrom .base import helper\nfrom .util import Mixin\n\n\n"
+        "class Model(Base):\n"
+        "    def run(self):\n        self.save()\n        self.tidy()\n        return helper()\n"
+    ),
+    "pkg/util.py": (
+        "class Mixin:\n    def tidy(self):\n        return 0\n\n\n"
+        "def format_it(x):\n    return str(x)\n"
+    ),
+    "pkg/views.py": (
+        "from pkg.models import Model\nimport pkg.models as m\n\n\n"
+        "def show():\n    Model().run()\n    m.Model.run(None)\n    return m.helper()\n\n\n"
+        # no bases: `self.tidy()` can only mean the repository's one method of that name
+        "class View:\n    def render(self):\n        return self.tidy()\n\n\n"
+        # an inherited call: resolving it reuses Model's bases, found while resolving models.py
+        "class Sub(Model):\n    def go(self):\n        return self.load()\n"
+    ),
+    "app/main.py": (
+        "from pkg.views import show\nfrom pkg.util import *\n\n\n"
+        "def main():\n    show()\n    return format_it(1)\n"
+    ),
+    # a second `load`: a `self.load()` that inheritance does not explain stays unresolved
+    "app/unrelated.py": "def alone(x):\n    return x\n\n\nclass Loader:\n    def load(self):\n        return 0\n",
+    "app/also.py": "def also(x):\n    return x * 2\n",
+    "go.mod": "module example.com/demo\n\ngo 1.22\n",
+    "lib/a.go": "package lib\n\nfunc Start() int {\n\treturn Helper() + 1\n}\n",
+    "lib/b.go": "package lib\n\nfunc Helper() int {\n\treturn 2\n}\n",
+    "cmd/main.go": (
+        'package main\n\nimport "example.com/demo/lib"\n\n'
+        "func main() {\n\tlib.Start()\n\tlib.Helper()\n}\n"
+    ),
+    "web/a.js": "export function greet(n) {\n  return 'hi ' + n;\n}\n",
+    "web/b.js": "export * from './a';\nexport function wave() {\n  return 1;\n}\n",
+    "web/c.js": "import { greet, wave } from './b';\n\nexport function both() {\n  return greet(wave());\n}\n",
+}
+
+
+def _edit(repo: Path, rng: random.Random, step: int) -> str:
+    """One random edit; returns what it did (for the failure message)."""
+
+    def rewrite(path: str, fn) -> None:  # type: ignore[no-untyped-def]
+        f = repo / path
+        f.write_text(fn(f.read_text()))
+
+    choice = rng.randrange(11)
+    if choice == 0:  # a method appears on a class others inherit from or call
+        cls, path = rng.choice([("Base", "pkg/base.py"), ("Mixin", "pkg/util.py")])
+        name = rng.choice(["tidy", "save", "extra"])
+        rewrite(
+            path,
+            lambda t: t.replace(
+                f"class {cls}:\n",
+                f"class {cls}:\n    def {name}(self):\n        return {step}\n\n",
+                1,
+            ),
+        )
+        return f"add {cls}.{name}"
+    if choice == 1:  # a method disappears (the first one of that class)
+        path = rng.choice(["pkg/base.py", "pkg/util.py"])
+        rewrite(
+            path,
+            lambda t: (
+                re.sub(
+                    r"(class \w+:\n)    def \w+\(self\):\n        return [^\n]+\n\n",
+                    r"\1",
+                    t,
+                    count=1,
+                )
+                if t.count("def ") > 2
+                else t
+            ),
+        )
+        return f"drop a method of {path}"
+    if choice == 2:  # Model's bases change
+        bases = rng.choice(["Base", "Base, Mixin", "Mixin", "Mixin, Base"])
+        rewrite(
+            "pkg/models.py", lambda t: re.sub(r"class Model\([^)]*\)", f"class Model({bases})", t)
+        )
+        return f"Model({bases})"
+    if choice == 3:  # a re-export in the package toggles
+        line = "from .util import format_it\n"
+        rewrite("pkg/__init__.py", lambda t: t.replace(line, "") if line in t else t + line)
+        return "toggle re-export of format_it"
+    if choice == 9:  # the package's wildcard re-export of base.py toggles
+        line = "from .base import *\n"
+        rewrite("pkg/__init__.py", lambda t: t.replace(line, "") if line in t else line + t)
+        return "toggle the package's wildcard import"
+    if choice == 4:  # the wildcard import of app/main.py toggles
+        rewrite(
+            "app/main.py",
+            lambda t: (
+                t.replace("from pkg.util import *\n", "")
+                if "import *" in t
+                else "from pkg.util import *\n" + t
+            ),
+        )
+        return "toggle wildcard import"
+    if choice == 5:  # a Go package function moves in and out of b.go
+        rewrite(
+            "lib/b.go",
+            lambda t: (
+                t.replace("func Helper()", "func Helper2()")
+                if "Helper()" in t
+                else t.replace("func Helper2()", "func Helper()")
+            ),
+        )
+        return "toggle Go Helper"
+    if choice == 6:  # a JavaScript re-export toggles
+        line = "export * from './a';\n"
+        rewrite("web/b.js", lambda t: t.replace(line, "") if line in t else line + t)
+        return "toggle JS re-export"
+    if choice == 7:  # a function is renamed where others import it from
+        rewrite(
+            "pkg/base.py",
+            lambda t: (
+                t.replace("def helper()", "def helper_v2()")
+                if "def helper()" in t
+                else t.replace("def helper_v2()", "def helper()")
+            ),
+        )
+        return "toggle helper rename"
+    if choice == 8:  # a method of the same name in a file nobody reads: `self.tidy()` calls
+        # resolved as the repository's only `tidy` must notice it is no longer the only one
+        other = "class Other:\n    def tidy(self):\n        return 3\n"
+        rewrite("app/also.py", lambda t: t.replace(other, "") if other in t else t + other)
+        return "toggle Other.tidy"
+    path = rng.choice(sorted(p for p in REPO if p.endswith((".py", ".go", ".js"))))
+    comment = "//" if not path.endswith(".py") else "#"
+    rewrite(path, lambda t: t + f"{comment} edit {step}\n")
+    return f"body edit of {path}"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_partial_resolution_equals_full(make_repo, tmp_path: Path, monkeypatch, seed: int) -> None:
+    repo = make_repo(REPO)
+    db = tmp_path / "db"
+    calls: list[set[str] | None] = []
+
+    def spy(files, only=None):  # type: ignore[no-untyped-def]
+        calls.append(only)
+        return resolve_tracked(files, only)
+
+    monkeypatch.setattr(build, "resolve_tracked", spy)
+    index_repo(repo, db=str(db), config=CFG, embedder=RecordingEmbedder())
+    rng = random.Random(seed)
+    for step in range(20):
+        what = _edit(repo, rng, step)
+        index_repo(repo, db=str(db), config=CFG, embedder=RecordingEmbedder())
+        store = IndexStore.open(str(db))
+        stored = {tuple(r.values()) for r in store.table("edges").to_arrow().to_pylist()}
+        full = {
+            (e.src_path, e.src_symbol, e.kind, e.target_name, e.qualifier, e.line, e.dst_path,
+             e.dst_symbol)
+            for e in resolve(store.parsed_files())
+        }  # fmt: skip
+        assert stored == full, f"step {step} ({what}): re-resolved {calls[-1]}"
+    partial = [c for c in calls[1:] if c is not None]
+    assert len(partial) >= 12, calls
+    assert any(len(c) > 1 for c in partial)  # dependents were pulled in, not just the edit
