@@ -87,10 +87,9 @@ def read_state(store: IndexStore) -> str | None:
 
 def read_hashes(store: IndexStore) -> dict[str, str]:
     """path -> blob hash of every file whose stored facts are of the current version."""
-    table = _facts_table(store, create=False)
-    if table is None:
+    if not store.has_table(FACTS_TABLE):
         return {}
-    data = table.to_arrow().select(["path", "blob_hash", "facts_version"]).to_pylist()
+    data = store.read_columns(FACTS_TABLE, ["path", "blob_hash", "facts_version"]).to_pylist()
     return {
         r["path"]: r["blob_hash"]
         for r in data
@@ -99,10 +98,10 @@ def read_hashes(store: IndexStore) -> dict[str, str]:
 
 
 def stored_paths(store: IndexStore) -> list[str]:
-    table = _facts_table(store, create=False)
-    if table is None:
+    if not store.has_table(FACTS_TABLE):
         return []
-    return [p for p in table.to_arrow()["path"].to_pylist() if p != STATE_PATH]
+    paths = store.read_columns(FACTS_TABLE, ["path"])["path"].to_pylist()
+    return [p for p in paths if p != STATE_PATH]
 
 
 def write_facts(store: IndexStore, facts: Sequence[tuple[FileFacts, str]]) -> None:

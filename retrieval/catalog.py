@@ -176,5 +176,5 @@ class Catalog:
 
 
 def _columns(store: IndexStore, table: str, cols: list[str]) -> dict[str, list[Any]]:
-    data: dict[str, list[Any]] = store.table(table).to_arrow().select(cols).to_pydict()
+    data: dict[str, list[Any]] = store.read_columns(table, cols).to_pydict()
     return data

@@ -105,7 +105,7 @@ class Channels:
     def _source_texts(self) -> dict[str, str]:
         """Every chunk's text as written (read once, on the first channel that needs it)."""
         if self._sources is None:
-            tbl = self._chunks.to_arrow().select(["id", "text"]).to_pydict()
+            tbl = self.store.read_columns("chunks", ["id", "text"]).to_pydict()
             self._sources = {cid: t or "" for cid, t in zip(tbl["id"], tbl["text"], strict=True)}
         return self._sources
 

@@ -99,7 +99,7 @@ class CodeGraph:
     @classmethod
     def load(cls, store: IndexStore, catalog: Catalog, cfg: RetrievalConfig) -> CodeGraph:
         cols = ["src_path", "src_symbol", "kind", "target_name", "line", "dst_path", "dst_symbol"]
-        data: dict[str, list[Any]] = store.table("edges").to_arrow().select(cols).to_pydict()
+        data: dict[str, list[Any]] = store.read_columns("edges", cols).to_pydict()
         return cls(catalog, data, cfg)
 
     def _uses(self, edges: Mapping[str, list[Any]], cfg: RetrievalConfig) -> _Uses:
