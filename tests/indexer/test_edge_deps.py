@@ -76,34 +76,26 @@ def _edit(repo: Path, rng: random.Random, step: int) -> str:
         f = repo / path
         f.write_text(fn(f.read_text()))
 
+    def swap(path: str, a: str, b: str) -> None:  # a -> b, or back
+        rewrite(path, lambda t: t.replace(a, b) if a in t else t.replace(b, a))
+
+    def toggle(path: str, line: str, *, first: bool = False) -> None:  # in or out
+        rewrite(
+            path,
+            lambda t: t.replace(line, "") if line in t else (line + t if first else t + line),
+        )
+
     choice = rng.randrange(11)
     if choice == 0:  # a method appears on a class others inherit from or call
         cls, path = rng.choice([("Base", "pkg/base.py"), ("Mixin", "pkg/util.py")])
         name = rng.choice(["tidy", "save", "extra"])
-        rewrite(
-            path,
-            lambda t: t.replace(
-                f"class {cls}:\n",
-                f"class {cls}:\n    def {name}(self):\n        return {step}\n\n",
-                1,
-            ),
-        )
+        method = f"    def {name}(self):\n        return {step}\n\n"
+        rewrite(path, lambda t: t.replace(f"class {cls}:\n", f"class {cls}:\n{method}", 1))
         return f"add {cls}.{name}"
-    if choice == 1:  # a method disappears (the first one of that class)
+    if choice == 1:  # a class's first method disappears (while it has more than one)
         path = rng.choice(["pkg/base.py", "pkg/util.py"])
-        rewrite(
-            path,
-            lambda t: (
-                re.sub(
-                    r"(class \w+:\n)    def \w+\(self\):\n        return [^\n]+\n\n",
-                    r"\1",
-                    t,
-                    count=1,
-                )
-                if t.count("def ") > 2
-                else t
-            ),
-        )
+        first = re.compile(r"(class \w+:\n)    def \w+\(self\):\n        return [^\n]+\n\n")
+        rewrite(path, lambda t: first.sub(r"\1", t, count=1) if t.count("def ") > 2 else t)
         return f"drop a method of {path}"
     if choice == 2:  # Model's bases change
         bases = rng.choice(["Base", "Base, Mixin", "Mixin", "Mixin, Base"])
@@ -111,53 +103,31 @@ def _edit(repo: Path, rng: random.Random, step: int) -> str:
             "pkg/models.py", lambda t: re.sub(r"class Model\([^)]*\)", f"class Model({bases})", t)
         )
         return f"Model({bases})"
-    if choice == 3:  # a re-export in the package toggles
-        line = "from .util import format_it\n"
-        rewrite("pkg/__init__.py", lambda t: t.replace(line, "") if line in t else t + line)
-        return "toggle re-export of format_it"
-    if choice == 9:  # the package's wildcard re-export of base.py toggles
-        line = "from .base import *\n"
-        rewrite("pkg/__init__.py", lambda t: t.replace(line, "") if line in t else line + t)
-        return "toggle the package's wildcard import"
-    if choice == 4:  # the wildcard import of app/main.py toggles
-        rewrite(
-            "app/main.py",
-            lambda t: (
-                t.replace("from pkg.util import *\n", "")
-                if "import *" in t
-                else "from pkg.util import *\n" + t
-            ),
-        )
-        return "toggle wildcard import"
-    if choice == 5:  # a Go package function moves in and out of b.go
-        rewrite(
-            "lib/b.go",
-            lambda t: (
-                t.replace("func Helper()", "func Helper2()")
-                if "Helper()" in t
-                else t.replace("func Helper2()", "func Helper()")
-            ),
-        )
-        return "toggle Go Helper"
-    if choice == 6:  # a JavaScript re-export toggles
-        line = "export * from './a';\n"
-        rewrite("web/b.js", lambda t: t.replace(line, "") if line in t else line + t)
-        return "toggle JS re-export"
-    if choice == 7:  # a function is renamed where others import it from
-        rewrite(
-            "pkg/base.py",
-            lambda t: (
-                t.replace("def helper()", "def helper_v2()")
-                if "def helper()" in t
-                else t.replace("def helper_v2()", "def helper()")
-            ),
-        )
-        return "toggle helper rename"
-    if choice == 8:  # a method of the same name in a file nobody reads: `self.tidy()` calls
-        # resolved as the repository's only `tidy` must notice it is no longer the only one
-        other = "class Other:\n    def tidy(self):\n        return 3\n"
-        rewrite("app/also.py", lambda t: t.replace(other, "") if other in t else t + other)
-        return "toggle Other.tidy"
+    toggles = {
+        3: ("pkg/__init__.py", "from .util import format_it\n", False, "re-export of format_it"),
+        4: ("app/main.py", "from pkg.util import *\n", True, "wildcard import"),
+        6: ("web/b.js", "export * from './a';\n", True, "JS re-export"),
+        # `self.tidy()` resolved as the repository's only `tidy` must notice a second one
+        # in a file its resolution never read
+        8: (
+            "app/also.py",
+            "class Other:\n    def tidy(self):\n        return 3\n",
+            False,
+            "Other.tidy",
+        ),
+        9: ("pkg/__init__.py", "from .base import *\n", True, "the package's wildcard import"),
+    }
+    if choice in toggles:
+        path, line, first, what = toggles[choice]
+        toggle(path, line, first=first)
+        return f"toggle {what}"
+    swaps = {
+        5: ("lib/b.go", "func Helper()", "func Helper2()"),  # a Go package function
+        7: ("pkg/base.py", "def helper()", "def helper_v2()"),  # a function others import
+    }
+    if choice in swaps:
+        swap(*swaps[choice])
+        return f"rename in {swaps[choice][0]}"
     path = rng.choice(sorted(p for p in REPO if p.endswith((".py", ".go", ".js"))))
     comment = "//" if not path.endswith(".py") else "#"
     rewrite(path, lambda t: t + f"{comment} edit {step}\n")
