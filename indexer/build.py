@@ -361,10 +361,7 @@ def _edges_to_redo(
     resolved when files were added or deleted (module paths move), when the last run did not
     complete, when the index has no recorded reads yet, or when over half the files would be.
     """
-    if old is None:
-        return None
-    rows = store.edge_deps()
-    if rows is None:
+    if old is None or not store.has_table("edge_deps"):
         return None
     defs_changed = {
         p
@@ -373,7 +370,7 @@ def _edges_to_redo(
     }
     if not defs_changed:
         return sorted(changed)
-    deps = from_rows(rows)
+    deps = from_rows(store.edge_deps() or [])
     redo = set(changed) | affected(deps, defs_changed, old, new)
     return None if 2 * len(redo) > len(deps) else sorted(redo)
 

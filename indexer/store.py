@@ -188,15 +188,14 @@ class IndexStore:
         cache. A chunk's vector depends on its code and on how many word pieces were read."""
         if not keys:
             return {}
-        tbl = self.table("chunks")
         cols = ["content_hash", "embed_cap", "vector"]
         hashes = {h for h, _ in keys}
-        if len(hashes) <= _FILTERED_LOOKUP_MAX:
-            where = f"content_hash IN ({', '.join(sql_quote(h) for h in sorted(hashes))})"
-            # a hash may repeat across files; the limit only has to exceed the matches
-            data = tbl.search().where(where).select(cols).limit(tbl.count_rows() or 1).to_arrow()
-        else:
-            data = self.read_columns("chunks", cols)
+        where = (
+            f"content_hash IN ({', '.join(sql_quote(h) for h in sorted(hashes))})"
+            if len(hashes) <= _FILTERED_LOOKUP_MAX
+            else None
+        )
+        data = self.read_columns("chunks", cols, where)
         found: dict[tuple[str, int], np.ndarray] = {}
         hcol, caps = data["content_hash"].to_pylist(), data["embed_cap"].to_pylist()
         if not hcol:

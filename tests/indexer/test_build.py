@@ -268,3 +268,31 @@ def test_support_files_are_embedded_from_fewer_word_pieces(make_repo, tmp_path: 
     emb = RecordingEmbedder()
     _index(repo, db, emb)
     assert [t.split()[0] for t in emb.texts] == ["geo/more.py"]
+
+
+def test_an_index_without_recorded_reads_resolves_everything_once(
+    make_repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index written before ``edge_deps`` existed: the next run resolves every file and
+    records the reads, the one after goes back to partial resolution."""
+    import indexer.build as build
+    from indexer.resolve import resolve_tracked
+
+    repo = make_repo(FILES)
+    db = tmp_path / "db"
+    _index(repo, db)
+    IndexStore.open(str(db))._db.drop_table("edge_deps")
+    calls: list[set[str] | None] = []
+    monkeypatch.setattr(
+        build,
+        "resolve_tracked",
+        lambda files, only=None: calls.append(only) or resolve_tracked(files, only),
+    )
+    client = repo / "pkg" / "client.py"
+    for n in (1, 2):
+        client.write_text(client.read_text() + f"    # edit {n}\n")
+        _index(repo, db)
+    assert calls == [None, {"pkg/client.py"}]
+    assert {r["path"] for r in _rows(db, "edge_deps")} == {
+        "pkg/__init__.py", "pkg/retry.py", "pkg/client.py", "web/app.ts"
+    }  # fmt: skip
