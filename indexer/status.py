@@ -9,6 +9,7 @@ from indexer.config import WalkConfig
 from indexer.gitinfo import commits_since, head_commit
 from indexer.refresh import blob_hash, plan_refresh
 from indexer.store import IndexStore
+from indexer.vector_index import vector_index_of
 from indexer.walk import walk_repo
 
 
@@ -49,4 +50,13 @@ def index_status(repo: Path, db: str, walk: WalkConfig) -> dict[str, Any]:
             "commit": meta.history_head,
             "pairs": store.cochange_pairs(),
         },
+        # the ANN index over chunk vectors (big repos; indexer/vector_index.py), if any
+        "vector_index": _vector_index(store, meta.vector_index_rows),
     }
+
+
+def _vector_index(store: IndexStore, trained_rows: int) -> dict[str, Any] | None:
+    index = vector_index_of(store.table("chunks"))
+    if index is None:
+        return None
+    return {"type": str(index.index_type), "trained_on_chunks": trained_rows}

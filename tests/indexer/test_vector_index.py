@@ -16,8 +16,10 @@ from indexer.config import (
     EmbedConfig,
     IndexerConfig,
     VectorIndexConfig,
+    WalkConfig,
 )
 from indexer.errors import IndexConfigError
+from indexer.status import index_status
 from indexer.store import IndexStore
 from indexer.testing import RecordingEmbedder
 from indexer.vector_index import vector_index_of
@@ -85,6 +87,8 @@ def test_index_built_kept_retrained_and_dropped(make_repo, tmp_path: Path) -> No
     _index(repo, db, _cfg(min_rows=300))
     built, trained, rows = _state(db)
     assert built and trained == rows == 512
+    status = index_status(repo, str(db), WalkConfig())["vector_index"]
+    assert status == {"type": "IvfHnswSq", "trained_on_chunks": 512}
     query = "verify the webhook number 5 before it is stored"
     assert _top_file(db, query) == "app/verify/webhook.py"
     # the same answer as an exact scan of every vector
@@ -108,6 +112,7 @@ def test_index_built_kept_retrained_and_dropped(make_repo, tmp_path: Path) -> No
     # a higher threshold than the table: the index goes, searches scan again
     _index(repo, db, _cfg(min_rows=5000))
     assert _state(db) == (False, 0, 1153)
+    assert index_status(repo, str(db), WalkConfig())["vector_index"] is None
     assert _top_file(db, "shrink_thumbnail_pixels") == "app/cache/avatar.py"
 
 
