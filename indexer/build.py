@@ -379,7 +379,6 @@ def _rebuild_graph(store: IndexStore, only: Sequence[str] | None = None) -> None
     """Re-resolve the edges: all of them, or (``only``) just those from these files."""
     if only is not None and not only:
         return
-    edges, reads = resolve_tracked(
-        store.parsed_files(), only=set(only) if only is not None else None
-    )
+    redo = set(only) if only is not None else None
+    edges, reads = resolve_tracked(store.parsed_files(references_of=redo), only=redo)
     store.replace_edges(edges, to_rows(reads), paths=only or ())

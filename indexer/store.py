@@ -296,13 +296,23 @@ class IndexStore:
         data: dict[str, list[Any]] = self.table("cochange").to_arrow().to_pydict()
         return data
 
-    def parsed_files(self, paths: Sequence[str] | None = None) -> list[ParsedFile]:
-        """The stored parses (of ``paths`` only, when given)."""
+    def parsed_files(
+        self, paths: Sequence[str] | None = None, *, references_of: set[str] | None = None
+    ) -> list[ParsedFile]:
+        """The stored parses (of ``paths`` only, when given). With ``references_of``, the
+        other files keep only their inheritance references (enough to resolve those files'
+        edges against them: ``indexer.resolve``)."""
         if paths is not None and not paths:
             return []
         where = path_filter(paths) if paths is not None else None
-        texts = self.read_columns("files", ["parsed"], where)["parsed"].to_pylist()
-        return [parsed_from_json(s) for s in texts if s]
+        data = self.read_columns("files", ["path", "parsed"], where)
+        return [
+            parsed_from_json(
+                text, inherits_only=references_of is not None and p not in references_of
+            )
+            for p, text in zip(data["path"].to_pylist(), data["parsed"].to_pylist(), strict=True)
+            if text
+        ]
 
     def ensure_fts(self) -> None:
         """Create the full-text indexes over chunk tokens and whole-file tokens if missing."""
@@ -349,13 +359,18 @@ def parsed_to_json(parsed: ParsedFile) -> str:
     return json.dumps(asdict(parsed), separators=(",", ":"))
 
 
-def parsed_from_json(text: str) -> ParsedFile:
+def parsed_from_json(text: str, *, inherits_only: bool = False) -> ParsedFile:
+    """A stored parse; ``inherits_only`` keeps just the inheritance references (all another
+    file's resolution reads of this one), which skips most of the decoding time."""
     d = json.loads(text)
+    refs = d.get("references", ())
     return ParsedFile(
         path=d["path"],
         language=d["language"],
         symbols=tuple(Symbol(**s) for s in d.get("symbols", ())),
         imports=tuple(Import(**i) for i in d.get("imports", ())),
-        references=tuple(Reference(**r) for r in d.get("references", ())),
+        references=tuple(
+            Reference(**r) for r in refs if not inherits_only or r["kind"] == "inherit"
+        ),
         error_nodes=d.get("error_nodes", 0),
     )
