@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from flows.conventions_bridge import house_rules
+from flows.conventions_bridge import Conventions, house_rules
 from indexer.build import index_repo
 from indexer.config import IndexerConfig
 from indexer.embedding import Embedder, make_embedder
@@ -239,14 +239,15 @@ def build_context(
     index: CodeIndex,
     *,
     config: PipelineConfig,
-    store: IndexStore | None,
+    conventions: Conventions,
     house_rules_tokens: int,
 ) -> RetrievedContext:
     """The retrieve stage: over a specpilot index, retrieval's own file and symbol ranking
     (the one the localization benchmark measures) packed into the budget by
     ``retrieval.packing`` — bodies by relevance, a repo-map outline of the rest; over any
-    other ``CodeIndex``, the pipeline's basic search-and-snippets. Plus the house rules."""
-    rules, note = house_rules(store, house_rules_tokens)
+    other ``CodeIndex``, the pipeline's basic search-and-snippets. Plus the house rules of
+    the index's ``conventions`` (``conventions_bridge.load_conventions``)."""
+    rules, note = house_rules(conventions, house_rules_tokens)
     if isinstance(index, SearcherCodeIndex):
         context = index.packed_context(spec, config, house_rules=rules)
     else:

@@ -18,8 +18,10 @@ from indexer.store import IndexStore
 
 log = logging.getLogger(__name__)
 
+Conventions = tuple[ConventionProfile | None, str | None]  # (profile, note when there is none)
 
-def load_conventions(store: IndexStore) -> tuple[ConventionProfile | None, str | None]:
+
+def load_conventions(store: IndexStore) -> Conventions:
     """(the index's conventions profile or None, a note when there is none and why)."""
     try:
         profile = load_profile(store)
@@ -32,11 +34,9 @@ def load_conventions(store: IndexStore) -> tuple[ConventionProfile | None, str |
     return profile, None
 
 
-def house_rules(store: IndexStore | None, budget: int) -> tuple[str, str | None]:
+def house_rules(conventions: Conventions, budget: int) -> tuple[str, str | None]:
     """(house rules text within ``budget`` tokens, a note when there are none and why)."""
-    if store is None:
-        return "", "No index store: no house rules."
-    profile, note = load_conventions(store)
+    profile, note = conventions
     if profile is None:
         return "", note
     return render_house_rules(profile, budget), None

@@ -10,13 +10,13 @@ import getpass
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from flows.code_index import SearcherCodeIndex, WorktreeIndexes, build_context
-from flows.conventions_bridge import index_plugins, load_conventions
+from flows.conventions_bridge import Conventions, index_plugins, load_conventions
 from flows.pipeline_settings import (
     DeliverSettings,
     audit_log_path,
@@ -147,23 +147,33 @@ class Composition:
         s = req.settings
         return WorktreeIndexes(req.db, index=s.index, retrieval=s.retrieval, embedder=self.embedder)
 
+    # the index's conventions per db, read once per run (``conventions``)
+    _conventions: dict[str, Conventions] = field(default_factory=dict, repr=False, compare=False)
+
+    def conventions(self, req: SpecRequest) -> Conventions:
+        """The index's conventions profile (or a note why there is none), read once: the
+        prompts' house rules and the gate before the commit use the same profile."""
+        if req.db not in self._conventions:
+            store = IndexStore.open(req.db, repo_hint=str(self.repo))
+            self._conventions[req.db] = load_conventions(store)
+        return self._conventions[req.db]
+
     def context(self, req: SpecRequest, index: SearcherCodeIndex) -> RetrievedContext:
         return build_context(
             req.spec,
             index,
             config=self.config,
-            store=index.store,
+            conventions=self.conventions(req),
             house_rules_tokens=self.deliver.house_rules_tokens,
         )
 
     def run_options(self, req: SpecRequest) -> dict[str, Any]:
         """For ``run_spec`` / ``SpecRun.start``: the policy's write guards and the index's
         conventions profile (the gate before the commit; None when never measured)."""
-        store = IndexStore.open(req.db, repo_hint=str(self.repo))
         return {
             "blocked_paths": blocked_write_globs(self.policy),
             "write_check": partial(write_refusal, self.policy),
-            "conventions": load_conventions(store)[0],
+            "conventions": self.conventions(req)[0],
         }
 
     def github(self, req: SpecRequest, environ: Mapping[str, str]) -> GitHubClient | None:

@@ -12,6 +12,7 @@ from spec_helpers import git
 
 from flows import conventions_bridge
 from flows.code_index import SearcherCodeIndex, WorktreeIndexes, build_context
+from flows.conventions_bridge import load_conventions
 from indexer.build import index_repo
 from indexer.config import EmbedConfig, IndexerConfig
 from indexer.testing import RecordingEmbedder
@@ -122,12 +123,18 @@ def test_build_context_with_and_without_house_rules(
 
     monkeypatch.setattr(conventions_bridge, "load_profile", load)
     monkeypatch.setattr(conventions_bridge, "render_house_rules", render)
-    context = build_context(spec, index, config=config, store=index.store, house_rules_tokens=300)
+    conventions = load_conventions(index.store)
+    context = build_context(
+        spec, index, config=config, conventions=conventions, house_rules_tokens=300
+    )
     assert context.house_rules == "" and seen["store"] is index.store
     assert any("No conventions profile" in n for n in context.notes)
     assert context.files[0].path == "calc/report.py" and "def total" in context.packed_text
 
     monkeypatch.setattr(conventions_bridge, "load_profile", lambda store: object())
-    context = build_context(spec, index, config=config, store=index.store, house_rules_tokens=300)
+    conventions = load_conventions(index.store)
+    context = build_context(
+        spec, index, config=config, conventions=conventions, house_rules_tokens=300
+    )
     assert context.house_rules == "- Functions use snake_case." and seen["budget"] == 300
     assert not context.notes

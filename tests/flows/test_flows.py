@@ -263,7 +263,12 @@ def test_a_conventions_repair_round_runs_code_and_test_again(
     from pipeline.conventions_gate import GateResult
 
     gates = [GateResult(feedback="Name functions in snake_case."), GateResult()]
-    monkeypatch.setattr(flows.spec_run, "load_conventions", lambda store: (object(), None))
+    from conventions import ConventionProfile
+
+    # a profile (empty: no house rules) so the gate runs; the gate itself is scripted
+    monkeypatch.setattr(
+        flows.spec_run, "load_conventions", lambda store: (ConventionProfile(), None)
+    )
     monkeypatch.setattr(pipeline.stages, "conventions_gate", lambda *a, **k: gates.pop(0))
     script = [*docs_script(), tool_reply(("finish", {"summary": "Names fixed."}))]
     with ScriptedMessagesServer(script) as server:

@@ -51,3 +51,29 @@ def test_a_crash_in_a_stage_is_audited_and_reported_not_raised(
     assert Path(delivery.record_path).is_file()
     records = read_records(Path(delivery.audit_log))
     assert records[-1].run_id == delivery.run_id
+
+
+def test_a_run_reads_the_conventions_profile_once(make_repo, tmp_path: Path, monkeypatch) -> None:
+    """The prompts' house rules and the gate before the commit use one read of the profile."""
+    from flows import conventions_bridge
+    from flows.spec_run import SpecRequest, run_request
+    from pipeline.spec import parse_spec
+
+    monkeypatch.setenv("SPECPILOT_HOME", str(tmp_path / "home"))
+    repo = make_repo({"calc/ops.py": "def add(a, b):\n    return a + b\n"}, git=True)
+    settings = load_settings(
+        repo, ["index.embed.model='hash'", f"pipeline.runs_dir='{tmp_path / 'runs'}'"]
+    )
+    reads: list[object] = []
+    real = conventions_bridge.load_profile
+    monkeypatch.setattr(
+        conventions_bridge, "load_profile", lambda store: reads.append(store) or real(store)
+    )
+    text = "# Add mul\n\nAdd `mul` to calc/ops.py.\n"
+    request = SpecRequest(
+        spec=parse_spec(text), spec_text=text, repo=repo, mode="suggest", settings=settings,
+        db=str(tmp_path / "db"), actor="tester",
+    )  # fmt: skip
+    delivery = run_request(request, environ={})
+    assert delivery.outcome == "suggested", delivery.error
+    assert len(reads) == 1
