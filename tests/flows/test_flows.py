@@ -8,6 +8,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,15 @@ def env(harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def repo(env: Path, make_repo: Callable[..., Path]) -> Path:
     return make_repo(DEMO_FILES, git=True, name="repo")
+
+
+@contextmanager
+def _scripted_model(monkeypatch: pytest.MonkeyPatch, script: list[Any]) -> Iterator[Any]:
+    """The loopback Messages API replaying ``script``; the SDK pointed at it."""
+    with ScriptedMessagesServer(script) as server:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        yield server
 
 
 def _spec_flow(**params: Any) -> Any:
@@ -139,9 +149,7 @@ def test_spec_to_pr_opens_a_pr_with_one_task_per_stage(
     repo: Path, env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     remote = add_bare_remote(repo, env / "remote.git")
-    with ScriptedMessagesServer(docs_script()) as server:
-        monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+    with _scripted_model(monkeypatch, docs_script()):
         state = _spec_flow(
             spec_text=DOCS_SPEC, spec_name="usage-docs.md", repo=str(repo), mode="pr"
         )
@@ -207,9 +215,7 @@ def test_a_flow_run_without_a_model_for_pr_mode_fails_plainly(repo: Path) -> Non
 def test_the_budget_stops_the_run_and_names_the_state(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with ScriptedMessagesServer(docs_script()) as server:
-        monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+    with _scripted_model(monkeypatch, docs_script()):
         state = _spec_flow(
             spec_text=DOCS_SPEC,
             repo=str(repo),
@@ -224,9 +230,7 @@ def test_red_tests_after_the_repair_rounds_stop_the_run(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spec = re.sub(r"test_command: .*", 'test_command: "false"', DOCS_SPEC)
-    with ScriptedMessagesServer(docs_script()) as server:
-        monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+    with _scripted_model(monkeypatch, docs_script()):
         state = _spec_flow(
             spec_text=spec,
             repo=str(repo),
@@ -271,9 +275,7 @@ def test_a_conventions_repair_round_runs_code_and_test_again(
     )
     monkeypatch.setattr(pipeline.stages, "conventions_gate", lambda *a, **k: gates.pop(0))
     script = [*docs_script(), tool_reply(("finish", {"summary": "Names fixed."}))]
-    with ScriptedMessagesServer(script) as server:
-        monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+    with _scripted_model(monkeypatch, script) as server:
         state = _spec_flow(spec_text=DOCS_SPEC, repo=str(repo), mode="suggest")
         assert "snake_case" in json.dumps(server.requests[-1].body)
     assert state.is_completed() and state.name == "Suggested", state.message
