@@ -128,7 +128,19 @@ class CodeGraph:
                 by_name[name] = found
             return found
 
-        u = _Uses()
+        src_l: list[int] = []
+        dst_l: list[int] = []
+        weight_l: list[float] = []
+        kind_l: list[str] = []
+        line_l: list[int] = []
+
+        def add(src: int, dst: int, weight: float, kind: str, line: int) -> None:
+            src_l.append(src)
+            dst_l.append(dst)
+            weight_l.append(weight)
+            kind_l.append(kind)
+            line_l.append(line)
+
         rows = zip(
             edges["src_path"],
             edges["src_symbol"],
@@ -146,12 +158,18 @@ class CodeGraph:
             if dp:
                 dst = node(dp, ds)
                 if dst is not None and dst != src:
-                    u.add(src, dst, cfg.graph_resolved_weight, kind, line or 0)
+                    add(src, dst, cfg.graph_resolved_weight, kind, line or 0)
             elif kind != "import":
                 for dst, share in name_targets(name):
                     if dst != src:
-                        u.add(src, dst, share, "name", line or 0)
-        return u.freeze()
+                        add(src, dst, share, "name", line or 0)
+        return _Uses(
+            np.asarray(src_l, dtype=np.int64),
+            np.asarray(dst_l, dtype=np.int64),
+            np.asarray(weight_l, dtype=np.float64),
+            kind_l,
+            line_l,
+        )
 
     # -- ranking -------------------------------------------------------------------------
     def pagerank(self, seeds: Mapping[str, float] | None = None) -> np.ndarray:
@@ -212,28 +230,15 @@ def _enum(graph: CodeGraph) -> list[tuple[int, str]]:
     return list(enumerate(graph.nodes))
 
 
+@dataclass(frozen=True, slots=True)
 class _Uses:
-    """Use rows as columns: Python lists while collecting, numpy arrays once frozen."""
+    """One row per (use site, target), as columns."""
 
-    def __init__(self) -> None:
-        self.src: Any = []
-        self.dst: Any = []
-        self.weight: Any = []
-        self.kind: Any = []
-        self.line: Any = []
-
-    def add(self, src: int, dst: int, weight: float, kind: str, line: int) -> None:
-        self.src.append(src)
-        self.dst.append(dst)
-        self.weight.append(weight)
-        self.kind.append(kind)
-        self.line.append(line)
-
-    def freeze(self) -> _Uses:
-        self.src = np.asarray(self.src, dtype=np.int64)
-        self.dst = np.asarray(self.dst, dtype=np.int64)
-        self.weight = np.asarray(self.weight, dtype=np.float64)
-        return self
+    src: np.ndarray  # node index of the user
+    dst: np.ndarray  # node index of what it uses
+    weight: np.ndarray
+    kind: list[str]
+    line: list[int]
 
 
 class Adjacency:
