@@ -20,6 +20,7 @@ import logging
 import math
 import re
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 
@@ -64,15 +65,8 @@ class Channels:
         return [r["id"] for r in search.select(["id", "_distance"]).to_list()]
 
     def fulltext(self, q: Query) -> list[str]:
-        if not q.tokens:
-            return []
-        rows = (
-            self._chunks.search(_fts_text(q), query_type="fts", fts_columns="search_text")
-            .limit(self.config.fulltext_candidates)
-            .select(["id", "_score"])
-            .to_list()
-        )
-        return [r["id"] for r in rows]
+        """Chunks by BM25 over their code tokens."""
+        return _bm25(self._chunks, q, self.config.fulltext_candidates, "id")
 
     def message(self, q: Query) -> list[str]:
         """Chunks holding a message of the query (its longest literal fragment)."""
@@ -120,15 +114,7 @@ class Channels:
     # -- file channels -------------------------------------------------------------------
     def file_fulltext(self, q: Query) -> list[str]:
         """Files by BM25 over their whole text (a file-level view of the same tokens)."""
-        if not q.tokens:
-            return []
-        rows = (
-            self._files.search(_fts_text(q), query_type="fts", fts_columns="search_text")
-            .limit(self.config.file_fulltext_candidates)
-            .select(["path", "_score"])
-            .to_list()
-        )
-        return [r["path"] for r in rows]
+        return _bm25(self._files, q, self.config.file_fulltext_candidates, "path")
 
     def path(self, q: Query) -> list[str]:
         """Files the query mentions by path, file name, module or stack frame."""
@@ -191,6 +177,19 @@ class Channels:
                 if key is not None:
                     out.append(key)
         return list(dict.fromkeys(out))
+
+
+def _bm25(table: Any, q: Query, limit: int, key: str) -> list[str]:
+    """``key`` of the rows of ``table`` best by BM25 over ``search_text`` (LanceDB FTS)."""
+    if not q.tokens:
+        return []
+    rows = (
+        table.search(_fts_text(q), query_type="fts", fts_columns="search_text")
+        .limit(limit)
+        .select([key, "_score"])
+        .to_list()
+    )
+    return [r[key] for r in rows]
 
 
 def _fts_text(q: Query) -> str:
