@@ -1,8 +1,9 @@
 """A file as the measurements see it: text, lines, the indexer's parse and a few syntax nodes.
 
 Syntax beyond ``ParsedFile`` (except clauses, string literals, statements, ...) comes from
-``indexer/queries/<language>/conventions.scm`` through the indexer's tree-sitter adapter;
-languages without that query file (Java, Rust) are measured from ``ParsedFile`` alone.
+the ``conventions.scm`` queries of the language's folders under ``indexer/queries`` through the
+indexer's tree-sitter adapter; languages without that query file (Java, Rust) are measured from
+``ParsedFile`` alone.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Adding a language = a grammar dependency, a ``LanguageSpec`` entry here, query files under
 ``indexer/queries/<id>/`` (``tags.scm``, ``imports.scm``) and a fixture with golden symbols.
-A language may extend another's queries (tsx = typescript's files + its own JSX patterns).
+A language joins several folders' queries: ``ecma`` holds what JavaScript and TypeScript share,
+``javascript``/``typescript`` their own patterns, ``jsx`` the JSX ones (JavaScript and tsx).
 
 The spec holds the few facts the extractor cannot read from the queries: which node types wrap
 a definition (``export``, decorators), which preceding siblings belong to it (Rust attributes,
@@ -45,8 +46,19 @@ class LanguageSpec:
     self_names: frozenset[str] = frozenset()
 
 
-_JS_WRAPPERS = frozenset({"export_statement", "lexical_declaration", "variable_declaration"})
-_JS_SELF = frozenset({"this"})
+
+def _ecma(id: str, grammar: Callable[[], object], queries: tuple[str, ...]) -> LanguageSpec:
+    """JavaScript and its TypeScript dialects: the same wrappers, decorators and ``this``."""
+    return LanguageSpec(
+        id=id,
+        grammar=grammar,
+        queries=queries,
+        wrappers=frozenset({"export_statement", "lexical_declaration", "variable_declaration"}),
+        attributes=frozenset({"decorator"}),
+        decorators=frozenset({"decorator", "comment"}),
+        self_names=frozenset({"this"}),
+    )
+
 
 _SPECS: dict[str, LanguageSpec] = {
     spec.id: spec
@@ -60,33 +72,9 @@ _SPECS: dict[str, LanguageSpec] = {
             decorators=frozenset({"decorator", "comment"}),
             self_names=frozenset({"self", "cls"}),
         ),
-        LanguageSpec(
-            id="javascript",
-            grammar=tree_sitter_javascript.language,
-            queries=("javascript",),
-            wrappers=_JS_WRAPPERS,
-            attributes=frozenset({"decorator"}),
-            decorators=frozenset({"decorator", "comment"}),
-            self_names=_JS_SELF,
-        ),
-        LanguageSpec(
-            id="typescript",
-            grammar=tree_sitter_typescript.language_typescript,
-            queries=("typescript",),
-            wrappers=_JS_WRAPPERS,
-            attributes=frozenset({"decorator"}),
-            decorators=frozenset({"decorator", "comment"}),
-            self_names=_JS_SELF,
-        ),
-        LanguageSpec(
-            id="tsx",
-            grammar=tree_sitter_typescript.language_tsx,
-            queries=("typescript", "tsx"),
-            wrappers=_JS_WRAPPERS,
-            attributes=frozenset({"decorator"}),
-            decorators=frozenset({"decorator", "comment"}),
-            self_names=_JS_SELF,
-        ),
+        _ecma("javascript", tree_sitter_javascript.language, ("ecma", "javascript", "jsx")),
+        _ecma("typescript", tree_sitter_typescript.language_typescript, ("ecma", "typescript")),
+        _ecma("tsx", tree_sitter_typescript.language_tsx, ("ecma", "typescript", "jsx")),
         LanguageSpec(
             id="go",
             grammar=tree_sitter_go.language,

@@ -5,7 +5,7 @@ No other module creates a ``Language``, ``Parser`` or ``Query``; the extractor o
 queries are cached per process on first use; nothing happens at import time.
 
 Queries are package data: ``indexer/queries/<folder>/<purpose>.scm``, joined over the
-language spec's ``queries`` folders (tsx = typescript's files, then tsx's own).
+language spec's ``queries`` folders (tsx = ecma's files, then typescript's, then jsx's).
 """
 
 from __future__ import annotations

@@ -1,16 +1,5 @@
-; Capture contract: see queries/python/tags.scm.
-
-(class_declaration
-  name: (_) @name) @definition.class
-
-(function_declaration
-  name: (identifier) @name) @definition.function
-
-(generator_function_declaration
-  name: (identifier) @name) @definition.function
-
-(method_definition
-  name: (_) @name) @definition.method
+; JavaScript's own patterns, joined after queries/ecma/tags.scm (and before
+; queries/jsx/tags.scm). Capture contract: see queries/python/tags.scm.
 
 (field_definition
   property: (property_identifier) @name
@@ -19,53 +8,6 @@
     (function_expression body: (_) @body)
   ]) @definition.method
 
-(variable_declarator
-  name: (identifier) @name
-  value: [
-    (arrow_function body: (_) @body)
-    (function_expression body: (_) @body)
-    (generator_function body: (_) @body)
-  ]) @definition.function
-
-; module level; an ERROR root stands for the file of a broken parse
-(program
-  (lexical_declaration
-    (variable_declarator
-      name: (identifier) @name) @definition.constant))
-
-(ERROR
-  (lexical_declaration
-    (variable_declarator
-      name: (identifier) @name) @definition.constant))
-
-(program
-  (export_statement
-    (lexical_declaration
-      (variable_declarator
-        name: (identifier) @name) @definition.constant)))
-
-(ERROR
-  (export_statement
-    (lexical_declaration
-      (variable_declarator
-        name: (identifier) @name) @definition.constant)))
-
-(call_expression
-  function: (identifier) @name) @reference.call
-
-(call_expression
-  function: (member_expression
-    object: (_) @qualifier
-    property: (property_identifier) @name)) @reference.call
-
-(new_expression
-  constructor: (identifier) @name) @reference.call
-
-(new_expression
-  constructor: (member_expression
-    object: (_) @qualifier
-    property: (property_identifier) @name)) @reference.call
-
 (class_heritage
   [
     (identifier) @name
@@ -73,23 +15,3 @@
       object: (_) @qualifier
       property: (property_identifier) @name)
   ] @reference.inherit)
-
-; JSX (.jsx and .js files): a capitalised element is a call of the component.
-
-(jsx_opening_element
-  name: [
-    (identifier) @name
-    (member_expression
-      object: (_) @qualifier
-      property: (property_identifier) @name)
-  ]
-  (#match? @name "^[A-Z]")) @reference.call
-
-(jsx_self_closing_element
-  name: [
-    (identifier) @name
-    (member_expression
-      object: (_) @qualifier
-      property: (property_identifier) @name)
-  ]
-  (#match? @name "^[A-Z]")) @reference.call

@@ -1,4 +1,4 @@
-; JSX patterns joined after typescript's tags.scm for tsx (capture contract:
+; JSX patterns, joined last for JavaScript (.js, .jsx) and tsx (capture contract:
 ; queries/python/tags.scm). A capitalised element is a call of the component.
 
 (jsx_opening_element

@@ -1,4 +1,4 @@
-; Import contract: see queries/python/imports.scm.
+; Import contract: see queries/python/imports.scm. Shared by JavaScript and TypeScript.
 
 (import_statement
   .
