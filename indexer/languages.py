@@ -46,7 +46,6 @@ class LanguageSpec:
     self_names: frozenset[str] = frozenset()
 
 
-
 def _ecma(id: str, grammar: Callable[[], object], queries: tuple[str, ...]) -> LanguageSpec:
     """JavaScript and its TypeScript dialects: the same wrappers, decorators and ``this``."""
     return LanguageSpec(
