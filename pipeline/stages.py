@@ -24,8 +24,7 @@ ignores later stages. ``finalize`` writes the run directory whatever happened be
 from __future__ import annotations
 
 import logging
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,28 +45,24 @@ from pipeline.conventions_gate import conventions_gate
 from pipeline.errors import BudgetExceeded, ModelError, PipelineError
 from pipeline.file_tools import Toolbox
 from pipeline.model import Message, Model
-from pipeline.paths import WriteCheck, WriteGuard
+from pipeline.paths import WriteCheck
 from pipeline.plan import Plan, make_plan, plan_from_retrieval
 from pipeline.run_end import write_record
 from pipeline.run_record import RunDir, RunMode, RunRecord, RunStatus, RunTrace, new_run_id
+from pipeline.run_workspace import open_workspace
 from pipeline.spec import Spec
 from pipeline.test_runner import (
     TestCommand,
     TestReport,
     failure_line,
     format_for_model,
-    resolve_test_command,
     run_tests,
 )
 from pipeline.worktree import (
     Worktree,
     commit_paths,
-    create_worktree,
-    default_worktrees_root,
     diff_against_base,
-    git,
     repo_root,
-    unique_branch,
 )
 
 log = logging.getLogger(__name__)
@@ -254,22 +249,18 @@ class SpecRun:
         finished with changes that can be tested."""
         if self.done or self.metered is None or self.context is None or self.plan_ is None:
             return False
-        if self.toolbox is None:
-            wt = self._make_worktree(repo_root(self.repo))
-            self.command = resolve_test_command(wt.path, self.spec, self.config)
-            if self.command is None:
-                self.warn("No test command was found; set test_command in the spec or the config.")
-            self.toolbox = self._make_toolbox(wt, self.command)
+        # the first round makes the worktree, finds its test command, builds the file tools
+        toolbox = self.toolbox or open_workspace(self)
         self.metered.stage = "code"
         result = code_loop(
-            self.spec, self.plan_, self.context, model=self.metered, toolbox=self.toolbox,
+            self.spec, self.plan_, self.context, model=self.metered, toolbox=toolbox,
             config=self.config, budget=self.budget, trace=self.trace,
             messages=self.messages, feedback=self.feedback,
         )  # fmt: skip
         self.messages, self.summary, self.feedback = result.messages, result.summary, None
         if not result.finished:
             self.stop(f"the code loop ended without finishing: {result.stop_reason}")
-        elif not self.toolbox.changed:
+        elif not toolbox.changed:
             self.stop("the model called finish without changing any file")
         elif self.command is None:
             self.stop("no test command: the change cannot be tested (set test_command)")
@@ -349,50 +340,6 @@ class SpecRun:
     @property
     def tests_dir(self) -> Path:
         return self.run_dir.path / "tests"
-
-    def _make_worktree(self, top: Path) -> Worktree:
-        if self.mode == "suggest":
-            self.scratch = Path(tempfile.mkdtemp(prefix="specpilot-suggest-"))
-            path, branch = self.scratch / "wt", None
-        else:
-            if git(["status", "--porcelain", "--untracked-files=no"], cwd=top).strip():
-                self.warn(
-                    "The checkout has uncommitted changes; the worktree starts from the base "
-                    "commit and does not include them."
-                )
-            root = self.config.worktrees_dir or default_worktrees_root(top)
-            path = root / self.run_id
-            branch = unique_branch(top, self.config.branch_prefix + self.spec.slug)
-        self.worktree = create_worktree(top, path=path, base=self.spec.base, branch=branch)
-        wt = self.worktree
-        self.trace.event("worktree", path=str(wt.path), branch=wt.branch, base=wt.base_commit)
-        return wt
-
-    def _make_toolbox(self, wt: Worktree, command: TestCommand | None) -> Toolbox:
-        if self.worktree_index is None and self.index is not None:
-            self.warn(
-                "No worktree index was given: the agent searches the repository's index, "
-                "which does not see its own edits."
-            )
-        index = self.worktree_index(wt.path) if self.worktree_index else self.index
-        block = (*self.spec.paths.block, *self.config.blocked_paths, *self.blocked_paths)
-        return Toolbox(
-            wt.path,
-            config=self.config,
-            guard=WriteGuard(self.spec.paths.allow, block),
-            index=index,
-            refresh_index=self.worktree_index is not None,
-            run_tests=self._agent_test_tool(wt, command) if command else None,
-            write_check=self.write_check,
-        )
-
-    def _agent_test_tool(self, wt: Worktree, command: TestCommand) -> Callable[[], str]:
-        def run() -> str:
-            report = run_tests(wt.path, command, config=self.config, artifacts_dir=self.tests_dir)
-            self.trace.test_run("agent", report)
-            return format_for_model(report)
-
-        return run
 
     # --- the record ---------------------------------------------------------------------------
     def finalize(self) -> RunRecord:
