@@ -33,6 +33,7 @@ from indexer.resolve import definitions_fingerprint, resolve_tracked
 from indexer.roles import is_support_path
 from indexer.schema import SCHEMA_VERSION, IndexMeta
 from indexer.store import IndexStore, default_db_path, parsed_to_json
+from indexer.stored_tables import stored_tables
 from indexer.summary import IndexSummary, make_summary
 from indexer.tokens import search_text
 from indexer.vector_index import ensure_vector_index
@@ -376,9 +377,11 @@ def _edges_to_redo(
 
 
 def _rebuild_graph(store: IndexStore, only: Sequence[str] | None = None) -> None:
-    """Re-resolve the edges: all of them, or (``only``) just those from these files."""
+    """Re-resolve the edges: all of them, or (``only``) just those from these files — which
+    read only some other files' parses, decoded as the resolution reaches them."""
     if only is not None and not only:
         return
     redo = set(only) if only is not None else None
-    edges, reads = resolve_tracked(store.parsed_files(references_of=redo), only=redo)
+    files = store.parsed_files() if redo is None else stored_tables(store, redo)
+    edges, reads = resolve_tracked(files, only=redo)
     store.replace_edges(edges, to_rows(reads), paths=only or ())

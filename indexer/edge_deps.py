@@ -7,7 +7,7 @@ names. Those reads are recorded per resolved file (``Reads``), stored in the ind
 reads touch no file whose definitions changed (``definitions_fingerprint``) and no method name
 that was added or removed resolves exactly as before, so its stored edges stand.
 
-Recording is by observation — the resolver's lookup tables are ``Tracked`` dicts — so a new
+Recording is by observation — the resolver's lookup tables are ``Tracked`` maps — so a new
 resolution rule that reads another file is covered without a list of rules to keep in step.
 Memoised results (a class's resolved bases) carry the reads that produced them, and every
 file that reuses one inherits those reads.
@@ -15,7 +15,7 @@ file that reuses one inherits those reads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,20 +66,33 @@ class Reads:
             self._stack[-1].methods.add(name)
 
 
-class Tracked(dict[str, Any]):
-    """A per-file lookup table whose every lookup is recorded as a read of that key."""
+class Tracked(Mapping[str, Any]):
+    """A lookup table (per file, or per method name) whose every lookup is recorded as a read
+    of that key. Whether a key exists at all is not a read: only adding or deleting a file
+    changes that, and those runs resolve every file."""
 
-    def __init__(self, data: Mapping[str, Any], note: Any) -> None:
-        super().__init__(data)
+    __slots__ = ("_data", "_note")
+
+    def __init__(self, data: Mapping[str, Any], note: Callable[[str], None]) -> None:
+        self._data = data
         self._note = note
 
     def __getitem__(self, key: str) -> Any:
         self._note(key)
-        return super().__getitem__(key)
+        return self._data[key]
 
     def get(self, key: str, default: Any = None) -> Any:
         self._note(key)
-        return super().get(key, default)
+        return self._data.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
 
 
 def _methods(pf: ParsedFile | None) -> dict[str, list[str]]:

@@ -35,12 +35,11 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from indexer.edge_deps import FileReads, Reads, Tracked
+from indexer.file_tables import Tables, Target, eager_tables
 from indexer.languages import get_spec
 from indexer.model import Edge, ParsedFile, Reference, Symbol
-from indexer.modpaths import JS_FAMILY, ModuleIndex
 from indexer.parse import CLASS_LIKE
 
 MAX_FOLLOW = 4  # re-export / inheritance hops
@@ -49,21 +48,12 @@ _PACKAGE_SCOPE = frozenset({"go", "java"})
 _SUPER = frozenset({"super", "super()"})
 _PATH = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|::)[A-Za-z_$][\w$]*)*$")
 _GO_RECEIVER = re.compile(r"^func\s*\(\s*(\w+)")
-_GO_VERSION = re.compile(r"^v\d+$")
 
-Target = tuple[str, str]  # (dst_path, dst_symbol)
 _NONE: Target = ("", "")
+Files = Mapping[str, ParsedFile] | Iterable[ParsedFile]
 
 
-@dataclass(frozen=True, slots=True)
-class _Binding:
-    module: str
-    chain: tuple[str, ...]
-
-
-def resolve(
-    files: Mapping[str, ParsedFile] | Iterable[ParsedFile], only: set[str] | None = None
-) -> list[Edge]:
+def resolve(files: Files | Tables, only: set[str] | None = None) -> list[Edge]:
     """The edges of a repository's parsed files, in path then source order.
 
     With ``only``, just the edges *from* those files (resolved against all of ``files``).
@@ -72,16 +62,19 @@ def resolve(
 
 
 def resolve_tracked(
-    files: Mapping[str, ParsedFile] | Iterable[ParsedFile], only: set[str] | None = None
+    files: Files | Tables, only: set[str] | None = None
 ) -> tuple[list[Edge], dict[str, FileReads]]:
-    """``resolve``, plus what each resolved file's resolution read (``indexer.edge_deps``)."""
-    parsed = list(files.values()) if isinstance(files, Mapping) else list(files)
-    repo = _Repo(parsed)
+    """``resolve``, plus what each resolved file's resolution read (``indexer.edge_deps``).
+
+    ``files`` may be the lookup tables themselves (``indexer.stored_tables``, which decodes
+    an index's parses as lookups reach them)."""
+    if not isinstance(files, Tables):
+        files = eager_tables(list(files.values() if isinstance(files, Mapping) else files))
+    repo = _Repo(files)
     edges: list[Edge] = []
     reads: dict[str, FileReads] = {}
-    for pf in sorted(parsed, key=lambda f: f.path):
-        if only is not None and pf.path not in only:
-            continue
+    for path in sorted(files.files if only is None else {p for p in only if p in files.files}):
+        pf = files.files[path]
         reads[pf.path] = repo.reads.start()
         edges.extend(repo.import_edges(pf))
         edges.extend(repo.reference_edge(pf, ref) for ref in pf.references)
@@ -114,29 +107,15 @@ def definitions_fingerprint(pf: ParsedFile | None) -> str:
 class _Repo:
     """Lookup tables over every parsed file; each lookup is recorded in ``reads``."""
 
-    def __init__(self, files: list[ParsedFile]) -> None:
+    def __init__(self, tables: Tables) -> None:
         self.reads = Reads()
-        self.modules = ModuleIndex((f.path, f.language) for f in files)
-        symbols: dict[str, dict[str, Symbol]] = {}
-        methods: dict[str, list[Target]] = defaultdict(list)
-        bindings: dict[str, dict[str, _Binding]] = {}
-        stars: dict[str, list[str]] = {}
-        for pf in files:
-            table: dict[str, Symbol] = {}
-            for symbol in pf.symbols:
-                known = table.get(symbol.qualified_name)
-                if known is None or (known.kind == "impl" and symbol.kind != "impl"):
-                    table[symbol.qualified_name] = symbol
-                if symbol.kind == "method":
-                    methods[symbol.name].append((pf.path, symbol.qualified_name))
-            symbols[pf.path] = table
-            bindings[pf.path], stars[pf.path] = _bindings(pf)
+        self.modules = tables.modules
         note = self.reads.path
-        self.files = Tracked({f.path: f for f in files}, note)
-        self.symbols = Tracked(symbols, note)
-        self.bindings = Tracked(bindings, note)
-        self.stars = Tracked(stars, note)
-        self.methods = Tracked(methods, self.reads.method)
+        self.files = Tracked(tables.files, note)
+        self.symbols = Tracked(tables.symbols, note)
+        self.bindings = Tracked(tables.bindings, note)
+        self.stars = Tracked(tables.stars, note)
+        self.methods = Tracked(tables.methods, self.reads.method)
         # (path, class) -> its resolved bases and the reads that resolved them
         self._bases: dict[tuple[str, str], tuple[list[Target], FileReads]] = {}
         self._inherits: dict[str, dict[str, list[Reference]]] = {}
@@ -356,33 +335,6 @@ class _Repo:
         bases = [t for t in targets if t[0] and t[1]]
         self._bases[key] = (bases, self.reads.pop())
         return bases
-
-
-def _bindings(pf: ParsedFile) -> tuple[dict[str, _Binding], list[str]]:
-    """Local name → (module, symbol chain) for the imports of a file; wildcard modules."""
-    bindings: dict[str, _Binding] = {}
-    stars: list[str] = []
-    language = pf.language
-    for imp in pf.imports:
-        if imp.name == "*" or (language == "go" and imp.alias == "."):
-            stars.append(imp.module)
-        elif imp.name is not None and imp.name != "default":
-            bindings[imp.alias or imp.name] = _Binding(imp.module, (imp.name,))
-        elif imp.alias is not None:
-            if imp.alias != "_":
-                bindings[imp.alias] = _Binding(imp.module, ())
-        elif language == "python":
-            head = imp.module.split(".")[0]
-            bindings[head] = _Binding(head, ())
-        elif language == "go":
-            parts = [p for p in imp.module.split("/") if not _GO_VERSION.match(p)]
-            if parts:
-                bindings[parts[-1].replace("-", "_")] = _Binding(imp.module, ())
-        elif language == "rust":
-            bindings[imp.module.rsplit("::", 1)[-1]] = _Binding(imp.module, ())
-        elif language not in JS_FAMILY:
-            bindings[imp.module.rsplit(".", 1)[-1]] = _Binding(imp.module, ())
-    return bindings, stars
 
 
 def _top(symbol: Symbol | None) -> bool:

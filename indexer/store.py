@@ -296,23 +296,14 @@ class IndexStore:
         data: dict[str, list[Any]] = self.table("cochange").to_arrow().to_pydict()
         return data
 
-    def parsed_files(
-        self, paths: Sequence[str] | None = None, *, references_of: set[str] | None = None
-    ) -> list[ParsedFile]:
-        """The stored parses (of ``paths`` only, when given). With ``references_of``, the
-        other files keep only their inheritance references (enough to resolve those files'
-        edges against them: ``indexer.resolve``)."""
+    def parsed_files(self, paths: Sequence[str] | None = None) -> list[ParsedFile]:
+        """The stored parses (of ``paths`` only, when given). An incremental graph update
+        decodes only those it needs instead (``indexer.stored_tables``)."""
         if paths is not None and not paths:
             return []
         where = path_filter(paths) if paths is not None else None
         data = self.read_columns("files", ["path", "parsed"], where)
-        return [
-            parsed_from_json(
-                text, inherits_only=references_of is not None and p not in references_of
-            )
-            for p, text in zip(data["path"].to_pylist(), data["parsed"].to_pylist(), strict=True)
-            if text
-        ]
+        return [parsed_from_json(text) for text in data["parsed"].to_pylist() if text]
 
     def ensure_fts(self) -> None:
         """Create the full-text indexes over chunk tokens and whole-file tokens if missing."""

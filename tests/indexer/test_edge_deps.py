@@ -4,7 +4,8 @@ A seeded sequence of edits — methods added and removed on classes others inher
 changed, re-exports and wildcard imports toggled, Go package functions and JavaScript
 re-exports added and removed, body edits — each followed by an incremental index; after every
 step the stored edges must equal a full resolution of the stored parses, and most steps must
-have taken the partial path (else the test proves nothing)."""
+have taken the partial path — resolving against parses decoded as lookups reach them
+(``indexer.stored_tables``) — else the test proves nothing."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ import pytest
 import indexer.build as build
 from indexer.build import index_repo
 from indexer.config import EmbedConfig, IndexerConfig
+from indexer.edge_deps import Reads, Tracked
+from indexer.file_tables import Tables
 from indexer.resolve import resolve, resolve_tracked
 from indexer.store import IndexStore
 from indexer.testing import RecordingEmbedder
@@ -141,9 +144,11 @@ def test_partial_resolution_equals_full(make_repo, tmp_path: Path, monkeypatch, 
     repo = make_repo(REPO)
     db = tmp_path / "db"
     calls: list[set[str] | None] = []
+    lazy: list[bool] = []
 
     def spy(files, only=None):  # type: ignore[no-untyped-def]
         calls.append(only)
+        lazy.append(isinstance(files, Tables))
         return resolve_tracked(files, only)
 
     monkeypatch.setattr(build, "resolve_tracked", spy)
@@ -163,3 +168,15 @@ def test_partial_resolution_equals_full(make_repo, tmp_path: Path, monkeypatch, 
     partial = [c for c in calls[1:] if c is not None]
     assert len(partial) >= 12, calls
     assert any(len(c) > 1 for c in partial)  # dependents were pulled in, not just the edit
+    assert lazy == [c is not None for c in calls]  # partial runs: the stored tables
+
+
+def test_tracked_records_lookups_not_membership() -> None:
+    """Whether a file has a parse is not a read of it (only adds and deletes change that)."""
+    reads = Reads()
+    current = reads.start()
+    table = Tracked({"a.py": 1}, reads.path)
+    assert "a.py" in table and "b.py" not in table
+    assert current.paths == set()
+    assert table["a.py"] == 1 and table.get("b.py") is None
+    assert current.paths == {"a.py", "b.py"}
