@@ -13,8 +13,6 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
 from indexer.chunking import Chunk
 from indexer.config import EmbedConfig, IndexerConfig
 from indexer.edge_deps import affected, from_rows, to_rows
@@ -30,12 +28,11 @@ from indexer.plugins import IndexPlugin, LoadedFile, PluginContext
 from indexer.prepare import MapParse, ParseBatch, ParsedBatch, Prepared, prepare
 from indexer.refresh import blob_hash, plan_refresh
 from indexer.resolve import definitions_fingerprint, resolve_tracked
-from indexer.roles import is_support_path
+from indexer.rows import ChunkKey, chunk_key, chunk_rows, file_rows, symbol_rows
 from indexer.schema import SCHEMA_VERSION, IndexMeta
-from indexer.store import IndexStore, default_db_path, parsed_to_json
+from indexer.store import IndexStore, default_db_path
 from indexer.stored_tables import stored_tables
 from indexer.summary import IndexSummary, make_summary
-from indexer.tokens import search_text
 from indexer.vector_index import ensure_vector_index
 from indexer.walk import walk_repo
 
@@ -246,17 +243,6 @@ def _batches(prepared: list[Prepared], size: int) -> Iterator[list[Prepared]]:
         yield batch
 
 
-ChunkKey = tuple[str, int]  # (content hash, embed cap): the embedding cache key
-
-
-def chunk_key(chunk: Chunk, ec: EmbedConfig) -> ChunkKey:
-    """Support files (tests, docs, ...) are embedded from fewer word pieces than code."""
-    cap = ec.max_seq_length
-    if is_support_path(chunk.path):
-        cap = min(cap, ec.support_max_seq_length)
-    return chunk.content_hash, cap
-
-
 def _embed_and_write(
     store: IndexStore,
     prepared: list[Prepared],
@@ -282,70 +268,16 @@ def _embed_and_write(
             cache.update(zip(keys, vecs, strict=True))
         embedded += len(todo)
         cached += len(chunks) - len(todo)
-        _write_batch(store, batch, {c.id: cache[chunk_key(c, ec)] for c in chunks}, ec, commit)
+        vectors = {c.id: cache[chunk_key(c, ec)] for c in chunks}
+        store.replace_files(
+            [p.source.path for p in batch],
+            file_rows(batch, commit),
+            chunk_rows(batch, vectors, ec),
+            symbol_rows(batch),
+        )
         done += len(chunks)
         report("embed", done, total)
     return embedded, cached
-
-
-def _write_batch(
-    store: IndexStore,
-    batch: list[Prepared],
-    vectors: dict[str, np.ndarray],
-    ec: EmbedConfig,
-    commit: str,
-) -> None:
-    chunk_rows = [
-        {
-            "id": c.id,
-            "path": c.path,
-            "language": c.language,
-            "kind": c.kind,
-            "symbol": c.symbol,
-            "start_line": c.start_line,
-            "end_line": c.end_line,
-            "text": c.text,
-            "search_text": search_text(c.embed_text),
-            "content_hash": c.content_hash,
-            "embed_cap": chunk_key(c, ec)[1],
-            "vector": vectors[c.id].tolist(),
-        }
-        for p in batch
-        for c in p.chunks
-    ]
-    symbol_rows = [
-        {
-            "id": f"{s.qualified_name}@{p.source.path}:{s.start_line}",
-            "path": p.source.path,
-            "language": p.source.language,
-            "name": s.name,
-            "qualified_name": s.qualified_name,
-            "kind": s.kind,
-            "start_line": s.start_line,
-            "end_line": s.end_line,
-            "signature": s.signature,
-            "docstring": s.docstring,
-            "parent": s.parent or "",
-        }
-        for p in batch
-        if p.parsed
-        for s in p.parsed.symbols
-    ]
-    file_rows = [
-        {
-            "path": p.source.path,
-            "language": p.source.language,
-            "blob_hash": p.blob,
-            "size": p.source.size,
-            "lines": p.lines,
-            "parse_errors": p.parsed.error_nodes if p.parsed else 0,
-            "commit": commit,
-            "parsed": parsed_to_json(p.parsed) if p.parsed else "",
-            "search_text": p.search_text,
-        }
-        for p in batch
-    ]
-    store.replace_files([p.source.path for p in batch], file_rows, chunk_rows, symbol_rows)
 
 
 def _edges_to_redo(

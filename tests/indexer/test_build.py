@@ -296,3 +296,20 @@ def test_an_index_without_recorded_reads_resolves_everything_once(
     assert {r["path"] for r in _rows(db, "edge_deps")} == {
         "pkg/__init__.py", "pkg/retry.py", "pkg/client.py", "web/app.ts"
     }  # fmt: skip
+
+
+def test_definitions_sharing_a_name_and_a_line_are_rewritten_cleanly(
+    make_repo, tmp_path: Path
+) -> None:
+    # two `m` on one line share a qualified name and a first line: a key merge of the file's
+    # rows refused the second write ("ambiguous merge insert") and the index was stuck
+    repo = make_repo({"x.js": "class A { m() { return 1 } m() { return 2 } }\n"}, git=False)
+    db = tmp_path / "db"
+    _index(repo, db)
+    (repo / "x.js").write_text("class A { m() { return 1 } m() { return 2 } }\n// edited\n")
+    s = _index(repo, db)
+    assert s.changed == 1
+    ids = sorted(r["id"] for r in _rows(db, "symbols") if r["qualified_name"] == "A.m")
+    assert ids == ["A.m@x.js:1", "A.m@x.js:1#2"]
+    chunk_ids = [r["id"] for r in _rows(db, "chunks")]
+    assert len(chunk_ids) == len(set(chunk_ids))
