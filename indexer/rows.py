@@ -3,8 +3,8 @@
 Rows are replaced by key (``IndexStore.replace_files`` merges on ``path`` / ``id``), so a key
 must be unique within a batch. Two definitions can share a qualified name and a first line
 (``class A { m() {} m() {} }`` on one line, generated code): the second and later get an
-ordinal suffix (``A.m@x.js:1#2``). A chunk id hashes the path, the lines and the text, so a
-repeated chunk id is the same chunk twice and is written once.
+ordinal suffix (``A.m@x.js:1#2``). Chunk ids need no such care: an id hashes the path, the
+lines and the text, and the chunker never covers one range twice (``_CodeChunker._top_level``).
 """
 
 from __future__ import annotations
@@ -35,29 +35,24 @@ def chunk_key(chunk: Chunk, ec: EmbedConfig) -> ChunkKey:
 def chunk_rows(
     batch: list[Prepared], vectors: dict[str, np.ndarray], ec: EmbedConfig
 ) -> list[dict[str, Any]]:
-    seen: set[str] = set()
-    rows = []
-    for c in (c for p in batch for c in p.chunks):
-        if c.id in seen:
-            continue
-        seen.add(c.id)
-        rows.append(
-            {
-                "id": c.id,
-                "path": c.path,
-                "language": c.language,
-                "kind": c.kind,
-                "symbol": c.symbol,
-                "start_line": c.start_line,
-                "end_line": c.end_line,
-                "text": c.text,
-                "search_text": search_text(c.embed_text),
-                "content_hash": c.content_hash,
-                "embed_cap": chunk_key(c, ec)[1],
-                "vector": vectors[c.id].tolist(),
-            }
-        )
-    return rows
+    return [
+        {
+            "id": c.id,
+            "path": c.path,
+            "language": c.language,
+            "kind": c.kind,
+            "symbol": c.symbol,
+            "start_line": c.start_line,
+            "end_line": c.end_line,
+            "text": c.text,
+            "search_text": search_text(c.embed_text),
+            "content_hash": c.content_hash,
+            "embed_cap": chunk_key(c, ec)[1],
+            "vector": vectors[c.id].tolist(),
+        }
+        for p in batch
+        for c in p.chunks
+    ]
 
 
 def symbol_rows(batch: list[Prepared]) -> list[dict[str, Any]]:

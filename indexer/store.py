@@ -302,8 +302,8 @@ class IndexStore:
         if paths is not None and not paths:
             return []
         where = path_filter(paths) if paths is not None else None
-        data = self.read_columns("files", ["path", "parsed"], where)
-        return [parsed_from_json(text) for text in data["parsed"].to_pylist() if text]
+        texts = self.read_columns("files", ["parsed"], where)["parsed"].to_pylist()
+        return [parsed_from_json(text) for text in texts if text]
 
     def ensure_fts(self) -> None:
         """Create the full-text indexes over chunk tokens and whole-file tokens if missing."""
