@@ -25,12 +25,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from indexer.config import EmbedConfig
-from indexer.embedding import make_embedder
-from indexer.lancedb_import import import_lancedb
-from indexer.store import IndexStore
-from indexer.vector_index import build_vector_index, vector_index_of
-from retrieval.config import RetrievalConfig
+from specpilot.indexer.config import EmbedConfig
+from specpilot.indexer.embedding import make_embedder
+from specpilot.indexer.lancedb_import import import_lancedb
+from specpilot.indexer.store import IndexStore
+from specpilot.indexer.vector_index import build_vector_index, vector_index_of
+from specpilot.retrieval.config import RetrievalConfig
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "bench" / "dev" / "instances.jsonl"
 

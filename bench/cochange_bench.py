@@ -24,15 +24,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from indexer.build import index_repo
-from indexer.config import IndexerConfig
-from indexer.embedding import make_embedder
-from indexer.history import cochange_rows
-from indexer.roles import DEFAULT_SUPPORT_DIRS, DEFAULT_SUPPORT_GLOBS, is_support_path
-from indexer.store import IndexStore
-from retrieval.cochange import CoChange
-from retrieval.config import RetrievalConfig
-from retrieval.search import Searcher
+from specpilot.indexer.build import index_repo
+from specpilot.indexer.config import IndexerConfig
+from specpilot.indexer.embedding import make_embedder
+from specpilot.indexer.history import cochange_rows
+from specpilot.indexer.roles import DEFAULT_SUPPORT_DIRS, DEFAULT_SUPPORT_GLOBS, is_support_path
+from specpilot.indexer.store import IndexStore
+from specpilot.retrieval.cochange import CoChange
+from specpilot.retrieval.config import RetrievalConfig
+from specpilot.retrieval.search import Searcher
 
 
 def _log(repo: Path, n: int) -> list[tuple[str, list[str]]]:

@@ -22,12 +22,12 @@ from typing import Any
 
 os.environ.setdefault("LANCEDB_LOG", "error")
 
-from conventions import ConventionsPlugin, check_diff, render_house_rules
-from conventions.api import measure_repo
-from conventions.profile import build_profile
-from conventions.render import estimate_tokens
-from indexer.build import index_repo
-from indexer.config import EmbedConfig, IndexerConfig
+from specpilot.conventions import ConventionsPlugin, check_diff, render_house_rules
+from specpilot.conventions.api import measure_repo
+from specpilot.conventions.profile import build_profile
+from specpilot.conventions.render import estimate_tokens
+from specpilot.indexer.build import index_repo
+from specpilot.indexer.config import EmbedConfig, IndexerConfig
 
 CORPORA = ("requests", "werkzeug", "jinja", "attrs")
 # the conventions summarised per corpus in the Markdown table

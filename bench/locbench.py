@@ -34,12 +34,12 @@ from typing import Any
 
 os.environ.setdefault("LANCEDB_LOG", "error")
 
-from indexer.build import index_repo
-from indexer.config import ChunkConfig, EmbedConfig, IndexerConfig
-from indexer.embedding import make_embedder
-from indexer.store import IndexStore
-from retrieval.config import RetrievalConfig
-from retrieval.search import Searcher
+from specpilot.indexer.build import index_repo
+from specpilot.indexer.config import ChunkConfig, EmbedConfig, IndexerConfig
+from specpilot.indexer.embedding import make_embedder
+from specpilot.indexer.store import IndexStore
+from specpilot.retrieval.config import RetrievalConfig
+from specpilot.retrieval.search import Searcher
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "bench"

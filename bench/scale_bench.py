@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from indexer.config import EmbedConfig
-from indexer.embedding import make_embedder
-from indexer.store import IndexStore
-from indexer.vector_index import vector_index_of
-from retrieval.config import RetrievalConfig
-from retrieval.search import Searcher
+from specpilot.indexer.config import EmbedConfig
+from specpilot.indexer.embedding import make_embedder
+from specpilot.indexer.store import IndexStore
+from specpilot.indexer.vector_index import vector_index_of
+from specpilot.retrieval.config import RetrievalConfig
+from specpilot.retrieval.search import Searcher
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "bench" / "dev" / "instances.jsonl"
 

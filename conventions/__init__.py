@@ -16,21 +16,21 @@ Errors: ``ConventionsError`` and its subclasses (see ``conventions.errors``).
 
 from __future__ import annotations
 
-from conventions.api import extract_profile, measure_repo, profile_for_repo
-from conventions.check import CheckReport, check_diff, check_diff_report
-from conventions.config import ConventionsConfig
-from conventions.errors import (
+from specpilot.conventions.api import extract_profile, measure_repo, profile_for_repo
+from specpilot.conventions.check import CheckReport, check_diff, check_diff_report
+from specpilot.conventions.config import ConventionsConfig
+from specpilot.conventions.errors import (
     ConfigError,
     ConventionsError,
     DiffParseError,
     FactsError,
     NoProfileError,
 )
-from conventions.model import Convention, ConventionProfile, FileFacts, Violation
-from conventions.plugin import ConventionsPlugin, PluginRun
-from conventions.profile import build_profile
-from conventions.render import render_house_rules, render_json, render_markdown
-from conventions.storage import load_profile
+from specpilot.conventions.model import Convention, ConventionProfile, FileFacts, Violation
+from specpilot.conventions.plugin import ConventionsPlugin, PluginRun
+from specpilot.conventions.profile import build_profile
+from specpilot.conventions.render import render_house_rules, render_json, render_markdown
+from specpilot.conventions.storage import load_profile
 
 __all__ = [
     "CheckReport",

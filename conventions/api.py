@@ -5,20 +5,20 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from conventions.config import ConventionsConfig
-from conventions.errors import NoProfileError
-from conventions.facts import measure_config, measure_file
-from conventions.model import ConventionProfile, FileFacts
-from conventions.profile import build_profile
-from conventions.storage import read_all_facts
-from conventions.syntax import language_group
-from conventions.tooling import find_config_files, is_config_name
-from indexer.config import WalkConfig
-from indexer.errors import IndexerError
-from indexer.parse import parse_source
-from indexer.plugins import LoadedFile
-from indexer.store import IndexStore
-from indexer.walk import walk_repo
+from specpilot.conventions.config import ConventionsConfig
+from specpilot.conventions.errors import NoProfileError
+from specpilot.conventions.facts import measure_config, measure_file
+from specpilot.conventions.model import ConventionProfile, FileFacts
+from specpilot.conventions.profile import build_profile
+from specpilot.conventions.storage import read_all_facts
+from specpilot.conventions.syntax import language_group
+from specpilot.conventions.tooling import find_config_files, is_config_name
+from specpilot.indexer.config import WalkConfig
+from specpilot.indexer.errors import IndexerError
+from specpilot.indexer.parse import parse_source
+from specpilot.indexer.plugins import LoadedFile
+from specpilot.indexer.store import IndexStore
+from specpilot.indexer.walk import walk_repo
 
 log = logging.getLogger(__name__)
 

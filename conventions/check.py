@@ -25,14 +25,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from conventions.errors import DiffParseError
-from conventions.errors_logging import JS_BUILTIN_ERRORS, PY_BUILTIN_EXCEPTIONS
-from conventions.facts import observe
-from conventions.families import FAMILIES
-from conventions.model import Convention, ConventionProfile, Observation, Violation
-from conventions.syntax import language_group
-from indexer.diffs import DiffError, FileDiff, Hunk, Patch, parse_diff
-from indexer.filetypes import language_for
+from specpilot.conventions.errors import DiffParseError
+from specpilot.conventions.errors_logging import JS_BUILTIN_ERRORS, PY_BUILTIN_EXCEPTIONS
+from specpilot.conventions.facts import observe
+from specpilot.conventions.families import FAMILIES
+from specpilot.conventions.model import Convention, ConventionProfile, Observation, Violation
+from specpilot.conventions.syntax import language_group
+from specpilot.indexer.diffs import DiffError, FileDiff, Hunk, Patch, parse_diff
+from specpilot.indexer.filetypes import language_for
 
 log = logging.getLogger(__name__)
 

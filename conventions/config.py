@@ -6,7 +6,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
-from conventions.errors import ConfigError
+from specpilot.conventions.errors import ConfigError
 
 
 @dataclass(frozen=True, slots=True)

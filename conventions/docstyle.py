@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 
-from conventions.collect import Collector
-from conventions.syntax import Source
-from indexer.model import Symbol
+from specpilot.conventions.collect import Collector
+from specpilot.conventions.syntax import Source
+from specpilot.indexer.model import Symbol
 
 _CLASS_LIKE = frozenset({"class", "struct", "interface", "trait", "enum", "type"})
 _FUNCTION_LIKE = frozenset({"function", "method"})

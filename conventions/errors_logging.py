@@ -19,9 +19,9 @@ from __future__ import annotations
 import builtins
 import re
 
-from conventions.collect import Collector
-from conventions.syntax import Source, node_line, node_text
-from indexer.treesitter import Node
+from specpilot.conventions.collect import Collector
+from specpilot.conventions.syntax import Source, node_line, node_text
+from specpilot.indexer.treesitter import Node
 
 PY_BUILTIN_EXCEPTIONS: frozenset[str] = frozenset(
     name

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conventions.collect import Collector
-from conventions.docstyle import measure_docs
-from conventions.errors_logging import measure_errors, measure_logging
-from conventions.formatting import measure_formatting
-from conventions.imports_style import measure_imports
-from conventions.model import FileFacts, Observation
-from conventions.naming import measure_naming
-from conventions.syntax import Source, language_group, make_source
-from conventions.tests_layout import is_test_path, measure_tests
-from conventions.tooling import is_config_name, read_settings
-from conventions.types_async import measure_types_async
-from indexer.parse import parse_source
-from indexer.plugins import LoadedFile
+from specpilot.conventions.collect import Collector
+from specpilot.conventions.docstyle import measure_docs
+from specpilot.conventions.errors_logging import measure_errors, measure_logging
+from specpilot.conventions.formatting import measure_formatting
+from specpilot.conventions.imports_style import measure_imports
+from specpilot.conventions.model import FileFacts, Observation
+from specpilot.conventions.naming import measure_naming
+from specpilot.conventions.syntax import Source, language_group, make_source
+from specpilot.conventions.tests_layout import is_test_path, measure_tests
+from specpilot.conventions.tooling import is_config_name, read_settings
+from specpilot.conventions.types_async import measure_types_async
+from specpilot.indexer.parse import parse_source
+from specpilot.indexer.plugins import LoadedFile
 
 Measure = Callable[[Source, Collector], None]
 MEASURES: tuple[Measure, ...] = (

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from conventions.families_layout import LAYOUT_FAMILIES
-from conventions.family import Family
+from specpilot.conventions.families_layout import LAYOUT_FAMILIES
+from specpilot.conventions.family import Family
 
 _STYLES = {
     "snake_case": "snake_case",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conventions.family import Family
+from specpilot.conventions.family import Family
 
 LAYOUT_FAMILIES: tuple[Family, ...] = (
     Family(

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from conventions.errors import FactsError
+from specpilot.conventions.errors import FactsError
 
 PROFILE_SCHEMA_VERSION = 1
 FACTS_VERSION = 1  # bump when a measurement changes: stored facts of older versions are redone

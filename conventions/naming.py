@@ -11,8 +11,8 @@ every exported or unexported name, MixedCaps: there camelCase and PascalCase bot
 
 from __future__ import annotations
 
-from conventions.collect import Collector
-from conventions.syntax import Source
+from specpilot.conventions.collect import Collector
+from specpilot.conventions.syntax import Source
 
 KIND_FAMILY: dict[str, str] = {
     "function": "naming.function",

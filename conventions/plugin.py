@@ -17,11 +17,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from conventions.config import ConventionsConfig
-from conventions.facts import measure_config, measure_file
-from conventions.model import FACTS_VERSION, PROFILE_SCHEMA_VERSION, FileFacts
-from conventions.profile import build_profile
-from conventions.storage import (
+from specpilot.conventions.config import ConventionsConfig
+from specpilot.conventions.facts import measure_config, measure_file
+from specpilot.conventions.model import FACTS_VERSION, PROFILE_SCHEMA_VERSION, FileFacts
+from specpilot.conventions.profile import build_profile
+from specpilot.conventions.storage import (
     compact,
     delete_facts,
     read_all_facts,
@@ -32,12 +32,12 @@ from conventions.storage import (
     write_profile,
     write_state,
 )
-from conventions.syntax import language_group
-from conventions.tooling import find_config_files, is_config_name
-from indexer.errors import IndexerError
-from indexer.filetypes import language_for
-from indexer.plugins import PluginContext
-from indexer.refresh import blob_hash
+from specpilot.conventions.syntax import language_group
+from specpilot.conventions.tooling import find_config_files, is_config_name
+from specpilot.indexer.errors import IndexerError
+from specpilot.indexer.filetypes import language_for
+from specpilot.indexer.plugins import PluginContext
+from specpilot.indexer.refresh import blob_hash
 
 log = logging.getLogger(__name__)
 

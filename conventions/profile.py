@@ -21,13 +21,20 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from conventions.config import ConventionsConfig
-from conventions.families import CATEGORY_ORDER, FAMILIES
-from conventions.family import Family
-from conventions.formatting import LIMITS, LONG, SHORT
-from conventions.model import Convention, ConventionProfile, FileFacts, Item, Setting, split_key
-from conventions.syntax import language_group
-from conventions.tooling_rules import tooling_conventions
+from specpilot.conventions.config import ConventionsConfig
+from specpilot.conventions.families import CATEGORY_ORDER, FAMILIES
+from specpilot.conventions.family import Family
+from specpilot.conventions.formatting import LIMITS, LONG, SHORT
+from specpilot.conventions.model import (
+    Convention,
+    ConventionProfile,
+    FileFacts,
+    Item,
+    Setting,
+    split_key,
+)
+from specpilot.conventions.syntax import language_group
+from specpilot.conventions.tooling_rules import tooling_conventions
 
 log = logging.getLogger(__name__)
 

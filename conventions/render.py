@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import math
 
-from conventions.config import ConventionsConfig
-from conventions.families import CATEGORY_ORDER, FAMILIES
-from conventions.model import Convention, ConventionProfile
-from conventions.syntax import GROUP_NAMES
-from conventions.tooling_rules import SEMICOLONS, SETTING_KEYS
+from specpilot.conventions.config import ConventionsConfig
+from specpilot.conventions.families import CATEGORY_ORDER, FAMILIES
+from specpilot.conventions.model import Convention, ConventionProfile
+from specpilot.conventions.syntax import GROUP_NAMES
+from specpilot.conventions.tooling_rules import SEMICOLONS, SETTING_KEYS
 
 HEADER = "House rules (measured from this repository's code; follow them in new code):"
 

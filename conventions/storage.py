@@ -16,15 +16,15 @@ from typing import Any
 
 import pyarrow as pa
 
-from conventions.errors import FactsError
-from conventions.model import (
+from specpilot.conventions.errors import FactsError
+from specpilot.conventions.model import (
     FACTS_VERSION,
     PROFILE_SCHEMA_VERSION,
     Convention,
     ConventionProfile,
     FileFacts,
 )
-from indexer.store import IndexStore, path_filter, sql_quote
+from specpilot.indexer.store import IndexStore, path_filter, sql_quote
 
 FACTS_TABLE = "convention_facts"
 PROFILE_TABLE = "conventions"

@@ -12,8 +12,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from indexer.model import ParsedFile, Symbol
-from indexer.treesitter import Node, captures, load_query, parse
+from specpilot.indexer.model import ParsedFile, Symbol
+from specpilot.indexer.treesitter import Node, captures, load_query, parse
 
 # language id -> language group (JavaScript and TypeScript share their conventions)
 GROUPS: dict[str, str] = {

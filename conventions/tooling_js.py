@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from conventions.configtext import line_of as _line
-from conventions.model import Setting
+from specpilot.conventions.configtext import line_of as _line
+from specpilot.conventions.model import Setting
 
 _PRETTIER_DEFAULTS = {"printWidth": 80, "singleQuote": False, "semi": True, "useTabs": False}
 

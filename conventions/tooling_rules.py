@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from conventions.model import Convention, Setting
+from specpilot.conventions.model import Convention, Setting
 
 PRIORITY: tuple[str, ...] = (
     "ruff",

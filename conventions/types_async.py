@@ -9,9 +9,9 @@ against ``.then()`` chains.
 
 from __future__ import annotations
 
-from conventions.collect import Collector
-from conventions.syntax import Source, node_line, node_text
-from indexer.treesitter import Node
+from specpilot.conventions.collect import Collector
+from specpilot.conventions.syntax import Source, node_line, node_text
+from specpilot.indexer.treesitter import Node
 
 _UNTYPED = frozenset(
     {"identifier", "default_parameter", "list_splat_pattern", "dictionary_splat_pattern"}

@@ -18,9 +18,9 @@ from typing import Annotated, NoReturn, TypeVar
 import typer
 from rich.text import Text
 
-from flows import render
-from flows.errors import ConfigError
-from flows.settings import Settings, load_settings
+from specpilot.flows import render
+from specpilot.flows.errors import ConfigError
+from specpilot.flows.settings import Settings, load_settings
 
 app = typer.Typer(
     add_completion=False,
@@ -31,6 +31,27 @@ app = typer.Typer(
 
 USAGE_EXIT = 2
 T = TypeVar("T")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from specpilot import __version__
+
+        typer.echo(f"specpilot {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """specpilot: make a codebase known to a coding agent; turn a spec into a tested change."""
+
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 DbOpt = Annotated[
@@ -75,7 +96,7 @@ def settings_for(repo: Path | None, overrides: list[str] | None) -> Settings:
 
 
 def db_for(settings: Settings, repo: Path, db: str | None) -> str:
-    from indexer.store import default_db_path
+    from specpilot.indexer.store import default_db_path
 
     return db or settings.db or default_db_path(repo)
 
@@ -91,14 +112,14 @@ def run_guarded(
     Index and retrieval errors are always handled; a command adds its own packages' error
     types as ``usage`` (exit 2: bad input the user can fix) or ``failures`` (exit 1).
     """
-    from indexer.errors import (
+    from specpilot.indexer.errors import (
         EmptyRepoError,
         IndexerError,
         ModelMismatchError,
         NotIndexedError,
         RepoPathError,
     )
-    from retrieval.errors import QueryError, RetrievalError
+    from specpilot.retrieval.errors import QueryError, RetrievalError
 
     usage_types: tuple[type[BaseException], ...] = (
         RepoPathError,

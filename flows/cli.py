@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flows import cli_conventions, cli_flows, cli_index, cli_mcp, cli_pipeline  # noqa: F401  (register their commands)
-from flows.app import app
+from specpilot.flows import cli_conventions, cli_flows, cli_index, cli_mcp, cli_pipeline  # noqa: F401  (register their commands)
+from specpilot.flows.app import app
 
 
 def main() -> None:

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from flows import render
-from flows.app import (
+from specpilot.flows import render
+from specpilot.flows.app import (
     DbOpt,
     JsonOpt,
     SetOpt,
@@ -21,7 +21,7 @@ from flows.app import (
     settings_for,
     setup,
 )
-from flows.settings import Settings
+from specpilot.flows.settings import Settings
 
 conventions_app = typer.Typer(
     help="The repository's coding conventions, measured from its code.",
@@ -34,8 +34,8 @@ RepoOpt = Annotated[Path, typer.Option("--repo", help="Repository directory.")]
 
 def _profile(root: Path, settings: Settings, db: str | None) -> Any:
     """The stored profile; measured on the spot (and said so) when the repo is not indexed."""
-    from conventions import load_profile, profile_for_repo
-    from indexer.store import IndexStore
+    from specpilot.conventions import load_profile, profile_for_repo
+    from specpilot.indexer.store import IndexStore
 
     uri = db_for(settings, root, db)
     if not IndexStore.exists(uri):
@@ -72,7 +72,12 @@ def conventions(
     setup(verbose)
     root = repo_dir(repo)
     settings = settings_for(root, set_)
-    from conventions import ConventionsError, render_house_rules, render_json, render_markdown
+    from specpilot.conventions import (
+        ConventionsError,
+        render_house_rules,
+        render_json,
+        render_markdown,
+    )
 
     profile = run_guarded(lambda: _profile(root, settings, db), failures=(ConventionsError,))
     if json_out:
@@ -102,7 +107,7 @@ def check(
         diff_text = diff.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         fail(f"cannot read --diff {diff}: {exc.strerror}; give a file holding a unified diff.")
-    from conventions import ConventionsError, DiffParseError, check_diff_report
+    from specpilot.conventions import ConventionsError, DiffParseError, check_diff_report
 
     def go() -> Any:
         return check_diff_report(_profile(root, settings, db), diff_text, root)

@@ -7,11 +7,20 @@ from typing import Annotated, Any
 
 import typer
 
-from flows import render
-from flows.app import SetOpt, VerboseOpt, app, fail, repo_dir, run_guarded, settings_for, setup
-from flows.cli_pipeline import ModeOpt, check_mode, read_spec
-from flows.deployments import INDEX_DEPLOYMENT, SPEC_DEPLOYMENT
-from flows.pipeline_settings import schedule_settings
+from specpilot.flows import render
+from specpilot.flows.app import (
+    SetOpt,
+    VerboseOpt,
+    app,
+    fail,
+    repo_dir,
+    run_guarded,
+    settings_for,
+    setup,
+)
+from specpilot.flows.cli_pipeline import ModeOpt, check_mode, read_spec
+from specpilot.flows.deployments import INDEX_DEPLOYMENT, SPEC_DEPLOYMENT
+from specpilot.flows.pipeline_settings import schedule_settings
 
 NO_API = (
     "PREFECT_API_URL is not set: start a server (`prefect server start`) and point "
@@ -56,11 +65,11 @@ def serve(
     settings = settings_for(root, set_)
     schedule = run_guarded(lambda: schedule_settings(settings))
     url = api_url()
-    from flows.deployments import build_deployments
-    from flows.errors import ConfigError
+    from specpilot.flows.deployments import build_deployments
+    from specpilot.flows.errors import ConfigError
 
     if work_pool is not None:
-        from flows.deployments import register
+        from specpilot.flows.deployments import register
 
         names = run_guarded(
             lambda: register(root, list(set_ or []), schedule, work_pool), usage=(ConfigError,)
@@ -119,7 +128,7 @@ def submit(
         where = str(Path(repo).resolve())
     url = api_url()
     flow_run = run_guarded(lambda: _submit(text, spec.name, run_mode, where, set_, deployment, url))
-    from flows.deployments import ui_url, wait_for
+    from specpilot.flows.deployments import ui_url, wait_for
 
     out: dict[str, Any] = {
         "flow_run_id": str(flow_run.id),
@@ -167,7 +176,7 @@ def _submit(
     import httpx
     from prefect.exceptions import ObjectNotFound
 
-    from flows.deployments import submit as submit_run
+    from specpilot.flows.deployments import submit as submit_run
 
     try:
         return submit_run(

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from flows import render
-from flows.app import (
+from specpilot.flows import render
+from specpilot.flows.app import (
     DbOpt,
     JsonOpt,
     SetOpt,
@@ -43,8 +43,8 @@ def index(
     repo = repo_dir(path)
     overrides = list(set_ or []) + ([f"index.embed.model={model!r}"] if model else [])
     settings = settings_for(repo, overrides)
-    from flows.conventions_bridge import index_plugins
-    from indexer.build import index_repo
+    from specpilot.flows.conventions_bridge import index_plugins
+    from specpilot.indexer.build import index_repo
 
     with render.progress_bars(enabled=sys.stderr.isatty()) as progress:
         summary = run_guarded(
@@ -87,7 +87,7 @@ def search(
     text = _query_text(query, query_file)
     root = repo_dir(repo)
     settings = settings_for(root, set_)
-    from retrieval.open import open_searcher
+    from specpilot.retrieval.open import open_searcher
 
     def go() -> list[dict[str, Any]]:
         searcher = open_searcher(
@@ -133,7 +133,7 @@ def status(
     setup(verbose)
     root = repo_dir(repo)
     settings = settings_for(root, set_)
-    from indexer.status import index_status
+    from specpilot.indexer.status import index_status
 
     st = run_guarded(lambda: index_status(root, db_for(settings, root, db), settings.index.walk))
     if json_out:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from flows.app import (
+from specpilot.flows.app import (
     DbOpt,
     SetOpt,
     VerboseOpt,
@@ -33,8 +33,8 @@ def mcp(
     setup(verbose)  # logs go to stderr: stdout carries the protocol
     root = repo_dir(repo)
     settings = settings_for(root, set_)
-    from flows.mcp_server import build_server
-    from retrieval.open import open_searcher
+    from specpilot.flows.mcp_server import build_server
+    from specpilot.retrieval.open import open_searcher
 
     searcher = run_guarded(
         lambda: open_searcher(

@@ -9,8 +9,8 @@ from typing import Annotated, Any, cast
 
 import typer
 
-from flows import render, render_pipeline
-from flows.app import (
+from specpilot.flows import render, render_pipeline
+from specpilot.flows.app import (
     DbOpt,
     JsonOpt,
     SetOpt,
@@ -23,11 +23,11 @@ from flows.app import (
     settings_for,
     setup,
 )
-from flows.pipeline_settings import audit_log_path, deliver_settings
-from flows.settings import Settings
-from pipeline.errors import AuditError, DiffError, PipelineError, PolicyError, SpecError
-from pipeline.run_record import RunMode
-from pipeline.spec import Spec, parse_spec
+from specpilot.flows.pipeline_settings import audit_log_path, deliver_settings
+from specpilot.flows.settings import Settings
+from specpilot.pipeline.errors import AuditError, DiffError, PipelineError, PolicyError, SpecError
+from specpilot.pipeline.run_record import RunMode
+from specpilot.pipeline.spec import Spec, parse_spec
 
 MODES = ("suggest", "pr", "auto")
 
@@ -103,9 +103,9 @@ def run(
     parsed, text = read_spec(spec)
     root = repo_dir(repo)
     settings = settings_for(root, set_)
-    from flows.spec_run import SpecRequest, default_actor, ensure_index, run_request
-    from pipeline.errors import NoModelError, WorktreeError
-    from pipeline.worktree import repo_root
+    from specpilot.flows.spec_run import SpecRequest, default_actor, ensure_index, run_request
+    from specpilot.pipeline.errors import NoModelError, WorktreeError
+    from specpilot.pipeline.worktree import repo_root
 
     top = run_guarded(lambda: repo_root(root), usage=(WorktreeError,))
     request = SpecRequest(
@@ -118,7 +118,7 @@ def run(
         actor=default_actor(os.environ),
     )
     if run_mode != "suggest" and not os.environ.get("ANTHROPIC_API_KEY"):
-        from flows.spec_run import MODEL_NEEDED
+        from specpilot.flows.spec_run import MODEL_NEEDED
 
         fail(MODEL_NEEDED.format(mode=run_mode))
     if as_flow:
@@ -142,7 +142,7 @@ def run(
 
 def _run_as_flow(request: Any, overrides: list[str], db: str | None, json_out: bool) -> None:
     """The spec-to-pr flow, in process; its final state is the outcome."""
-    from flows.flow_spec import spec_to_pr
+    from specpilot.flows.flow_spec import spec_to_pr
 
     state = spec_to_pr(
         spec_text=request.spec_text,
@@ -194,7 +194,7 @@ def policy_explain(
         fail(f"cannot read the diff file {diff}: {exc}.")
     settings = settings_for(root, set_)
     log = audit_log_path(deliver_settings(settings))
-    from pipeline.tiering import explain
+    from specpilot.pipeline.tiering import explain
 
     decision = run_guarded(
         lambda: explain(root, diff_text, spec_risk=risk, mode=mode, ref=ref, audit_log=log),
@@ -226,7 +226,7 @@ def audit_show(
     """The audit records of one run."""
     setup(verbose)
     path = _log_path(log, repo, set_)
-    from pipeline.audit import show
+    from specpilot.pipeline.audit import show
 
     records = run_guarded(lambda: show(path, run_id), usage=(AuditError,))
     rows: list[dict[str, Any]] = [r.model_dump(mode="json") for r in records]
@@ -247,7 +247,7 @@ def audit_verify(
     """Walk the hash chain; exit code 1 and the first broken link when it was tampered with."""
     setup(verbose)
     path = _log_path(log, repo, set_)
-    from pipeline.audit import verify
+    from specpilot.pipeline.audit import verify
 
     result = run_guarded(lambda: verify(path), failures=(AuditError,))
     data = {

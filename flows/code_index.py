@@ -23,13 +23,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from flows.conventions_bridge import Conventions, house_rules
-from indexer.build import index_repo
-from indexer.config import IndexerConfig
-from indexer.embedding import Embedder, make_embedder
-from indexer.store import IndexStore, path_filter
-from pipeline.config import PipelineConfig
-from pipeline.context import (
+from specpilot.flows.conventions_bridge import Conventions, house_rules
+from specpilot.indexer.build import index_repo
+from specpilot.indexer.config import IndexerConfig
+from specpilot.indexer.embedding import Embedder, make_embedder
+from specpilot.indexer.store import IndexStore, path_filter
+from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.context import (
     CodeIndex,
     Hit,
     RankedFile,
@@ -37,11 +37,11 @@ from pipeline.context import (
     SymbolHit,
     gather_context,
 )
-from pipeline.spec import Spec
-from retrieval import lookup
-from retrieval.config import RetrievalConfig
-from retrieval.packing import pack_context
-from retrieval.search import Searcher
+from specpilot.pipeline.spec import Spec
+from specpilot.retrieval import lookup
+from specpilot.retrieval.config import RetrievalConfig
+from specpilot.retrieval.packing import pack_context
+from specpilot.retrieval.search import Searcher
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from conventions import (
+from specpilot.conventions import (
     ConventionProfile,
     ConventionsConfig,
     ConventionsError,
@@ -13,8 +13,8 @@ from conventions import (
     load_profile,
     render_house_rules,
 )
-from indexer.plugins import IndexPlugin
-from indexer.store import IndexStore
+from specpilot.indexer.plugins import IndexPlugin
+from specpilot.indexer.store import IndexStore
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from flows.errors import ConfigError
-from flows.pipeline_settings import ScheduleSettings
+from specpilot.flows.errors import ConfigError
+from specpilot.flows.pipeline_settings import ScheduleSettings
 
 INDEX_DEPLOYMENT = "index-repo/nightly"
 SPEC_DEPLOYMENT = "spec-to-pr/default"
@@ -31,8 +31,8 @@ def build_deployments(repo: Path, overrides: list[str], schedule: ScheduleSettin
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
-    from flows.flow_index import index_repo_flow
-    from flows.flow_spec import spec_to_pr
+    from specpilot.flows.flow_index import index_repo_flow
+    from specpilot.flows.flow_spec import spec_to_pr
 
     params: dict[str, Any] = {"repo": str(repo), "overrides": list(overrides)}
     try:

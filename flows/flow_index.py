@@ -31,13 +31,13 @@ from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from flows.conventions_bridge import index_plugins
-from flows.errors import ConfigError
-from flows.pipeline_settings import FlowSettings, flow_settings
-from flows.settings import Settings, load_settings
-from indexer.build import IndexSummary, ParseBatch, ParsedBatch, index_repo
-from indexer.errors import IndexerError
-from indexer.store import default_db_path
+from specpilot.flows.conventions_bridge import index_plugins
+from specpilot.flows.errors import ConfigError
+from specpilot.flows.pipeline_settings import FlowSettings, flow_settings
+from specpilot.flows.settings import Settings, load_settings
+from specpilot.indexer.build import IndexSummary, ParseBatch, ParsedBatch, index_repo
+from specpilot.indexer.errors import IndexerError
+from specpilot.indexer.store import default_db_path
 
 PARSE_WORKERS = 4  # threads parsing batches of files
 LOCK_TIMEOUT_S = 6 * 3600.0  # wait this long for another run on the same index

@@ -29,23 +29,23 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed, State
 from prefect.utilities.annotations import quote
 
-from flows.errors import ConfigError
-from flows.flow_index import index_repo_flow
-from flows.pipeline_settings import audit_log_path
-from flows.settings import load_settings
-from flows.spec_run import Composition, SpecRequest, compose, default_actor
-from indexer.errors import IndexerError
-from indexer.store import IndexStore, default_db_path
-from pipeline.context import RetrievedContext
-from pipeline.deliver import Delivery, has_change, ship, tier
-from pipeline.deploy import DeployResult
-from pipeline.errors import PipelineError
-from pipeline.plan import Plan, render_plan
-from pipeline.run_record import RunRecord
-from pipeline.spec import parse_spec
-from pipeline.stages import MODES, SpecRun
-from pipeline.test_runner import TestReport
-from pipeline.tiering import TierDecision
+from specpilot.flows.errors import ConfigError
+from specpilot.flows.flow_index import index_repo_flow
+from specpilot.flows.pipeline_settings import audit_log_path
+from specpilot.flows.settings import load_settings
+from specpilot.flows.spec_run import Composition, SpecRequest, compose, default_actor
+from specpilot.indexer.errors import IndexerError
+from specpilot.indexer.store import IndexStore, default_db_path
+from specpilot.pipeline.context import RetrievedContext
+from specpilot.pipeline.deliver import Delivery, has_change, ship, tier
+from specpilot.pipeline.deploy import DeployResult
+from specpilot.pipeline.errors import PipelineError
+from specpilot.pipeline.plan import Plan, render_plan
+from specpilot.pipeline.run_record import RunRecord
+from specpilot.pipeline.spec import parse_spec
+from specpilot.pipeline.stages import MODES, SpecRun
+from specpilot.pipeline.test_runner import TestReport
+from specpilot.pipeline.tiering import TierDecision
 
 T = TypeVar("T")
 MAX_DIFF_CHARS = 60_000

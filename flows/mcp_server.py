@@ -23,9 +23,9 @@ from typing import Any
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
-from indexer.errors import IndexerError
-from retrieval.errors import RetrievalError
-from retrieval.search import Searcher
+from specpilot.indexer.errors import IndexerError
+from specpilot.retrieval.errors import RetrievalError
+from specpilot.retrieval.search import Searcher
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def build_server(searcher: Searcher, *, name: str = "specpilot") -> MCPServer:
 def conventions_text(searcher: Searcher, fmt: str) -> str:
     """The stored convention profile rendered as ``fmt``, or the reason there is none."""
     try:
-        from conventions import (
+        from specpilot.conventions import (
             ConventionsError,
             load_profile,
             render_house_rules,

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flows.errors import ConfigError
-from flows.settings import Settings, build
-from indexer.config import specpilot_home
-from pipeline.audit import default_audit_path
-from pipeline.config import ModelPrice, PipelineConfig
-from pipeline.github import API_URL
+from specpilot.flows.errors import ConfigError
+from specpilot.flows.settings import Settings, build
+from specpilot.indexer.config import specpilot_home
+from specpilot.pipeline.audit import default_audit_path
+from specpilot.pipeline.config import ModelPrice, PipelineConfig
+from specpilot.pipeline.github import API_URL
 
 _PATH_FIELDS = ("runs_dir", "worktrees_dir")
 

@@ -8,7 +8,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from flows.render import out_console
+from specpilot.flows.render import out_console
 
 _OUTCOME_STYLE = {
     "merged": "bold green",

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
 
-from conventions.config import ConventionsConfig
-from flows.errors import ConfigError
-from indexer.config import IndexerConfig
-from retrieval.config import RetrievalConfig
+from specpilot.conventions.config import ConventionsConfig
+from specpilot.flows.errors import ConfigError
+from specpilot.indexer.config import IndexerConfig
+from specpilot.retrieval.config import RetrievalConfig
 
 T = TypeVar("T")
 

@@ -15,33 +15,33 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from flows.code_index import SearcherCodeIndex, WorktreeIndexes, build_context
-from flows.conventions_bridge import Conventions, index_plugins, load_conventions
-from flows.pipeline_settings import (
+from specpilot.flows.code_index import SearcherCodeIndex, WorktreeIndexes, build_context
+from specpilot.flows.conventions_bridge import Conventions, index_plugins, load_conventions
+from specpilot.flows.pipeline_settings import (
     DeliverSettings,
     audit_log_path,
     deliver_settings,
     pipeline_config,
 )
-from flows.settings import Settings
-from indexer.build import IndexSummary, Progress, index_repo
-from indexer.embedding import Embedder, make_embedder
-from indexer.store import IndexStore
-from pipeline.anthropic_model import API_KEY_ENV, AnthropicModel
-from pipeline.config import PipelineConfig
-from pipeline.context import RetrievedContext
-from pipeline.deliver import Delivery, conclude, deliver
-from pipeline.deploy import DeployResult
-from pipeline.deploy_git import git as deploy_git
-from pipeline.errors import DeployError, NoModelError
-from pipeline.github import GitHubClient, repo_from_remote_url
-from pipeline.model import Model
-from pipeline.policy import Policy, blocked_write_globs, load_policy, write_refusal
-from pipeline.run import SpecRun, drive
-from pipeline.run_record import RunMode, RunRecord
-from pipeline.spec import Spec
-from pipeline.tiering import TierDecision
-from pipeline.worktree import repo_root
+from specpilot.flows.settings import Settings
+from specpilot.indexer.build import IndexSummary, Progress, index_repo
+from specpilot.indexer.embedding import Embedder, make_embedder
+from specpilot.indexer.store import IndexStore
+from specpilot.pipeline.anthropic_model import API_KEY_ENV, AnthropicModel
+from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.context import RetrievedContext
+from specpilot.pipeline.deliver import Delivery, conclude, deliver
+from specpilot.pipeline.deploy import DeployResult
+from specpilot.pipeline.deploy_git import git as deploy_git
+from specpilot.pipeline.errors import DeployError, NoModelError
+from specpilot.pipeline.github import GitHubClient, repo_from_remote_url
+from specpilot.pipeline.model import Model
+from specpilot.pipeline.policy import Policy, blocked_write_globs, load_policy, write_refusal
+from specpilot.pipeline.run import SpecRun, drive
+from specpilot.pipeline.run_record import RunMode, RunRecord
+from specpilot.pipeline.spec import Spec
+from specpilot.pipeline.tiering import TierDecision
+from specpilot.pipeline.worktree import repo_root
 
 log = logging.getLogger(__name__)
 

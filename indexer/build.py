@@ -13,28 +13,28 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from indexer.chunking import Chunk
-from indexer.config import EmbedConfig, IndexerConfig
-from indexer.edge_deps import affected, from_rows, to_rows
-from indexer.embedding import Embedder, make_embedder
-from indexer.errors import EmptyRepoError, NotIndexedError, SchemaVersionError
-from indexer.filetypes import is_code
-from indexer.gitinfo import head_commit
-from indexer.history import refresh_history
-from indexer.lock import index_write_lock
-from indexer.model import ParsedFile, SourceFile, WalkResult
-from indexer.parse import parse_source
-from indexer.plugins import IndexPlugin, LoadedFile, PluginContext
-from indexer.prepare import MapParse, ParseBatch, ParsedBatch, Prepared, prepare
-from indexer.refresh import blob_hash, plan_refresh
-from indexer.resolve import definitions_fingerprint, resolve_tracked
-from indexer.rows import ChunkKey, chunk_key, chunk_rows, file_rows, symbol_rows
-from indexer.schema import SCHEMA_VERSION, IndexMeta
-from indexer.store import IndexStore, default_db_path
-from indexer.stored_tables import stored_tables
-from indexer.summary import IndexSummary, make_summary
-from indexer.vector_index import ensure_vector_index
-from indexer.walk import walk_repo
+from specpilot.indexer.chunking import Chunk
+from specpilot.indexer.config import EmbedConfig, IndexerConfig
+from specpilot.indexer.edge_deps import affected, from_rows, to_rows
+from specpilot.indexer.embedding import Embedder, make_embedder
+from specpilot.indexer.errors import EmptyRepoError, NotIndexedError, SchemaVersionError
+from specpilot.indexer.filetypes import is_code
+from specpilot.indexer.gitinfo import head_commit
+from specpilot.indexer.history import refresh_history
+from specpilot.indexer.lock import index_write_lock
+from specpilot.indexer.model import ParsedFile, SourceFile, WalkResult
+from specpilot.indexer.parse import parse_source
+from specpilot.indexer.plugins import IndexPlugin, LoadedFile, PluginContext
+from specpilot.indexer.prepare import MapParse, ParseBatch, ParsedBatch, Prepared, prepare
+from specpilot.indexer.refresh import blob_hash, plan_refresh
+from specpilot.indexer.resolve import definitions_fingerprint, resolve_tracked
+from specpilot.indexer.rows import ChunkKey, chunk_key, chunk_rows, file_rows, symbol_rows
+from specpilot.indexer.schema import SCHEMA_VERSION, IndexMeta
+from specpilot.indexer.store import IndexStore, default_db_path
+from specpilot.indexer.stored_tables import stored_tables
+from specpilot.indexer.summary import IndexSummary, make_summary
+from specpilot.indexer.vector_index import ensure_vector_index
+from specpilot.indexer.walk import walk_repo
 
 log = logging.getLogger(__name__)
 

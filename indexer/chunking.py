@@ -18,8 +18,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from indexer.config import ChunkConfig
-from indexer.model import ParsedFile, Symbol
+from specpilot.indexer.config import ChunkConfig
+from specpilot.indexer.model import ParsedFile, Symbol
 
 # kinds that do not start a chunk of their own: they stay with the code around them
 LOOSE_KINDS = frozenset({"constant"})

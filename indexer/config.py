@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.errors import IndexConfigError
+from specpilot.indexer.errors import IndexConfigError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 

@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from indexer.errors import DiffError
+from specpilot.indexer.errors import DiffError
 
 logger = logging.getLogger(__name__)
 

@@ -24,10 +24,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from indexer import onnx_embedder
-from indexer.config import EmbedConfig, specpilot_home
-from indexer.errors import EmbeddingError
-from indexer.tokens import code_tokens
+from specpilot.indexer import onnx_embedder
+from specpilot.indexer.config import EmbedConfig, specpilot_home
+from specpilot.indexer.errors import EmbeddingError
+from specpilot.indexer.tokens import code_tokens
 
 log = logging.getLogger(__name__)
 

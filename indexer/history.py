@@ -26,9 +26,9 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from indexer.config import HistoryConfig
-from indexer.gitinfo import git_output
-from indexer.store import IndexStore
+from specpilot.indexer.config import HistoryConfig
+from specpilot.indexer.gitinfo import git_output
+from specpilot.indexer.store import IndexStore
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ import tree_sitter_python
 import tree_sitter_rust
 import tree_sitter_typescript
 
-from indexer.errors import ParseError
+from specpilot.indexer.errors import ParseError
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from indexer.errors import IndexerError
+from specpilot.indexer.errors import IndexerError
 
 
 class IndexBusyError(IndexerError):

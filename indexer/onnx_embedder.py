@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer.errors import EmbeddingError
+from specpilot.indexer.errors import EmbeddingError
 
 log = logging.getLogger(__name__)
 

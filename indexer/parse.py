@@ -26,11 +26,11 @@ import logging
 import re
 from dataclasses import dataclass
 
-from indexer.docstrings import comment_text, python_docstring
-from indexer.languages import LanguageSpec, get_spec
-from indexer.model import ParsedFile, Reference, Symbol
-from indexer.parse_imports import extract_imports
-from indexer.treesitter import Match, Node, count_errors, load_query, matches, parse
+from specpilot.indexer.docstrings import comment_text, python_docstring
+from specpilot.indexer.languages import LanguageSpec, get_spec
+from specpilot.indexer.model import ParsedFile, Reference, Symbol
+from specpilot.indexer.parse_imports import extract_imports
+from specpilot.indexer.treesitter import Match, Node, count_errors, load_query, matches, parse
 
 logger = logging.getLogger(__name__)
 

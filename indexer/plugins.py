@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from indexer.model import ParsedFile
-from indexer.store import IndexStore
+from specpilot.indexer.model import ParsedFile
+from specpilot.indexer.store import IndexStore
 
 
 @dataclass(frozen=True, slots=True)

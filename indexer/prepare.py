@@ -10,13 +10,13 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from indexer.chunking import Chunk, chunk_file
-from indexer.config import IndexerConfig
-from indexer.filetypes import is_code
-from indexer.model import ParsedFile, SourceFile
-from indexer.parse import parse_source
-from indexer.refresh import blob_hash
-from indexer.tokens import search_text
+from specpilot.indexer.chunking import Chunk, chunk_file
+from specpilot.indexer.config import IndexerConfig
+from specpilot.indexer.filetypes import is_code
+from specpilot.indexer.model import ParsedFile, SourceFile
+from specpilot.indexer.parse import parse_source
+from specpilot.indexer.refresh import blob_hash
+from specpilot.indexer.tokens import search_text
 
 log = logging.getLogger(__name__)
 

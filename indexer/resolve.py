@@ -36,11 +36,11 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from indexer.edge_deps import FileReads, Reads, Tracked
-from indexer.file_tables import Tables, Target, eager_tables
-from indexer.languages import get_spec
-from indexer.model import Edge, ParsedFile, Reference, Symbol
-from indexer.parse import CLASS_LIKE
+from specpilot.indexer.edge_deps import FileReads, Reads, Tracked
+from specpilot.indexer.file_tables import Tables, Target, eager_tables
+from specpilot.indexer.languages import get_spec
+from specpilot.indexer.model import Edge, ParsedFile, Reference, Symbol
+from specpilot.indexer.parse import CLASS_LIKE
 
 MAX_FOLLOW = 4  # re-export / inheritance hops
 _MEMBERS_IN_SCOPE = frozenset({"java"})

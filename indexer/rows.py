@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from indexer.chunking import Chunk
-from indexer.config import EmbedConfig
-from indexer.prepare import Prepared
-from indexer.roles import is_support_path
-from indexer.store import parsed_to_json
-from indexer.tokens import search_text
+from specpilot.indexer.chunking import Chunk
+from specpilot.indexer.config import EmbedConfig
+from specpilot.indexer.prepare import Prepared
+from specpilot.indexer.roles import is_support_path
+from specpilot.indexer.store import parsed_to_json
+from specpilot.indexer.tokens import search_text
 
 ChunkKey = tuple[str, int]  # (content hash, embed cap): the embedding cache key
 

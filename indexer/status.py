@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from indexer.config import WalkConfig
-from indexer.gitinfo import commits_since, head_commit
-from indexer.refresh import blob_hash, plan_refresh
-from indexer.store import IndexStore
-from indexer.vector_index import vector_index_of
-from indexer.walk import walk_repo
+from specpilot.indexer.config import WalkConfig
+from specpilot.indexer.gitinfo import commits_since, head_commit
+from specpilot.indexer.refresh import blob_hash, plan_refresh
+from specpilot.indexer.store import IndexStore
+from specpilot.indexer.vector_index import vector_index_of
+from specpilot.indexer.walk import walk_repo
 
 
 def index_status(repo: Path, db: str, walk: WalkConfig) -> dict[str, Any]:

@@ -19,11 +19,16 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from indexer.config import specpilot_home
-from indexer.errors import ModelMismatchError, NotIndexedError, SchemaVersionError, StoreError
-from indexer.lancedb_import import import_lancedb
-from indexer.model import Edge, Import, ParsedFile, Reference, Symbol
-from indexer.schema import (
+from specpilot.indexer.config import specpilot_home
+from specpilot.indexer.errors import (
+    ModelMismatchError,
+    NotIndexedError,
+    SchemaVersionError,
+    StoreError,
+)
+from specpilot.indexer.lancedb_import import import_lancedb
+from specpilot.indexer.model import Edge, Import, ParsedFile, Reference, Symbol
+from specpilot.indexer.schema import (
     SCHEMA_VERSION,
     IndexMeta,
     chunks_schema,

@@ -17,10 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from indexer.file_tables import Binding, LazyMap, Tables, Target, import_bindings, symbol_table
-from indexer.model import ParsedFile
-from indexer.modpaths import ModuleIndex
-from indexer.store import IndexStore, parsed_from_json
+from specpilot.indexer.file_tables import (
+    Binding,
+    LazyMap,
+    Tables,
+    Target,
+    import_bindings,
+    symbol_table,
+)
+from specpilot.indexer.model import ParsedFile
+from specpilot.indexer.modpaths import ModuleIndex
+from specpilot.indexer.store import IndexStore, parsed_from_json
 
 
 def stored_tables(store: IndexStore, resolving: Collection[str]) -> Tables:

@@ -8,11 +8,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from indexer.embedding import Embedder
-from indexer.errors import StoreError
-from indexer.model import SourceFile
-from indexer.refresh import RefreshPlan
-from indexer.store import IndexStore
+from specpilot.indexer.embedding import Embedder
+from specpilot.indexer.errors import StoreError
+from specpilot.indexer.model import SourceFile
+from specpilot.indexer.refresh import RefreshPlan
+from specpilot.indexer.store import IndexStore
 
 
 @dataclass(frozen=True, slots=True)

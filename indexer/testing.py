@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from indexer.embedding import HashEmbedder
+from specpilot.indexer.embedding import HashEmbedder
 
 
 class RecordingEmbedder:

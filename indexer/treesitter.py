@@ -16,8 +16,8 @@ import logging
 
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, QueryError, Tree
 
-from indexer.errors import ParseError
-from indexer.languages import get_spec
+from specpilot.indexer.errors import ParseError
+from specpilot.indexer.languages import get_spec
 
 __all__ = [
     "Match",
@@ -55,7 +55,7 @@ def parse(language_id: str, source: bytes) -> Tree:
 def load_query(language_id: str, purpose: str) -> Query:
     """The compiled ``<purpose>.scm`` query of a language (its folders' files joined; cached)."""
     folders = get_spec(language_id).queries
-    root = importlib.resources.files("indexer").joinpath("queries")
+    root = importlib.resources.files("specpilot.indexer").joinpath("queries")
     parts = []
     for folder in folders:
         resource = root.joinpath(folder, f"{purpose}.scm")

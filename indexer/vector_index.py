@@ -18,7 +18,7 @@ import logging
 import time
 from typing import Any
 
-from indexer.config import VectorIndexConfig
+from specpilot.indexer.config import VectorIndexConfig
 
 log = logging.getLogger(__name__)
 

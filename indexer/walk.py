@@ -44,11 +44,11 @@ import subprocess
 
 from pathspec import GitIgnoreSpec
 
-from indexer.config import WalkConfig
-from indexer.errors import RepoPathError
-from indexer.filetypes import language_for
-from indexer.ignore import IgnoreRules, compile_lines, last_match, load_spec
-from indexer.model import SourceFile, WalkResult
+from specpilot.indexer.config import WalkConfig
+from specpilot.indexer.errors import RepoPathError
+from specpilot.indexer.filetypes import language_for
+from specpilot.indexer.ignore import IgnoreRules, compile_lines, last_match, load_spec
+from specpilot.indexer.model import SourceFile, WalkResult
 
 logger = logging.getLogger(__name__)
 

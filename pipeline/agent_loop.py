@@ -9,14 +9,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.budget import Budget
-from pipeline.config import PipelineConfig
-from pipeline.context import RetrievedContext, render_context
-from pipeline.file_tools import Toolbox
-from pipeline.model import Message, Model, SystemBlock, ToolResult
-from pipeline.plan import Plan, render_plan
-from pipeline.run_record import RunTrace
-from pipeline.spec import Spec
+from specpilot.pipeline.budget import Budget
+from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.context import RetrievedContext, render_context
+from specpilot.pipeline.file_tools import Toolbox
+from specpilot.pipeline.model import Message, Model, SystemBlock, ToolResult
+from specpilot.pipeline.plan import Plan, render_plan
+from specpilot.pipeline.run_record import RunTrace
+from specpilot.pipeline.spec import Spec
 
 log = logging.getLogger(__name__)
 

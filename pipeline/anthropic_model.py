@@ -14,9 +14,9 @@ from typing import Any, cast
 import anthropic
 from anthropic.types import MessageParam, TextBlockParam, ToolChoiceParam, ToolParam
 
-from pipeline.config import PipelineConfig
-from pipeline.errors import ModelError, NoModelError
-from pipeline.model import (
+from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.errors import ModelError, NoModelError
+from specpilot.pipeline.model import (
     Message,
     ModelResponse,
     SystemBlock,

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pipeline.errors import AuditError
+from specpilot.pipeline.errors import AuditError
 
 logger = logging.getLogger(__name__)
 

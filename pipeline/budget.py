@@ -13,10 +13,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from pipeline.config import PipelineConfig
-from pipeline.errors import BudgetExceeded
-from pipeline.model import Message, Model, ModelResponse, SystemBlock, ToolSpec, Usage
-from pipeline.run_record import RunTrace
+from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.errors import BudgetExceeded
+from specpilot.pipeline.model import Message, Model, ModelResponse, SystemBlock, ToolSpec, Usage
+from specpilot.pipeline.run_record import RunTrace
 
 log = logging.getLogger(__name__)
 

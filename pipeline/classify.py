@@ -22,7 +22,7 @@ from typing import Literal
 
 import pathspec
 
-from pipeline.diffparse import FileDiff, Patch
+from specpilot.pipeline.diffparse import FileDiff, Patch
 
 ChangeKind = Literal["dependency", "tests", "docs", "config", "source"]
 KIND_ORDER: tuple[ChangeKind, ...] = ("dependency", "tests", "docs", "config", "source")

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pipeline.errors import ConfigError
+from specpilot.pipeline.errors import ConfigError
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from pipeline.spec import Spec
+from specpilot.pipeline.spec import Spec
 
 log = logging.getLogger(__name__)
 

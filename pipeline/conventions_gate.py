@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from conventions import ConventionProfile, ConventionsError, Violation, check_diff
+from specpilot.conventions import ConventionProfile, ConventionsError, Violation, check_diff
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,28 +25,28 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.audit import append, read_records
-from pipeline.config import PipelineConfig
-from pipeline.deliver_audit import (
+from specpilot.pipeline.audit import append, read_records
+from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.deliver_audit import (
     Outcome,
     audit_entry,
     delivery_message,
     summarize_tests,
 )
-from pipeline.deploy import DeployResult, RunTests, TestOutcome, deploy
-from pipeline.deploy_git import git as deploy_git
-from pipeline.diffparse import parse_diff
-from pipeline.errors import AuditError, PipelineError
-from pipeline.github import GitHubClient
-from pipeline.limits import check_limits, open_pr_checker
-from pipeline.plan import render_plan
-from pipeline.policy import Policy, load_policy
-from pipeline.run_record import RunMode, RunRecord, RunStatus
-from pipeline.secrets_scan import scan_patch
-from pipeline.spec import Spec
-from pipeline.test_runner import resolve_test_command, run_tests
-from pipeline.tiering import TierDecision, decide
-from pipeline.worktree import Worktree, remove_worktree
+from specpilot.pipeline.deploy import DeployResult, RunTests, TestOutcome, deploy
+from specpilot.pipeline.deploy_git import git as deploy_git
+from specpilot.pipeline.diffparse import parse_diff
+from specpilot.pipeline.errors import AuditError, PipelineError
+from specpilot.pipeline.github import GitHubClient
+from specpilot.pipeline.limits import check_limits, open_pr_checker
+from specpilot.pipeline.plan import render_plan
+from specpilot.pipeline.policy import Policy, load_policy
+from specpilot.pipeline.run_record import RunMode, RunRecord, RunStatus
+from specpilot.pipeline.secrets_scan import scan_patch
+from specpilot.pipeline.spec import Spec
+from specpilot.pipeline.test_runner import resolve_test_command, run_tests
+from specpilot.pipeline.tiering import TierDecision, decide
+from specpilot.pipeline.worktree import Worktree, remove_worktree
 
 log = logging.getLogger(__name__)
 

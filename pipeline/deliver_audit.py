@@ -8,12 +8,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Literal
 
-from pipeline.audit import AuditEntry, sha256_text
-from pipeline.deploy import DeployResult
-from pipeline.run_record import RunRecord
-from pipeline.spec import Spec
-from pipeline.test_runner import TestReport
-from pipeline.tiering import TierDecision
+from specpilot.pipeline.audit import AuditEntry, sha256_text
+from specpilot.pipeline.deploy import DeployResult
+from specpilot.pipeline.run_record import RunRecord
+from specpilot.pipeline.spec import Spec
+from specpilot.pipeline.test_runner import TestReport
+from specpilot.pipeline.tiering import TierDecision
 
 Outcome = Literal["merged", "pr", "suggested", "blocked", "stopped", "failed"]
 

@@ -28,7 +28,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.deploy_git import (
+from specpilot.pipeline.deploy_git import (
     commit_diff,
     fetch_tip,
     merge_in_worktree,
@@ -38,7 +38,7 @@ from pipeline.deploy_git import (
     rev,
     temp_worktree,
 )
-from pipeline.deploy_text import (
+from specpilot.pipeline.deploy_text import (
     PATCH_FILE,
     PR_FILE,
     REPORT_FILE,
@@ -48,12 +48,12 @@ from pipeline.deploy_text import (
     report,
     write_text,
 )
-from pipeline.diffparse import Patch, parse_diff
-from pipeline.errors import DeployError
-from pipeline.github import GitHubClient
-from pipeline.policy import Mode, Policy, Tier
-from pipeline.secrets_scan import ensure_no_secrets
-from pipeline.tiering import Action, TierDecision
+from specpilot.pipeline.diffparse import Patch, parse_diff
+from specpilot.pipeline.errors import DeployError
+from specpilot.pipeline.github import GitHubClient
+from specpilot.pipeline.policy import Mode, Policy, Tier
+from specpilot.pipeline.secrets_scan import ensure_no_secrets
+from specpilot.pipeline.tiering import Action, TierDecision
 
 logger = logging.getLogger(__name__)
 

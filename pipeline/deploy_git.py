@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import DeployError
+from specpilot.pipeline.errors import DeployError
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.diffparse import Patch, diff_stat
-from pipeline.tiering import TierDecision
+from specpilot.pipeline.diffparse import Patch, diff_stat
+from specpilot.pipeline.tiering import TierDecision
 
 PATCH_FILE = "change.patch"
 REPORT_FILE = "report.md"

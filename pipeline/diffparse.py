@@ -3,9 +3,9 @@ raises the pipeline's own :class:`~pipeline.errors.DiffError`, so stages catch o
 
 from __future__ import annotations
 
-from indexer import diffs
-from indexer.diffs import DiffLine, FileDiff, FileStatus, Hunk, Patch, diff_stat
-from pipeline.errors import DiffError
+from specpilot.indexer import diffs
+from specpilot.indexer.diffs import DiffLine, FileDiff, FileStatus, Hunk, Patch, diff_stat
+from specpilot.pipeline.errors import DiffError
 
 __all__ = ["DiffLine", "FileDiff", "FileStatus", "Hunk", "Patch", "diff_stat", "parse_diff"]
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pipeline.config import PipelineConfig
-from pipeline.context import CodeIndex
-from pipeline.errors import ToolError
-from pipeline.model import ToolCall, ToolSpec
-from pipeline.paths import WriteCheck, WriteGuard, resolve_in_worktree
+from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.context import CodeIndex
+from specpilot.pipeline.errors import ToolError
+from specpilot.pipeline.model import ToolCall, ToolSpec
+from specpilot.pipeline.paths import WriteCheck, WriteGuard, resolve_in_worktree
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pipeline.errors import DeployError
+from specpilot.pipeline.errors import DeployError
 
 logger = logging.getLogger(__name__)
 

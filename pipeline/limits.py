@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pipeline.audit import AuditRecord
-from pipeline.deploy_git import remote_tip
-from pipeline.github import GitHubClient
-from pipeline.policy import RunLimits
+from specpilot.pipeline.audit import AuditRecord
+from specpilot.pipeline.deploy_git import remote_tip
+from specpilot.pipeline.github import GitHubClient
+from specpilot.pipeline.policy import RunLimits
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from pipeline.config import ModelPrice
+from specpilot.pipeline.config import ModelPrice
 
 
 @dataclass(frozen=True, slots=True)

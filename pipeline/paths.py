@@ -13,7 +13,7 @@ from typing import Protocol
 
 import pathspec
 
-from pipeline.errors import PathOutsideWorktree, ToolError
+from specpilot.pipeline.errors import PathOutsideWorktree, ToolError
 
 
 def resolve_in_worktree(root: Path, raw: str) -> tuple[Path, str]:

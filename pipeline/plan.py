@@ -9,12 +9,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pipeline.config import PipelineConfig
-from pipeline.context import RetrievedContext, render_context
-from pipeline.errors import ModelError
-from pipeline.model import Message, Model, SystemBlock, ToolSpec
-from pipeline.paths import WriteGuard
-from pipeline.spec import Spec
+from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.context import RetrievedContext, render_context
+from specpilot.pipeline.errors import ModelError
+from specpilot.pipeline.model import Message, Model, SystemBlock, ToolSpec
+from specpilot.pipeline.paths import WriteGuard
+from specpilot.pipeline.spec import Spec
 
 log = logging.getLogger(__name__)
 

@@ -21,14 +21,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pipeline.classify import (
+from specpilot.pipeline.classify import (
     DEFAULT_KIND_GLOBS,
     LOCKFILE_GLOBS,
     MANIFEST_GLOBS,
     ChangeKind,
     Matcher,
 )
-from pipeline.errors import PolicyError
+from specpilot.pipeline.errors import PolicyError
 
 logger = logging.getLogger(__name__)
 

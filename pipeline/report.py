@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.plan import render_plan
-from pipeline.run_record import RunRecord
-from pipeline.test_runner import TestReport
+from specpilot.pipeline.plan import render_plan
+from specpilot.pipeline.run_record import RunRecord
+from specpilot.pipeline.test_runner import TestReport
 
 _STATUS = {
     "green": "the tests pass and the change is committed",

@@ -16,14 +16,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from conventions import ConventionProfile
-from pipeline.config import PipelineConfig
-from pipeline.context import CodeIndex, IndexFactory, RetrievedContext
-from pipeline.model import Model
-from pipeline.paths import WriteCheck
-from pipeline.run_record import RunMode, RunRecord
-from pipeline.spec import Spec
-from pipeline.stages import MODES, NEEDS_MODEL, SpecRun
+from specpilot.conventions import ConventionProfile
+from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.context import CodeIndex, IndexFactory, RetrievedContext
+from specpilot.pipeline.model import Model
+from specpilot.pipeline.paths import WriteCheck
+from specpilot.pipeline.run_record import RunMode, RunRecord
+from specpilot.pipeline.spec import Spec
+from specpilot.pipeline.stages import MODES, NEEDS_MODEL, SpecRun
 
 __all__ = ["MODES", "NEEDS_MODEL", "SpecRun", "drive", "run_spec"]
 

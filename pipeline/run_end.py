@@ -9,13 +9,13 @@ import shutil
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from pipeline.errors import PipelineError
-from pipeline.report import render_report
-from pipeline.run_record import RunRecord
-from pipeline.worktree import Worktree, diff_against_base, remove_worktree
+from specpilot.pipeline.errors import PipelineError
+from specpilot.pipeline.report import render_report
+from specpilot.pipeline.run_record import RunRecord
+from specpilot.pipeline.worktree import Worktree, diff_against_base, remove_worktree
 
 if TYPE_CHECKING:
-    from pipeline.stages import SpecRun
+    from specpilot.pipeline.stages import SpecRun
 
 
 def write_record(run: SpecRun) -> RunRecord:

@@ -24,9 +24,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.errors import PipelineError
-from pipeline.plan import Plan
-from pipeline.test_runner import TestReport
+from specpilot.pipeline.errors import PipelineError
+from specpilot.pipeline.plan import Plan
+from specpilot.pipeline.test_runner import TestReport
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.file_tools import Toolbox
-from pipeline.paths import WriteGuard
-from pipeline.test_runner import TestCommand, format_for_model, resolve_test_command, run_tests
-from pipeline.worktree import (
+from specpilot.pipeline.file_tools import Toolbox
+from specpilot.pipeline.paths import WriteGuard
+from specpilot.pipeline.test_runner import (
+    TestCommand,
+    format_for_model,
+    resolve_test_command,
+    run_tests,
+)
+from specpilot.pipeline.worktree import (
     Worktree,
     create_worktree,
     default_worktrees_root,
@@ -25,7 +30,7 @@ from pipeline.worktree import (
 )
 
 if TYPE_CHECKING:
-    from pipeline.stages import SpecRun
+    from specpilot.pipeline.stages import SpecRun
 
 
 def open_workspace(run: SpecRun) -> Toolbox:

@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import SandboxError
+from specpilot.pipeline.errors import SandboxError
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from detect_secrets.core.scan import _is_filtered_out, _process_line_based_plugins
 from detect_secrets.settings import default_settings
 
-from pipeline.diffparse import Patch, parse_diff
-from pipeline.errors import SecretsFound
+from specpilot.pipeline.diffparse import Patch, parse_diff
+from specpilot.pipeline.errors import SecretsFound
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pipeline.errors import SpecError
+from specpilot.pipeline.errors import SpecError
 
 SPEC_SCHEMA_VERSION: Literal[1] = 1
 _FENCE = re.compile(r"^(---|\.\.\.)\s*$")

@@ -30,35 +30,42 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from conventions import ConventionProfile, Violation
-from pipeline.agent_loop import code_loop
-from pipeline.budget import Budget, MeteredModel
-from pipeline.config import PipelineConfig
-from pipeline.context import (
+from specpilot.conventions import ConventionProfile, Violation
+from specpilot.pipeline.agent_loop import code_loop
+from specpilot.pipeline.budget import Budget, MeteredModel
+from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.context import (
     CodeIndex,
     IndexFactory,
     RetrievedContext,
     gather_context,
     render_context,
 )
-from pipeline.conventions_gate import conventions_gate
-from pipeline.errors import BudgetExceeded, ModelError, PipelineError
-from pipeline.file_tools import Toolbox
-from pipeline.model import Message, Model
-from pipeline.paths import WriteCheck
-from pipeline.plan import Plan, make_plan, plan_from_retrieval
-from pipeline.run_end import write_record
-from pipeline.run_record import RunDir, RunMode, RunRecord, RunStatus, RunTrace, new_run_id
-from pipeline.run_workspace import open_workspace
-from pipeline.spec import Spec
-from pipeline.test_runner import (
+from specpilot.pipeline.conventions_gate import conventions_gate
+from specpilot.pipeline.errors import BudgetExceeded, ModelError, PipelineError
+from specpilot.pipeline.file_tools import Toolbox
+from specpilot.pipeline.model import Message, Model
+from specpilot.pipeline.paths import WriteCheck
+from specpilot.pipeline.plan import Plan, make_plan, plan_from_retrieval
+from specpilot.pipeline.run_end import write_record
+from specpilot.pipeline.run_record import (
+    RunDir,
+    RunMode,
+    RunRecord,
+    RunStatus,
+    RunTrace,
+    new_run_id,
+)
+from specpilot.pipeline.run_workspace import open_workspace
+from specpilot.pipeline.spec import Spec
+from specpilot.pipeline.test_runner import (
     TestCommand,
     TestReport,
     failure_line,
     format_for_model,
     run_tests,
 )
-from pipeline.worktree import (
+from specpilot.pipeline.worktree import (
     Worktree,
     commit_paths,
     diff_against_base,

@@ -23,11 +23,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.config import PipelineConfig
-from pipeline.errors import SandboxError
-from pipeline.sandbox import probe_isolation, run_command
-from pipeline.spec import Spec
-from pipeline.worktree import main_checkout
+from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.errors import SandboxError
+from specpilot.pipeline.sandbox import probe_isolation, run_command
+from specpilot.pipeline.spec import Spec
+from specpilot.pipeline.worktree import main_checkout
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from pipeline.context import Hit, SymbolHit
+from specpilot.pipeline.context import Hit, SymbolHit
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,12 +29,12 @@ from typing import Literal, cast, get_args
 
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.audit import read_records
-from pipeline.classify import KIND_ORDER, Classification, Matcher, classify
-from pipeline.diffparse import FileDiff, Patch, parse_diff
-from pipeline.errors import PolicyError, SpecError
-from pipeline.limits import LimitStatus, check_limits
-from pipeline.policy import (
+from specpilot.pipeline.audit import read_records
+from specpilot.pipeline.classify import KIND_ORDER, Classification, Matcher, classify
+from specpilot.pipeline.diffparse import FileDiff, Patch, parse_diff
+from specpilot.pipeline.errors import PolicyError, SpecError
+from specpilot.pipeline.limits import LimitStatus, check_limits
+from specpilot.pipeline.policy import (
     PROTECTED_GLOBS,
     PYPROJECT,
     Mode,
@@ -43,7 +43,7 @@ from pipeline.policy import (
     load_policy,
     specpilot_ranges,
 )
-from pipeline.secrets_scan import SecretFinding, scan_patch
+from specpilot.pipeline.secrets_scan import SecretFinding, scan_patch
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import WorktreeError
+from specpilot.pipeline.errors import WorktreeError
 
 log = logging.getLogger(__name__)
 

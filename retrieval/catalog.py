@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from indexer.store import IndexStore
+from specpilot.indexer.store import IndexStore
 
 SEP = "::"
 

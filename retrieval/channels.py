@@ -24,13 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from indexer.embedding import Embedder
-from indexer.filetypes import is_code
-from indexer.store import IndexStore
-from retrieval.catalog import Catalog, symbol_key
-from retrieval.config import RetrievalConfig
-from retrieval.query import Query
-from retrieval.versions import VersionGuards
+from specpilot.indexer.embedding import Embedder
+from specpilot.indexer.filetypes import is_code
+from specpilot.indexer.store import IndexStore
+from specpilot.retrieval.catalog import Catalog, symbol_key
+from specpilot.retrieval.config import RetrievalConfig
+from specpilot.retrieval.query import Query
+from specpilot.retrieval.versions import VersionGuards
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from indexer.store import IndexStore
-from retrieval.config import RetrievalConfig
+from specpilot.indexer.store import IndexStore
+from specpilot.retrieval.config import RetrievalConfig
 
 
 class CoChange:

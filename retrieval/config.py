@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from indexer.roles import DEFAULT_SUPPORT_DIRS, DEFAULT_SUPPORT_GLOBS
-from retrieval.errors import RetrievalConfigError
+from specpilot.indexer.roles import DEFAULT_SUPPORT_DIRS, DEFAULT_SUPPORT_GLOBS
+from specpilot.retrieval.errors import RetrievalConfigError
 
 
 @dataclass(frozen=True, slots=True)

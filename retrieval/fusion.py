@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from indexer.roles import is_support_path
-from retrieval.config import RetrievalConfig
+from specpilot.indexer.roles import is_support_path
+from specpilot.retrieval.config import RetrievalConfig
 
 
 def rrf(

@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from indexer.store import IndexStore
-from retrieval.catalog import Catalog, symbol_key
-from retrieval.config import RetrievalConfig
+from specpilot.indexer.store import IndexStore
+from specpilot.retrieval.catalog import Catalog, symbol_key
+from specpilot.retrieval.config import RetrievalConfig
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.callbacks import CallbackManager
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from retrieval.errors import QueryError
-from retrieval.search import Searcher
-from retrieval.source import SourceReader
+from specpilot.retrieval.errors import QueryError
+from specpilot.retrieval.search import Searcher
+from specpilot.retrieval.source import SourceReader
 
 Mode = Literal["symbols", "files"]
 _MODES = ("symbols", "files")

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from retrieval.catalog import SEP
-from retrieval.errors import QueryError
-from retrieval.symbols import SymbolHit
+from specpilot.retrieval.catalog import SEP
+from specpilot.retrieval.errors import QueryError
+from specpilot.retrieval.symbols import SymbolHit
 
 if TYPE_CHECKING:
-    from retrieval.search import Searcher
+    from specpilot.retrieval.search import Searcher
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from indexer.config import EmbedConfig
-from indexer.embedding import make_embedder
-from indexer.store import IndexStore
-from retrieval.config import RetrievalConfig
-from retrieval.search import Searcher
+from specpilot.indexer.config import EmbedConfig
+from specpilot.indexer.embedding import make_embedder
+from specpilot.indexer.store import IndexStore
+from specpilot.retrieval.config import RetrievalConfig
+from specpilot.retrieval.search import Searcher
 
 
 def open_searcher(

@@ -20,10 +20,10 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retrieval.errors import QueryError
-from retrieval.search import FileHit, Searcher
-from retrieval.source import SourceReader
-from retrieval.symbols import SymbolHit, rank_symbols
+from specpilot.retrieval.errors import QueryError
+from specpilot.retrieval.search import FileHit, Searcher
+from specpilot.retrieval.source import SourceReader
+from specpilot.retrieval.symbols import SymbolHit, rank_symbols
 
 _OUTLINE_KINDS = frozenset(
     {"class", "struct", "interface", "trait", "enum", "function", "method", "type", "impl"}

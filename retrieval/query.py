@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from indexer.tokens import code_tokens, identifiers
-from retrieval.versions import Version, mentioned_versions
+from specpilot.indexer.tokens import code_tokens, identifiers
+from specpilot.retrieval.versions import Version, mentioned_versions
 
 _PATH_RE = re.compile(
     r"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.(?:py|pyi|js|jsx|ts|tsx|go|java|rs|mjs|cjs|md|toml|ya?ml|json))\b"

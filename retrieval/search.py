@@ -23,19 +23,19 @@ from typing import Any
 
 import numpy as np
 
-from indexer.embedding import Embedder
-from indexer.filetypes import is_code
-from indexer.store import IndexStore
-from retrieval.catalog import Catalog
-from retrieval.channels import Channels
-from retrieval.cochange import CoChange
-from retrieval.config import RetrievalConfig
-from retrieval.errors import QueryError
-from retrieval.fusion import dedupe, is_support_file, rrf
-from retrieval.graph import CodeGraph
-from retrieval.lookup import UseSite, callees, callers, find_symbol
-from retrieval.query import Query, analyse
-from retrieval.symbols import SymbolHit, rank_symbols
+from specpilot.indexer.embedding import Embedder
+from specpilot.indexer.filetypes import is_code
+from specpilot.indexer.store import IndexStore
+from specpilot.retrieval.catalog import Catalog
+from specpilot.retrieval.channels import Channels
+from specpilot.retrieval.cochange import CoChange
+from specpilot.retrieval.config import RetrievalConfig
+from specpilot.retrieval.errors import QueryError
+from specpilot.retrieval.fusion import dedupe, is_support_file, rrf
+from specpilot.retrieval.graph import CodeGraph
+from specpilot.retrieval.lookup import UseSite, callees, callers, find_symbol
+from specpilot.retrieval.query import Query, analyse
+from specpilot.retrieval.symbols import SymbolHit, rank_symbols
 
 log = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from retrieval.catalog import SymbolInfo
-from retrieval.fusion import dedupe, rrf
+from specpilot.retrieval.catalog import SymbolInfo
+from specpilot.retrieval.fusion import dedupe, rrf
 
 if TYPE_CHECKING:
-    from retrieval.search import Evidence, Searcher
+    from specpilot.retrieval.search import Evidence, Searcher
 
 _CHUNK_CHANNELS = ("vector", "fulltext", "message", "version", "word")
 

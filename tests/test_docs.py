@@ -7,8 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from indexer.config import ChunkConfig, EmbedConfig, HistoryConfig, VectorIndexConfig, WalkConfig
-from retrieval.config import RetrievalConfig
+from specpilot.indexer.config import (
+    ChunkConfig,
+    EmbedConfig,
+    HistoryConfig,
+    VectorIndexConfig,
+    WalkConfig,
+)
+from specpilot.retrieval.config import RetrievalConfig
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conventions import ConventionProfile, profile_for_repo
+from specpilot.conventions import ConventionProfile, profile_for_repo
 
 MakeRepo = Callable[..., Path]
 

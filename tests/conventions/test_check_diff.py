@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conventions import (
+from specpilot.conventions import (
     ConventionProfile,
     Violation,
     check_diff,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conventions import (
+from specpilot.conventions import (
     ConventionsConfig,
     ConventionsPlugin,
     NoProfileError,
@@ -16,10 +16,10 @@ from conventions import (
     load_profile,
     render_house_rules,
 )
-from conventions.storage import FACTS_TABLE, read_all_facts
-from indexer.build import index_repo
-from indexer.config import EmbedConfig, IndexerConfig
-from indexer.store import IndexStore
+from specpilot.conventions.storage import FACTS_TABLE, read_all_facts
+from specpilot.indexer.build import index_repo
+from specpilot.indexer.config import EmbedConfig, IndexerConfig
+from specpilot.indexer.store import IndexStore
 from tests.conventions.conftest import fixture_files
 
 CFG = IndexerConfig(embed=EmbedConfig(model="hash"))
@@ -116,7 +116,7 @@ def test_a_run_that_died_before_the_profile_is_finished(
     def die(*args: object) -> None:
         raise RuntimeError("killed")
 
-    monkeypatch.setattr("conventions.plugin.write_profile", die)
+    monkeypatch.setattr("specpilot.conventions.plugin.write_profile", die)
     with pytest.raises(RuntimeError):
         index_repo(root, db=db, config=CFG, plugins=[plugin])
     monkeypatch.undo()

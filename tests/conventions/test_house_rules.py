@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from conventions import (
+from specpilot.conventions import (
     ConventionProfile,
     ConventionsConfig,
     render_house_rules,
     render_json,
     render_markdown,
 )
-from conventions.model import Convention
-from conventions.render import HEADER, estimate_tokens
+from specpilot.conventions.model import Convention
+from specpilot.conventions.render import HEADER, estimate_tokens
 
 ProfileOf = Callable[[str], ConventionProfile]
 

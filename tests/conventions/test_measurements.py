@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from conventions.docstyle import python_doc_style
-from conventions.facts import measure_file, observe
-from conventions.formatting import length_bucket
-from conventions.model import Observation
-from conventions.naming import name_style
-from conventions.tests_layout import is_test_path, layout_of_test_file, naming_of_test_file
-from indexer.parse import parse_source
-from indexer.plugins import LoadedFile
+from specpilot.conventions.docstyle import python_doc_style
+from specpilot.conventions.facts import measure_file, observe
+from specpilot.conventions.formatting import length_bucket
+from specpilot.conventions.model import Observation
+from specpilot.conventions.naming import name_style
+from specpilot.conventions.tests_layout import (
+    is_test_path,
+    layout_of_test_file,
+    naming_of_test_file,
+)
+from specpilot.indexer.parse import parse_source
+from specpilot.indexer.plugins import LoadedFile
 
 
 def seen(path: str, language: str, text: str, family: str) -> list[tuple[str, int]]:

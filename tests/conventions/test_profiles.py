@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conventions import (
+from specpilot.conventions import (
     ConfigError,
     ConventionProfile,
     ConventionsConfig,
@@ -17,7 +17,7 @@ from conventions import (
     measure_repo,
     profile_for_repo,
 )
-from conventions.profile import wilson_lower
+from specpilot.conventions.profile import wilson_lower
 from tests.conventions.conftest import FIXTURES
 
 ProfileOf = Callable[[str], ConventionProfile]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from conventions import DiffParseError
-from conventions.check import apply_hunks, read_diff
-from indexer.diffs import FileDiff
+from specpilot.conventions import DiffParseError
+from specpilot.conventions.check import apply_hunks, read_diff
+from specpilot.indexer.diffs import FileDiff
 
 GIT_DIFF = """\
 diff --git a/pkg/mod.py b/pkg/mod.py

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.testing import ScriptedReply, tool_reply
+from specpilot.pipeline.testing import ScriptedReply, tool_reply
 
 PYTEST = f"{shlex.quote(sys.executable)} -m pytest -q -p no:cacheprovider tests"
 HASH = ["--set", "index.embed.model='hash'"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from specpilot.flows.cli import app
 
 HASH = ["--set", "index.embed.model='hash'"]
 

@@ -23,10 +23,10 @@ from spec_helpers import (
 )
 from typer.testing import CliRunner, Result
 
-from flows import render_pipeline
-from flows.cli import app
-from pipeline.audit import AuditEntry, append
-from pipeline.testing import ScriptedMessagesServer
+from specpilot.flows import render_pipeline
+from specpilot.flows.cli import app
+from specpilot.pipeline.audit import AuditEntry, append
+from specpilot.pipeline.testing import ScriptedMessagesServer
 
 
 @pytest.fixture

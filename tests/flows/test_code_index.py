@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 from spec_helpers import git
 
-from flows import conventions_bridge
-from flows.code_index import SearcherCodeIndex, WorktreeIndexes, build_context
-from flows.conventions_bridge import load_conventions
-from indexer.build import index_repo
-from indexer.config import EmbedConfig, IndexerConfig
-from indexer.testing import RecordingEmbedder
-from pipeline.config import PipelineConfig
-from pipeline.spec import parse_spec
-from retrieval.config import RetrievalConfig
+from specpilot.flows import conventions_bridge
+from specpilot.flows.code_index import SearcherCodeIndex, WorktreeIndexes, build_context
+from specpilot.flows.conventions_bridge import load_conventions
+from specpilot.indexer.build import index_repo
+from specpilot.indexer.config import EmbedConfig, IndexerConfig
+from specpilot.indexer.testing import RecordingEmbedder
+from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.spec import parse_spec
+from specpilot.retrieval.config import RetrievalConfig
 
 CFG = IndexerConfig(embed=EmbedConfig(model="hash"))
 RCFG = RetrievalConfig()

@@ -24,8 +24,8 @@ from spec_helpers import (
 )
 from typer.testing import CliRunner
 
-from indexer.store import IndexStore
-from pipeline.testing import ScriptedMessagesServer, tool_reply
+from specpilot.indexer.store import IndexStore
+from specpilot.pipeline.testing import ScriptedMessagesServer, tool_reply
 
 HASH = ["index.embed.model='hash'"]
 
@@ -61,7 +61,7 @@ def _scripted_model(monkeypatch: pytest.MonkeyPatch, script: list[Any]) -> Itera
 
 
 def _spec_flow(**params: Any) -> Any:
-    from flows.flow_spec import spec_to_pr
+    from specpilot.flows.flow_spec import spec_to_pr
 
     return spec_to_pr(**{"overrides": HASH, **params}, return_state=True)
 
@@ -73,7 +73,7 @@ def _by_key(flow_run_id: Any) -> dict[str, Any]:
 def test_index_repo_flow_parses_through_tasks_and_reports(repo: Path) -> None:
     from prefect.client.orchestration import get_client
 
-    from flows.flow_index import index_lock_name, index_repo_flow
+    from specpilot.flows.flow_index import index_lock_name, index_repo_flow
 
     state = index_repo_flow(repo=str(repo), overrides=HASH, return_state=True)
     assert state.is_completed(), state.message
@@ -97,7 +97,7 @@ def test_index_repo_flow_parses_through_tasks_and_reports(repo: Path) -> None:
 def test_a_second_index_run_waits_for_the_lock_of_the_index(repo: Path, env: Path) -> None:
     from prefect.concurrency.sync import concurrency
 
-    from flows.flow_index import ensure_lock, index_lock_name, index_repo_flow
+    from specpilot.flows.flow_index import ensure_lock, index_lock_name, index_repo_flow
 
     db = str(env / "locked-index")
     lock = index_lock_name(db)
@@ -119,8 +119,8 @@ def test_a_second_index_run_waits_for_the_lock_of_the_index(repo: Path, env: Pat
 def test_the_task_runner_comes_from_the_config(repo: Path) -> None:
     from prefect.task_runners import ThreadPoolTaskRunner
 
-    from flows.flow_index import index_repo_flow, make_task_runner
-    from flows.pipeline_settings import FlowSettings
+    from specpilot.flows.flow_index import index_repo_flow, make_task_runner
+    from specpilot.flows.pipeline_settings import FlowSettings
 
     assert isinstance(make_task_runner(FlowSettings()), ThreadPoolTaskRunner)
     dask = [*HASH, "flows.task_runner='dask'"]
@@ -139,7 +139,7 @@ def test_the_task_runner_comes_from_the_config(repo: Path) -> None:
 
 
 def test_index_repo_flow_with_a_missing_repo_fails_with_a_message(env: Path) -> None:
-    from flows.flow_index import index_repo_flow
+    from specpilot.flows.flow_index import index_repo_flow
 
     state = index_repo_flow(repo=str(env / "nowhere"), return_state=True)
     assert state.is_failed() and "must be an existing directory" in str(state.message)
@@ -196,7 +196,7 @@ def test_a_malformed_spec_fails_the_flow_run_with_the_parse_error(repo: Path) ->
 def test_bad_parameters_are_refused_with_a_clear_message(
     repo: Path, params: dict[str, Any], needle: str
 ) -> None:
-    from flows.flow_spec import request_from
+    from specpilot.flows.flow_spec import request_from
 
     args: dict[str, Any] = {
         "spec_text": DOCS_SPEC, "spec_name": "s.md", "repo": str(repo), "mode": "pr",
@@ -245,12 +245,12 @@ def test_red_tests_after_the_repair_rounds_stop_the_run(
 def test_a_crash_in_a_stage_fails_the_run_and_is_audited(
     repo: Path, env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import pipeline.stages
+    import specpilot.pipeline.stages
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(pipeline.stages, "plan_from_retrieval", boom)
+    monkeypatch.setattr(specpilot.pipeline.stages, "plan_from_retrieval", boom)
     state = _spec_flow(spec_text=DOCS_SPEC, repo=str(repo))
     assert state.is_failed() and state.name == "Failed"
     assert "the run crashed: RuntimeError: disk on fire" in str(state.message)
@@ -262,18 +262,18 @@ def test_a_crash_in_a_stage_fails_the_run_and_is_audited(
 def test_a_conventions_repair_round_runs_code_and_test_again(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flows.spec_run
-    import pipeline.stages
-    from pipeline.conventions_gate import GateResult
+    import specpilot.flows.spec_run
+    import specpilot.pipeline.stages
+    from specpilot.pipeline.conventions_gate import GateResult
 
     gates = [GateResult(feedback="Name functions in snake_case."), GateResult()]
-    from conventions import ConventionProfile
+    from specpilot.conventions import ConventionProfile
 
     # a profile (empty: no house rules) so the gate runs; the gate itself is scripted
     monkeypatch.setattr(
-        flows.spec_run, "load_conventions", lambda store: (ConventionProfile(), None)
+        specpilot.flows.spec_run, "load_conventions", lambda store: (ConventionProfile(), None)
     )
-    monkeypatch.setattr(pipeline.stages, "conventions_gate", lambda *a, **k: gates.pop(0))
+    monkeypatch.setattr(specpilot.pipeline.stages, "conventions_gate", lambda *a, **k: gates.pop(0))
     script = [*docs_script(), tool_reply(("finish", {"summary": "Names fixed."}))]
     with _scripted_model(monkeypatch, script) as server:
         state = _spec_flow(spec_text=DOCS_SPEC, repo=str(repo), mode="suggest")
@@ -285,7 +285,7 @@ def test_a_conventions_repair_round_runs_code_and_test_again(
 
 
 def test_run_with_flow_goes_through_spec_to_pr(repo: Path, env: Path) -> None:
-    from flows.cli import app
+    from specpilot.flows.cli import app
 
     spec = env / "usage-docs.md"
     spec.write_text(DOCS_SPEC)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.pipeline_settings import DeliverSettings, FlowSettings, ScheduleSettings
+from specpilot.flows.pipeline_settings import DeliverSettings, FlowSettings, ScheduleSettings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -31,10 +31,10 @@ def test_the_cli_sections_exist() -> None:
 
 
 def test_deployments_take_the_schedule_from_the_config(tmp_path: Path) -> None:
-    from flows.deployments import build_deployments
-    from flows.errors import ConfigError
-    from flows.pipeline_settings import ScheduleSettings, schedule_settings
-    from flows.settings import load_settings
+    from specpilot.flows.deployments import build_deployments
+    from specpilot.flows.errors import ConfigError
+    from specpilot.flows.pipeline_settings import ScheduleSettings, schedule_settings
+    from specpilot.flows.settings import load_settings
 
     (tmp_path / "pyproject.toml").write_text(
         '[tool.specpilot.schedule]\nindex_cron = "30 3 * * *"\ntimezone = "Europe/Berlin"\n'
@@ -44,7 +44,7 @@ def test_deployments_take_the_schedule_from_the_config(tmp_path: Path) -> None:
     assert (index.full_name, spec.full_name) == ("index-repo/nightly", "spec-to-pr/default")
     (sched,) = index.schedules
     assert (sched.schedule.cron, sched.schedule.timezone) == ("30 3 * * *", "Europe/Berlin")
-    assert spec.schedules == [] and spec.entrypoint == "flows.flow_spec.spec_to_pr"
+    assert spec.schedules == [] and spec.entrypoint == "specpilot.flows.flow_spec.spec_to_pr"
     assert index.parameters == {"repo": str(tmp_path), "overrides": ["index.embed.model='hash'"]}
     assert ScheduleSettings().index_cron == "0 2 * * *"
     with pytest.raises(ConfigError, match="not a valid cron schedule"):

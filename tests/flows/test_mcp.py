@@ -14,12 +14,12 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from typer.testing import CliRunner
 
-from flows.cli import app
-from flows.mcp_server import NO_CONVENTIONS, conventions_text
-from indexer.build import index_repo
-from indexer.config import EmbedConfig, IndexerConfig
-from retrieval.config import RetrievalConfig
-from retrieval.open import open_searcher
+from specpilot.flows.cli import app
+from specpilot.flows.mcp_server import NO_CONVENTIONS, conventions_text
+from specpilot.indexer.build import index_repo
+from specpilot.indexer.config import EmbedConfig, IndexerConfig
+from specpilot.retrieval.config import RetrievalConfig
+from specpilot.retrieval.open import open_searcher
 from tests.retrieval.conftest import SHOP
 
 HASH = ["--set", "index.embed.model='hash'"]
@@ -44,7 +44,7 @@ def _payload(result: Any) -> dict[str, Any]:
 async def _session_calls(repo: Path, db: str, home: str) -> dict[str, Any]:
     params = StdioServerParameters(
         command=sys.executable,
-        args=["-m", "flows.cli", "mcp", "--repo", str(repo), "--db", db, *HASH],
+        args=["-m", "specpilot", "mcp", "--repo", str(repo), "--db", db, *HASH],
         env={"SPECPILOT_HOME": home, "LANCEDB_LOG": "error", "PYTHONPATH": os.getcwd()},
         cwd=os.getcwd(),
     )

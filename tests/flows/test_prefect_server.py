@@ -20,7 +20,7 @@ import pytest
 from services import BIN, Services, free_port, wait_for
 from spec_helpers import DEMO_FILES, DOCS_SPEC, add_bare_remote, artifacts_of, docs_script, git
 
-from pipeline.testing import ScriptedMessagesServer
+from specpilot.pipeline.testing import ScriptedMessagesServer
 
 
 class _Services(Services):
@@ -48,7 +48,7 @@ def test_serve_trigger_and_submit_against_a_real_server(
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.deployments import INDEX_DEPLOYMENT, SPEC_DEPLOYMENT, trigger
+    from specpilot.flows.deployments import INDEX_DEPLOYMENT, SPEC_DEPLOYMENT, trigger
 
     repo = make_repo(DEMO_FILES, git=True, name="repo")
     remote = add_bare_remote(repo, tmp_path / "remote.git")
@@ -124,7 +124,7 @@ def test_a_work_pool_worker_runs_the_registered_index_deployment(
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.deployments import INDEX_DEPLOYMENT, trigger
+    from specpilot.flows.deployments import INDEX_DEPLOYMENT, trigger
 
     repo = make_repo(DEMO_FILES, git=True, name="repo")
     port = free_port()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flows.settings import load_settings
-from flows.spec_run import ensure_index
+from specpilot.flows.settings import load_settings
+from specpilot.flows.spec_run import ensure_index
 
 
 def test_first_run_indexes_later_runs_refresh_incrementally(make_repo, tmp_path: Path) -> None:
@@ -26,10 +26,10 @@ def test_first_run_indexes_later_runs_refresh_incrementally(make_repo, tmp_path:
 def test_a_crash_in_a_stage_is_audited_and_reported_not_raised(
     make_repo, tmp_path: Path, monkeypatch
 ) -> None:
-    from flows.spec_run import SpecRequest, run_request
-    from pipeline.audit import read_records
-    from pipeline.spec import parse_spec
-    from pipeline.stages import SpecRun
+    from specpilot.flows.spec_run import SpecRequest, run_request
+    from specpilot.pipeline.audit import read_records
+    from specpilot.pipeline.spec import parse_spec
+    from specpilot.pipeline.stages import SpecRun
 
     monkeypatch.setenv("SPECPILOT_HOME", str(tmp_path / "home"))
     repo = make_repo({"calc/ops.py": "def add(a, b):\n    return a + b\n"}, git=True)
@@ -55,9 +55,9 @@ def test_a_crash_in_a_stage_is_audited_and_reported_not_raised(
 
 def test_a_run_reads_the_conventions_profile_once(make_repo, tmp_path: Path, monkeypatch) -> None:
     """The prompts' house rules and the gate before the commit use one read of the profile."""
-    from flows import conventions_bridge
-    from flows.spec_run import SpecRequest, run_request
-    from pipeline.spec import parse_spec
+    from specpilot.flows import conventions_bridge
+    from specpilot.flows.spec_run import SpecRequest, run_request
+    from specpilot.pipeline.spec import parse_spec
 
     monkeypatch.setenv("SPECPILOT_HOME", str(tmp_path / "home"))
     repo = make_repo({"calc/ops.py": "def add(a, b):\n    return a + b\n"}, git=True)

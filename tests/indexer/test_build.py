@@ -6,12 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import index_repo
-from indexer.config import EmbedConfig, IndexerConfig
-from indexer.errors import EmptyRepoError, ModelMismatchError, RepoPathError, SchemaVersionError
-from indexer.schema import SCHEMA_VERSION
-from indexer.store import IndexStore
-from indexer.testing import RecordingEmbedder
+from specpilot.indexer.build import index_repo
+from specpilot.indexer.config import EmbedConfig, IndexerConfig
+from specpilot.indexer.errors import (
+    EmptyRepoError,
+    ModelMismatchError,
+    RepoPathError,
+    SchemaVersionError,
+)
+from specpilot.indexer.schema import SCHEMA_VERSION
+from specpilot.indexer.store import IndexStore
+from specpilot.indexer.testing import RecordingEmbedder
 
 CFG = IndexerConfig(embed=EmbedConfig(model="hash"))
 
@@ -115,8 +120,8 @@ def _edge_set(db: Path) -> set[tuple]:
 def test_an_edit_re_resolves_only_the_edges_it_can_change(
     make_repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import indexer.build as build
-    from indexer.resolve import resolve, resolve_tracked
+    import specpilot.indexer.build as build
+    from specpilot.indexer.resolve import resolve, resolve_tracked
 
     # files that have nothing to do with pkg/: their edges never need resolving again
     others = {f"other/m{i}.py": f"def helper_{i}(x):\n    return x + {i}\n" for i in range(4)}
@@ -275,8 +280,8 @@ def test_an_index_without_recorded_reads_resolves_everything_once(
 ) -> None:
     """An index written before ``edge_deps`` existed: the next run resolves every file and
     records the reads, the one after goes back to partial resolution."""
-    import indexer.build as build
-    from indexer.resolve import resolve_tracked
+    import specpilot.indexer.build as build
+    from specpilot.indexer.resolve import resolve_tracked
 
     repo = make_repo(FILES)
     db = tmp_path / "db"

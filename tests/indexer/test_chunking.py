@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import itertools
 
-from indexer.chunking import chunk_file
-from indexer.config import ChunkConfig
-from indexer.model import ParsedFile, Symbol
+from specpilot.indexer.chunking import chunk_file
+from specpilot.indexer.config import ChunkConfig
+from specpilot.indexer.model import ParsedFile, Symbol
 
 SRC = '''import os
 

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-import indexer.build as build
-from indexer.build import index_repo
-from indexer.config import EmbedConfig, IndexerConfig
-from indexer.edge_deps import Reads, Tracked
-from indexer.file_tables import Tables
-from indexer.resolve import resolve, resolve_tracked
-from indexer.store import IndexStore
-from indexer.testing import RecordingEmbedder
+import specpilot.indexer.build as build
+from specpilot.indexer.build import index_repo
+from specpilot.indexer.config import EmbedConfig, IndexerConfig
+from specpilot.indexer.edge_deps import Reads, Tracked
+from specpilot.indexer.file_tables import Tables
+from specpilot.indexer.resolve import resolve, resolve_tracked
+from specpilot.indexer.store import IndexStore
+from specpilot.indexer.testing import RecordingEmbedder
 
 CFG = IndexerConfig(embed=EmbedConfig(model="hash"))
 

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import index_repo
-from indexer.config import EmbedConfig, HistoryConfig, IndexerConfig
-from indexer.errors import IndexConfigError
-from indexer.history import cochange_rows, commit_files
-from indexer.store import IndexStore
-from indexer.testing import RecordingEmbedder
+from specpilot.indexer.build import index_repo
+from specpilot.indexer.config import EmbedConfig, HistoryConfig, IndexerConfig
+from specpilot.indexer.errors import IndexConfigError
+from specpilot.indexer.history import cochange_rows, commit_files
+from specpilot.indexer.store import IndexStore
+from specpilot.indexer.testing import RecordingEmbedder
 
 CFG = IndexerConfig(embed=EmbedConfig(model="hash"))
 

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from indexer import treesitter
-from indexer.errors import ParseError
-from indexer.filetypes import CODE_LANGUAGES
-from indexer.languages import available, get_spec
-from indexer.model import SYMBOL_KINDS, Import, ParsedFile
-from indexer.parse import parse_source
+from specpilot.indexer import treesitter
+from specpilot.indexer.errors import ParseError
+from specpilot.indexer.filetypes import CODE_LANGUAGES
+from specpilot.indexer.languages import available, get_spec
+from specpilot.indexer.model import SYMBOL_KINDS, Import, ParsedFile
+from specpilot.indexer.parse import parse_source
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "langs"
 

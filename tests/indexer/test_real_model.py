@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.build import index_repo
-from indexer.config import EmbedConfig, IndexerConfig
-from indexer.embedding import SentenceTransformerEmbedder, make_embedder
-from indexer.onnx_embedder import OnnxEmbedder
-from retrieval.config import RetrievalConfig
-from retrieval.open import open_searcher
+from specpilot.indexer.build import index_repo
+from specpilot.indexer.config import EmbedConfig, IndexerConfig
+from specpilot.indexer.embedding import SentenceTransformerEmbedder, make_embedder
+from specpilot.indexer.onnx_embedder import OnnxEmbedder
+from specpilot.retrieval.config import RetrievalConfig
+from specpilot.retrieval.open import open_searcher
 
 pytestmark = pytest.mark.slow
 

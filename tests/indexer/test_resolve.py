@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.filetypes import language_for
-from indexer.model import Edge, ParsedFile
-from indexer.parse import parse_source
-from indexer.resolve import resolve
+from specpilot.indexer.filetypes import language_for
+from specpilot.indexer.model import Edge, ParsedFile
+from specpilot.indexer.parse import parse_source
+from specpilot.indexer.resolve import resolve
 
 ROOT = Path(__file__).parent.parent / "fixtures" / "resolve"
 

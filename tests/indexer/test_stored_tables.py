@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-import indexer.stored_tables as stored
-from indexer.build import index_repo
-from indexer.config import EmbedConfig, IndexerConfig
-from indexer.file_tables import LazyMap, eager_tables
-from indexer.model import ParsedFile
-from indexer.resolve import resolve, resolve_tracked
-from indexer.store import IndexStore
-from indexer.stored_tables import stored_tables
-from indexer.testing import RecordingEmbedder
+import specpilot.indexer.stored_tables as stored
+from specpilot.indexer.build import index_repo
+from specpilot.indexer.config import EmbedConfig, IndexerConfig
+from specpilot.indexer.file_tables import LazyMap, eager_tables
+from specpilot.indexer.model import ParsedFile
+from specpilot.indexer.resolve import resolve, resolve_tracked
+from specpilot.indexer.store import IndexStore
+from specpilot.indexer.stored_tables import stored_tables
+from specpilot.indexer.testing import RecordingEmbedder
 
 CFG = IndexerConfig(embed=EmbedConfig(model="hash"))
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "resolve"

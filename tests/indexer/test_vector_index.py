@@ -10,21 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import index_repo
-from indexer.config import (
+from specpilot.indexer.build import index_repo
+from specpilot.indexer.config import (
     ChunkConfig,
     EmbedConfig,
     IndexerConfig,
     VectorIndexConfig,
     WalkConfig,
 )
-from indexer.errors import IndexConfigError
-from indexer.status import index_status
-from indexer.store import IndexStore
-from indexer.testing import RecordingEmbedder
-from indexer.vector_index import vector_index_of
-from retrieval.config import RetrievalConfig
-from retrieval.search import Searcher
+from specpilot.indexer.errors import IndexConfigError
+from specpilot.indexer.status import index_status
+from specpilot.indexer.store import IndexStore
+from specpilot.indexer.testing import RecordingEmbedder
+from specpilot.indexer.vector_index import vector_index_of
+from specpilot.retrieval.config import RetrievalConfig
+from specpilot.retrieval.search import Searcher
 
 TOPICS = ["parse", "render", "upload", "retry", "cache", "encode", "verify", "schedule"]
 NOUNS = ["invoice", "ticket", "avatar", "payload", "session", "report", "webhook", "token"]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from run_helpers import DEMO_FILES, PYTEST
 
-from pipeline.config import PipelineConfig
-from pipeline.testing import ScriptedMessagesServer, ScriptedReply
+from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.testing import ScriptedMessagesServer, ScriptedReply
 
 StartServer = Callable[[Sequence[ScriptedReply]], ScriptedMessagesServer]
 

@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline.anthropic_model import AnthropicModel
-from pipeline.config import PipelineConfig
-from pipeline.testing import ScriptedMessagesServer, ScriptedReply, tool_reply
+from specpilot.pipeline.anthropic_model import AnthropicModel
+from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.testing import ScriptedMessagesServer, ScriptedReply, tool_reply
 
 PYTEST = f"{shlex.quote(sys.executable)} -m pytest -q"
 

@@ -9,11 +9,11 @@ import pytest
 from conftest import StartServer
 from run_helpers import model_for
 
-from pipeline.anthropic_model import AnthropicModel
-from pipeline.config import PipelineConfig
-from pipeline.errors import ModelError, NoModelError
-from pipeline.model import Message, SystemBlock, ToolCall, ToolResult, ToolSpec
-from pipeline.testing import error_reply, text_reply, tool_reply
+from specpilot.pipeline.anthropic_model import AnthropicModel
+from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.errors import ModelError, NoModelError
+from specpilot.pipeline.model import Message, SystemBlock, ToolCall, ToolResult, ToolSpec
+from specpilot.pipeline.testing import error_reply, text_reply, tool_reply
 
 TOOL = ToolSpec(
     "read_file", "Read a file.", {"type": "object", "properties": {"path": {"type": "string"}}}
@@ -153,9 +153,9 @@ def test_from_env(config: PipelineConfig) -> None:
 def test_only_anthropic_model_imports_the_sdk() -> None:
     from pathlib import Path
 
-    import pipeline
+    import specpilot.pipeline
 
-    root = Path(pipeline.__file__).parent
+    root = Path(specpilot.pipeline.__file__).parent
     importers = sorted(
         p.name
         for p in root.glob("*.py")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.audit import (
+from specpilot.pipeline.audit import (
     GENESIS,
     AuditEntry,
     append,
@@ -22,7 +22,7 @@ from pipeline.audit import (
     show,
     verify,
 )
-from pipeline.errors import AuditError
+from specpilot.pipeline.errors import AuditError
 
 T0 = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -7,11 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-from pipeline.budget import Budget, MeteredModel
-from pipeline.config import PipelineConfig
-from pipeline.errors import BudgetExceeded, ConfigError
-from pipeline.model import Message, ModelResponse, SystemBlock, ToolSpec, Usage
-from pipeline.run_record import RunTrace
+from specpilot.pipeline.budget import Budget, MeteredModel
+from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.errors import BudgetExceeded, ConfigError
+from specpilot.pipeline.model import Message, ModelResponse, SystemBlock, ToolSpec, Usage
+from specpilot.pipeline.run_record import RunTrace
 
 
 class FakeModel:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from policy_fixtures import init_repo, make_diff
 
-from pipeline.classify import classify
-from pipeline.diffparse import parse_diff
+from specpilot.pipeline.classify import classify
+from specpilot.pipeline.diffparse import parse_diff
 
 
 @pytest.fixture

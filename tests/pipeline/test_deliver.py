@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from policy_fixtures import AWS_KEY_LINE, bare_remote, git, init_repo, make_diff, refs
 
-from pipeline.audit import AuditEntry, append, read_records, verify
-from pipeline.config import PipelineConfig
-from pipeline.deliver import Delivery, deliver
-from pipeline.deliver_audit import summarize_tests, tool_calls
-from pipeline.run_record import RunMode, RunRecord, RunStatus
-from pipeline.spec import parse_spec
-from pipeline.test_runner import TestReport
+from specpilot.pipeline.audit import AuditEntry, append, read_records, verify
+from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.deliver import Delivery, deliver
+from specpilot.pipeline.deliver_audit import summarize_tests, tool_calls
+from specpilot.pipeline.run_record import RunMode, RunRecord, RunStatus
+from specpilot.pipeline.spec import parse_spec
+from specpilot.pipeline.test_runner import TestReport
 
 SPEC = parse_spec("# Improve the docs\n\nSay it twice.\n", source="specs/improve-docs.md")
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from policy_fixtures import init_repo, make_diff
 
-from pipeline.diffparse import Patch, diff_stat, parse_diff
-from pipeline.errors import DiffError
+from specpilot.pipeline.diffparse import Patch, diff_stat, parse_diff
+from specpilot.pipeline.errors import DiffError
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from run_helpers import DEMO_FILES
 
-from pipeline.config import PipelineConfig
-from pipeline.errors import PathOutsideWorktree
-from pipeline.file_tools import Toolbox
-from pipeline.model import ToolCall
-from pipeline.paths import WriteGuard, resolve_in_worktree
-from pipeline.testing import GrepIndex
+from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.errors import PathOutsideWorktree
+from specpilot.pipeline.file_tools import Toolbox
+from specpilot.pipeline.model import ToolCall
+from specpilot.pipeline.paths import WriteGuard, resolve_in_worktree
+from specpilot.pipeline.testing import GrepIndex
 
 MakeRepo = Callable[..., Path]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from policy_fixtures import git, init_repo, write
 
-from pipeline.errors import PolicyError
-from pipeline.policy import (
+from specpilot.pipeline.errors import PolicyError
+from specpilot.pipeline.policy import (
     DEFAULT_KIND_TIERS,
     PathRule,
     Policy,

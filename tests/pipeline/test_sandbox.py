@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.sandbox import clean_env, probe_isolation, run_command
+from specpilot.pipeline.sandbox import clean_env, probe_isolation, run_command
 
 needs_unshare = pytest.mark.skipif(
     not probe_isolation().available, reason="unshare cannot make namespaces on this machine"
@@ -132,7 +132,7 @@ def test_secrets_are_not_passed_to_the_test_command(tmp_path: Path) -> None:
 
 
 def test_probe_explains_a_missing_unshare(monkeypatch: pytest.MonkeyPatch) -> None:
-    import pipeline.sandbox as sandbox
+    import specpilot.pipeline.sandbox as sandbox
 
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
     status = sandbox.probe_isolation()
@@ -166,7 +166,7 @@ def test_the_file_system_outside_the_worktree_is_read_only(tmp_path: Path) -> No
 
 
 def test_probe_without_bubblewrap_falls_back_to_unshare(monkeypatch: pytest.MonkeyPatch) -> None:
-    import pipeline.sandbox as sandbox
+    import specpilot.pipeline.sandbox as sandbox
 
     real = sandbox.shutil.which
     monkeypatch.setattr(

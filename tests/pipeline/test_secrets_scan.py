@@ -8,9 +8,9 @@ import pytest
 from detect_secrets.settings import get_settings
 from policy_fixtures import AWS_KEY_LINE, init_repo, make_diff
 
-from pipeline.diffparse import parse_diff
-from pipeline.errors import SecretsFound
-from pipeline.secrets_scan import SecretFinding, ensure_no_secrets, scan_diff
+from specpilot.pipeline.diffparse import parse_diff
+from specpilot.pipeline.errors import SecretsFound
+from specpilot.pipeline.secrets_scan import SecretFinding, ensure_no_secrets, scan_diff
 
 SECRET = "AKIAIOSFODNN7EXAMPLE"
 

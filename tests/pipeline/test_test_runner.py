@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from run_helpers import PYTEST
 
-from pipeline.config import PipelineConfig
-from pipeline.errors import SandboxError
-from pipeline.sandbox import IsolationStatus, probe_isolation
-from pipeline.spec import parse_spec
-from pipeline.test_runner import (
+from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.errors import SandboxError
+from specpilot.pipeline.sandbox import IsolationStatus, probe_isolation
+from specpilot.pipeline.spec import parse_spec
+from specpilot.pipeline.test_runner import (
     TestCommand,
     detect_test_command,
     format_for_model,
@@ -104,7 +104,7 @@ def test_a_test_that_uses_the_network_fails_inside_the_sandbox(
 def test_unavailable_isolation_is_reported_or_refused(
     make_repo: MakeRepo, config: PipelineConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import pipeline.test_runner as test_runner
+    import specpilot.pipeline.test_runner as test_runner
 
     monkeypatch.setattr(
         test_runner, "probe_isolation", lambda: IsolationStatus(False, "user namespaces are off")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from run_helpers import git
 
-from pipeline.errors import WorktreeError
-from pipeline.worktree import (
+from specpilot.pipeline.errors import WorktreeError
+from specpilot.pipeline.worktree import (
     commit_paths,
     create_worktree,
     default_worktrees_root,

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import index_repo
-from indexer.config import EmbedConfig, IndexerConfig
-from retrieval.config import RetrievalConfig
-from retrieval.open import open_searcher
-from retrieval.search import Searcher
+from specpilot.indexer.build import index_repo
+from specpilot.indexer.config import EmbedConfig, IndexerConfig
+from specpilot.retrieval.config import RetrievalConfig
+from specpilot.retrieval.open import open_searcher
+from specpilot.retrieval.search import Searcher
 from tests.conftest import write_files
 
 EMBED = EmbedConfig(model="hash")

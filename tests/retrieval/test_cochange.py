@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from indexer.build import index_repo
-from indexer.config import IndexerConfig
-from retrieval.cochange import CoChange
-from retrieval.config import RetrievalConfig
-from retrieval.open import open_searcher
+from specpilot.indexer.build import index_repo
+from specpilot.indexer.config import IndexerConfig
+from specpilot.retrieval.cochange import CoChange
+from specpilot.retrieval.config import RetrievalConfig
+from specpilot.retrieval.open import open_searcher
 from tests.retrieval.conftest import EMBED
 
 FILES = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from retrieval.search import Searcher
+from specpilot.retrieval.search import Searcher
 
 
 def test_resolved_calls_are_edges_both_ways(searcher: Searcher) -> None:

@@ -7,9 +7,9 @@ from llama_index.core.llms import MockLLM
 from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import QueryBundle
 
-from retrieval.errors import QueryError
-from retrieval.llama import SpecpilotRetriever
-from retrieval.search import Searcher
+from specpilot.retrieval.errors import QueryError
+from specpilot.retrieval.llama import SpecpilotRetriever
+from specpilot.retrieval.search import Searcher
 
 
 def test_symbol_nodes(searcher: Searcher) -> None:

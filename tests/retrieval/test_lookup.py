@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.errors import QueryError
-from retrieval.search import Searcher
+from specpilot.retrieval.errors import QueryError
+from specpilot.retrieval.search import Searcher
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.errors import QueryError
-from retrieval.packing import estimate_tokens, pack_context
-from retrieval.search import Searcher
+from specpilot.retrieval.errors import QueryError
+from specpilot.retrieval.packing import estimate_tokens, pack_context
+from specpilot.retrieval.search import Searcher
 from tests.retrieval.conftest import Indexed
 
 QUERY = "Cart.total applies the coupon discount and rounds the price"

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from retrieval.config import RetrievalConfig
-from retrieval.errors import RetrievalConfigError
-from retrieval.query import analyse
+from specpilot.retrieval.config import RetrievalConfig
+from specpilot.retrieval.errors import RetrievalConfigError
+from specpilot.retrieval.query import analyse
 
 
 def test_quoted_single_words_are_code_names() -> None:

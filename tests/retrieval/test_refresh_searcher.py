@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import index_repo
-from indexer.config import IndexerConfig
-from indexer.store import IndexStore
-from retrieval.config import RetrievalConfig
-from retrieval.open import open_searcher
-from retrieval.search import Searcher
+from specpilot.indexer.build import index_repo
+from specpilot.indexer.config import IndexerConfig
+from specpilot.indexer.store import IndexStore
+from specpilot.retrieval.config import RetrievalConfig
+from specpilot.retrieval.open import open_searcher
+from specpilot.retrieval.search import Searcher
 from tests.conftest import write_files
 from tests.retrieval.conftest import EMBED, SHOP
 

@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from retrieval.config import RetrievalConfig
-from retrieval.errors import QueryError
-from retrieval.search import Searcher
+from specpilot.retrieval.config import RetrievalConfig
+from specpilot.retrieval.errors import QueryError
+from specpilot.retrieval.search import Searcher
 from tests.retrieval.conftest import Indexed
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import index_repo
-from indexer.config import IndexerConfig
-from retrieval.config import RetrievalConfig
-from retrieval.open import open_searcher
-from retrieval.versions import VersionGuards, mentioned_versions
+from specpilot.indexer.build import index_repo
+from specpilot.indexer.config import IndexerConfig
+from specpilot.retrieval.config import RetrievalConfig
+from specpilot.retrieval.open import open_searcher
+from specpilot.retrieval.versions import VersionGuards, mentioned_versions
 from tests.conftest import write_files
 from tests.retrieval.conftest import EMBED
 

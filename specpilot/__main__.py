@@ -1,0 +1,5 @@
+"""``python -m specpilot``: the command line."""
+
+from specpilot.flows.cli import main
+
+main()
