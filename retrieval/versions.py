@@ -61,12 +61,17 @@ _GUARD_VERSION_RES = (
 
 def mentioned_versions(text: str) -> tuple[Version, ...]:
     """Runtime versions a request names, in order: ``Python 3.13+`` -> ``("python", 3, 13)``."""
-    found: list[tuple[int, Version]] = []
+    # Two patterns can match at one offset (``py2.7``: with and without the minor version):
+    # the more precise mention wins. Sorting never compares a None minor with an int.
+    at: dict[int, Version] = {}
     for runtime, rx in _MENTION_RES:
         for m in rx.finditer(text):
             minor = m.group(2) if rx.groups > 1 else None
-            found.append((m.start(), (runtime, int(m.group(1)), int(minor) if minor else None)))
-    return tuple(dict.fromkeys(v for _, v in sorted(found)))
+            version = (runtime, int(m.group(1)), int(minor) if minor else None)
+            seen = at.get(m.start())
+            if seen is None or (seen[2] is None and version[2] is not None):
+                at[m.start()] = version
+    return tuple(dict.fromkeys(at[start] for start in sorted(at)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,3 +166,16 @@ def test_index_summary_table(runner: CliRunner, make_repo) -> None:
         "chunks/s",
     ):
         assert needle in result.stdout
+
+
+@pytest.mark.parametrize("query", ["fails on py2.7", "py3.8 and py2 differ", "Python 3.13+ only"])
+def test_search_answers_a_query_that_names_a_version(
+    runner: CliRunner, make_repo, query: str
+) -> None:
+    """Two version patterns matching at one offset once crashed every such query."""
+    repo = make_repo(FILES, git=True)
+    _json(runner.invoke(app, ["index", str(repo), "--json", *HASH]))
+    hits = _json(
+        runner.invoke(app, ["search", query, "--repo", str(repo), "--files", "--json", *HASH])
+    )
+    assert isinstance(hits, list) and hits

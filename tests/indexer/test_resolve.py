@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -230,7 +229,9 @@ def test_bare_names_are_not_matched_repo_wide() -> None:
     assert (call.target_name, call.dst_path) == ("open", "")  # the builtin
 
 
-def test_resolution_is_fast() -> None:
+def test_a_300_module_package_with_wildcard_imports_resolves_every_call() -> None:
+    """The same workload ``bench/micro_bench.py`` times (no wall-clock check here: a unit test
+    that asserts seconds fails on a slower machine)."""
     sources = {}
     for i in range(300):
         body = "\n".join(
@@ -243,9 +244,6 @@ def test_resolution_is_fast() -> None:
     sources["pkg/util.py"] = "\n".join(f"def helper{k}(x):\n    return x\n" for k in range(7))
     sources["pkg/__init__.py"] = ""
     files = _files(sources)
-    start = time.perf_counter()
     edges = resolve(files)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0
     calls = [e for e in edges if e.kind == "call"]
     assert len(calls) == 300 * 20 * 2 and all(e.dst_symbol for e in calls)

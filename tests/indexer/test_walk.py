@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -387,14 +386,12 @@ def test_counts_by_reason(make_repo: MakeRepo, use_git: bool) -> None:
 
 
 @MODES
-def test_walk_of_300_files_is_fast(make_repo: MakeRepo, use_git: bool) -> None:
+def test_walk_of_300_files_lists_each_once(make_repo: MakeRepo, use_git: bool) -> None:
+    """The walk ``bench/micro_bench.py`` times; here only what it finds."""
     files: dict[str, str | bytes] = {
         f"pkg{i % 10}/mod{i}.py": f"def f{i}():\n    return {i}\n" for i in range(300)
     }
     root = make(make_repo, files, use_git)
-    walk_repo(root, CFG)  # warm up imports and caches
-    start = time.perf_counter()
     result = walk_repo(root, CFG)
-    elapsed = time.perf_counter() - start
     assert len(result.files) == 300
-    assert elapsed < 0.5, f"walk took {elapsed:.3f}s"
+    assert len({f.path for f in result.files}) == 300

@@ -30,6 +30,12 @@ from tests.retrieval.conftest import EMBED
             (("node", 20, None), ("go", 1, 22), ("java", 17, None), ("rust", 1, 70)),
         ),
         ("go to the next page 3 times; python code; a copy of 1.5 things", ()),
+        # two patterns match at one offset, with and without the minor: the precise one wins
+        ("fails on py2.7", (("python", 2, 7),)),
+        (
+            "py3.8 and py2, then Python 3.13+",
+            (("python", 3, 8), ("python", 2, None), ("python", 3, 13)),
+        ),
     ],
 )
 def test_versions_a_request_names(text: str, versions: tuple) -> None:
