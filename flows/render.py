@@ -18,6 +18,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 _STAGE_LABEL = {
     "scan": "Reading files",
@@ -37,6 +38,38 @@ def err_console() -> Console:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def print_table(table: Table) -> None:
+    """A rich table on a terminal; plain, complete lines when piped (CI logs, ``| head``,
+    editor wrappers), where a table fitted to 80 columns would cut paths and names.
+
+    Plain form: the title with a colon, then one line per row — ``key: value`` for a two-column
+    table without a header, else the cells joined by two spaces after a header line."""
+    if stdout_is_terminal():
+        out_console().print(table)
+        return
+    cells = [[_plain(c) for c in col._cells] for col in table.columns]
+    rows = list(zip(*cells, strict=True)) if cells else []
+    lines = [f"{_plain(table.title)}:"] if table.title else []
+    if len(table.columns) == 2 and not table.show_header:
+        lines += [f"{k}: {v}" for k, v in rows]
+    else:
+        if table.show_header:
+            lines.append("  ".join(_plain(col.header) for col in table.columns))
+        lines += ["  ".join(row) for row in rows]
+    sys.stdout.write("".join(line + "\n" for line in lines))
+
+
+def _plain(cell: Any) -> str:
+    """The text of a cell as the user sees it (markup rendered away, never cut)."""
+    if isinstance(cell, Text):
+        return cell.plain
+    return Text.from_markup(cell).plain if isinstance(cell, str) else str(cell or "")
 
 
 @contextmanager
@@ -65,7 +98,6 @@ def progress_bars(enabled: bool) -> Iterator[Any]:
 
 
 def index_summary(s: dict[str, Any]) -> None:
-    con = out_console()
     head = Table(title=f"Indexed {s['repo']}", show_header=False, box=None)
     head.add_row("index", s["db"])
     head.add_row("model", s["model_id"])
@@ -87,10 +119,10 @@ def index_summary(s: dict[str, Any]) -> None:
     if s["lossy_utf8_files"]:
         head.add_row("not UTF-8", f"{s['lossy_utf8_files']} files indexed with replacements")
     head.add_row("seconds", f"{s['seconds']:.2f}")
-    con.print(head)
-    con.print(_count_table("Files by language", "language", s["languages"]))
+    print_table(head)
+    print_table(_count_table("Files by language", "language", s["languages"]))
     if s["skipped"]:
-        con.print(_count_table("Skipped files", "reason", s["skipped"]))
+        print_table(_count_table("Skipped files", "reason", s["skipped"]))
 
 
 def _count_table(title: str, key: str, counts: dict[str, int]) -> Table:
@@ -103,7 +135,9 @@ def _count_table(title: str, key: str, counts: dict[str, int]) -> Table:
 
 
 def hits_table(hits: list[dict[str, Any]], files: bool) -> None:
-    con = out_console()
+    if not stdout_is_terminal():
+        _hit_lines(hits, files)
+        return
     table = Table()
     table.add_column("#", justify="right")
     table.add_column("score", justify="right")
@@ -118,23 +152,45 @@ def hits_table(hits: list[dict[str, Any]], files: bool) -> None:
         for i, h in enumerate(hits, 1):
             loc = f"{h['path']}:{h['start_line']}-{h['end_line']}"
             table.add_row(str(i), f"{h['score']:.4f}", loc, h["symbol"] or h["kind"])
-    con.print(table)
+    out_console().print(table)
+
+
+def _hit_lines(hits: list[dict[str, Any]], files: bool) -> None:
+    """``path: score (symbols)`` per file, ``path:start-end: score symbol`` per chunk."""
+    lines = []
+    for h in hits:
+        if files:
+            symbols = ", ".join(h["symbols"])
+            lines.append(f"{h['path']}: {h['score']:.4f}" + (f" ({symbols})" if symbols else ""))
+        else:
+            where = f"{h['path']}:{h['start_line']}-{h['end_line']}"
+            lines.append(f"{where}: {h['score']:.4f} {h['symbol'] or h['kind']}")
+    sys.stdout.write("".join(line + "\n" for line in lines))
 
 
 def status_table(st: dict[str, Any]) -> None:
-    con = out_console()
     table = Table(title=f"Index of {st['repo']}", show_header=False, box=None)
     for key, value in st.items():
         if isinstance(value, dict):
             value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
         table.add_row(key.replace("_", " "), str(value))
-    con.print(table)
+    print_table(table)
 
 
 def violations_table(violations: list[dict[str, Any]], files_checked: int) -> None:
     con = out_console()
     if not violations:
         con.print(f"No convention broken ({files_checked} files checked).")
+        return
+    if not stdout_is_terminal():  # as ruff and mypy print them: path:line: [rule] message
+        sys.stdout.write(
+            "".join(
+                f"{v['path']}:{v['line']}: [{v['rule']}] {v['message']}"
+                + (f" ({v['evidence']})" if v.get("evidence") else "")
+                + "\n"
+                for v in violations
+            )
+        )
         return
     table = Table(title=f"{len(violations)} convention violations")
     for col in ("location", "rule", "message", "evidence"):

@@ -8,7 +8,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from specpilot.flows.render import out_console
+from specpilot.flows.render import out_console, print_table
 
 _OUTCOME_STYLE = {
     "merged": "bold green",
@@ -47,7 +47,7 @@ def delivery(d: dict[str, Any]) -> None:
         _row(table, "audit", f"record {d['audit_seq']} in {d['audit_log']}")
     if d.get("audit_error"):
         _row(table, "audit error", d["audit_error"])
-    con.print(table)
+    print_table(table)
     if decision:
         reasons(decision["reasons"])
 
@@ -60,8 +60,8 @@ def reasons(rows: list[dict[str, Any]]) -> None:
     table.add_column("paths")
     for r in rows:
         tier = "blocked" if r["blocked"] else str(r["tier"])
-        _row(table, r["rule"], tier, r["message"], ", ".join(r["paths"][:5]))
-    out_console().print(table)
+        _row(table, r["rule"], tier, r["message"], ", ".join(r["paths"]))
+    print_table(table)
 
 
 def decision(d: dict[str, Any]) -> None:
@@ -96,7 +96,7 @@ def audit_records(records: list[dict[str, Any]]) -> None:
             str(decision.get("tier", "")),
             f"{deploy.get('action', '')} {where}".strip(),
         )
-    out_console().print(table)
+    print_table(table)
 
 
 def audit_verify(v: dict[str, Any]) -> None:

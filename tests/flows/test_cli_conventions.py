@@ -65,6 +65,13 @@ def test_check_flags_a_breaking_diff_and_passes_a_following_one(repo: Path, tmp_
         ("camelapp/search.py", 1, "python.naming.function")
     ]
     assert "camelCase functions" in found[0]["evidence"]
+    piped = runner.invoke(
+        app, ["conventions", "check", "--repo", str(repo), "--diff", str(bad), *HASH]
+    )
+    # not a terminal: one plain line per violation, as ruff and mypy print them, never cut
+    assert piped.stdout.splitlines() == [
+        f"camelapp/search.py:1: [python.naming.function] {found[0]['message']} ({found[0]['evidence']})"
+    ]
     good = tmp_path / "good.patch"
     good.write_text(
         _new_file_diff(

@@ -179,3 +179,20 @@ def test_search_answers_a_query_that_names_a_version(
         runner.invoke(app, ["search", query, "--repo", str(repo), "--files", "--json", *HASH])
     )
     assert isinstance(hits, list) and hits
+
+
+def test_piped_search_and_status_print_whole_lines(runner: CliRunner, make_repo) -> None:
+    """Not a terminal (CI logs, ``| head``): no table fitted to 80 columns, nothing cut."""
+    deep = "src/main/java/com/example/codegen/internal/templates/" + "x" * 60 + "/retry_policy.py"
+    repo = make_repo({**FILES, deep: FILES["app/retry.py"]}, git=True)
+    assert runner.invoke(app, ["index", str(repo), *HASH]).exit_code == 0
+    args = ["search", "retry backoff delay", "--repo", str(repo), *HASH]
+    files = runner.invoke(app, [*args, "--files"]).stdout.splitlines()
+    assert any(line.startswith(f"{deep}: ") and "backoff_delay" in line for line in files)
+    chunks = runner.invoke(app, args).stdout.splitlines()
+    assert any(
+        line.startswith(f"{deep}:1-3: ") and line.endswith("backoff_delay") for line in chunks
+    )
+    status = runner.invoke(app, ["status", "--repo", str(repo), *HASH]).stdout.splitlines()
+    assert status[0].startswith("Index of ") and any(line.startswith("model: ") for line in status)
+    assert all("│" not in line and "…" not in line for line in files + chunks + status)
