@@ -231,9 +231,31 @@ def _signature(spec: LanguageSpec, outer: Node, d: _Definition, header_end: Node
                 break
     end = header_end.start_byte if header_end is not None else d.node.end_byte
     source = outer.text or b""
-    text = source[start - outer.start_byte : end - outer.start_byte].decode("utf-8", "replace")
+    base = outer.start_byte
+    pieces, cursor = [], start
+    for c_start, c_end in _comments_within(d.node, start, end):
+        pieces.append(source[cursor - base : c_start - base])
+        cursor = c_end
+    pieces.append(source[cursor - base : end - base])
+    text = b" ".join(pieces).decode("utf-8", "replace")
     text = text.rstrip().rstrip(";") if header_end is None else text.rstrip().rstrip("{")
     return _normalise(text, MAX_SIGNATURE)
+
+
+def _comments_within(node: Node, start: int, end: int) -> list[tuple[int, int]]:
+    """Byte ranges of the comments inside a declaration's header (``def f(  # noqa`` must not
+    put the comment into the signature), in order; only nodes overlapping the header are
+    visited, without recursion."""
+    found, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        if n.end_byte <= start or n.start_byte >= end:
+            continue
+        if n.type.endswith("comment"):
+            found.append((max(n.start_byte, start), min(n.end_byte, end)))
+            continue
+        stack.extend(n.children)
+    return sorted(found)
 
 
 def _references(sites: list[_Site], scopes: list[tuple[int, int, str]]) -> list[Reference]:

@@ -63,6 +63,9 @@ class ChunkHit:
         }
 
 
+_FILE_HIT_SYMBOLS = 3  # symbols listed per file hit
+
+
 @dataclass(frozen=True, slots=True)
 class FileHit:
     path: str
@@ -280,8 +283,12 @@ class Searcher:
         top_symbols: dict[str, list[str]] = defaultdict(list)
         for cid in sorted(ev.chunk_scores, key=lambda k: (-ev.chunk_scores[k], k)):
             m = self.catalog.chunks[cid]
-            if m.symbol and len(top_symbols[m.path]) < 3:
-                top_symbols[m.path].append(m.symbol)
+            # a chunk of merged siblings names them all ("a, b"); two chunks of one long
+            # function both name it: one entry per symbol, best first
+            named = top_symbols[m.path]
+            for name in (n.strip() for n in m.symbol.split(",")):
+                if name and name not in named and len(named) < _FILE_HIT_SYMBOLS:
+                    named.append(name)
         return [
             FileHit(
                 p,

@@ -394,3 +394,24 @@ def test_python_docstring_forms_and_nesting() -> None:
     assert symbols["outer.Local"].docstring == "Raw doc."
     assert (symbols["outer.Local"].kind, symbols["outer.Local.m"].kind) == ("class", "method")
     assert symbols["Meta"].docstring == "single quoted"
+
+
+def test_a_signature_leaves_out_the_comments_inside_its_header() -> None:
+    """Seen on a real repository: ``def unsign(# pyright: ignore self, ...``."""
+    from specpilot.indexer.parse import parse_source
+
+    src = (
+        b"class Signer:\n"
+        b"    def unsign(  # pyright: ignore\n"
+        b"        self,\n"
+        b"        value,  # the signed value\n"
+        b"        max_age=None,\n"
+        b"    ):\n"
+        b"        return value\n"
+    )
+    (method,) = [s for s in parse_source("a.py", src, "python").symbols if s.name == "unsign"]
+    assert "#" not in method.signature and "pyright" not in method.signature
+    assert method.signature.startswith("def unsign(self, value, max_age=None")
+    js = b"function f(a /* first */, b // second\n) { return a }\n"
+    (fn,) = parse_source("a.js", js, "javascript").symbols
+    assert "first" not in fn.signature and "second" not in fn.signature

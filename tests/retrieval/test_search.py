@@ -95,3 +95,15 @@ def test_results_are_deterministic(searcher: Searcher) -> None:
     a = [h.to_dict() for h in searcher.search("shipping cost by country", 10)]
     b = [h.to_dict() for h in searcher.search("shipping cost by country", 10)]
     assert a == b
+
+
+def test_file_hits_list_each_symbol_once_as_its_own_string(searcher: Searcher) -> None:
+    """Merged sibling chunks name several symbols ("a, b"): the hit lists them one by one."""
+    for query in ("apply_discount round_price pricing", "Cart add_item total"):
+        for hit in searcher.search_files(query, 10):
+            assert len(hit.symbols) == len(set(hit.symbols)), hit
+            assert all(s and "," not in s and s == s.strip() for s in hit.symbols), hit
+    pricing = next(
+        h for h in searcher.search_files("round_price", 10) if h.path == "shop/pricing.py"
+    )
+    assert "round_price" in pricing.symbols
