@@ -42,6 +42,14 @@ class SymbolInfo:
     end_line: int
     signature: str
     parent: str  # qualified name of the enclosing symbol, "" at top level
+    # Every definition of this name in this file (Python ``@overload`` stubs and their
+    # implementation, Java/TS overloads), as (start_line, end_line, signature), the one this
+    # record describes first: the longest, so an implementation comes before its ``...`` stubs.
+    definitions: tuple[tuple[int, int, str], ...] = ()
+
+
+def _primary_first(defs: list[tuple[int, int, str]]) -> tuple[tuple[int, int, str], ...]:
+    return tuple(sorted(defs, key=lambda d: (-(d[1] - d[0]), d[0])))
 
 
 @dataclass(slots=True)
@@ -83,11 +91,15 @@ class Catalog:
             "parent",
         ]
         st = _columns(store, "symbols", sym_cols)
-        symbols: dict[str, SymbolInfo] = {}
+        rows: dict[str, list[tuple[str, str, str, str, int, int, str, str]]] = defaultdict(list)
         for p, n, qn, k, a, b, sig, par in zip(*(st[c] for c in sym_cols), strict=True):
-            key = symbol_key(p, qn)
-            if key not in symbols:
-                symbols[key] = SymbolInfo(key, p, n, qn, k or "", a, b, sig or "", par or "")
+            rows[symbol_key(p, qn)].append((p, n, qn, k or "", a, b, sig or "", par or ""))
+        symbols: dict[str, SymbolInfo] = {}
+        for key, defs in rows.items():
+            ordered = _primary_first([(d[4], d[5], d[6]) for d in defs])
+            p, n, qn, k, *_, par = next(d for d in defs if (d[4], d[5], d[6]) == ordered[0])
+            a, b, sig = ordered[0]
+            symbols[key] = SymbolInfo(key, p, n, qn, k, a, b, sig, par, ordered)
         return cls._assemble(chunks, dict(by_path), language, symbols, Counter(st["name"]))
 
     @classmethod

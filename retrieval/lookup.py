@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from specpilot.retrieval.catalog import SEP
 from specpilot.retrieval.errors import QueryError
-from specpilot.retrieval.symbols import SymbolHit
+from specpilot.retrieval.symbols import SymbolHit, definition_hits
 
 if TYPE_CHECKING:
     from specpilot.retrieval.search import Searcher
@@ -75,7 +75,8 @@ def _module_matches(key: str, module: list[str]) -> bool:
 
 def find_symbol(searcher: Searcher, name: str, limit: int = 20) -> list[SymbolHit]:
     cat = searcher.catalog
-    return [SymbolHit.of(cat.symbols[k], s) for k, s in resolve_name(searcher, name)[:limit]]
+    hits = [h for k, s in resolve_name(searcher, name) for h in definition_hits(cat.symbols[k], s)]
+    return hits[:limit]
 
 
 def callers(searcher: Searcher, name: str, limit: int = 50) -> list[UseSite]:

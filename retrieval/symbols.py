@@ -13,6 +13,7 @@ A symbol's score fuses (weighted reciprocal rank, weights in ``RetrievalConfig``
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -114,5 +115,22 @@ def _neighbors(searcher: Searcher, scores: dict[str, float]) -> list[str]:
 
 def rank_symbols(searcher: Searcher, ev: Evidence, top_k: int) -> list[SymbolHit]:
     scores, ranks = symbol_scores(searcher, ev)
-    best = sorted(scores, key=lambda k: (-scores[k], k))[:top_k]
-    return [SymbolHit.of(searcher.catalog.symbols[k], scores[k], ranks.get(k)) for k in best]
+    hits: list[SymbolHit] = []
+    for key in sorted(scores, key=lambda k: (-scores[k], k)):
+        hits.extend(definition_hits(searcher.catalog.symbols[key], scores[key], ranks.get(key)))
+        if len(hits) >= top_k:
+            break
+    return hits[:top_k]
+
+
+def definition_hits(
+    info: SymbolInfo, score: float, ranks: dict[str, int] | None = None
+) -> list[SymbolHit]:
+    """One hit per definition of a name (overloads stay reachable), the implementation first
+    at ``score``, each further one just below it so the order is stable."""
+    first = SymbolHit.of(info, score, ranks)
+    rest = [
+        dataclasses.replace(first, start_line=a, end_line=b, signature=sig, score=score * 0.999**i)
+        for i, (a, b, sig) in enumerate(info.definitions[1:], 1)
+    ]
+    return [first, *rest]
