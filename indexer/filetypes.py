@@ -57,6 +57,7 @@ _BY_SUFFIX: dict[str, str] = {
     ".scm": "scheme",  # tree-sitter queries, among others
     ".xml": "xml",
     ".gradle": "gradle",
+    ".kts": "gradle",  # build.gradle.kts (Kotlin script)
     ".tf": "terraform",
 }
 
@@ -64,8 +65,18 @@ _BY_NAME: dict[str, str] = {
     "Makefile": "make",
     "Dockerfile": "docker",
     "Jenkinsfile": "groovy",
+    "Containerfile": "docker",
     "go.mod": "gomod",
+    "go.sum": "gosum",
+    "go.work": "gomod",
     "Cargo.toml": "toml",
+    "Cargo.lock": "toml",
+    "poetry.lock": "toml",
+    "uv.lock": "toml",
+    "Pipfile": "toml",
+    "Gemfile": "ruby",
+    "GNUmakefile": "make",
+    "makefile": "make",
     "README": "text",
     "LICENSE": "text",
     "CHANGES": "text",

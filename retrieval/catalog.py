@@ -8,6 +8,7 @@ siblings were merged), which ties the chunk channels to symbols.
 from __future__ import annotations
 
 import bisect
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -168,23 +169,45 @@ class Catalog:
         return info.path if info else key.split(SEP, 1)[0]
 
     def resolve_file(self, mention: str) -> list[str]:
-        """Indexed paths equal to ``mention`` or ending with ``/mention``; for an absolute or
-        foreign path (a stack frame's ``/site-packages/pkg/mod.py``), the longest tail of it
-        with at least two parts that is indexed."""
+        """Indexed paths a mention means, best guess first.
+
+        ``sessions.py`` or ``app/sessions.py``: the paths equal to it or ending with
+        ``/mention``. A foreign path — a stack frame's ``/usr/lib/.../site-packages/pkg/mod.py``
+        for the repo's ``src/pkg/mod.py``, a Go frame from the module cache
+        (``.../pkg/mod/example.com/router/v5@v5.1.0/mux.go``: the part after ``@version/`` is
+        the module's own path), an absolute path into a checkout — resolves through its longest
+        tail of at least two parts that an indexed path ends with, else its file name at the
+        repository root. Case is ignored when nothing matches exactly (``readme.md``).
+        """
         mention = mention.replace("\\", "/").lstrip("./")
         if not mention:
             return []
-        if mention in self.language:
-            return [mention]
-        tail = "/" + mention
-        found = sorted(p for p in self.language if p.endswith(tail))
+        versioned = _MODULE_VERSION.split(mention)
+        if len(versioned) > 1 and versioned[-1]:
+            mention = versioned[-1]
+            if mention in self.language:
+                return [mention]
+        found = self._ending_with(mention)
         parts = mention.split("/")
         for n in range(1, len(parts) - 1):
             if found:
                 break
-            sub = "/".join(parts[n:])
-            found = [sub] if sub in self.language else []
+            found = self._ending_with("/".join(parts[n:]))
+        if not found and len(parts) > 1 and parts[-1] in self.language:
+            found = [parts[-1]]  # /home/u/proj/setup.py -> setup.py at the root
         return found
+
+    def _ending_with(self, tail: str) -> list[str]:
+        if tail in self.language:
+            return [tail]
+        found = sorted(p for p in self.language if p.endswith("/" + tail))
+        if found:
+            return found
+        low = tail.lower()
+        return sorted(p for p in self.language if p.lower() == low or p.lower().endswith("/" + low))
+
+
+_MODULE_VERSION = re.compile(r"/?[^/]+@v?\d[^/]*/")  # Go's module cache: router/v5@v5.1.0/
 
 
 def _columns(store: IndexStore, table: str, cols: list[str]) -> dict[str, list[Any]]:

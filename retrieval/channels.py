@@ -152,8 +152,9 @@ class Channels:
             precise = "." in name and name in cat.by_qualified  # Class.method
             keys = cat.by_qualified.get(name) or cat.by_name.get(name.rsplit(".", 1)[-1])
             owner = name.rsplit(".", 1)[0] if "." in name and not precise else ""
-            if owner in cat.by_qualified:  # Node.__hash__ not defined yet: Node is the place
-                keys, precise = cat.by_qualified[owner], True
+            owners = [k for k in cat.by_qualified.get(owner, ()) if cat.symbols[k].kind in _OWNERS]
+            if owners:  # Node.__hash__ not defined yet: Node is the place (not Go's main.main)
+                keys, precise = owners, True
             if not keys:
                 continue
             count = cat.name_count.get(name.rsplit(".", 1)[-1], 1)
@@ -177,6 +178,10 @@ class Channels:
                 if key is not None:
                     out.append(key)
         return list(dict.fromkeys(out))
+
+
+# kinds whose members are written Owner.member: a missing member points at its owner
+_OWNERS = frozenset({"class", "struct", "interface", "enum", "trait", "impl", "type", "module"})
 
 
 def _bm25(table: Any, q: Query, limit: int, key: str) -> list[str]:

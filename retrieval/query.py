@@ -19,12 +19,21 @@ from dataclasses import dataclass
 from specpilot.indexer.tokens import code_tokens, identifiers
 from specpilot.retrieval.versions import Version, mentioned_versions
 
+# A path or file name: code, docs, config and the build and manifest files a spec names
+# (go.mod, pom.xml, requirements-dev.txt, build.gradle.kts, .github/workflows/ci.yml, Makefile)
 _PATH_RE = re.compile(
-    r"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.(?:py|pyi|js|jsx|ts|tsx|go|java|rs|mjs|cjs|md|toml|ya?ml|json))\b"
+    r"(?<![\w/.-])("
+    r"(?:[\w.-]+/)*[\w-][\w.-]*\.(?:py|pyi|js|jsx|ts|tsx|go|java|rs|mjs|cjs|md|rst|txt|toml"
+    r"|ya?ml|json|cfg|ini|mod|sum|work|lock|gradle|kts|xml|sh|properties)"
+    r"|(?:[\w.-]+/)*(?:Makefile|GNUmakefile|Dockerfile|Containerfile|Jenkinsfile|Pipfile|Gemfile)"
+    r")(?![\w-])"
 )
 _PY_FRAME_RE = re.compile(r'File "([^"]+)", line (\d+)(?:, in (\w+))?')
 _JS_FRAME_RE = re.compile(r"at (?:([\w.$<>]+) )?\(?([^\s():]+\.[cm]?[jt]sx?):(\d+)(?::\d+)?\)?")
 _LINE_FRAME_RE = re.compile(r"([\w./-]+\.(?:go|rs|java|py|kt)):(\d+)")
+# a Go frame: the function on one line, its file and line on the next, tab-indented
+_GO_METHOD_RE = re.compile(r"\(\*?(\w+)\)\.(\w+)$")
+_GO_FRAME_RE = re.compile(r"^(\S+)\([^\n]*\)\n\t(\S+\.go):(\d+)", re.M)
 _DOTTED_RE = re.compile(r"(?<![\w./:@-])([a-z_][a-z0-9_]+(?:\.[a-z_][a-z0-9_]*)+)\b(?![/@-])")
 # last parts that make a dotted word a host name or a file, not a module
 _NOT_MODULE_TAILS = frozenset(
@@ -47,11 +56,13 @@ class Query:
     quoted: tuple[str, ...] = ()  # single words in quotes or backticks (code names)
     messages: tuple[str, ...] = ()  # error messages / quoted phrases, as written
     versions: tuple[Version, ...] = ()  # runtime versions: ("python", 3, 13), ("go", 1, 22)
+    names_text: str | None = None  # the text names are read from (None: ``text``)
 
     @property
     def words(self) -> tuple[str, ...]:
         """Every word of the query (identifiers and plain words), for symbol-name lookup."""
-        return tuple(dict.fromkeys(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", self.text)))
+        source = self.text if self.names_text is None else self.names_text
+        return tuple(dict.fromkeys(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source)))
 
 
 def analyse(text: str) -> Query:
@@ -60,9 +71,20 @@ def analyse(text: str) -> Query:
         frames.append((m.group(1), int(m.group(2)), m.group(3) or ""))
     for m in _JS_FRAME_RE.finditer(text):
         frames.append((m.group(2), int(m.group(3)), (m.group(1) or "").split(".")[-1]))
+    go_functions: list[str] = []
+    for m in _GO_FRAME_RE.finditer(text):
+        frames.append((m.group(2), int(m.group(3)), m.group(1).rsplit(".", 1)[-1]))
+        go_functions.append(m.group(1))
     for m in _LINE_FRAME_RE.finditer(text):
-        if not any(f[0] == m.group(1) for f in frames):
+        if not any(f[0].endswith(m.group(1)) for f in frames):
             frames.append((m.group(1), int(m.group(2)), ""))
+    # A Go frame's function is found at its frame's line. As a name, ``main.main`` (package
+    # main, func main) would pull in every ``main`` of the repository: a package function
+    # leaves the names, a method stays as ``Type.Method`` (``pkg.(*Mux).ServeHTTP``).
+    names_text = text
+    for fn in go_functions:
+        method = _GO_METHOD_RE.search(fn)
+        names_text = names_text.replace(fn, f" {method[1]}.{method[2]} " if method else " ")
     paths = list(dict.fromkeys(m.group(1) for m in _PATH_RE.finditer(text)))
     modules = [
         m.group(1)
@@ -82,11 +104,12 @@ def analyse(text: str) -> Query:
     return Query(
         text=text,
         tokens=tuple(code_tokens(text)),
-        identifiers=tuple(dict.fromkeys([*identifiers(text), *quoted])),
+        identifiers=tuple(dict.fromkeys([*identifiers(names_text), *quoted])),
         paths=tuple(paths),
         modules=tuple(dict.fromkeys(modules)),
         frames=tuple(frames),
         quoted=tuple(quoted),
         messages=tuple(dict.fromkeys(messages)),
         versions=mentioned_versions(text),
+        names_text=names_text,
     )

@@ -261,8 +261,12 @@ class Searcher:
             vals.sort(reverse=True)
             extra = sum(vals[1 : 1 + c.file_extra_chunks])
             scores[path] = scores.get(path, 0.0) + c.file_extra_weight * extra
+        # a file the request names by path ("bump go.mod", "typo in readme.md") keeps its
+        # score: the support/text priors are for files the request did not name
+        named = {p for mention in ev.query.paths for p in cat.resolve_file(mention)}
         for path in scores:
-            scores[path] *= self.file_factor(path)
+            if path not in named:
+                scores[path] *= self.file_factor(path)
         self._companions(scores)
         ev._files = (scores, ranks)
         return ev._files
