@@ -131,13 +131,32 @@ def run(
         usage=(SpecError, NoModelError, PolicyError),
         failures=(PipelineError,),
     )
-    data = delivery.model_dump(mode="json") | {"ok": delivery.ok}
+    data = (
+        delivery.model_dump(mode="json")
+        | {"ok": delivery.ok}
+        | _suggestion(data_dir=delivery.run_dir, spec=parsed)
+    )
     if json_out:
         render.print_json(data)
     else:
         render_pipeline.delivery(data)
     if not delivery.ok:
         raise typer.Exit(1)
+
+
+def _suggestion(*, data_dir: str | None, spec: Spec) -> dict[str, Any]:
+    """The run's plan (``plan.json``, the same object) and the spec's acceptance criteria:
+    what a suggestion is, shown in the terminal and under ``plan`` in ``--json``."""
+    import json
+
+    plan: Any = None
+    path = Path(data_dir) / "plan.json" if data_dir else None
+    if path is not None and path.is_file():
+        try:
+            plan = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            plan = None
+    return {"plan": plan, "acceptance": list(spec.acceptance)}
 
 
 def _run_as_flow(request: Any, overrides: list[str], db: str | None, json_out: bool) -> None:
@@ -157,6 +176,7 @@ def _run_as_flow(request: Any, overrides: list[str], db: str | None, json_out: b
     result: Any = state.result(raise_on_failure=False) if state.data is not None else None
     data: dict[str, Any] = dict(result) if isinstance(result, dict) else {}
     data |= {"ok": state.is_completed(), "state": state.name, "state_message": state.message}
+    data |= _suggestion(data_dir=data.get("run_dir"), spec=request.spec)
     if json_out:
         render.print_json(data)
     elif "outcome" in data:

@@ -16,6 +16,7 @@ budget``, ``Stopped``, ``Failed`` (Failed) — and its message names the run rec
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -179,6 +180,7 @@ def spec_to_pr(
     actor: str | None = None,
 ) -> State[Any]:
     """Run a spec (its Markdown content) against the repository at ``repo`` and deliver it."""
+    started = datetime.now().astimezone()
     try:
         req = request_from(spec_text, spec_name, repo, mode, overrides, db, actor)
         comp = compose(req, os.environ)
@@ -194,7 +196,7 @@ def spec_to_pr(
         try:
             run = SpecRun.start(
                 req.spec, repo=comp.repo, mode=req.mode, config=comp.config, model=comp.model,
-                index=None, worktree_index=worktrees, **comp.run_options(req),
+                index=None, worktree_index=worktrees, started=started, **comp.run_options(req),
             )  # fmt: skip
         except PipelineError as exc:
             return Failed(message=str(exc))

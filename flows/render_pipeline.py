@@ -50,6 +50,18 @@ def delivery(d: dict[str, Any]) -> None:
     print_table(table)
     if decision:
         reasons(decision["reasons"])
+    if d.get("plan") and (d["mode"] == "suggest" or not decision):
+        plan(d["plan"], d.get("acceptance") or [])
+
+
+def plan(p: dict[str, Any], acceptance: list[str]) -> None:
+    """The suggestion itself: files and symbols with why, steps, tests, conventions, risks."""
+    from specpilot.pipeline.plan import Plan, render_plan
+
+    text = render_plan(Plan.model_validate(p))
+    if acceptance:
+        text += "### Acceptance criteria\n" + "".join(f"- {a}\n" for a in acceptance)
+    out_console().print("\n" + text, markup=False, highlight=False)
 
 
 def reasons(rows: list[dict[str, Any]]) -> None:

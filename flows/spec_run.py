@@ -11,6 +11,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -236,6 +237,7 @@ def run_request(
 ) -> Delivery:
     """Run the spec and deliver its change; the Delivery is also in the run directory."""
     env = os.environ if environ is None else environ
+    started = datetime.now().astimezone()
     comp = compose(req, env)
     ensure_index(comp.repo, req.db, req.settings, embedder=comp.embedder, progress=progress)
     index = comp.open_index(req)
@@ -249,6 +251,7 @@ def run_request(
             model=comp.model,
             index=index,
             worktree_index=worktrees,
+            started=started,
             **comp.run_options(req),
         )
         crash = None

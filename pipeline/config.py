@@ -82,6 +82,10 @@ class PipelineConfig:
     # --- retrieval grounding (used when no RetrievedContext is passed in) ----------------
     context_top_k: int = 12
     context_max_chars: int = 24_000
+    # a retrieval-only plan lists at most plan_max_files files, and only those scoring at
+    # least plan_score_ratio of the best one (it stops where the score falls off)
+    plan_max_files: int = 8
+    plan_score_ratio: float = 0.5
 
     # --- git / files --------------------------------------------------------------------
     runs_dir: Path = Path("runs")
@@ -104,6 +108,7 @@ class PipelineConfig:
             "test_output_chars": self.test_output_chars,
             "context_top_k": self.context_top_k,
             "context_max_chars": self.context_max_chars,
+            "plan_max_files": self.plan_max_files,
         }
         for name, value in positive.items():
             if value <= 0:
@@ -112,6 +117,10 @@ class PipelineConfig:
             value = getattr(self, name)
             if value < 0:
                 raise ConfigError(f"PipelineConfig.{name} must be 0 or more, not {value!r}.")
+        if not 0.0 <= self.plan_score_ratio <= 1.0:
+            raise ConfigError(
+                f"PipelineConfig.plan_score_ratio must be between 0 and 1, not {self.plan_score_ratio!r}."
+            )
         if not self.branch_prefix or self.branch_prefix.startswith(("-", "/")):
             raise ConfigError(
                 f"PipelineConfig.branch_prefix {self.branch_prefix!r} is not a usable branch "

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from specpilot.pipeline.config import PipelineConfig
-from specpilot.pipeline.context import RetrievedContext, render_context
+from specpilot.pipeline.context import RankedFile, RetrievedContext, render_context
 from specpilot.pipeline.errors import ModelError
 from specpilot.pipeline.model import Message, Model, SystemBlock, ToolSpec
 from specpilot.pipeline.paths import WriteGuard
@@ -122,22 +122,47 @@ def make_plan(
         plan = Plan.model_validate({**data, "source": "model", "notes": notes})
     except ValidationError as exc:
         raise ModelError(f"The model's plan does not match the plan schema: {exc}") from exc
-    extra_risks = _path_risks(
-        spec, [f.path for f in (*plan.files_to_change, *plan.files_to_create)]
-    )
-    if extra_risks:
-        plan = plan.model_copy(update={"risks": (*plan.risks, *extra_risks)})
-    return plan
+    return _without_forbidden(spec, plan)
+
+
+def _without_forbidden(spec: Spec, plan: Plan) -> Plan:
+    """The model's plan without files the spec does not allow writing (named in the notes)."""
+    guard = WriteGuard(spec.paths.allow, spec.paths.block)
+    dropped: list[str] = []
+
+    def allowed(files: tuple[FileChange, ...]) -> tuple[FileChange, ...]:
+        kept = []
+        for f in files:
+            reason = guard.refusal(f.path)
+            if reason is None:
+                kept.append(f)
+            else:
+                dropped.append(
+                    f"Not planned: the model proposed {f.path}, which may not be written ({reason})."
+                )
+        return tuple(kept)
+
+    change, create = allowed(plan.files_to_change), allowed(plan.files_to_create)
+    if not dropped:
+        return plan
+    update = {
+        "files_to_change": change,
+        "files_to_create": create,
+        "notes": (*plan.notes, *dropped),
+    }
+    return plan.model_copy(update=update)
 
 
 PLAN_FIELDS = frozenset(PLAN_TOOL.input_schema["properties"])
 
 
-def plan_from_retrieval(
-    spec: Spec, context: RetrievedContext, *, config: PipelineConfig, max_files: int = 8
-) -> Plan:
-    """A plan built only from retrieval ranking: honest about not having read the code."""
-    files = context.files[:max_files]
+def plan_from_retrieval(spec: Spec, context: RetrievedContext, *, config: PipelineConfig) -> Plan:
+    """A plan built only from retrieval ranking: honest about not having read the code.
+
+    It lists the best-ranked files down to where the score falls off (``plan_score_ratio`` of
+    the best, at most ``plan_max_files``), and never a file the spec does not allow writing:
+    those are named in the notes instead."""
+    files, refused = _focused(spec, context, config)
     symbols_by_path: dict[str, list[str]] = {}
     for sym in context.symbols:
         symbols_by_path.setdefault(sym.path, []).append(sym.symbol)
@@ -156,10 +181,7 @@ def plan_from_retrieval(
     if spec.acceptance:
         steps.append("Add tests for each acceptance criterion.")
     steps.append(f"Run the tests ({test_command or 'the detected test command'}).")
-    risks = [
-        "Retrieval-only plan: the ranking is a starting point, not a reading of the code.",
-        *(_path_risks(spec, [c.path for c in changes])),
-    ]
+    risks = ["Retrieval-only plan: the ranking is a starting point, not a reading of the code."]
     if spec.risk:
         risks.append(f"The spec's risk hint is {spec.risk!r}.")
     if not files:
@@ -180,17 +202,30 @@ def plan_from_retrieval(
         tests_to_run=tuple(test_files) or ((test_command,) if test_command else ()),
         conventions=conventions,
         risks=tuple(risks),
-        notes=(RETRIEVAL_ONLY_NOTE, *context.notes),
+        notes=(RETRIEVAL_ONLY_NOTE, *refused, *context.notes),
     )
 
 
-def _path_risks(spec: Spec, paths: list[str]) -> list[str]:
+def _focused(
+    spec: Spec, context: RetrievedContext, config: PipelineConfig
+) -> tuple[list[RankedFile], list[str]]:
+    """The files worth planning, and a note for each well-ranked file the spec forbids."""
     guard = WriteGuard(spec.paths.allow, spec.paths.block)
-    return [
-        f"{p} is planned but may not be written: {reason}"
-        for p in paths
-        if (reason := guard.refusal(p)) is not None
-    ]
+    # tests ranked high become tests to run; the fall-off is measured among the others
+    best = max((f.score for f in context.files if not _TEST_FILE.search(f.path)), default=0.0)
+    kept: list[RankedFile] = []
+    refused: list[str] = []
+    for f in context.files:
+        if len(kept) >= config.plan_max_files:
+            break
+        if f.score < config.plan_score_ratio * best and not _TEST_FILE.search(f.path):
+            continue
+        reason = guard.refusal(f.path)
+        if reason is None:
+            kept.append(f)
+        else:
+            refused.append(f"Not planned: {f.path} ranks high but may not be written ({reason}).")
+    return kept, refused
 
 
 def render_plan(plan: Plan) -> str:

@@ -135,11 +135,15 @@ class SpecRun:
         blocked_paths: Sequence[str] = (),
         write_check: WriteCheck | None = None,
         conventions: ConventionProfile | None = None,
+        started: datetime | None = None,
     ) -> SpecRun:
-        """Create the run and its directory (raises PipelineError before anything exists)."""
+        """Create the run and its directory (raises PipelineError before anything exists).
+
+        ``started``: when the request began (before the index refresh and retrieval the caller
+        did), so the report's duration is the run's real one; default now."""
         if mode not in MODES:
             raise PipelineError(f"Unknown mode {mode!r}; available: {', '.join(MODES)}.")
-        started = datetime.now().astimezone()
+        started = started or datetime.now().astimezone()
         run_id = new_run_id(spec.slug, started)
         run_dir = RunDir(config.runs_dir, run_id)
         return cls(

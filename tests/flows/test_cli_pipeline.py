@@ -85,6 +85,14 @@ def test_suggest_without_a_key_plans_reports_and_leaves_the_repo_byte_identical(
         "retrieval-only plan" in report and "docs/usage.md" in (run_dir / "context.md").read_text()
     )
     assert json.loads((run_dir / "delivery.json").read_text())["outcome"] == "suggested"
+    # the suggestion itself: plan.json's object under "plan", the spec's acceptance criteria
+    assert data["plan"] == json.loads((run_dir / "plan.json").read_text())
+    assert data["plan"]["files_to_change"][0]["path"] == "docs/usage.md"
+    assert all(isinstance(s, str) for f in data["plan"]["files_to_change"] for s in f["symbols"])
+    assert data["acceptance"] == ["docs/usage.md says to run it twice"]
+    record = json.loads((run_dir / "record.json").read_text())
+    assert record["duration_s"] > 0.05  # retrieval and planning are part of the run
+    assert "- Duration: 0.0 s" not in report
     assert data["audit_seq"] == 0 and data["decision"] is None and data["deploy"] is None
     assert snapshot(repo) == before
     render_pipeline.delivery({**data, "message": "a [bracketed] message"})  # text, not markup
@@ -93,6 +101,11 @@ def test_suggest_without_a_key_plans_reports_and_leaves_the_repo_byte_identical(
     shown = _json(runner.invoke(app, ["audit", "show", data["run_id"][:20], "--json"]))
     assert [r["run_id"] for r in shown] == [data["run_id"]]
     assert shown[0]["actor"] == "tester" and shown[0]["trigger"] == "cli"
+    shown_text = runner.invoke(
+        app, ["run", str(spec_file), "--repo", str(repo), *HASH]
+    ).stdout  # the terminal view shows the plan, not only a path to report.md
+    assert "Files to change" in shown_text and "docs/usage.md" in shown_text
+    assert "docs/usage.md says to run it twice" in shown_text
     assert shown[0]["spec_path"] == str(spec_file) and len(shown[0]["spec_hash"]) == 64
 
 
@@ -118,7 +131,7 @@ def test_pr_mode_pushes_a_branch_with_a_pr_description(
     record = json.loads((Path(data["run_dir"]) / "record.json").read_text())
     assert record["status"] == "green" and record["model_calls"] == 3
 
-    shown = _json(runner.invoke(app, ["audit", "show", data["run_id"], "--json"]))
+    shown = _json(runner.invoke(app, ["audit", "show", data["run_id"][:20], "--json"]))
     assert shown[0]["model"] == "claude-sonnet-4-6"
     assert shown[0]["tool_calls"] == {"edit_file": 1, "finish": 1}
     assert shown[0]["tests"]["passed"] is True and shown[0]["deploy"]["action"] == "pr"

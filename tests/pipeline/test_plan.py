@@ -23,7 +23,8 @@ CONTEXT = RetrievedContext(
     files=(
         RankedFile("calc/ops.py", 3.0, "search hit"),
         RankedFile("tests/test_ops.py", 2.0, "search hit"),
-        RankedFile("calc/vendored/x.py", 1.0, "search hit"),
+        RankedFile("calc/vendored/x.py", 2.5, "search hit"),
+        RankedFile("calc/unrelated.py", 0.4, "search hit"),
     ),
     symbols=(SymbolHit("calc/ops.py", "add", 4, 5, 1.0, "def add(a, b):"),),
     house_rules="- Use type hints on public functions.\n- Tests live in tests/.\n",
@@ -36,10 +37,12 @@ def test_model_plan_through_the_tool(config: PipelineConfig, scripted_server: St
     )
     plan = make_plan(SPEC, CONTEXT, model=model_for(server, config), config=config)
     assert plan.source == "model" and plan.steps[0] == "Add the function"
-    assert [f.path for f in plan.files_to_change] == ["calc/ops.py", "calc/vendored/x.py"]
+    assert [f.path for f in plan.files_to_change] == ["calc/ops.py"]
     assert plan.conventions == ("type hints",)
-    assert any("calc/vendored/x.py is planned but may not be written" in r for r in plan.risks)
-    assert plan.notes == ("Ignored unknown plan fields from the model: extra.",)
+    # a file the spec does not allow is not listed to change, only named in the notes
+    assert "calc/vendored/x.py" not in [f.path for f in plan.files_to_change]
+    assert plan.notes[0] == "Ignored unknown plan fields from the model: extra."
+    assert "calc/vendored/x.py, which may not be written" in plan.notes[1]
     body = server.requests[0].body
     assert body["tool_choice"] == {"type": "tool", "name": "submit_plan"}
     assert "Use type hints" in body["system"][1]["text"]  # house rules reach the model
@@ -62,13 +65,13 @@ def test_retrieval_plan_is_honest(config: PipelineConfig) -> None:
     plan = plan_from_retrieval(SPEC, CONTEXT, config=config)
     assert plan.source == "retrieval"
     assert "Writing code needs a model" in plan.notes[0]
-    assert [f.path for f in plan.files_to_change] == ["calc/ops.py", "calc/vendored/x.py"]
+    assert [f.path for f in plan.files_to_change] == ["calc/ops.py"]
+    assert any("Not planned: calc/vendored/x.py" in n for n in plan.notes)
     assert plan.files_to_change[0].symbols == ("add",)
     assert plan.tests_to_run == ("tests/test_ops.py",)
     assert plan.tests_to_add == ("mul works",)
     assert plan.conventions == ("Use type hints on public functions.", "Tests live in tests/.")
     assert any("retrieval-only" in r.lower() for r in plan.risks)
-    assert any("calc/vendored/x.py is planned but may not be written" in r for r in plan.risks)
     assert "The spec's risk hint is 'high'." in plan.risks
     text = render_plan(plan)
     assert "## Plan (retrieval only)" in text and "`calc/ops.py` (`add`)" in text
