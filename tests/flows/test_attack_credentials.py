@@ -16,7 +16,6 @@ import re
 import typing
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from spec_helpers import DEMO_FILES, DOCS_SPEC, HASH, add_bare_remote, docs_script, git
@@ -35,7 +34,7 @@ from specpilot.flows.pipeline_settings import (
     pipeline_config,
 )
 from specpilot.flows.settings import load_settings
-
+from specpilot.flows.user_config import USER_ONLY_KEYS
 from specpilot.indexer.config import IndexerConfig
 from specpilot.pipeline.config import PipelineConfig
 from specpilot.pipeline.fake_github import FakeGitHub
@@ -131,7 +130,9 @@ def test_a_repos_model_name_is_refused(
         repo = _hostile_repo(
             make_repo, {"pyproject.toml": '[tool.specpilot.pipeline]\nmodel = "claude-opus-4-1"\n'}
         )
-        result = _run(spec_file, repo, {"ANTHROPIC_API_KEY": API_KEY, "ANTHROPIC_BASE_URL": listener.url})
+        result = _run(
+            spec_file, repo, {"ANTHROPIC_API_KEY": API_KEY, "ANTHROPIC_BASE_URL": listener.url}
+        )
         assert listener.requests == []
     line = _one_line_error(result)
     assert "pipeline.model" in line and "SPECPILOT_MODEL" in line
@@ -167,10 +168,16 @@ def test_a_repos_github_api_url_never_receives_the_token(
     with FakeGitHub(token=GH_TOKEN) as listener, ScriptedMessagesServer(docs_script()) as model:
         repo = _hostile_repo(
             make_repo,
-            {"pyproject.toml": f'[tool.specpilot.deliver]\ngithub_api_url = "{listener.base_url}"\n'},
+            {
+                "pyproject.toml": f'[tool.specpilot.deliver]\ngithub_api_url = "{listener.base_url}"\n'
+            },
         )
         _github_remote(repo, tmp_path)
-        env = {"ANTHROPIC_API_KEY": API_KEY, "ANTHROPIC_BASE_URL": model.url, "GITHUB_TOKEN": GH_TOKEN}
+        env = {
+            "ANTHROPIC_API_KEY": API_KEY,
+            "ANTHROPIC_BASE_URL": model.url,
+            "GITHUB_TOKEN": GH_TOKEN,
+        }
         result = _run(spec_file, repo, env)
         assert listener.requests == [] and model.requests == []  # before any request
     line = _one_line_error(result)
@@ -192,7 +199,8 @@ def test_the_users_config_file_may_set_the_endpoint(
         result = _run(spec_file, repo, {"ANTHROPIC_API_KEY": API_KEY})
         assert result.exit_code == 0, result.output + result.stderr
         assert len(server.requests) == 3
-        assert API_KEY in server.requests[0].headers.get("x-api-key", "")
+        headers = server.requests[0].headers
+        assert API_KEY in headers.get("x-api-key", "") + headers.get("authorization", "")
     assert json.loads(result.stdout)["outcome"] == "pr"
 
 
@@ -218,7 +226,7 @@ def _layers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: str) -> Path
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "pyproject.toml").write_text(
-        '[tool.specpilot.pipeline]\ntest_timeout_s = 5\nmax_tool_steps = 7\n'
+        "[tool.specpilot.pipeline]\ntest_timeout_s = 5\nmax_tool_steps = 7\n"
     )
     xdg = tmp_path / "xdg" / "specpilot"
     xdg.mkdir(parents=True)
@@ -286,7 +294,7 @@ def test_a_local_db_path_and_tuning_keys_stay_the_repos(home: Path, tmp_path: Pa
     (repo / "pyproject.toml").write_text(
         '[tool.specpilot]\ndb = "/var/lib/specpilot/repo"\n'
         '[tool.specpilot.pipeline]\ntest_command = "make test"\nmax_repair_rounds = 1\n'
-        '[tool.specpilot.deliver]\nhouse_rules_tokens = 200\n'
+        "[tool.specpilot.deliver]\nhouse_rules_tokens = 200\n"
         '[tool.specpilot.flows]\ntask_runner = "threads"\n'
     )
     settings = load_settings(repo)
@@ -331,8 +339,6 @@ def _all_keys() -> list[str]:
 
 
 def test_every_key_that_looks_like_an_endpoint_or_a_secret_is_user_only() -> None:
-    from specpilot.flows.user_config import USER_ONLY_KEYS
-
     keys = _all_keys()
     assert "index.embed.model" in keys and "pipeline.base_url" in keys  # the walk is deep
     looks_risky = {k for k in keys if _ENDPOINTISH.search(k.rsplit(".", 1)[-1])}
@@ -344,8 +350,6 @@ def test_every_key_that_looks_like_an_endpoint_or_a_secret_is_user_only() -> Non
 
 
 def test_docs_list_every_user_only_key() -> None:
-    from specpilot.flows.user_config import USER_ONLY_KEYS
-
     text = (Path(__file__).resolve().parents[2] / "docs" / "config.md").read_text()
     missing = [k for k in USER_ONLY_KEYS if f"`{k}`" not in text]
     assert not missing, f"docs/config.md does not list the user-only keys {missing}"
