@@ -131,4 +131,4 @@ def where_user_sets(key: str, environ: Mapping[str, str]) -> str:
     entry = f"[{'.'.join(sections)}] {leaf} = ..." if sections else f"{leaf} = ..."
     env = USER_ONLY_KEYS[key].env
     also = f", the {env} environment variable" if env else ""
-    return f"{home} (or {xdg}) as `{entry}`{also}, or --set {key}=..."
+    return f"{home} (or {xdg}) as `{entry}`{also}, or --set {key}=<value>"

@@ -94,6 +94,10 @@ def code_loop(
         history.append(Message("assistant", response.text, response.tool_calls))
         if is_cut_off(response):
             cut_offs += 1
+            log.warning(
+                "the model's reply was cut off (%s, %d in a row); its %d tool call(s) not run",
+                response.stop_reason, cut_offs, len(response.tool_calls),
+            )  # fmt: skip
             if trace:
                 trace.event(
                     "cut_off",
