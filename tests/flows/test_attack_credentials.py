@@ -18,7 +18,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from spec_helpers import DEMO_FILES, DOCS_SPEC, HASH, add_bare_remote, docs_script, git
+from spec_helpers import (
+    DEMO_FILES,
+    DOCS_SPEC,
+    HASH,
+    add_bare_remote,
+    docs_script,
+    git,
+    plan_reply,
+)
 from typer.testing import CliRunner, Result
 
 from specpilot.conventions.config import ConventionsConfig
@@ -193,15 +201,16 @@ def test_the_users_config_file_may_set_the_endpoint(
 ) -> None:
     repo = _hostile_repo(make_repo, {})
     add_bare_remote(repo, tmp_path / "remote.git")
-    with ScriptedMessagesServer(docs_script()) as server:
+    # only the plan is scripted: the endpoint is proven when the key arrives, not by a PR
+    with ScriptedMessagesServer([plan_reply()]) as server:
         home.mkdir(parents=True)
         (home / "config.toml").write_text(f'[pipeline]\nbase_url = "{server.url}"\n')
         result = _run(spec_file, repo, {"ANTHROPIC_API_KEY": API_KEY})
-        assert result.exit_code == 0, result.output + result.stderr
-        assert len(server.requests) == 3
+        assert len(server.requests) == 2  # the plan, then the code loop's first turn
         headers = server.requests[0].headers
         assert API_KEY in headers.get("x-api-key", "") + headers.get("authorization", "")
-    assert json.loads(result.stdout)["outcome"] == "pr"
+    assert result.exit_code == 1, result.output + result.stderr  # the script ran out
+    assert json.loads(result.stdout)["outcome"] == "stopped"
 
 
 def test_the_users_github_api_url_reaches_the_fake_with_the_token(
