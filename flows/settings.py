@@ -1,8 +1,10 @@
 """Reading specpilot's configuration for a target repository.
 
 Sources, later ones win: defaults → ``[tool.specpilot]`` in the repo's ``pyproject.toml``
-(or a ``specpilot.toml`` at its root, whose top level is the same table) → ``--set
-section.key=value`` overrides. Sections map to the packages' frozen configs:
+(or a ``specpilot.toml`` at its root, whose top level is the same table) → the user's config
+files → environment variables → ``--set section.key=value`` overrides (the user's sources
+and the keys only they may set: ``flows.user_config``). A repository table that sets a
+user-only key is refused. Sections map to the packages' frozen configs:
 
     [tool.specpilot.index.walk]   indexer.config.WalkConfig
     [tool.specpilot.index.chunk]  indexer.config.ChunkConfig
@@ -15,15 +17,18 @@ section.key=value`` overrides. Sections map to the packages' frozen configs:
 from __future__ import annotations
 
 import dataclasses
+import os
 import tomllib
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
 
 from specpilot.conventions.config import ConventionsConfig
 from specpilot.flows.errors import ConfigError
+from specpilot.flows.user_config import env_table, refuse_user_only, user_config_paths
 from specpilot.indexer.config import IndexerConfig
 from specpilot.retrieval.config import RetrievalConfig
 
@@ -36,8 +41,9 @@ class Settings:
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     conventions: ConventionsConfig = field(default_factory=ConventionsConfig)
     db: str | None = None
-    source: str = "defaults"  # where the file config came from
-    raw: dict[str, Any] = field(default_factory=dict)  # the whole [tool.specpilot] table
+    source: str = "defaults"  # where the repository's config came from
+    raw: dict[str, Any] = field(default_factory=dict)  # every source merged, --set included
+    user_sources: tuple[str, ...] = ()  # the user config files that were read
 
 
 def read_table(repo: Path) -> tuple[dict[str, Any], str]:
@@ -47,10 +53,18 @@ def read_table(repo: Path) -> tuple[dict[str, Any], str]:
         return _load_toml(own), str(own)
     py = repo / "pyproject.toml"
     if py.is_file():
-        table = _load_toml(py).get("tool", {}).get("specpilot", {})
+        tool = _load_toml(py).get("tool", {})
+        table = tool.get("specpilot", {}) if isinstance(tool, dict) else {}
+        if not isinstance(table, dict):
+            raise ConfigError(f"[tool.specpilot] in {py} must be a table, got {table!r}.")
         if table:
             return dict(table), str(py)
     return {}, "defaults"
+
+
+def read_user_tables(environ: Mapping[str, str]) -> list[tuple[dict[str, Any], str]]:
+    """The user's config files that exist, lowest precedence first."""
+    return [(_load_toml(p), str(p)) for p in user_config_paths(environ) if p.is_file()]
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
@@ -73,9 +87,21 @@ def parse_override(item: str) -> tuple[list[str], Any]:
     return [k.strip() for k in key.split(".")], parsed
 
 
-def load_settings(repo: Path | None, overrides: list[str] | None = None) -> Settings:
+def load_settings(
+    repo: Path | None,
+    overrides: list[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """The merged settings for ``repo``; ConfigError when the repository's table sets a
+    user-only key, or a value is unknown or of the wrong type."""
+    env = os.environ if environ is None else environ
     table, source = read_table(repo) if repo is not None else ({}, "defaults")
+    refuse_user_only(table, source, env)
     table = _deep_copy(table)
+    users = read_user_tables(env)
+    for user_table, _ in users:
+        _merge(table, user_table)
+    _merge(table, env_table(env))
     for item in overrides or []:
         keys, value = parse_override(item)
         node = table
@@ -92,7 +118,17 @@ def load_settings(repo: Path | None, overrides: list[str] | None = None) -> Sett
         db=_opt_str(table.get("db"), "db"),
         source=source,
         raw=table,
+        user_sources=tuple(path for _, path in users),
     )
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> None:
+    """Merge ``over`` into ``base``: tables key by key, any other value replaced."""
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = _deep_copy(value) if isinstance(value, dict) else value
 
 
 def _deep_copy(d: dict[str, Any]) -> dict[str, Any]:

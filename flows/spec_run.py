@@ -78,8 +78,11 @@ def default_actor(environ: Mapping[str, str]) -> str:
 
 
 def make_model(config: PipelineConfig, mode: RunMode, environ: Mapping[str, str]) -> Model | None:
-    """The Messages API model when ``ANTHROPIC_API_KEY`` is set (``ANTHROPIC_BASE_URL`` is
-    honoured); ``None`` in suggest mode without a key; NoModelError for pr/auto without one."""
+    """The Messages API model when ``ANTHROPIC_API_KEY`` is set; ``None`` in suggest mode
+    without a key; NoModelError for pr/auto without one. The endpoint is ``config.base_url``
+    — only ever the user's (their config, ``ANTHROPIC_BASE_URL`` or ``--set``: a repository
+    that names one is refused by ``flows.settings``) — else ``ANTHROPIC_BASE_URL`` of
+    ``environ`` (callers that pass their own environment), else the SDK's default."""
     key = environ.get(API_KEY_ENV, "")
     if not key:
         if mode != "suggest":

@@ -1,6 +1,8 @@
 """The code stage: a bounded tool loop. Each turn asks the model, runs the tools it called
 and sends back their results, until the model calls ``finish``, gives up, or the budget stops
-it (``BudgetExceeded`` propagates to the orchestrator)."""
+it (``BudgetExceeded`` propagates to the orchestrator). A reply cut off at max_tokens is never
+acted on: its tool calls are answered "not run" and the model is asked again, at most
+``config.max_cut_off_retries`` times in a row."""
 
 from __future__ import annotations
 
@@ -13,7 +15,15 @@ from specpilot.pipeline.budget import Budget
 from specpilot.pipeline.config import PipelineConfig
 from specpilot.pipeline.context import RetrievedContext, render_context
 from specpilot.pipeline.file_tools import Toolbox
-from specpilot.pipeline.model import Message, Model, SystemBlock, ToolResult
+from specpilot.pipeline.model import (
+    Message,
+    Model,
+    SystemBlock,
+    ToolResult,
+    cut_off_reason,
+    cut_off_turn,
+    is_cut_off,
+)
 from specpilot.pipeline.plan import Plan, render_plan
 from specpilot.pipeline.run_record import RunTrace
 from specpilot.pipeline.spec import Spec
@@ -29,6 +39,10 @@ that must match exactly once. When the change is complete and the tests pass, ca
 with a short summary. Tool errors are messages for you: read them and adapt."""
 
 NUDGE = "Use the tools to make the change, then call finish with a summary."
+CUT_OFF_ADVICE = (
+    "Reply again in smaller steps: one edit per call, and a big new file in parts "
+    "(create_file with the first part, then edit_file to add the rest)."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +84,7 @@ def code_loop(
         _add_user_text(history, feedback)
     system = coder_system(context)
     idle = 0
+    cut_offs = 0  # cut-off replies in a row
     turns = 0
     while True:
         turns += 1
@@ -77,6 +92,26 @@ def code_loop(
             system=system, messages=history, tools=toolbox.specs(), max_tokens=config.max_tokens
         )
         history.append(Message("assistant", response.text, response.tool_calls))
+        if is_cut_off(response):
+            cut_offs += 1
+            log.warning(
+                "the model's reply was cut off (%s, %d in a row); its %d tool call(s) not run",
+                response.stop_reason, cut_offs, len(response.tool_calls),
+            )  # fmt: skip
+            if trace:
+                trace.event(
+                    "cut_off",
+                    stage="code",
+                    stop_reason=response.stop_reason,
+                    not_run=[c.name for c in response.tool_calls],
+                    in_a_row=cut_offs,
+                )
+            if cut_offs > config.max_cut_off_retries:
+                reason = cut_off_reason("the model's reply", cut_offs, config.max_tokens)
+                return LoopResult(False, response.text, turns, reason, tuple(history))
+            history.append(cut_off_turn(response, config.max_tokens, CUT_OFF_ADVICE))
+            continue
+        cut_offs = 0
         if not response.tool_calls:
             idle += 1
             if idle > config.max_idle_turns:
@@ -85,12 +120,7 @@ def code_loop(
                     f"(last stop reason {response.stop_reason!r})"
                 )
                 return LoopResult(False, response.text, turns, reason, tuple(history))
-            cut = (
-                " Your last reply was cut off at max_tokens."
-                if response.stop_reason == "max_tokens"
-                else ""
-            )
-            history.append(Message("user", NUDGE + cut))
+            history.append(Message("user", NUDGE))
             continue
         idle = 0
         results: list[ToolResult] = []

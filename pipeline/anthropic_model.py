@@ -2,7 +2,9 @@
 
 The only module that imports ``anthropic``. The SDK retries 408/409/429/5xx and connection
 errors (``config.max_retries``, honouring ``retry-after``); when it gives up, the error becomes
-a ``ModelError``. Static system blocks are marked for prompt caching.
+a ``ModelError``. A 200 body is checked by ``pipeline.messages_reply`` before anything reads it
+(the SDK's own parsing does not validate), so a reply that is not a Messages API response is a
+``ModelError`` naming the server too. Static system blocks are marked for prompt caching.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from anthropic.types import MessageParam, TextBlockParam, ToolChoiceParam, ToolP
 
 from specpilot.pipeline.config import PipelineConfig
 from specpilot.pipeline.errors import ModelError, NoModelError
+from specpilot.pipeline.messages_reply import MessagesReply, parse_reply
 from specpilot.pipeline.model import (
     Message,
     ModelResponse,
@@ -77,7 +80,7 @@ class AnthropicModel:
             )
             kwargs["tool_choice"] = choice
         try:
-            msg = self._client.messages.create(**kwargs)
+            raw = self._client.messages.with_raw_response.create(**kwargs)
         except anthropic.APIStatusError as exc:
             raise ModelError(
                 f"The Messages API answered HTTP {exc.status_code} for model "
@@ -93,17 +96,22 @@ class AnthropicModel:
             raise ModelError(
                 f"Cannot reach the Messages API after {self._config.max_retries} retries: {exc}."
             ) from exc
-        return self._response(msg)
+        reply = parse_reply(
+            raw.text(),
+            content_type=raw.headers.get("content-type", ""),
+            server=str(self._client.base_url).rstrip("/"),
+        )
+        return self._response(reply, raw.request_id)
 
-    def _response(self, msg: anthropic.types.Message) -> ModelResponse:
+    def _response(self, msg: MessagesReply, request_id: str | None) -> ModelResponse:
         texts: list[str] = []
         calls: list[ToolCall] = []
         for block in msg.content:
-            if block.type == "text":
+            # parse_reply guarantees the fields of text and tool_use blocks
+            if block.type == "text" and block.text is not None:
                 texts.append(block.text)
-            elif block.type == "tool_use":
-                args = block.input if isinstance(block.input, dict) else {}
-                calls.append(ToolCall(id=block.id, name=block.name, arguments=args))
+            elif block.type == "tool_use" and block.id and block.name:
+                calls.append(ToolCall(id=block.id, name=block.name, arguments=block.input or {}))
             else:
                 log.warning("ignoring a %s content block in the model's reply", block.type)
         u = msg.usage
@@ -119,8 +127,8 @@ class AnthropicModel:
             stop_reason=str(msg.stop_reason or "unknown"),
             usage=usage,
             cost_usd=cost_of(usage, self._config.price()),
-            model=msg.model,
-            request_id=getattr(msg, "_request_id", None),
+            model=msg.model or self._config.model,
+            request_id=request_id,
         )
 
 

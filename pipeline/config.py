@@ -55,6 +55,9 @@ class PipelineConfig:
     request_timeout_s: float = 120.0  # per HTTP request to the Messages API
     max_retries: int = 2  # SDK retries on 408/409/429/5xx and connection errors
     base_url: str | None = None  # None: the SDK default (or ANTHROPIC_BASE_URL)
+    # replies cut off at max_tokens in a row that are answered with "not run, ask again"
+    # before the stage gives up (their tool calls are never run)
+    max_cut_off_retries: int = 2
     prices: Mapping[str, ModelPrice] = field(default_factory=_default_prices)
 
     # --- budget (hitting one stops the run cleanly) -------------------------------------
@@ -113,7 +116,7 @@ class PipelineConfig:
         for name, value in positive.items():
             if value <= 0:
                 raise ConfigError(f"PipelineConfig.{name} must be greater than 0, not {value!r}.")
-        for name in ("max_retries", "max_repair_rounds", "max_idle_turns"):
+        for name in ("max_retries", "max_cut_off_retries", "max_repair_rounds", "max_idle_turns"):
             value = getattr(self, name)
             if value < 0:
                 raise ConfigError(f"PipelineConfig.{name} must be 0 or more, not {value!r}.")

@@ -121,3 +121,32 @@ def cost_of(usage: Usage, price: ModelPrice | None) -> float | None:
         + usage.cache_read_tokens * price.cache_read_per_mtok
         + usage.cache_write_tokens * price.cache_write_per_mtok
     ) / 1_000_000
+
+
+# Stop reasons of a reply that was cut off: its text and its tool calls' arguments may be
+# incomplete (half a file in create_file), so nothing in it may be acted on.
+CUT_OFF_STOP_REASONS = frozenset({"max_tokens", "model_context_window_exceeded"})
+NOT_RUN = "Not run: your reply was cut off before it ended, so this call may be incomplete."
+
+
+def is_cut_off(response: ModelResponse) -> bool:
+    return response.stop_reason in CUT_OFF_STOP_REASONS
+
+
+def cut_off_turn(response: ModelResponse, max_tokens: int, advice: str) -> Message:
+    """The user turn that answers a cut-off reply: every tool call gets a "not run" result
+    (the API needs one per call) and the text says why and what to do instead."""
+    results = tuple(ToolResult(call.id, NOT_RUN, is_error=True) for call in response.tool_calls)
+    text = (
+        f"Your last reply was cut off at max_tokens ({max_tokens} output tokens, stop reason "
+        f"{response.stop_reason!r}), so none of its tool calls were run. {advice}"
+    )
+    return Message("user", text, tool_results=results)
+
+
+def cut_off_reason(what: str, count: int, max_tokens: int) -> str:
+    """Why a stage gave up after ``count`` cut-off replies in a row (no full stop)."""
+    return (
+        f"{what} was cut off at max_tokens {count} times in a row (max_tokens = {max_tokens}) "
+        "and none of its tool calls were run; raise pipeline.max_tokens or split the spec"
+    )

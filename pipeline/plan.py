@@ -12,7 +12,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from specpilot.pipeline.config import PipelineConfig
 from specpilot.pipeline.context import RankedFile, RetrievedContext, render_context
 from specpilot.pipeline.errors import ModelError
-from specpilot.pipeline.model import Message, Model, SystemBlock, ToolSpec
+from specpilot.pipeline.model import (
+    Message,
+    Model,
+    ModelResponse,
+    SystemBlock,
+    ToolSpec,
+    cut_off_reason,
+    cut_off_turn,
+    is_cut_off,
+)
 from specpilot.pipeline.paths import WriteGuard
 from specpilot.pipeline.spec import Spec
 
@@ -94,19 +103,9 @@ that appear in the context or that you propose to create. Do not write code yet.
 def make_plan(
     spec: Spec, context: RetrievedContext, *, model: Model, config: PipelineConfig
 ) -> Plan:
-    """Ask the model for a plan through the ``submit_plan`` tool."""
-    system = [
-        SystemBlock(PLANNER_INSTRUCTIONS),
-        SystemBlock(render_context(context), cache=True),
-    ]
-    messages = [Message("user", "Plan the change for this spec.\n\n" + spec.to_markdown())]
-    response = model.complete(
-        system=system,
-        messages=messages,
-        tools=[PLAN_TOOL],
-        tool_choice=PLAN_TOOL_NAME,
-        max_tokens=config.max_tokens,
-    )
+    """Ask the model for a plan through the ``submit_plan`` tool (a plan cut off at
+    max_tokens is never used: the model is asked again, ``config.max_cut_off_retries`` times)."""
+    response = _whole_reply(spec, context, model=model, config=config)
     call = next((c for c in response.tool_calls if c.name == PLAN_TOOL_NAME), None)
     if call is None:
         raise ModelError(
@@ -154,6 +153,35 @@ def _without_forbidden(spec: Spec, plan: Plan) -> Plan:
 
 
 PLAN_FIELDS = frozenset(PLAN_TOOL.input_schema["properties"])
+CUT_OFF_ADVICE = f"Call {PLAN_TOOL_NAME} again with a shorter plan: fewer, terser entries."
+
+
+def _whole_reply(
+    spec: Spec, context: RetrievedContext, *, model: Model, config: PipelineConfig
+) -> ModelResponse:
+    """The first reply to the plan request that was not cut off; ModelError after too many."""
+    system = [
+        SystemBlock(PLANNER_INSTRUCTIONS),
+        SystemBlock(render_context(context), cache=True),
+    ]
+    messages = [Message("user", "Plan the change for this spec.\n\n" + spec.to_markdown())]
+    for attempt in range(1, config.max_cut_off_retries + 2):
+        response = model.complete(
+            system=system,
+            messages=messages,
+            tools=[PLAN_TOOL],
+            tool_choice=PLAN_TOOL_NAME,
+            max_tokens=config.max_tokens,
+        )
+        if not is_cut_off(response):
+            return response
+        log.warning("the model's plan was cut off at max_tokens (attempt %d)", attempt)
+        messages += [
+            Message("assistant", response.text, response.tool_calls),
+            cut_off_turn(response, config.max_tokens, CUT_OFF_ADVICE),
+        ]
+    reason = cut_off_reason("The model's plan", config.max_cut_off_retries + 1, config.max_tokens)
+    raise ModelError(reason + ".")
 
 
 def plan_from_retrieval(spec: Spec, context: RetrievedContext, *, config: PipelineConfig) -> Plan:

@@ -8,7 +8,9 @@
 
 The server listens on 127.0.0.1 (ephemeral port) and answers ``POST /v1/messages`` with the
 next scripted reply; when the script runs out it answers HTTP 500 with ``x-should-retry:
-false``. Error replies carry ``retry-after-ms`` so SDK retries are quick.
+false``. Error replies carry ``retry-after-ms`` so SDK retries are quick. ``raw_reply`` sends
+bytes exactly as given (a broken or foreign server: invalid JSON, an HTML page, a body that is
+JSON but not a Messages API message).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ class ScriptedReply:
     status: int
     body: Mapping[str, Any]
     headers: Mapping[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # sent as is instead of ``body`` (see ``raw_reply``)
+    content_type: str = "application/json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,19 +83,29 @@ def tool_reply(
     output_tokens: int = 20,
     cache_read: int = 0,
     cache_write: int = 0,
+    stop_reason: str = "tool_use",
 ) -> ScriptedReply:
-    """A turn that calls tools; ids are filled in by the server (``toolu_0001``, ...)."""
+    """A turn that calls tools; ids are filled in by the server (``toolu_0001``, ...).
+    ``stop_reason="max_tokens"`` scripts a reply cut off in the middle of its tool calls."""
     content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
     content += [{"type": "tool_use", "id": "", "name": n, "input": dict(a)} for n, a in calls]
     body = {
         "type": "message",
         "role": "assistant",
         "content": content,
-        "stop_reason": "tool_use",
+        "stop_reason": stop_reason,
         "stop_sequence": None,
         "usage": _usage(input_tokens, output_tokens, cache_read, cache_write),
     }
     return ScriptedReply(200, body)
+
+
+def raw_reply(
+    payload: str | bytes, *, status: int = 200, content_type: str = "application/json"
+) -> ScriptedReply:
+    """A reply whose body is ``payload`` byte for byte (nothing is filled in)."""
+    data = payload.encode() if isinstance(payload, str) else payload
+    return ScriptedReply(status, {}, raw=data, content_type=content_type)
 
 
 _ERROR_TYPES = {429: "rate_limit_error", 500: "api_error", 529: "overloaded_error"}
@@ -158,7 +172,7 @@ class ScriptedMessagesServer:
                 }
                 return ScriptedReply(500, body, {"x-should-retry": "false"})
             reply = self._script.pop(0)
-            if reply.status != 200:
+            if reply.status != 200 or reply.raw is not None:
                 return reply
             body = json.loads(json.dumps(reply.body))
             body["id"] = f"msg_{next(self._ids):04d}"
@@ -191,9 +205,9 @@ class ScriptedMessagesServer:
                     )
                 else:
                     reply = server._next(recorded)
-                payload = json.dumps(reply.body).encode()
+                payload = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()
                 self.send_response(reply.status)
-                self.send_header("content-type", "application/json")
+                self.send_header("content-type", reply.content_type)
                 self.send_header("content-length", str(len(payload)))
                 for k, v in reply.headers.items():
                     self.send_header(k, v)

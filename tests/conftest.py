@@ -30,9 +30,11 @@ MakeRepo = Callable[..., Path]
 
 @pytest.fixture(autouse=True)
 def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every git call in a test (ours and the code's) ignores the user's git config."""
+    """Every git call in a test (ours and the code's) ignores the user's git config, and
+    specpilot never reads the developer's ~/.config/specpilot/config.toml."""
     for key, value in GIT_ENV.items():
         monkeypatch.setenv(key, value)
+    monkeypatch.setenv("XDG_CONFIG_HOME", os.path.join(os.devnull, "no-user-config"))
     for key in _REPO_ENV:
         monkeypatch.delenv(key, raising=False)
 

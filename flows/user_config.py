@@ -1,0 +1,134 @@
+"""The user's own settings, and the keys that only the user may set.
+
+The trust boundary (DESIGN.md): the user — environment, user config, command line — is
+trusted; the target repository is data. A repository may tune retrieval, tests and policy,
+but it never decides where a credential goes, which model is used, or where the audit trail
+lives. The keys that decide those are declared in ``USER_ONLY_KEYS`` (each with the reason);
+a repository config that sets one is refused before anything runs (``refuse_user_only``).
+
+User config files have the shape of a repository's ``specpilot.toml`` (top-level
+``[pipeline]``, ``[deliver]``, ``[index.embed]``, ...); later ones win:
+
+    $XDG_CONFIG_HOME/specpilot/config.toml   (XDG_CONFIG_HOME defaults to ~/.config)
+    $SPECPILOT_HOME/config.toml              (SPECPILOT_HOME defaults to ~/.specpilot)
+
+Environment variables that set a key (``ENV_KEYS``): ``ANTHROPIC_BASE_URL`` →
+``pipeline.base_url``, ``SPECPILOT_MODEL`` → ``pipeline.model``, ``GITHUB_API_URL`` →
+``deliver.github_api_url``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from specpilot.flows.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class UserOnly:
+    """Why a key is the user's alone, and where else the user may set it."""
+
+    reason: str  # completes "…, which {reason}"
+    env: str | None = None  # an environment variable that sets it
+    uris_only: bool = False  # only a value naming a URI scheme (``s3://…``) is the user's
+
+
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+USER_ONLY_KEYS: Mapping[str, UserOnly] = MappingProxyType(
+    {
+        "pipeline.base_url": UserOnly(
+            "decides where your ANTHROPIC_API_KEY is sent", env="ANTHROPIC_BASE_URL"
+        ),
+        "pipeline.model": UserOnly(
+            "decides which model your API key is used (and billed) for", env="SPECPILOT_MODEL"
+        ),
+        "deliver.github_api_url": UserOnly(
+            "decides where your GITHUB_TOKEN is sent", env="GITHUB_API_URL"
+        ),
+        "deliver.remote": UserOnly(
+            "decides which of your git remotes your git credentials push to and merge into"
+        ),
+        "deliver.audit_log": UserOnly(
+            "decides where the audit trail (and the rate limits counted from it) lives"
+        ),
+        "flows.dask_address": UserOnly(
+            "decides which Dask scheduler receives the index flow's work and sends back "
+            "results this process unpickles"
+        ),
+        "db": UserOnly(
+            "as an object-store URI decides which bucket your cloud credentials are used "
+            "against (a local path may stay in the repository's config)",
+            uris_only=True,
+        ),
+    }
+)
+
+ENV_KEYS: Mapping[str, str] = MappingProxyType(
+    {rule.env: key for key, rule in USER_ONLY_KEYS.items() if rule.env}
+)
+
+
+def specpilot_home(environ: Mapping[str, str]) -> Path:
+    """``$SPECPILOT_HOME`` or ``~/.specpilot`` (``indexer.config.specpilot_home``'s rule, read
+    from the given environment)."""
+    return Path(environ.get("SPECPILOT_HOME") or Path.home() / ".specpilot")
+
+
+def user_config_paths(environ: Mapping[str, str]) -> tuple[Path, Path]:
+    """The user config files, lowest precedence first."""
+    xdg = Path(environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return xdg / "specpilot" / "config.toml", specpilot_home(environ) / "config.toml"
+
+
+def env_table(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The keys set by environment variables, as a settings table (empty values ignored)."""
+    table: dict[str, Any] = {}
+    for name, key in ENV_KEYS.items():
+        value = environ.get(name, "").strip()
+        if value:
+            set_dotted(table, key, value)
+    return table
+
+
+def set_dotted(table: dict[str, Any], key: str, value: Any) -> None:
+    *sections, leaf = key.split(".")
+    node = table
+    for section in sections:
+        node = node.setdefault(section, {})
+    node[leaf] = value
+
+
+def _lookup(table: Mapping[str, Any], key: str) -> tuple[bool, Any]:
+    node: Any = table
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
+def refuse_user_only(table: Mapping[str, Any], source: str, environ: Mapping[str, str]) -> None:
+    """ConfigError (one line) when the repository table from ``source`` sets a user-only key."""
+    for key, rule in USER_ONLY_KEYS.items():
+        found, value = _lookup(table, key)
+        if not found or (rule.uris_only and not (isinstance(value, str) and _URI.match(value))):
+            continue
+        raise ConfigError(
+            f"{source} sets {key}, which {rule.reason}; a repository's config may not set it. "
+            f"Set it in your own config, {where_user_sets(key, environ)}."
+        )
+
+
+def where_user_sets(key: str, environ: Mapping[str, str]) -> str:
+    xdg, home = user_config_paths(environ)
+    *sections, leaf = key.split(".")
+    entry = f"[{'.'.join(sections)}] {leaf} = ..." if sections else f"{leaf} = ..."
+    env = USER_ONLY_KEYS[key].env
+    also = f", the {env} environment variable" if env else ""
+    return f"{home} (or {xdg}) as `{entry}`{also}, or --set {key}=<value>"
