@@ -35,6 +35,8 @@ def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(key, value)
     for key in _REPO_ENV:
         monkeypatch.delenv(key, raising=False)
+    for key in ("SPECPILOT_AUDIT_KEY", "SPECPILOT_AUDIT_KEY_FILE"):  # the user's audit key
+        monkeypatch.delenv(key, raising=False)
 
 
 def run_git(cwd: Path, *args: str) -> str:
