@@ -225,8 +225,12 @@ class _Walk:
                 return problem
         if head.get("seq") == last["seq"] and head.get("hash") == last["hash"]:
             named = last
-        elif head.get("seq") == last["seq"] - 1 and head.get("hash") == last.get("prev_hash"):
-            named = self.before_last or {}
+        elif (
+            self.before_last is not None  # no honest head ever names the record before seq 0
+            and head.get("seq") == last["seq"] - 1
+            and head.get("hash") == last.get("prev_hash")
+        ):
+            named = self.before_last
             self.warnings.append(
                 f"{where} lags one record behind the log (an append was interrupted); the next "
                 "append repairs it."

@@ -77,6 +77,12 @@ def _truncate(log: Path) -> None:
     forge.forge_head(log, bodies)
 
 
+def _cut_to_one_with_a_genesis_head(log: Path) -> None:
+    """Keep the first record and claim the head is one behind it (a fake interrupted append)."""
+    forge.write(log, forge.read(log)[:1])
+    forge.head_path(log).write_text(forge.canonical({"seq": -1, "hash": forge.GENESIS}))
+
+
 def _swap(log: Path) -> None:
     bodies = forge.read(log)
     bodies[1], bodies[2] = bodies[2], bodies[1]
@@ -91,6 +97,7 @@ ATTACKS: dict[str, tuple[Callable[[Path], None], int | None, str]] = {
     "forged-append-as-interrupted": (lambda p: _append_forged(p, head=False), 5, "seq 4"),
     "forged-append-and-head": (lambda p: _append_forged(p, head=True), 5, "seq 4"),
     "truncate-and-rewrite-head": (_truncate, None, "head"),
+    "cut-to-one-with-a-genesis-head": (_cut_to_one_with_a_genesis_head, None, "head"),
     "swap-and-rechain": (_swap, 2, "seq 1"),
     "delete-head": (lambda p: forge.head_path(p).unlink(), None, "head"),
 }
