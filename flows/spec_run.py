@@ -223,14 +223,14 @@ def compose(req: SpecRequest, environ: Mapping[str, str]) -> Composition:
     config = pipeline_config(req.settings, repo)
     model = make_model(config, req.mode, environ)
     policy = load_policy(repo, ref=req.spec.base or "HEAD")
-    deliver = deliver_settings(req.settings)
-    key = audit_key(environ, log=audit_log_path(deliver), repo=repo)
+    delivery = deliver_settings(req.settings)
+    key = audit_key(environ, log=audit_log_path(delivery), repo=repo)
     return Composition(
         repo=repo,
         config=config,
         model=model,
         embedder=make_embedder(req.settings.index.embed),
-        deliver=deliver,
+        deliver=delivery,
         policy=policy,
         audit_key=key,
     )
