@@ -1,4 +1,4 @@
-"""CLI: run (a spec, in process), policy explain, audit show / verify."""
+"""CLI: run (a spec, in process), policy explain, audit show / verify / head."""
 
 from __future__ import annotations
 
@@ -25,7 +25,15 @@ from specpilot.flows.app import (
 )
 from specpilot.flows.pipeline_settings import audit_log_path, deliver_settings
 from specpilot.flows.settings import Settings
-from specpilot.pipeline.errors import AuditError, DiffError, PipelineError, PolicyError, SpecError
+from specpilot.pipeline.audit_key import AuditKey
+from specpilot.pipeline.errors import (
+    AuditError,
+    AuditKeyError,
+    DiffError,
+    PipelineError,
+    PolicyError,
+    SpecError,
+)
 from specpilot.pipeline.run_record import RunMode
 from specpilot.pipeline.spec import Spec, parse_spec
 
@@ -51,6 +59,21 @@ LogOpt = Annotated[
 ]
 AuditRepoOpt = Annotated[
     Path | None, typer.Option("--repo", help="Read the audit log location from its config.")
+]
+RequireKeyedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--require-keyed",
+        help="Fail on records of the old unkeyed scheme too (once a log has been migrated).",
+    ),
+]
+AnchorOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--anchor",
+        help="SEQ:HASH from `specpilot audit head`, recorded elsewhere earlier (a PR body, a "
+        "git note): record SEQ must still have that hash. Repeatable.",
+    ),
 ]
 
 
@@ -128,7 +151,7 @@ def run(
         run_guarded(lambda: ensure_index(top, request.db, settings, progress=progress))
     delivery = run_guarded(
         lambda: run_request(request),
-        usage=(SpecError, NoModelError, PolicyError),
+        usage=(SpecError, NoModelError, PolicyError, AuditKeyError),
         failures=(PipelineError,),
     )
     data = (
@@ -260,22 +283,39 @@ def audit_show(
 def audit_verify(
     log: LogOpt = None,
     repo: AuditRepoOpt = None,
+    require_keyed: RequireKeyedOpt = False,
+    anchor: AnchorOpt = None,
     json_out: JsonOpt = False,
     set_: SetOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Walk the hash chain; exit code 1 and the first broken link when it was tampered with."""
+    """Check the keyed chain and the head; exit code 1 and the first bad record when anything
+    was changed, forged, removed or reordered without the key (0: intact; 2: bad input).
+
+    The key comes from SPECPILOT_AUDIT_KEY (hex), SPECPILOT_AUDIT_KEY_FILE or
+    $SPECPILOT_HOME/keys/audit.key, never from the repository. Records of the old unkeyed
+    scheme verify with a warning.
+    """
     setup(verbose)
+    anchors = _anchors(anchor or [])
     path = _log_path(log, repo, set_)
+    key = _existing_key(path, repo, set_)
     from specpilot.pipeline.audit import verify
 
-    result = run_guarded(lambda: verify(path), failures=(AuditError,))
+    result = run_guarded(
+        lambda: verify(path, key, require_keyed=require_keyed, anchors=anchors),
+        failures=(AuditError,),
+    )
     data = {
         "ok": result.ok,
         "records": result.records,
         "line": result.line,
         "problem": result.problem,
         "log": str(path),
+        "key_id": key.key_id if key else None,
+        "unkeyed": result.unkeyed,
+        "warnings": list(result.warnings),
+        "head": _head(result.last_seq, result.last_hash) if result.ok else None,
     }
     if json_out:
         render.print_json(data)
@@ -283,3 +323,64 @@ def audit_verify(
         render_pipeline.audit_verify(data)
     if not result.ok:
         raise typer.Exit(1)
+
+
+@audit_app.command("head")
+def audit_head(
+    log: LogOpt = None,
+    repo: AuditRepoOpt = None,
+    json_out: JsonOpt = False,
+    set_: SetOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """The verified head, SEQ:HASH, to record outside the log (a PR body, a git note) and check
+    later with `specpilot audit verify --anchor SEQ:HASH`; exit code 1 when the log fails."""
+    setup(verbose)
+    path = _log_path(log, repo, set_)
+    key = _existing_key(path, repo, set_)
+    from specpilot.pipeline.audit import verify
+
+    result = run_guarded(lambda: verify(path, key), failures=(AuditError,))
+    if not result.ok:
+        where = f" at line {result.line}" if result.line else ""
+        fail(f"the audit log {path} fails verification{where}: {result.problem}", code=1)
+    data = {
+        "log": str(path),
+        "records": result.records,
+        "key_id": result.key_id,
+        "head": _head(result.last_seq, result.last_hash),
+        "warnings": list(result.warnings),
+    }
+    if json_out:
+        render.print_json(data)
+    else:
+        render_pipeline.audit_head(data)
+
+
+def _existing_key(log: Path, repo: Path | None, overrides: list[str] | None) -> AuditKey | None:
+    from specpilot.flows.audit_keys import existing_audit_key
+
+    top = repo_dir(repo) if repo else None
+    named = deliver_settings(settings_for(top, overrides)).audit_key_file  # user config only
+    return run_guarded(
+        lambda: existing_audit_key(os.environ, log=log, repo=top, user_key_file=named),
+        usage=(AuditKeyError,),
+    )
+
+
+def _anchors(items: list[str]) -> dict[int, str]:
+    """``SEQ:HASH`` items (as `specpilot audit head` prints them) as seq -> hash."""
+    anchors: dict[int, str] = {}
+    for item in items:
+        seq, sep, digest = item.strip().partition(":")
+        hexdigits = set(digest.lower()) <= set("0123456789abcdef")
+        if not sep or not seq.isdigit() or len(digest) != 64 or not hexdigits:
+            fail(f"--anchor {item!r} is not SEQ:HASH (a record number, a colon, 64 hex digits).")
+        anchors[int(seq)] = digest.lower()
+    return anchors
+
+
+def _head(seq: int | None, digest: str | None) -> dict[str, Any] | None:
+    if seq is None or digest is None:
+        return None
+    return {"seq": seq, "hash": digest, "anchor": f"{seq}:{digest}"}

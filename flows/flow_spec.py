@@ -105,6 +105,7 @@ def tier_task(
             record,
             req.spec,
             audit_log=audit_log_path(comp.deliver),
+            audit_key=comp.audit_key,
             remote=comp.deliver.remote,
             github=comp.github(req, os.environ),
         )

@@ -30,6 +30,7 @@ _PATH_FIELDS = ("runs_dir", "worktrees_dir")
 class DeliverSettings:
     remote: str = "origin"  # the git remote PRs are pushed to and merges land on
     audit_log: str | None = None  # default: $SPECPILOT_HOME/audit/audit.jsonl
+    audit_key_file: str | None = None  # default: $SPECPILOT_HOME/keys/audit.key (user only)
     house_rules_tokens: int = 400  # budget of the conventions' house rules in the prompt
     github_api_url: str = API_URL  # GitHub Enterprise: https://host/api/v3
 

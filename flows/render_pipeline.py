@@ -8,7 +8,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from specpilot.flows.render import out_console, print_table
+from specpilot.flows.render import err_console, out_console, print_table
 
 _OUTCOME_STYLE = {
     "merged": "bold green",
@@ -113,9 +113,16 @@ def audit_records(records: list[dict[str, Any]]) -> None:
 
 def audit_verify(v: dict[str, Any]) -> None:
     con = out_console()
+    for warning in v.get("warnings", []):
+        con.print(f"[yellow]warning[/] {escape(warning)}", highlight=False)
     if v["ok"]:
+        keyed = v["records"] - v.get("unkeyed", 0)
+        key = f", key id {v['key_id']}" if v.get("key_id") and keyed else ""
+        unkeyed = f", {v['unkeyed']} unkeyed" if v.get("unkeyed") else ""
         con.print(
-            f"[bold green]ok[/] {v['records']} record(s) in {escape(v['log'])}; the chain is intact."
+            f"[bold green]ok[/] {v['records']} record(s) in {escape(v['log'])} "
+            f"({keyed} keyed{unkeyed}{key}); the chain is intact.",
+            highlight=False,
         )
         return
     where = f" at line {v['line']}" if v["line"] else ""
@@ -123,3 +130,13 @@ def audit_verify(v: dict[str, Any]) -> None:
         f"[bold red]broken[/]{where} of {escape(v['log'])}: {escape(str(v['problem']))}",
         highlight=False,
     )
+
+
+def audit_head(h: dict[str, Any]) -> None:
+    """The anchor alone on stdout (``SEQ:HASH``), so it can be pasted or piped as it is."""
+    for warning in h.get("warnings", []):
+        err_console().print(f"[yellow]warning[/] {escape(warning)}", highlight=False)
+    if h["head"] is None:
+        err_console().print(f"{escape(h['log'])} has no records yet.", highlight=False)
+        return
+    out_console().print(h["head"]["anchor"], highlight=False, soft_wrap=True)

@@ -28,9 +28,21 @@ from typing import Any, TypeVar, get_type_hints
 
 from specpilot.conventions.config import ConventionsConfig
 from specpilot.flows.errors import ConfigError
-from specpilot.flows.user_config import env_table, refuse_user_only, user_config_paths
+from specpilot.flows.user_config import (
+    REPO_MAY_ONLY_LOWER,
+    env_table,
+    refuse_raised_limits,
+    refuse_user_only,
+    user_config_paths,
+)
 from specpilot.indexer.config import IndexerConfig
+from specpilot.pipeline.config import PipelineConfig
 from specpilot.retrieval.config import RetrievalConfig
+
+# the defaults a repository may lower but not raise (flows.user_config.REPO_MAY_ONLY_LOWER)
+_LIMIT_DEFAULTS = {
+    key: getattr(PipelineConfig(), key.split(".", 1)[1]) for key in REPO_MAY_ONLY_LOWER
+}
 
 T = TypeVar("T")
 
@@ -97,19 +109,23 @@ def load_settings(
     env = os.environ if environ is None else environ
     table, source = read_table(repo) if repo is not None else ({}, "defaults")
     refuse_user_only(table, source, env)
-    table = _deep_copy(table)
+    repo_table = table
     users = read_user_tables(env)
+    mine: dict[str, Any] = {}  # what the user set: user config, environment, command line
     for user_table, _ in users:
-        _merge(table, user_table)
-    _merge(table, env_table(env))
+        _merge(mine, user_table)
+    _merge(mine, env_table(env))
     for item in overrides or []:
         keys, value = parse_override(item)
-        node = table
+        node = mine
         for k in keys[:-1]:
             node = node.setdefault(k, {})
             if not isinstance(node, dict):
                 raise ConfigError(f"--set {item!r}: {k!r} is a value, not a section.")
         node[keys[-1]] = value
+    refuse_raised_limits(repo_table, source, mine, _LIMIT_DEFAULTS, env)
+    table = _deep_copy(repo_table)
+    _merge(table, mine)
     index = table.get("index", {})
     return Settings(
         index=build(IndexerConfig, index, "index"),

@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from specpilot.flows.audit_keys import audit_key
 from specpilot.flows.code_index import SearcherCodeIndex, WorktreeIndexes, build_context
 from specpilot.flows.conventions_bridge import Conventions, index_plugins, load_conventions
 from specpilot.flows.pipeline_settings import (
@@ -29,6 +30,7 @@ from specpilot.indexer.build import IndexSummary, Progress, index_repo
 from specpilot.indexer.embedding import Embedder, make_embedder
 from specpilot.indexer.store import IndexStore
 from specpilot.pipeline.anthropic_model import API_KEY_ENV, AnthropicModel
+from specpilot.pipeline.audit_key import AuditKey
 from specpilot.pipeline.config import PipelineConfig
 from specpilot.pipeline.context import RetrievedContext
 from specpilot.pipeline.deliver import Delivery, conclude, deliver
@@ -140,6 +142,7 @@ class Composition:
     embedder: Embedder
     deliver: DeliverSettings
     policy: Policy  # of the base commit: write guards for the agent
+    audit_key: AuditKey  # the user's (never the repository's): chains the audit log
 
     def open_index(self, req: SpecRequest) -> SearcherCodeIndex:
         s = req.settings
@@ -207,6 +210,7 @@ class Composition:
             result=result,
             error=error,
             audit_log=audit_log_path(self.deliver),
+            audit_key=self.audit_key,
             actor=req.actor,
             trigger=req.trigger,
             spec_text=req.spec_text,
@@ -217,18 +221,24 @@ def compose(req: SpecRequest, environ: Mapping[str, str]) -> Composition:
     """Check the request and build what the run needs (a model only when a key is set).
 
     Raises WorktreeError (not a git repository), NoModelError (pr/auto without a key),
-    PolicyError (a malformed policy) and flows' ConfigError (bad settings)."""
+    PolicyError (a malformed policy), AuditKeyError (the audit key is unusable; made on first
+    use) and flows' ConfigError (bad settings)."""
     repo = repo_root(req.repo)
     config = pipeline_config(req.settings, repo)
     model = make_model(config, req.mode, environ)
     policy = load_policy(repo, ref=req.spec.base or "HEAD")
+    delivery = deliver_settings(req.settings)
+    key = audit_key(
+        environ, log=audit_log_path(delivery), repo=repo, user_key_file=delivery.audit_key_file
+    )
     return Composition(
         repo=repo,
         config=config,
         model=model,
         embedder=make_embedder(req.settings.index.embed),
-        deliver=deliver_settings(req.settings),
+        deliver=delivery,
         policy=policy,
+        audit_key=key,
     )
 
 
@@ -271,6 +281,7 @@ def run_request(
         req.spec,
         config=comp.config,
         audit_log=audit_log_path(comp.deliver),
+        audit_key=comp.audit_key,
         actor=req.actor,
         trigger=req.trigger,
         spec_text=req.spec_text,

@@ -57,6 +57,13 @@ USER_ONLY_KEYS: Mapping[str, UserOnly] = MappingProxyType(
         "deliver.audit_log": UserOnly(
             "decides where the audit trail (and the rate limits counted from it) lives"
         ),
+        "deliver.audit_key_file": UserOnly(
+            "names the key that makes the audit trail tamper-evident (a repository that chose "
+            "it could forge the trail)"
+        ),
+        "pipeline.prices": UserOnly(
+            "decides what your model usage costs, which the cost limit is counted in"
+        ),
         "flows.dask_address": UserOnly(
             "decides which Dask scheduler receives the index flow's work and sends back "
             "results this process unpickles"
@@ -67,6 +74,17 @@ USER_ONLY_KEYS: Mapping[str, UserOnly] = MappingProxyType(
             uris_only=True,
         ),
     }
+)
+
+# Spending limits: a repository may tighten them for its own runs, never loosen them (a hostile
+# repository raising max_cost_usd would spend the user's money).
+REPO_MAY_ONLY_LOWER: tuple[str, ...] = (
+    "pipeline.max_total_tokens",
+    "pipeline.max_cost_usd",
+    "pipeline.max_tool_steps",
+    "pipeline.max_wall_time_s",
+    "pipeline.max_repair_rounds",
+    "pipeline.max_tokens",
 )
 
 ENV_KEYS: Mapping[str, str] = MappingProxyType(
@@ -125,10 +143,35 @@ def refuse_user_only(table: Mapping[str, Any], source: str, environ: Mapping[str
         )
 
 
+def refuse_raised_limits(
+    table: Mapping[str, Any],
+    source: str,
+    users: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    environ: Mapping[str, str],
+) -> None:
+    """ConfigError (one line) when the repository table raises a spending limit above what the
+    user set (``users``: user config, environment and command line) or else the default."""
+    for key in REPO_MAY_ONLY_LOWER:
+        found, value = _lookup(table, key)
+        if not found or not isinstance(value, int | float) or isinstance(value, bool):
+            continue
+        user_set, limit = _lookup(users, key)
+        if not user_set:
+            limit = defaults.get(key)
+        if isinstance(limit, int | float) and value > limit:
+            raise ConfigError(
+                f"{source} sets {key} = {value!r}, above your limit of {limit!r}; a repository "
+                f"may lower a spending limit, not raise it. Raise it in your own config, "
+                f"{where_user_sets(key, environ)}."
+            )
+
+
 def where_user_sets(key: str, environ: Mapping[str, str]) -> str:
     xdg, home = user_config_paths(environ)
     *sections, leaf = key.split(".")
     entry = f"[{'.'.join(sections)}] {leaf} = ..." if sections else f"{leaf} = ..."
-    env = USER_ONLY_KEYS[key].env
+    rule = USER_ONLY_KEYS.get(key)
+    env = rule.env if rule else None
     also = f", the {env} environment variable" if env else ""
     return f"{home} (or {xdg}) as `{entry}`{also}, or --set {key}=<value>"

@@ -3,13 +3,16 @@
 ``deliver`` takes a finished run (its ``RunRecord`` and run directory) and:
 
 1. loads the policy from the run's **base commit** (a change cannot loosen its own policy);
-2. counts the rate limits from the audit log (not in ``suggest`` mode, which writes nothing);
+2. counts the rate limits from the audit log, which must verify under the audit key (not in
+   ``suggest`` mode, which writes nothing): a tampered log fails the run before anything ships;
 3. scans the diff's added lines for secrets;
 4. ``decide``s the tier (the spec's risk hint, the mode's cap, red tests, limits);
 5. ``deploy``s as the tier says (suggestion / PR / tier-1 merge with the tests re-run on the
    merge result by the sandboxed test runner) into ``<run dir>/deploy/``;
 6. appends one audit record (who asked, the spec's hash, model and tool-call summary, test
-   results, decision, deploy result, cost) — for every run, also stopped or failed ones;
+   results, decision, deploy result, cost) — for every run, also stopped or failed ones; when
+   the log fails verification nothing is chained onto it: the run says so (``audit_error``)
+   and keeps the entry in ``<run dir>/audit_entry.json``;
 7. writes ``<run dir>/delivery.json`` and returns the :class:`Delivery`.
 
 A run without a diff (stopped, or a plan-only suggestion) skips steps 1 to 5. Errors of the policy,
@@ -25,7 +28,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from specpilot.pipeline.audit import append, read_records
+from specpilot.pipeline.audit import append, read_verified
+from specpilot.pipeline.audit_key import AuditKey
 from specpilot.pipeline.config import PipelineConfig
 from specpilot.pipeline.deliver_audit import (
     Outcome,
@@ -51,6 +55,7 @@ from specpilot.pipeline.worktree import Worktree, remove_worktree
 log = logging.getLogger(__name__)
 
 DELIVERY_FILE = "delivery.json"
+AUDIT_ENTRY_FILE = "audit_entry.json"  # the entry a broken audit log could not take
 DEPLOY_DIR = "deploy"
 _ACTION_OUTCOME: dict[str, Outcome] = {
     "merge": "merged",
@@ -94,6 +99,7 @@ def deliver(
     *,
     config: PipelineConfig,
     audit_log: Path,
+    audit_key: AuditKey,
     actor: str,
     trigger: str = "cli",
     spec_text: str | None = None,
@@ -108,7 +114,13 @@ def deliver(
     if has_change(record):
         try:
             decision = tier(
-                record, spec, audit_log=audit_log, remote=remote, github=github, now=now
+                record,
+                spec,
+                audit_log=audit_log,
+                audit_key=audit_key,
+                remote=remote,
+                github=github,
+                now=now,
             )
             result = ship(record, spec, decision, config=config, remote=remote, github=github)
         except PipelineError as exc:
@@ -121,6 +133,7 @@ def deliver(
         result=result,
         error=error,
         audit_log=audit_log,
+        audit_key=audit_key,
         actor=actor,
         trigger=trigger,
         spec_text=spec_text,
@@ -144,15 +157,18 @@ def tier(
     spec: Spec,
     *,
     audit_log: Path,
+    audit_key: AuditKey,
     remote: str | None = "origin",
     github: GitHubClient | None = None,
     now: datetime | None = None,
 ) -> TierDecision:
     """The tier of the run's change: the policy of its base commit, the limits from the audit
-    log (except in suggest mode), a secrets scan, the spec's hint and the mode's cap."""
+    log (except in suggest mode; AuditError when it fails verification under ``audit_key``), a
+    secrets scan, the spec's hint and the mode's cap."""
     repo = Path(record.repo).resolve()
     policy = load_policy(repo, ref=record.base_commit)
-    return _decide(record, spec, change_text(record), repo, policy, audit_log, remote, github, now)
+    audit = (audit_log, audit_key)
+    return _decide(record, spec, change_text(record), repo, policy, audit, remote, github, now)
 
 
 def ship(
@@ -179,12 +195,17 @@ def conclude(
     result: DeployResult | None,
     error: str | None,
     audit_log: Path,
+    audit_key: AuditKey,
     actor: str,
     trigger: str = "cli",
     spec_text: str | None = None,
     now: datetime | None = None,
 ) -> Delivery:
-    """Append the audit record, write ``delivery.json`` and return the Delivery."""
+    """Append the audit record, write ``delivery.json`` and return the Delivery.
+
+    A log that fails verification takes no record: ``audit_error`` says why, and the entry is
+    kept in ``<run dir>/audit_entry.json`` so it can be recorded once the log is restored.
+    """
     repo = Path(record.repo).resolve()
     run_dir = Path(record.run_dir)
     outcome: Outcome
@@ -203,10 +224,12 @@ def conclude(
     )
     seq = digest = audit_error = None
     try:
-        audited = append(audit_log, entry, now=now)
+        audited = append(audit_log, entry, key=audit_key, now=now)
         seq, digest = audited.seq, audited.hash
     except AuditError as exc:
-        audit_error = str(exc)
+        kept = run_dir / AUDIT_ENTRY_FILE
+        kept.write_text(entry.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        audit_error = f"{exc} The run's entry is kept in {kept}."
         log.error("run %s was not audited: %s", record.run_id, exc)
     delivery = Delivery(
         run_id=record.run_id,
@@ -235,7 +258,7 @@ def _decide(
     diff_text: str,
     repo: Path,
     policy: Policy,
-    audit_log: Path,
+    audit: tuple[Path, AuditKey],
     remote: str | None,
     github: GitHubClient | None,
     now: datetime | None,
@@ -246,7 +269,7 @@ def _decide(
         has_remote = remote is not None and remote in deploy_git(repo, "remote").stdout.split()
         checker = open_pr_checker(repo, remote, github) if has_remote and remote else None
         limits = check_limits(
-            read_records(audit_log), policy.limits, repo=str(repo), now=now, is_open=checker
+            read_verified(*audit), policy.limits, repo=str(repo), now=now, is_open=checker
         )
     last = record.test_reports[-1] if record.test_reports else None
     return decide(

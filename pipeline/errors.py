@@ -15,6 +15,7 @@
     ├── SecretsFound         the diff contains a secret (names file and line, never the secret)
     ├── DeployError          pushing, opening a PR or merging failed
     └── AuditError           the audit log cannot be written or is broken
+        └── AuditKeyError    the audit key is missing, malformed, exposed or in the wrong place
 
 Every message is a whole sentence naming the input and what would be valid.
 """
@@ -79,4 +80,8 @@ class DeployError(PipelineError):
 
 
 class AuditError(PipelineError):
+    pass
+
+
+class AuditKeyError(AuditError):
     pass

@@ -362,3 +362,48 @@ def test_docs_list_every_user_only_key() -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "config.md").read_text()
     missing = [k for k in USER_ONLY_KEYS if f"`{k}`" not in text]
     assert not missing, f"docs/config.md does not list the user-only keys {missing}"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("max_cost_usd", 500.0), ("max_total_tokens", 90_000_000), ("max_tool_steps", 10_000)],
+)
+def test_a_repo_may_lower_a_spending_limit_but_not_raise_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str, value: float
+) -> None:
+    """A hostile repository raising the budget would spend the user's money."""
+    from specpilot.flows.errors import ConfigError
+    from specpilot.flows.settings import load_settings
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    env = {"SPECPILOT_HOME": str(tmp_path / "home"), "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    (repo / "specpilot.toml").write_text(f"[pipeline]\n{key} = {value}\n")
+    with pytest.raises(ConfigError, match=f"sets pipeline.{key} = .*may lower a spending limit"):
+        load_settings(repo, environ=env)
+    # lowering is the repository's right; the user raising it in their own config is theirs
+    (repo / "specpilot.toml").write_text(f"[pipeline]\n{key} = 1\n")
+    assert load_settings(repo, environ=env).raw["pipeline"][key] == 1
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "config.toml").write_text(f"[pipeline]\n{key} = {value * 2}\n")
+    (repo / "specpilot.toml").write_text(f"[pipeline]\n{key} = {value}\n")
+    assert load_settings(repo, environ=env).raw["pipeline"][key] == value * 2
+    assert (
+        load_settings(repo, [f"pipeline.{key}={value}"], environ=env).raw["pipeline"][key] == value
+    )
+
+
+def test_a_repo_may_not_set_prices_or_the_audit_key_file(tmp_path: Path) -> None:
+    from specpilot.flows.errors import ConfigError
+    from specpilot.flows.settings import load_settings
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    env = {"SPECPILOT_HOME": str(tmp_path / "home"), "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    for table in (
+        "[pipeline.prices.claude-sonnet-4-6]\ninput_per_mtok = 0\noutput_per_mtok = 0\n",
+        '[deliver]\naudit_key_file = "/tmp/attacker.key"\n',
+    ):
+        (repo / "specpilot.toml").write_text(table)
+        with pytest.raises(ConfigError, match="a repository's config may not set it"):
+            load_settings(repo, environ=env)

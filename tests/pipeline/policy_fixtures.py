@@ -11,6 +11,8 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
+from specpilot.pipeline.audit_key import key_from_hex
+
 GIT_ENV: dict[str, str] = {
     "GIT_AUTHOR_NAME": "t",
     "GIT_AUTHOR_EMAIL": "t@t",
@@ -21,6 +23,9 @@ GIT_ENV: dict[str, str] = {
     "GIT_CONFIG_GLOBAL": os.devnull,
     "GIT_CONFIG_NOSYSTEM": "1",
 }
+
+# The audit key of these tests (a user's key comes from their environment or home).
+AUDIT_KEY = key_from_hex("c3" * 32, source="tests")
 
 # An AWS access key id in the documented example format (not a live credential).
 AWS_KEY_LINE = 'aws_access_key_id = "AKIAIOSFODNN7EXAMPLE"'

@@ -1,5 +1,5 @@
 """deliver(): tier + deploy + audit after run_spec, for outcomes the CLI tests do not reach:
-a stopped run, a blocked secret, a failed push, red tests, and the rate limits."""
+a stopped run, a blocked secret, a failed push, red tests, the rate limits, a tampered log."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from policy_fixtures import AWS_KEY_LINE, bare_remote, git, init_repo, make_diff, refs
+from policy_fixtures import (
+    AUDIT_KEY,
+    AWS_KEY_LINE,
+    bare_remote,
+    git,
+    init_repo,
+    make_diff,
+    refs,
+)
 
 from specpilot.pipeline.audit import AuditEntry, append, read_records, verify
 from specpilot.pipeline.config import PipelineConfig
@@ -81,7 +89,9 @@ def _record(
 
 def _deliver(record: RunRecord, log: Path) -> Delivery:
     config = PipelineConfig(runs_dir=Path(record.run_dir).parent, test_command="true")
-    return deliver(record, SPEC, config=config, audit_log=log, actor="t", now=NOW)
+    return deliver(
+        record, SPEC, config=config, audit_log=log, audit_key=AUDIT_KEY, actor="t", now=NOW
+    )
 
 
 def test_a_stopped_run_is_audited_without_a_decision(tmp_path: Path) -> None:
@@ -116,7 +126,7 @@ def test_a_push_without_a_remote_fails_with_the_reason_and_is_audited(tmp_path: 
     assert d.decision is not None and d.decision.tier == 2 and d.deploy is None
     (rec,) = read_records(log)
     assert rec.decision is not None and any(n.startswith("error: ") for n in rec.notes)
-    assert verify(log).ok
+    assert verify(log, AUDIT_KEY).ok
 
 
 def test_red_tests_open_a_draft_pr_instead_of_merging(tmp_path: Path) -> None:
@@ -140,7 +150,8 @@ def test_rate_limits_from_the_audit_log_turn_the_run_into_a_suggestion(tmp_path:
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "policy")
     log = tmp_path / "audit.jsonl"
-    append(log, AuditEntry(run_id="earlier", repo=str(repo.resolve()), actor="t"), now=NOW)
+    entry = AuditEntry(run_id="earlier", repo=str(repo.resolve()), actor="t")
+    append(log, entry, key=AUDIT_KEY, now=NOW)
     diff = make_diff(repo, {"docs/usage.md": "# Usage\n\nRun it twice.\n"})
     d = _deliver(_record(repo, tmp_path / "runs/r5", diff, mode="auto"), log)
     assert d.outcome == "suggested" and d.deploy is not None and d.deploy.patch_path
@@ -154,3 +165,24 @@ def test_summaries(passed: bool, tmp_path: Path) -> None:
     assert line.startswith("`pytest -q` " + ("passed" if passed else "failed"))
     assert "3 tests" in line
     assert tool_calls(tmp_path) == {}
+
+
+def test_a_tampered_log_stops_the_deploy_and_takes_no_record(tmp_path: Path) -> None:
+    # someone without the key cut the records that count against the rate limit
+    repo = init_repo(tmp_path / "repo")
+    remote = bare_remote(repo, tmp_path / "remote.git")
+    before = refs(remote)
+    log = tmp_path / "audit.jsonl"
+    for run_id in ("earlier-1", "earlier-2"):
+        entry = AuditEntry(run_id=run_id, repo=str(repo.resolve()), actor="t")
+        append(log, entry, key=AUDIT_KEY, now=NOW)
+    log.write_text(log.read_text().splitlines(keepends=True)[0])
+    tampered = log.read_bytes()
+    diff = make_diff(repo, {"docs/usage.md": "# Usage\n\nRun it twice.\n"})
+    d = _deliver(_record(repo, tmp_path / "runs/r6", diff, mode="auto"), log)
+    assert d.outcome == "failed" and d.deploy is None and refs(remote) == before
+    assert d.error is not None and "fails verification" in d.error
+    assert d.audit_seq is None and d.audit_error is not None and "Refusing" in d.audit_error
+    assert log.read_bytes() == tampered and not d.ok
+    kept = AuditEntry.model_validate_json((tmp_path / "runs/r6/audit_entry.json").read_text())
+    assert kept.run_id == "r6" and "outcome: failed" in kept.notes

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from policy_fixtures import bare_remote, git, init_repo, make_diff
+from policy_fixtures import AUDIT_KEY, bare_remote, git, init_repo, make_diff
 
 from specpilot.pipeline.audit import AuditEntry, append, read_records
 from specpilot.pipeline.fake_github import FakeGitHub
@@ -25,7 +25,7 @@ def _log(tmp_path: Path, rows: list[tuple[int, str, dict[str, Any] | None, str]]
     path = tmp_path / "audit.jsonl"
     for i, (ago, event, deploy, repo) in enumerate(rows):
         entry = AuditEntry(run_id=f"r{i}", repo=repo, actor="bot", event=event, deploy=deploy)
-        append(path, entry, now=NOW - timedelta(minutes=ago))
+        append(path, entry, key=AUDIT_KEY, now=NOW - timedelta(minutes=ago))
     return path
 
 
