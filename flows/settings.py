@@ -189,7 +189,18 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
     if origin is tuple:
         if not isinstance(value, list | tuple):
             raise ConfigError(f"{where} must be a list, got {value!r}.")
-        return tuple(value)
+        args = typing.get_args(tp)
+        item = args[0] if len(args) == 2 and args[1] is Ellipsis else None
+        if item is None:  # a fixed-shape tuple: element types are checked by the config itself
+            return tuple(value)
+        return tuple(_coerce(item, v, f"{where}[{i}]") for i, v in enumerate(value))
+    if origin is typing.Literal:
+        allowed = typing.get_args(tp)
+        if value in allowed and type(value) in {type(a) for a in allowed}:
+            return value
+        raise ConfigError(
+            f"{where} is {value!r}; use one of {', '.join(repr(a) for a in allowed)}."
+        )
     if tp is bool:
         if isinstance(value, bool):
             return value

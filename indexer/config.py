@@ -74,6 +74,9 @@ class ChunkConfig:
     text_window_overlap: int = 5
 
 
+EMBED_BACKENDS = ("auto", "onnx", "torch")
+
+
 @dataclass(frozen=True, slots=True)
 class EmbedConfig:
     model: str = (
@@ -87,6 +90,18 @@ class EmbedConfig:
     device: str = "cpu"
     # "auto": ONNX Runtime when the model qualifies (same vectors, ~2x faster), else torch
     backend: str = "auto"
+
+    def __post_init__(self) -> None:
+        # checked here, not at the first embedding: a typo fails before any work is done
+        if self.backend not in EMBED_BACKENDS:
+            raise IndexConfigError(
+                f"index.embed.backend is {self.backend!r}; use one of {', '.join(EMBED_BACKENDS)}."
+            )
+        for name in ("batch_size", "max_seq_length", "support_max_seq_length"):
+            if getattr(self, name) < 1:
+                raise IndexConfigError(
+                    f"index.embed.{name} is {getattr(self, name)}; use 1 or more."
+                )
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,10 +162,6 @@ def make_embedder(config: EmbedConfig) -> Embedder:
             raise EmbeddingError(
                 f"embedding model {name!r} is not valid; use 'hash' or 'hash:<dim>'."
             ) from exc
-    if config.backend not in ("auto", "onnx", "torch"):
-        raise EmbeddingError(
-            f"embedding backend {config.backend!r} is not valid; use 'auto', 'onnx' or 'torch'."
-        )
     known_dim = 384 if name in _MINILM_NAMES else None
     torch_embedder = SentenceTransformerEmbedder(config, dim=known_dim)
     if config.backend == "torch":

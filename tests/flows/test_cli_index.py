@@ -196,3 +196,23 @@ def test_piped_search_and_status_print_whole_lines(runner: CliRunner, make_repo)
     status = runner.invoke(app, ["status", "--repo", str(repo), *HASH]).stdout.splitlines()
     assert status[0].startswith("Index of ") and any(line.startswith("model: ") for line in status)
     assert all("│" not in line and "…" not in line for line in files + chunks + status)
+
+
+@pytest.mark.parametrize(
+    ("override", "needle"),
+    [
+        ("index.walk.skip_dirs=[1, 2]", "index.walk.skip_dirs[0] must be of type str, got 1"),
+        (
+            "index.embed.backend='onxx'",
+            "index.embed.backend is 'onxx'; use one of auto, onnx, torch",
+        ),
+        ("index.embed.batch_size=0", "index.embed.batch_size is 0; use 1 or more"),
+    ],
+)
+def test_config_values_are_checked_strictly_before_any_work(
+    runner: CliRunner, make_repo, override: str, needle: str
+) -> None:
+    repo = make_repo(FILES, git=True)
+    result = runner.invoke(app, ["index", str(repo), "--set", override])
+    assert result.exit_code == 2 and needle in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
