@@ -23,7 +23,7 @@ from specpilot.flows.errors import ConfigError
 from specpilot.flows.settings import Settings, load_settings
 
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
     no_args_is_help=True,
     help="specpilot: make a codebase known to a coding agent; turn a spec into a tested change.",
     pretty_exceptions_enable=False,
@@ -69,6 +69,25 @@ def fail(message: str, code: int = USAGE_EXIT) -> NoReturn:
     line = Text.assemble(("error:", "bold red"), " ", message)
     render.err_console().print(line, soft_wrap=True, highlight=False)
     raise typer.Exit(code)
+
+
+def read_input(path: Path, option: str, what: str, *, strict: bool = False) -> str:
+    """The text of ``path``, or of standard input when it is ``-`` (as ``git diff | specpilot
+    conventions check --diff -``); a file that cannot be read is a one-line usage error.
+    ``strict``: invalid UTF-8 is an error instead of being replaced."""
+    errors = "strict" if strict else "replace"
+    if str(path) == "-":
+        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        try:
+            return data.decode("utf-8", errors) if isinstance(data, bytes) else data
+        except UnicodeDecodeError as exc:
+            fail(f"{option} - (standard input) is not UTF-8: {exc}; give {what}.")
+    if not path.is_file():
+        fail(f"{option} {path} does not exist; give {what}, or - to read standard input.")
+    try:
+        return path.read_text(encoding="utf-8", errors=errors)
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {option} {path}: {getattr(exc, 'strerror', None) or exc}; give {what}.")
 
 
 def setup(verbose: bool) -> None:

@@ -16,6 +16,7 @@ from specpilot.flows.app import (
     app,
     db_for,
     fail,
+    read_input,
     repo_dir,
     run_guarded,
     settings_for,
@@ -103,10 +104,7 @@ def check(
     setup(verbose)
     root = repo_dir(repo)
     settings = settings_for(root, set_)
-    try:
-        diff_text = diff.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        fail(f"cannot read --diff {diff}: {exc.strerror}; give a file holding a unified diff.")
+    diff_text = read_input(diff, "--diff", "a file holding a unified diff (git diff output)")
     from specpilot.conventions import ConventionsError, DiffParseError, check_diff_report
 
     def go() -> Any:

@@ -17,6 +17,7 @@ from specpilot.flows.app import (
     app,
     db_for,
     fail,
+    read_input,
     repo_dir,
     run_guarded,
     settings_for,
@@ -109,10 +110,7 @@ def search(
 
 def _query_text(query: str | None, query_file: Path | None) -> str:
     if query_file is not None:
-        try:
-            return query_file.read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            fail(f"cannot read --query-file {query_file}: {exc.strerror}.")
+        return read_input(query_file, "--query-file", "a file holding the query text")
     if query is None:
         fail("give a QUERY or --query-file FILE.")
     candidate = Path(query)

@@ -18,6 +18,7 @@ from specpilot.flows.app import (
     app,
     db_for,
     fail,
+    read_input,
     repo_dir,
     run_guarded,
     settings_for,
@@ -229,12 +230,7 @@ def policy_explain(
     setup(verbose)
     check_mode(mode)
     root = repo_dir(repo)
-    if not diff.is_file():
-        fail(f"diff file {diff} does not exist; give a file made with `git diff`.")
-    try:
-        diff_text = diff.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read the diff file {diff}: {exc}.")
+    diff_text = read_input(diff, "--diff", "a file made with `git diff`", strict=True)
     settings = settings_for(root, set_)
     log = audit_log_path(deliver_settings(settings))
     from specpilot.pipeline.tiering import explain

@@ -117,11 +117,17 @@ def ensure_index(
     )
 
 
+def github_token(environ: Mapping[str, str]) -> str | None:
+    """``GITHUB_TOKEN``, else ``GH_TOKEN`` (what ``gh`` and GitHub Actions users have set)."""
+    return environ.get("GITHUB_TOKEN") or environ.get("GH_TOKEN") or None
+
+
 def github_client(
     repo: Path, remote: str, api_url: str, environ: Mapping[str, str]
 ) -> GitHubClient | None:
-    """A GitHub client when the remote is on github.com and ``GITHUB_TOKEN`` is set."""
-    token = environ.get("GITHUB_TOKEN")
+    """A GitHub client when the remote is on github.com and ``GITHUB_TOKEN`` (or the GitHub
+    CLI's ``GH_TOKEN``) is set."""
+    token = github_token(environ)
     if not token:
         return None
     done = deploy_git(repo, "remote", "get-url", remote, check=False)

@@ -37,7 +37,8 @@ def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", os.path.join(os.devnull, "no-user-config"))
     for key in _REPO_ENV:
         monkeypatch.delenv(key, raising=False)
-    for key in ("SPECPILOT_AUDIT_KEY", "SPECPILOT_AUDIT_KEY_FILE"):  # the user's audit key
+    # the user's audit key and tokens never reach a test that did not set them itself
+    for key in ("SPECPILOT_AUDIT_KEY", "SPECPILOT_AUDIT_KEY_FILE", "GH_TOKEN"):
         monkeypatch.delenv(key, raising=False)
 
 

@@ -91,4 +91,15 @@ def test_unindexed_repo_is_measured_on_the_spot_and_bad_diff_path(repo: Path) ->
     result = runner.invoke(
         app, ["conventions", "check", "--repo", str(repo), "--diff", "/no/such.patch"]
     )
-    assert result.exit_code == 2 and "cannot read --diff" in result.stderr
+    assert result.exit_code == 2 and "--diff /no/such.patch does not exist" in result.stderr
+
+
+def test_check_reads_the_diff_from_standard_input(repo: Path, tmp_path: Path) -> None:
+    """``git diff | specpilot conventions check --diff -``."""
+    runner = CliRunner()
+    assert runner.invoke(app, ["index", str(repo), *HASH]).exit_code == 0
+    diff = _new_file_diff("camelapp/search.py", "def find_users(source):\n    return source")
+    args = ["conventions", "check", "--repo", str(repo), "--diff", "-", "--json", *HASH]
+    result = runner.invoke(app, args, input=diff)
+    assert result.exit_code == 1, result.output
+    assert "python.naming.function" in {v["rule"] for v in json.loads(result.stdout)["violations"]}

@@ -216,3 +216,11 @@ def test_config_values_are_checked_strictly_before_any_work(
     result = runner.invoke(app, ["index", str(repo), "--set", override])
     assert result.exit_code == 2 and needle in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_query_file_dash_reads_standard_input(runner: CliRunner, make_repo) -> None:
+    repo = make_repo(FILES, git=True)
+    assert runner.invoke(app, ["index", str(repo), *HASH]).exit_code == 0
+    args = ["search", "--query-file", "-", "--repo", str(repo), "--files", "--json", *HASH]
+    hits = _json(runner.invoke(app, args, input="how long to wait between retries\n"))
+    assert hits[0]["path"] == "app/retry.py"

@@ -77,3 +77,11 @@ def test_a_run_reads_the_conventions_profile_once(make_repo, tmp_path: Path, mon
     delivery = run_request(request, environ={})
     assert delivery.outcome == "suggested", delivery.error
     assert len(reads) == 1
+
+
+def test_the_github_token_is_github_token_else_the_gh_clis_gh_token() -> None:
+    from specpilot.flows.spec_run import github_token
+
+    assert github_token({"GITHUB_TOKEN": "a", "GH_TOKEN": "b"}) == "a"
+    assert github_token({"GH_TOKEN": "b"}) == "b"
+    assert github_token({"GITHUB_TOKEN": ""}) is None
