@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from specpilot.flows import cli_conventions, cli_flows, cli_index, cli_mcp, cli_pipeline  # noqa: F401  (register their commands)
+from specpilot.flows import (  # noqa: F401  (register their commands)
+    cli_conventions,
+    cli_doctor,
+    cli_flows,
+    cli_index,
+    cli_mcp,
+    cli_pipeline,
+)
 from specpilot.flows.app import app
 
 

@@ -189,8 +189,8 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
     if origin is tuple:
         if not isinstance(value, list | tuple):
             raise ConfigError(f"{where} must be a list, got {value!r}.")
-        args = typing.get_args(tp)
-        item = args[0] if len(args) == 2 and args[1] is Ellipsis else None
+        shape = typing.get_args(tp)
+        item = shape[0] if len(shape) == 2 and shape[1] is Ellipsis else None
         if item is None:  # a fixed-shape tuple: element types are checked by the config itself
             return tuple(value)
         return tuple(_coerce(item, v, f"{where}[{i}]") for i, v in enumerate(value))
