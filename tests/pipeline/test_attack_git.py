@@ -38,6 +38,7 @@ from specpilot.pipeline.deploy import TestOutcome, deploy
 from specpilot.pipeline.errors import WorktreeTampered
 from specpilot.pipeline.policy import Policy
 from specpilot.pipeline.run import run_spec
+from specpilot.pipeline.run_record import RunMode
 from specpilot.pipeline.sandbox import probe_isolation
 from specpilot.pipeline.spec import parse_spec
 from specpilot.pipeline.testing import tool_reply
@@ -190,7 +191,7 @@ def test_a_test_that_rewrites_dot_git_runs_nothing_on_the_host(
     config: PipelineConfig,
     scripted_server: StartServer,
     tmp_path: Path,
-    mode: str,
+    mode: RunMode,
     agent_runs_tests: bool,
     isolate_fs: bool,
 ) -> None:
@@ -340,6 +341,7 @@ def test_the_model_cannot_rewrite_dot_git_through_a_committed_symlink(
     git(repo, "commit", "-q", "-m", "links")
     # the attacker reads link_git first to learn the admin dir; a fixed run id stands in for that
     monkeypatch.setattr("specpilot.pipeline.stages.new_run_id", lambda slug, now: "run-fixed")
+    assert config.worktrees_dir is not None
     wt = (config.worktrees_dir / "run-fixed").resolve()
     admin = (repo / ".git" / "worktrees" / "run-fixed").resolve()
     evil, hook = f"{wt}/.evil", f"{wt}/.evil/hook.sh"
