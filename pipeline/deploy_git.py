@@ -1,16 +1,19 @@
 """Git plumbing for deploy: commit a diff off to the side, fetch, merge in a throwaway worktree,
 push without force. The user's work tree, index and local branches are never touched.
 
-Commits are made in a temporary detached worktree (``git worktree add --detach``), so they
-exist only as objects until a push names them; fetched tips land in a private temporary ref
-that is deleted again. Hooks are skipped (``--no-verify``) so a deploy is deterministic; the
-repo's tests are run explicitly instead.
+Every call goes through ``pipeline.gitenv`` (no system or global config except for fetch /
+push / ls-remote, which need the user's credentials; no hooks, fsmonitor, pager or signing).
+A diff is committed with a private index (``read-tree`` + ``apply --cached`` + ``write-tree`` +
+``commit-tree``): no work tree, so no filter or hook runs, and the commit exists only as an
+object until a push names it. Fetched tips land in a private temporary ref that is deleted
+again. A merge is made in a temporary detached worktree where the repo's tests are re-run;
+when those tests rewrote the worktree's ``.git`` metadata, :class:`WorktreeTampered` is raised
+and nothing is pushed.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import subprocess
 import tempfile
@@ -20,7 +23,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from specpilot.pipeline.errors import DeployError
+from specpilot.pipeline.errors import DeployError, WorktreeTampered
+from specpilot.pipeline.gitenv import GitPlace, run_git
+from specpilot.pipeline.worktree_pins import read_pins, tamper_reason
 
 logger = logging.getLogger(__name__)
 
@@ -45,13 +50,13 @@ def git(
     stdin: str | None = None,
     check: bool = True,
     identity: Mapping[str, str] = DEFAULT_IDENTITY,
+    network: bool = False,
+    index_file: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    cmd = ["git", "-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", *args]
-    env = {**os.environ, **identity, "GIT_TERMINAL_PROMPT": "0"}
+    """git in ``cwd`` with the fixed environment; ``network`` for fetch / push / ls-remote."""
+    place = GitPlace(cwd, index_file=index_file)
     try:
-        done = subprocess.run(
-            cmd, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=300, env=env
-        )
+        done = run_git(args, place, stdin=stdin, env=identity, network=network, timeout=300)
     except (OSError, subprocess.TimeoutExpired) as err:
         raise DeployError(f"git {' '.join(args[:2])} could not run in {cwd}: {err}.") from err
     if check and done.returncode != 0:
@@ -78,35 +83,57 @@ def require_remote(repo: Path, remote: str | None) -> str:
 
 @contextmanager
 def temp_worktree(repo: Path, commit: str) -> Iterator[Path]:
-    """A detached worktree of ``commit`` in a temporary directory, removed afterwards."""
+    """A detached worktree of ``commit`` in a temporary directory, removed afterwards.
+
+    Raises WorktreeTampered on the way out when what ran in it (the repo's tests) rewrote
+    its ``.git`` file or admin dir; it is then deleted without asking git about it."""
     tmp = Path(tempfile.mkdtemp(prefix="specpilot-deploy-"))
     path = tmp / "wt"
     git(repo, "worktree", "add", "--detach", "--quiet", str(path), commit)
+    pins = read_pins(path)
     try:
         yield path
     finally:
-        git(repo, "worktree", "remove", "--force", str(path), check=False)
+        reason = tamper_reason(path, pins)
+        if reason is None:
+            git(repo, "worktree", "remove", "--force", str(path), check=False)
+        else:
+            shutil.rmtree(pins.git_dir, ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
         git(repo, "worktree", "prune", check=False)
+    if reason is not None:
+        raise WorktreeTampered(
+            f"{reason}: the tests run on the merge result rewrote git's metadata of the merge "
+            "worktree, so the merge is not pushed"
+        )
 
 
 def commit_diff(repo: Path, base: str, diff_text: str, message: str) -> str:
-    """Apply ``diff_text`` on ``base`` and commit it; return the new commit's sha (no ref)."""
-    with temp_worktree(repo, base) as wt:
+    """Apply ``diff_text`` on ``base`` and commit it; return the new commit's sha (no ref).
+
+    The patch is applied to a private index (no work tree: no filter, hook or attribute of
+    the change itself takes part)."""
+    with tempfile.TemporaryDirectory(prefix="specpilot-deploy-") as tmp:
+        index = Path(tmp) / "index"
+        git(repo, "read-tree", base, index_file=index)
         applied = git(
-            wt, "apply", "--index", "--whitespace=nowarn", "-", stdin=diff_text, check=False
-        )
+            repo, "apply", "--cached", "--whitespace=nowarn", "-",
+            stdin=diff_text, check=False, index_file=index,
+        )  # fmt: skip
         if applied.returncode != 0:
             raise DeployError(
                 f"The diff does not apply to {base[:12]}: {applied.stderr.strip()} "
                 "(a binary file needs 'git diff --binary')."
             )
-        git(wt, "commit", "--quiet", "--no-verify", "-m", message)
-        return git(wt, "rev-parse", "HEAD").stdout.strip()
+        tree = git(repo, "write-tree", index_file=index).stdout.strip()
+        text = message.strip() + "\n"
+        return git(repo, "commit-tree", tree, "-p", base, "-F", "-", stdin=text).stdout.strip()
 
 
 def remote_tip(repo: Path, remote: str, branch: str) -> str | None:
-    out = git(repo, "ls-remote", "--heads", remote, f"refs/heads/{branch}").stdout.split()
+    out = git(
+        repo, "ls-remote", "--heads", remote, f"refs/heads/{branch}", network=True
+    ).stdout.split()
     return out[0] if out else None
 
 
@@ -121,6 +148,7 @@ def fetch_tip(repo: Path, remote: str, branch: str) -> str:
         remote,
         f"+refs/heads/{branch}:{tmp_ref}",
         check=False,
+        network=True,
     )
     if done.returncode != 0:
         raise DeployError(
@@ -135,8 +163,9 @@ def fetch_tip(repo: Path, remote: str, branch: str) -> str:
 def push(repo: Path, remote: str, sha: str, branch: str) -> str | None:
     """Push ``sha`` to ``branch`` without force; ``None`` on success, else git's reason."""
     done = git(
-        repo, "push", "--quiet", "--porcelain", remote, f"{sha}:refs/heads/{branch}", check=False
-    )
+        repo, "push", "--quiet", "--porcelain", remote, f"{sha}:refs/heads/{branch}",
+        check=False, network=True,
+    )  # fmt: skip
     if done.returncode == 0:
         logger.info("pushed %s to %s/%s", sha[:12], remote, branch)
         return None

@@ -9,6 +9,7 @@
     │   └── PathOutsideWorktree  a path escapes the worktree (.., absolute, symlink out)
     ├── SandboxError         the test command could not be started
     ├── WorktreeError        a git branch / worktree / commit operation failed
+    │   └── WorktreeTampered git's metadata of a worktree changed under specpilot (``.git``)
     ├── ConfigError          a pipeline config value is out of range
     ├── DiffError            a unified diff cannot be parsed (names the line)
     ├── PolicyError          the policy file is malformed
@@ -57,6 +58,12 @@ class SandboxError(PipelineError):
 
 class WorktreeError(PipelineError):
     pass
+
+
+class WorktreeTampered(WorktreeError):
+    """The worktree's ``.git`` file or its admin dir no longer says what git wrote at its
+    creation: something the agent ran (its tests) pointed git elsewhere. No git command runs
+    in that worktree any more; the run ends with this as its reason."""
 
 
 class ConfigError(PipelineError, ValueError):

@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import subprocess
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from specpilot.pipeline.gitenv import GitPlace, run_git
 
 logger = logging.getLogger(__name__)
 
@@ -253,13 +253,9 @@ class FakeGitHub:
             return None
 
     def _git(self, *args: str, env: dict[str, str] | None = None) -> str:
-        done = subprocess.run(
-            ["git", "--git-dir", str(self.git_dir), *args],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            env={**os.environ, **(env or {})},
-        )
+        if self.git_dir is None:
+            raise RuntimeError("this fake GitHub has no git directory")
+        done = run_git(args, GitPlace(self.git_dir, git_dir=self.git_dir), env=env, timeout=30)
         if done.returncode != 0:
             raise RuntimeError(f"git {' '.join(args)}: {done.stderr.strip()}")
         return done.stdout

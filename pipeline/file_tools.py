@@ -2,8 +2,11 @@
 model sees as an error tool result; the loop goes on.
 
 Tools: read_file, list_dir, search_code, find_symbol, find_callers, edit_file, create_file,
-run_tests, finish. Paths go through ``resolve_in_worktree``; writes through ``WriteGuard``.
-Files the agent wrote are refreshed in the index before its next search.
+run_tests, finish. Paths go through ``resolve_in_worktree`` (symlinks followed first, then the
+real path must stay in the worktree and out of any ``.git``), so reads and writes never go
+through a symlink that leads out or into git's files; writes also go through ``WriteGuard`` on
+both the given and the real path. Files the agent wrote are refreshed in the index before
+its next search.
 """
 
 from __future__ import annotations
@@ -169,7 +172,9 @@ class Toolbox:
         if not path.is_dir():
             raise ToolError(f"{rel} is not a directory.")
         entries = sorted(
-            p.name + ("/" if p.is_dir() else "") for p in path.iterdir() if p.name != ".git"
+            p.name + ("/" if p.is_dir() else "")
+            for p in path.iterdir()
+            if p.name.casefold() != ".git"
         )
         shown = entries[:500]
         more = f"\n[... {len(entries) - 500} more]" if len(entries) > 500 else ""

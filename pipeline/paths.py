@@ -1,14 +1,18 @@
 """Path safety for the agent's file tools.
 
 ``resolve_in_worktree`` turns a model-supplied path into a real path inside the worktree or
-raises ``PathOutsideWorktree`` (absolute paths, ``..``, symlinks that lead out, ``.git``).
-``WriteGuard`` decides which worktree paths may be written (spec allow/block + policy globs).
+raises ``PathOutsideWorktree``: absolute paths, ``..``, and — checked on the path as given *and*
+on the real path after every symlink is followed — anything outside the worktree or in or at a
+``.git`` (the worktree's ``.git`` file, a nested repository's ``.git`` dir, ``.GIT`` on a
+case-insensitive disk). So a committed symlink such as ``link_git -> .git`` or one that leads
+out can be neither read nor written through. ``WriteGuard`` decides which worktree paths may
+be written (spec allow/block + policy globs); callers apply it to the real path too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 from typing import Protocol
 
 import pathspec
@@ -37,17 +41,31 @@ def resolve_in_worktree(root: Path, raw: str) -> tuple[Path, str]:
         raise PathOutsideWorktree(
             f"The path {raw!r} contains '..'; paths must stay inside the repository."
         )
-    if ".git" in rel.parts:
+    if _touches_git(rel):
         raise PathOutsideWorktree(f"The path {raw!r} is inside .git, which the tools never touch.")
     real_root = root.resolve()
-    target = (real_root / rel).resolve()
+    try:
+        target = (real_root / rel).resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise PathOutsideWorktree(f"The path {raw!r} cannot be resolved: {exc}.") from exc
     if target != real_root and not target.is_relative_to(real_root):
         raise PathOutsideWorktree(
             f"The path {raw!r} leads outside the repository through a symlink; only paths "
             "inside the repository can be used."
         )
-    real_rel = target.relative_to(real_root).as_posix()
-    return target, real_rel
+    real = target.relative_to(real_root)
+    if _touches_git(real):
+        raise PathOutsideWorktree(
+            f"The path {raw!r} leads into .git through a symlink (to {real.as_posix()}); the "
+            "tools never touch git's own files."
+        )
+    return target, real.as_posix()
+
+
+def _touches_git(rel: PurePath) -> bool:
+    """True when a part of ``rel`` is ``.git`` (any case: git treats ``.GIT`` alike on
+    case-insensitive file systems)."""
+    return any(part.casefold() == ".git" for part in rel.parts)
 
 
 class WriteCheck(Protocol):

@@ -1,6 +1,9 @@
 """The end of a run: ``changes.patch``, worktree clean-up, ``report.md`` and ``record.json``.
 
 Called by :meth:`pipeline.stages.SpecRun.finalize` in ``finally``, whatever happened before.
+A worktree whose ``.git`` metadata was rewritten (``run.tampered``) gets no diff (that would be
+a git call on it) and is deleted with its branch, so no booby-trapped ``.git`` is left for the
+user's own git (or shell prompt) to follow.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ import shutil
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from specpilot.pipeline.errors import PipelineError
+from specpilot.pipeline.errors import PipelineError, WorktreeTampered
 from specpilot.pipeline.report import render_report
 from specpilot.pipeline.run_record import RunRecord
 from specpilot.pipeline.worktree import Worktree, diff_against_base, remove_worktree
@@ -60,6 +63,7 @@ def write_record(run: SpecRun) -> RunRecord:
         cost_usd=usage.cost_usd if run.model else None,
         network_isolated=run.reports[-1].network_isolated if run.reports else None,
         filesystem_isolated=run.reports[-1].filesystem_isolated if run.reports else None,
+        tampered=run.tampered,
         warnings=tuple(dict.fromkeys(run.warnings)),
         artifacts=artifacts,
         started_at=run.started,
@@ -75,16 +79,25 @@ def write_record(run: SpecRun) -> RunRecord:
 def _save_diff_and_clean_up(run: SpecRun, wt: Worktree, changed: list[str]) -> bool:
     """Write changes.patch; remove the worktree unless it holds work. True when kept."""
     diff_text = ""
-    if changed:
+    if changed and run.tampered is None:
         try:
             diff_text = diff_against_base(wt, changed)
+        except WorktreeTampered as exc:
+            run.tamper(exc)
         except PipelineError as exc:
             run.warn(f"Could not compute the diff: {exc}")
-        if diff_text:
+        if diff_text and run.tampered is None:
             run.run_dir.write_text("changes.patch", diff_text)
-    keep = run.mode != "suggest" and bool(diff_text)
+    keep = run.mode != "suggest" and bool(diff_text) and run.tampered is None
     try:
-        if not keep:
+        if run.tampered is not None:
+            remove_worktree(wt, delete_branch=run.commit_sha is None)
+            run.warn(
+                f"The worktree {wt.path} was deleted (and its branch, if uncommitted): its .git "
+                "metadata was rewritten by something the agent ran, and specpilot ran no git "
+                "command in it after that."
+            )
+        elif not keep:
             remove_worktree(wt, delete_branch=run.mode != "suggest")
             if run.mode != "suggest":
                 run.warnings.append("Nothing was changed: the worktree and branch were removed.")

@@ -40,7 +40,11 @@ class RunRecord(BaseModel):
     status: ``green`` = tests passed and the change is committed on ``branch``;
     ``suggested`` = suggest mode finished (a plan, and with a model a patch); ``stopped`` =
     the run ended early for ``stop_reason`` (budget, model error, failing tests, no model);
-    ``error`` = an unexpected exception (``stop_reason`` names it).
+    ``error`` = an unexpected exception, or ``tampered`` is set (``stop_reason`` names it).
+
+    ``tampered``: what something the agent ran changed in git's metadata of the worktree (its
+    ``.git`` file or admin dir). Detected before specpilot's next git call, which then never
+    ran; the worktree was deleted and nothing was committed. None: nothing was changed.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -73,6 +77,7 @@ class RunRecord(BaseModel):
     cost_usd: float | None = None  # None: unknown (a model without a price), never 0 for it
     network_isolated: bool | None = None  # None: no test ran
     filesystem_isolated: bool | None = None  # read-only outside the worktree; None: no test ran
+    tampered: str | None = None  # the worktree's .git metadata was rewritten (see the docstring)
     warnings: tuple[str, ...] = ()
     artifacts: Mapping[str, str] = {}  # name -> path relative to run_dir
     started_at: datetime

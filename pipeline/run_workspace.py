@@ -22,6 +22,7 @@ from specpilot.pipeline.test_runner import (
 )
 from specpilot.pipeline.worktree import (
     Worktree,
+    check_worktree,
     create_worktree,
     default_worktrees_root,
     git,
@@ -81,11 +82,15 @@ def _make_toolbox(run: SpecRun, wt: Worktree, command: TestCommand | None) -> To
 
 
 def _agent_test_tool(run: SpecRun, wt: Worktree, command: TestCommand) -> Callable[[], str]:
-    """The agent's own ``run_tests`` tool: the same runner, traced as the agent's run."""
+    """The agent's own ``run_tests`` tool: the same runner, traced as the agent's run.
+
+    Afterwards the worktree's git metadata is checked: tests that rewrote ``.git`` end the
+    run (WorktreeTampered) before any later git call (or an index refresh) could follow it."""
 
     def run_agent_tests() -> str:
         report = run_tests(wt.path, command, config=run.config, artifacts_dir=run.tests_dir)
         run.trace.test_run("agent", report)
+        check_worktree(wt)
         return format_for_model(report)
 
     return run_agent_tests

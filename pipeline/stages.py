@@ -17,8 +17,9 @@ calls the same methods, one task per stage, driving the repair loop itself:
     record = run.finalize()                 # always: diff, clean-up, record.json
 
 ``guard`` turns budget, model and other pipeline errors into a clean stop (status
-``stopped``) and marks anything unexpected as ``error`` before re-raising it. A stopped run
-ignores later stages. ``finalize`` writes the run directory whatever happened before.
+``stopped``), a rewritten ``.git`` of the worktree (``WorktreeTampered``) into status ``error``
+with ``tampered`` set, and marks anything unexpected as ``error`` before re-raising it. A
+stopped run ignores later stages. ``finalize`` writes the run directory whatever happened before.
 """
 
 from __future__ import annotations
@@ -42,7 +43,12 @@ from specpilot.pipeline.context import (
     render_context,
 )
 from specpilot.pipeline.conventions_gate import conventions_gate
-from specpilot.pipeline.errors import BudgetExceeded, ModelError, PipelineError
+from specpilot.pipeline.errors import (
+    BudgetExceeded,
+    ModelError,
+    PipelineError,
+    WorktreeTampered,
+)
 from specpilot.pipeline.file_tools import Toolbox
 from specpilot.pipeline.model import Message, Model
 from specpilot.pipeline.paths import WriteCheck
@@ -67,6 +73,7 @@ from specpilot.pipeline.test_runner import (
 )
 from specpilot.pipeline.worktree import (
     Worktree,
+    check_worktree,
     commit_paths,
     diff_against_base,
     repo_root,
@@ -120,6 +127,7 @@ class SpecRun:
     warnings: list[str] = field(default_factory=list)
     conventions: ConventionProfile | None = None  # checked on green diffs before the commit
     violations: list[Violation] = field(default_factory=list)  # left by the last check
+    tampered: str | None = None  # what rewrote the worktree's .git metadata (WorktreeTampered)
 
     @classmethod
     def start(
@@ -173,6 +181,8 @@ class SpecRun:
             self.stop(f"budget: {exc}")
         except ModelError as exc:
             self.stop(f"model: {exc}")
+        except WorktreeTampered as exc:
+            self.tamper(exc)
         except PipelineError as exc:
             self.stop(f"{type(exc).__name__}: {exc}")
         except BaseException as exc:
@@ -184,6 +194,13 @@ class SpecRun:
     def stop(self, reason: str) -> None:
         self.status, self.stop_reason, self.done = "stopped", reason, True
         log.warning("run %s stopped: %s", self.run_id, reason)
+
+    def tamper(self, exc: WorktreeTampered) -> None:
+        """The worktree's .git was rewritten: status ``error``, nothing more runs in it."""
+        self.status, self.done, self.tampered = "error", True, str(exc)
+        self.stop_reason = f"WorktreeTampered: {exc}"
+        self.trace.event("tampered", reason=str(exc))
+        log.error("run %s: %s", self.run_id, exc)
 
     def warn(self, message: str) -> None:
         log.warning("%s", message)
@@ -290,6 +307,8 @@ class SpecRun:
         )
         self.reports.append(report)
         self.trace.test_run("verify", report, round=self.round_no)
+        if self.worktree is not None:
+            check_worktree(self.worktree)  # tests that rewrote .git end the run here
         if self.config.sandbox and not report.network_isolated:
             self.warn(f"The tests were not isolated from the network: {report.sandbox_note}.")
         rounds = self.config.max_repair_rounds

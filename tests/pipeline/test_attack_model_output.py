@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import StartServer
+from policy_fixtures import AUDIT_KEY
 from run_helpers import git, model_for, plan_reply
 
 from specpilot.pipeline.audit import read_records
@@ -62,7 +63,9 @@ def test_a_tool_call_cut_off_at_max_tokens_is_never_run_committed_or_pushed(
         SPEC, repo=demo_repo, mode="pr", config=config, model=model_for(server, config),
         index=GrepIndex(demo_repo),
     )  # fmt: skip
-    delivery = deliver(record, SPEC, config=config, audit_log=tmp_path / "a.jsonl", actor="t")
+    delivery = deliver(
+        record, SPEC, config=config, audit_log=tmp_path / "a.jsonl", actor="t", audit_key=AUDIT_KEY
+    )
 
     assert "calc/mul.py" not in record.files_changed and record.commit is None
     assert record.status == "stopped" and "without changing any file" in (record.stop_reason or "")

@@ -212,3 +212,85 @@ def test_a_write_check_can_veto_with_a_reason(root: Path, config: PipelineConfig
     )
     assert seen[0] == ("x.py", None, "FORBIDDEN = 1\n")
     assert seen[1][0] == "calc/ops.py" and "return a - b" in (seen[1][1] or "")
+
+
+# --- symlinks into .git: resolved before the .git check (issue 13) ---------------------------
+
+
+@pytest.fixture
+def linked(root: Path) -> Path:
+    """A checkout with a .git dir and committed-looking symlinks into it."""
+    (root / ".git" / "hooks").mkdir(parents=True)
+    (root / ".git" / "config").write_text("[core]\n\tbare = false\n")
+    (root / "link_git").symlink_to(".git")
+    (root / "hooks_link").symlink_to(".git/hooks")
+    (root / "cfg").symlink_to(".git/config")
+    (root / "new_hook").symlink_to(".git/hooks/pre-commit")  # dangling: create_file target
+    (root / "sub").mkdir()
+    (root / "sub/.git").mkdir()  # a nested repository
+    (root / "sub_git").symlink_to("sub/.git")
+    return root
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["link_git/config", "link_git", "hooks_link/pre-commit", "cfg", "new_hook", "sub_git/config",
+     "sub/.git/config", ".GIT/config", "calc/../.git"],
+)  # fmt: skip
+def test_symlinks_into_any_git_dir_are_refused(linked: Path, raw: str) -> None:
+    with pytest.raises(PathOutsideWorktree, match=r"\.git|'\.\.'"):
+        resolve_in_worktree(linked, raw)
+
+
+def test_no_tool_reads_or_writes_git_files_through_a_symlink(
+    linked: Path, config: PipelineConfig
+) -> None:
+    box = _box(linked, config)
+    config_before = (linked / ".git/config").read_text()
+    calls = [
+        ("read_file", {"path": "link_git/config"}),
+        ("read_file", {"path": "cfg"}),
+        ("list_dir", {"path": "link_git"}),
+        ("list_dir", {"path": "hooks_link"}),
+        ("edit_file", {"path": "cfg", "old_text": "bare", "new_text": "fsmonitor = x\n\tbare"}),
+        ("create_file", {"path": "link_git/hooks/pre-commit", "content": "#!/bin/sh\n"}),
+        ("create_file", {"path": "hooks_link/post-commit", "content": "#!/bin/sh\n"}),
+        ("create_file", {"path": "new_hook", "content": "#!/bin/sh\n"}),
+        ("create_file", {"path": "sub_git/config", "content": "[core]\n"}),
+    ]
+    for tool, args in calls:
+        text, err = _call(box, tool, **args)
+        assert err and ".git" in text, (tool, args, text)
+    assert (linked / ".git/config").read_text() == config_before
+    assert sorted(p.name for p in (linked / ".git/hooks").iterdir()) == []
+    assert not (linked / "sub/.git/config").exists()
+    assert box.changed == []
+
+
+def test_a_worktree_dot_git_file_cannot_be_rewritten_through_a_symlink(
+    root: Path, config: PipelineConfig
+) -> None:
+    (root / ".git").write_text("gitdir: /somewhere/.git/worktrees/x\n")  # as in a worktree
+    (root / "link_git").symlink_to(".git")
+    box = _box(root, config)
+    text, err = _call(box, "read_file", path="link_git")
+    assert err and "/somewhere" not in text
+    text, err = _call(box, "edit_file", path="link_git", old_text="/somewhere", new_text="/evil")
+    assert err and ".git" in text
+    assert (root / ".git").read_text() == "gitdir: /somewhere/.git/worktrees/x\n"
+
+
+def test_symlink_loops_and_dangling_links_out_are_tool_errors(
+    root: Path, config: PipelineConfig, tmp_path: Path
+) -> None:
+    (root / "loop").symlink_to("loop")
+    (root / "dangling_out").symlink_to(tmp_path / "nowhere" / "x.txt")
+    box = _box(root, config)
+    for tool, args in [
+        ("read_file", {"path": "loop"}),
+        ("create_file", {"path": "loop/x.py", "content": ""}),
+        ("create_file", {"path": "dangling_out", "content": "x"}),
+    ]:
+        text, err = _call(box, tool, **args)
+        assert err, (tool, text)
+    assert not (tmp_path / "nowhere").exists()
