@@ -26,6 +26,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from specpilot.pipeline.audit import append, read_records
+from specpilot.pipeline.base_tree import GitTree
 from specpilot.pipeline.config import PipelineConfig
 from specpilot.pipeline.deliver_audit import (
     Outcome,
@@ -257,6 +258,7 @@ def _decide(
         secrets=scan_patch(patch),
         tests_passed=last.passed if last else None,
         limits=limits,
+        base=GitTree(repo, record.base_commit) if record.base_commit else None,
     )
 
 
