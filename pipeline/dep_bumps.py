@@ -140,6 +140,10 @@ def first_difference(a: Any, b: Any, where: str) -> str | None:
     """Where ``a`` and ``b`` first differ, as a sentence (``None`` when equal)."""
     if a == b:
         return None
+    if a is None:
+        return f"adds {where} = {_short(b)}"
+    if b is None:
+        return f"removes {where}"
     if isinstance(a, Mapping) and isinstance(b, Mapping):
         for key in (*a, *(k for k in b if k not in a)):
             at = f"{where}.{key}" if where else str(key)

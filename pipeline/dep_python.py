@@ -177,7 +177,9 @@ def _pep508_slot(item: str, where: str, slots: dict[str, tuple[str, str]]) -> st
     spec = str(req.specifier)
     if spec:
         slots[where] = (canonicalize_name(req.name), spec)
-    return f"<requirement {' '.join(_requirement_skeleton(req))} {'versioned' if spec else ''}>"
+    name, extras, marker, url = _requirement_skeleton(req)
+    shown = name + (f"[{extras}]" if extras else "") + (f" @ {url}" if url else "")
+    return shown + (f" ; {marker}" if marker else "") + (" (a version constraint)" if spec else "")
 
 
 def _poetry_slot(value: Any, where: str, name: str, slots: dict[str, tuple[str, str]]) -> Any:

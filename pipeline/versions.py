@@ -38,7 +38,7 @@ _GO_RE = re.compile(
 # one of the separators below; anything else (a URL, a tag name, "latest") is not a constraint.
 _OPS = ("===", "==", "!=", "~=", ">=", "<=", "~>", ">", "<", "=", "^", "~")
 _COMPARATOR_RE = re.compile(
-    r"(?P<op>===|==|!=|~=|>=|<=|~>|>|<|=|\^|~)?\s*(?P<ver>[vV]?[0-9xX*][0-9A-Za-z.*+!_-]*)"
+    r"(?:(?P<op>===|==|!=|~=|>=|<=|~>|>|<|=|\^|~)\s*)?(?P<ver>[vV]?[0-9xX*][0-9A-Za-z.*+!_-]*)"
 )
 _SEPARATOR_RE = re.compile(r"^(?:\s*(?:,|\|\||\s-\s)\s*|\s+)$")
 

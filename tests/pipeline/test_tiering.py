@@ -38,7 +38,7 @@ def _rules(d: TierDecision) -> set[str]:
     [
         (DOCS_CHANGE, 1, False, "kind.docs"),
         ({"requirements.txt": "requests==2.32.3\nrich==13.7.0\n"}, 1, False, "kind.dependency"),
-        ({"poetry.lock": "[[package]]\nname = 'x'\n"}, 1, False, "kind.dependency"),
+        ({"poetry.lock": "[[package]]\nname = 'x'\n"}, 2, False, "dependency.change"),
         (TESTS_CHANGE, 2, False, "kind.tests"),
         (SOURCE_CHANGE, 2, False, "kind.source"),
         ({**SOURCE_CHANGE, **DOCS_CHANGE}, 2, False, "kind.source"),
