@@ -245,7 +245,8 @@ def _classify_path(
         bumps.append(check)
         if check.bump:
             return FileKind(f.path, "dependency", f"{path} is {what}; {check.summary()}")
-        return FileKind(f.path, "config", f"{path} is {what}; {check.summary()}")
+        why = f"{path} is {what} changed beyond a version bump (see dependency.change)"
+        return FileKind(f.path, "config", why)
     tests = matchers["tests"]
     if tests(path):
         return FileKind(f.path, "tests", f"{path} matches the tests glob {tests.first(path)!r}")
@@ -291,9 +292,7 @@ def _tests_used_by_product(
         changed |= {f.old_path: None for f in patch.files if f.old_path and f.old_path != f.path}
         if texts.base is None:
             raise Unverifiable("no base tree was given to look for product code that imports it")
-        users = product_users(
-            candidates, texts.base, changed, is_test=tests, is_prose=is_docs_type
-        )
+        users = product_users(candidates, texts.base, changed, is_test=tests, is_prose=is_docs_type)
     except Unverifiable as exc:
         why = f"it cannot be checked that no product code uses it ({exc})"
         return [

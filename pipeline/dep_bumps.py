@@ -43,7 +43,9 @@ class BumpCheck:
         if self.bump:
             return f"{self.path} only bumps versions ({', '.join(self.bumped[:MAX_PROBLEMS])})"
         more = len(self.problems) - MAX_PROBLEMS
-        listed = "; ".join(self.problems[:MAX_PROBLEMS]) + (f"; and {more} more" if more > 0 else "")
+        listed = "; ".join(self.problems[:MAX_PROBLEMS]) + (
+            f"; and {more} more" if more > 0 else ""
+        )
         return f"{self.path} is not a version bump: {listed}"
 
 

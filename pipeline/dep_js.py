@@ -24,7 +24,12 @@ from specpilot.pipeline.dep_bumps import (
 )
 from specpilot.pipeline.versions import compare_constraints, parse_constraint
 
-DEPENDENCY_SECTIONS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
+DEPENDENCY_SECTIONS = (
+    "dependencies",
+    "devDependencies",
+    "peerDependencies",
+    "optionalDependencies",
+)
 
 
 def package_json(old: str, new: str, report: Report) -> None:
@@ -88,7 +93,9 @@ def package_lock(old: str, new: str, report: Report) -> None:
     compare_lock_entries(legacy_a, legacy_b, _NPM, report)
     rest = ("packages", "dependencies")
     report.differ(
-        "", {k: v for k, v in a.items() if k not in rest}, {k: v for k, v in b.items() if k not in rest}
+        "",
+        {k: v for k, v in a.items() if k not in rest},
+        {k: v for k, v in b.items() if k not in rest},
     )
 
 

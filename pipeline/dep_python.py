@@ -79,10 +79,14 @@ def _read_line(line: str) -> _Line:
         req = Requirement(spec_text)
     except InvalidRequirement:
         return _Line("other", line, skeleton=("other", line))
-    hashes, others = [], []
+    hashes: list[str] = []
+    others: list[str] = []  # per-requirement options other than hashes: part of the skeleton
     for option in re.split(r"\s+(?=--?\w)", options) if options else []:
         m = _HASH_RE.match(option)
-        (hashes if m else others).append(m.group(1) if m else option)
+        if m:
+            hashes.append(m.group(1))
+        else:
+            others.append(option)
     name = canonicalize_name(req.name)
     skeleton = ("requirement", *_requirement_skeleton(req), tuple(others))
     return _Line("requirement", line, name, skeleton, str(req.specifier), frozenset(hashes))
@@ -274,4 +278,3 @@ def _hosts(*values: Any) -> set[str]:
 
 def _without(doc: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k not in keys}
-

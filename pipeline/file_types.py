@@ -99,7 +99,9 @@ _EXECUTED_NAMES: dict[str, str] = {
 }
 # CI runs these on its runner with the repository's secrets, outside specpilot's sandbox.
 _CI_PREFIXES = (".github/workflows/", ".github/actions/", ".gitlab/", ".circleci/", ".buildkite/")
-_CI_NAMES = frozenset({".gitlab-ci.yml", ".travis.yml", "azure-pipelines.yml", "bitbucket-pipelines.yml"})
+_CI_NAMES = frozenset(
+    {".gitlab-ci.yml", ".travis.yml", "azure-pipelines.yml", "bitbucket-pipelines.yml"}
+)
 _HOOK_PREFIXES = (".husky/", ".githooks/")
 
 

@@ -97,7 +97,9 @@ def _first_product_user(
             seen.add(user)
             frontier.append(user)
             if len(seen) > MAX_VISITS:
-                logger.warning("gave up following the users of %s after %d files", candidate, MAX_VISITS)
+                logger.warning(
+                    "gave up following the users of %s after %d files", candidate, MAX_VISITS
+                )
                 return f"one of more than {MAX_VISITS} files (not followed further)"
     return None
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from specpilot.pipeline.base_tree import FileTexts, Unverifiable
 from specpilot.pipeline.classify import KIND_ORDER, Classification, Matcher
-from specpilot.pipeline.diffparse import FileDiff, Patch
+from specpilot.pipeline.diffparse import Patch
 from specpilot.pipeline.file_types import GITLINK_MODE, SYMLINK_MODE, mode_change
 from specpilot.pipeline.policy import PROTECTED_GLOBS, PYPROJECT, Policy, Tier
 
@@ -111,9 +111,7 @@ def _mode_reasons(patch: Patch, links: dict[str, str | None]) -> list[Reason]:
         message = f"the change sets file modes (an executable bit makes a file runnable): {listed}"
         paths = tuple(p for p, _ in plain)
         reasons.append(Reason(rule="filemode", tier=2, message=message, paths=paths))
-    symlinks = tuple(
-        f.path for f in patch.files if SYMLINK_MODE in (f.mode_before, f.mode_after)
-    )
+    symlinks = tuple(f.path for f in patch.files if SYMLINK_MODE in (f.mode_before, f.mode_after))
     if symlinks:
         outside = tuple(p for p in symlinks if p in links and links[p] is None)
         if outside:
@@ -123,9 +121,7 @@ def _mode_reasons(patch: Patch, links: dict[str, str | None]) -> list[Reason]:
             shown = _listed([f"{p} → {links[p]}" if links.get(p) else p for p in symlinks])
             message = f"symbolic links are created or changed; their target is reviewed: {shown}"
             reasons.append(Reason(rule="symlink", tier=2, message=message, paths=symlinks))
-    submodules = tuple(
-        f.path for f in patch.files if GITLINK_MODE in (f.mode_before, f.mode_after)
-    )
+    submodules = tuple(f.path for f in patch.files if GITLINK_MODE in (f.mode_before, f.mode_after))
     if submodules:
         message = "a submodule pointer changes: it brings in another repository's code"
         reasons.append(Reason(rule="submodule", tier=2, message=message, paths=submodules))
@@ -157,7 +153,9 @@ def size_reasons(patch: Patch, policy: Policy) -> list[Reason]:
             f"an added line of {longest[0]} characters in {longest[1]} exceeds "
             f"auto_max_line_length = {size.auto_max_line_length}: no auto-merge"
         )
-        reason = Reason(rule="size.auto_max_line_length", tier=2, message=message, paths=(longest[1],))
+        reason = Reason(
+            rule="size.auto_max_line_length", tier=2, message=message, paths=(longest[1],)
+        )
         out.append(reason)
     return out
 

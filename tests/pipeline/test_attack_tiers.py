@@ -58,8 +58,8 @@ def _rules(d: TierDecision) -> set[str]:
     return {r.rule for r in d.reasons}
 
 
-def _repo(tmp_path: Path, extra: Mapping[str, str | bytes | None] = ()) -> Path:  # type: ignore[assignment]
-    return init_repo(tmp_path / "repo", {**BASE_FILES, **dict(extra)})
+def _repo(tmp_path: Path, extra: Mapping[str, str | bytes | None] | None = None) -> Path:
+    return init_repo(tmp_path / "repo", {**BASE_FILES, **(extra or {})})
 
 
 # --- code in files named like docs ------------------------------------------------------------
@@ -108,7 +108,9 @@ def test_coverage_threshold_in_pyproject_is_not_a_version(tmp_path: Path) -> Non
     repo = _repo(tmp_path, {"pyproject.toml": pyproject})
     decision = _tier(repo, _files({"pyproject.toml": pyproject.replace("90.0", "0.0")}))
     assert decision.tier >= 2 and decision.kinds["pyproject.toml"] != "dependency"
-    assert "tool.coverage" in next(r.message for r in decision.reasons if r.rule == "dependency.change")
+    assert "tool.coverage" in next(
+        r.message for r in decision.reasons if r.rule == "dependency.change"
+    )
 
 
 LOCK = {
@@ -263,7 +265,9 @@ def test_a_test_helper_imported_by_product_code_is_source(tmp_path: Path) -> Non
 
 
 def test_java_under_src_test_imported_by_main_code_is_source(tmp_path: Path) -> None:
-    helper = "package com.acme;\n\npublic class Fixtures {\n  public static int n() { return 1; }\n}\n"
+    helper = (
+        "package com.acme;\n\npublic class Fixtures {\n  public static int n() { return 1; }\n}\n"
+    )
     main = (
         "package com.acme.app;\n\nimport com.acme.Fixtures;\n\n"
         "public class App {\n  int n() { return Fixtures.n(); }\n}\n"
@@ -276,7 +280,7 @@ def test_java_under_src_test_imported_by_main_code_is_source(tmp_path: Path) -> 
             "src/main/java/com/acme/app/App.java": main,
         },
     )
-    evil = helper.replace("return 1;", "return Runtime.getRuntime().exec(\"id\").hashCode();")
+    evil = helper.replace("return 1;", 'return Runtime.getRuntime().exec("id").hashCode();')
     decision = _tier(repo, _files({"src/test/java/com/acme/Fixtures.java": evil}))
     assert decision.tier >= 2
     assert decision.kinds["src/test/java/com/acme/Fixtures.java"] == "source"
@@ -322,10 +326,31 @@ def test_a_policy_table_spelled_with_a_unicode_escape_is_the_policy(tmp_path: Pa
 
 
 def test_editing_an_escaped_policy_table_is_blocked(tmp_path: Path) -> None:
-    pyproject = str(BASE_FILES["pyproject.toml"]) + '\n[tool."spec\\u0070ilot".policy]\nkinds = { docs = 2 }\n'
+    pyproject = (
+        str(BASE_FILES["pyproject.toml"])
+        + '\n[tool."spec\\u0070ilot".policy]\nkinds = { docs = 2 }\n'
+    )
     repo = _repo(tmp_path, {"pyproject.toml": pyproject})
     decision = _tier(repo, _files({"pyproject.toml": pyproject.replace("docs = 2", "docs = 1")}))
     assert decision.blocked and "policy.self" in _rules(decision)
+
+
+def test_policy_explain_on_the_cli_names_what_the_file_is(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    repo = _repo(tmp_path)
+    patch = tmp_path / "change.patch"
+    patch.write_text(_diff(repo, _files({"calc/CHANGELOG_hook.py": HOOK})))
+    args = ["policy", "explain", "--repo", str(repo), "--diff", str(patch)]
+    data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert (data["tier"], data["action"], data["kinds"]) == (
+        2,
+        "pr",
+        {"calc/CHANGELOG_hook.py": "source"},
+    )
+    text = runner.invoke(app, args)
+    assert text.exit_code == 0 and "kind.source" in text.stdout
+    assert "Python code (.py)" in " ".join(text.stdout.split())
 
 
 # --- end to end: specpilot run --mode auto --------------------------------------------------

@@ -42,7 +42,12 @@ def _bump(name: str, old: str, new: str) -> tuple[bool, str]:
 @pytest.mark.parametrize(
     ("name", "old", "new", "bump"),
     [
-        ("requirements.txt", REQS, REQS.replace("2.31.0 --hash=sha256:aaa", "2.32.3 --hash=sha256:bbb"), True),
+        (
+            "requirements.txt",
+            REQS,
+            REQS.replace("2.31.0 --hash=sha256:aaa", "2.32.3 --hash=sha256:bbb"),
+            True,
+        ),
         ("requirements.txt", REQS, REQS.replace(">=13.7,<14", ">=13.8,<14"), True),
         ("requirements.txt", REQS, REQS.replace("sha256:aaa", "sha256:ccc"), False),
         ("requirements.txt", REQS, REQS.replace("pypi.org", "pypi.evil.example"), False),
@@ -50,7 +55,12 @@ def _bump(name: str, old: str, new: str) -> tuple[bool, str]:
         ("requirements.txt", REQS, REQS.replace("==2.31.0", "==2.30.0"), False),
         ("requirements.txt", REQS, REQS + "httpx==0.28.1\n", False),
         ("requirements.txt", REQS, REQS + "-e git+https://evil.example/x.git#egg=x\n", False),
-        ("requirements.txt", REQS, REQS.replace("rich", "rich @ https://evil.example/rich.whl ;"), False),
+        (
+            "requirements.txt",
+            REQS,
+            REQS.replace("rich", "rich @ https://evil.example/rich.whl ;"),
+            False,
+        ),
         ("requirements.txt", REQS, "# pinned\n" + REQS, False),  # nothing moved
         ("requirements-dev.txt", "pytest==8.0.0\n", "pytest==8.1.0\n", True),
         ("pyproject.toml", PYPROJECT, PYPROJECT.replace("requests>=2.31", "requests>=2.32"), True),
@@ -62,8 +72,18 @@ def _bump(name: str, old: str, new: str) -> tuple[bool, str]:
         ("pyproject.toml", PYPROJECT, PYPROJECT.replace('rev = "abc"', 'rev = "def"'), False),
         ("pyproject.toml", PYPROJECT, PYPROJECT.replace("90.0", "0.0"), False),
         ("pyproject.toml", PYPROJECT, PYPROJECT.replace('"^3.11"', '"^3.12"'), False),
-        ("pyproject.toml", PYPROJECT, PYPROJECT.replace('version = "1.0.0"', 'version = "1.0.1"'), False),
-        ("pyproject.toml", PYPROJECT, PYPROJECT.replace('"requests>=2.31"', '"requests>=2.31", "x"'), False),
+        (
+            "pyproject.toml",
+            PYPROJECT,
+            PYPROJECT.replace('version = "1.0.0"', 'version = "1.0.1"'),
+            False,
+        ),
+        (
+            "pyproject.toml",
+            PYPROJECT,
+            PYPROJECT.replace('"requests>=2.31"', '"requests>=2.31", "x"'),
+            False,
+        ),
         ("pyproject.toml", PYPROJECT, PYPROJECT.replace("[extra]", "[other]"), False),
         ("yarn.lock", "a@^1:\n  version 1.0.0\n", "a@^1:\n  version 1.0.1\n", False),
     ],
@@ -122,7 +142,12 @@ def _with(base: dict[str, Any], section: str, key: str, value: Any) -> dict[str,
         ("package.json", PACKAGE, _with(PACKAGE, "devDependencies", "jest", "~29.7.0"), True),
         ("package.json", PACKAGE, _with(PACKAGE, "dependencies", "lodash", "^5.0.0"), True),
         ("package.json", PACKAGE, _with(PACKAGE, "scripts", "postinstall", "curl x|sh"), False),
-        ("package.json", PACKAGE, _with(PACKAGE, "dependencies", "left", "github:evil/left"), False),
+        (
+            "package.json",
+            PACKAGE,
+            _with(PACKAGE, "dependencies", "left", "github:evil/left"),
+            False,
+        ),
         ("package.json", PACKAGE, _with(PACKAGE, "dependencies", "pwn", "^1.0.0"), False),
         ("package.json", PACKAGE, _with(PACKAGE, "dependencies", "lodash", "latest"), False),
         ("package-lock.json", _npm_lock(), _npm_lock("4.17.21"), True),
@@ -143,7 +168,9 @@ def test_npm_resolved_must_follow_the_version() -> None:
     new["packages"]["node_modules/lodash"]["resolved"] = "https://evil.example/lodash-4.17.21.tgz"
     verdict, summary = _bump("package-lock.json", _js(_npm_lock()), _js(new))
     assert not verdict and "resolved" in summary
-    major = check_bump("package.json", _js(PACKAGE), _js(_with(PACKAGE, "dependencies", "lodash", "^5.0.0")))
+    major = check_bump(
+        "package.json", _js(PACKAGE), _js(_with(PACKAGE, "dependencies", "lodash", "^5.0.0"))
+    )
     assert major.major == ("dependencies.lodash ^4.17.20 → ^5.0.0",)
 
 
@@ -203,10 +230,25 @@ UV_BUMP = UV_LOCK.replace("2.31.0", "2.32.3").replace("sha256:a", "sha256:c")
             ),
             False,
         ),
-        ("poetry.lock", POETRY_LOCK, POETRY_LOCK + '\n[[package]]\nname = "pwn"\nversion = "1"\n', False),
+        (
+            "poetry.lock",
+            POETRY_LOCK,
+            POETRY_LOCK + '\n[[package]]\nname = "pwn"\nversion = "1"\n',
+            False,
+        ),
         ("uv.lock", UV_LOCK, UV_BUMP, True),
-        ("uv.lock", UV_LOCK, UV_BUMP.replace("files.pythonhosted.org/p/requests-2.32.3-", "evil.example/r-"), False),
-        ("uv.lock", UV_LOCK, UV_LOCK.replace("https://pypi.org/simple", "https://evil.example/simple"), False),
+        (
+            "uv.lock",
+            UV_LOCK,
+            UV_BUMP.replace("files.pythonhosted.org/p/requests-2.32.3-", "evil.example/r-"),
+            False,
+        ),
+        (
+            "uv.lock",
+            UV_LOCK,
+            UV_LOCK.replace("https://pypi.org/simple", "https://evil.example/simple"),
+            False,
+        ),
     ],
 )
 def test_python_lockfiles(name: str, old: str, new: str, bump: bool) -> None:
@@ -234,14 +276,29 @@ GO_SUM = "github.com/a/b v1.2.3 h1:aaa=\ngithub.com/a/b v1.2.3/go.mod h1:bbb=\n"
         ("Cargo.toml", CARGO, CARGO.replace('"1.35"', '"1.36"'), True),
         ("Cargo.toml", CARGO, CARGO.replace("a/mine", "evil/mine"), False),
         ("Cargo.toml", CARGO, CARGO.replace('["full"]', '["full", "x"]'), False),
-        ("Cargo.lock", CARGO_LOCK, CARGO_LOCK.replace("1.0.190", "1.0.193").replace("aaa", "ccc"), True),
+        (
+            "Cargo.lock",
+            CARGO_LOCK,
+            CARGO_LOCK.replace("1.0.190", "1.0.193").replace("aaa", "ccc"),
+            True,
+        ),
         ("Cargo.lock", CARGO_LOCK, CARGO_LOCK.replace("aaa", "ccc"), False),
-        ("Cargo.lock", CARGO_LOCK, CARGO_LOCK.replace("github.com/rust-lang", "evil.example"), False),
+        (
+            "Cargo.lock",
+            CARGO_LOCK,
+            CARGO_LOCK.replace("github.com/rust-lang", "evil.example"),
+            False,
+        ),
         ("go.mod", GO_MOD, GO_MOD.replace("v1.2.3", "v1.3.0"), True),
         ("go.mod", GO_MOD, GO_MOD.replace("v0.20.0 // indirect", "v0.21.0"), False),
         ("go.mod", GO_MOD, GO_MOD + "replace github.com/a/b => github.com/evil/b v1.2.3\n", False),
         ("go.mod", GO_MOD, GO_MOD.replace("v1.2.3", "v1.2.2"), False),
-        ("go.sum", GO_SUM, GO_SUM + "github.com/a/b v1.3.0 h1:ccc=\ngithub.com/a/b v1.3.0/go.mod h1:ddd=\n", True),
+        (
+            "go.sum",
+            GO_SUM,
+            GO_SUM + "github.com/a/b v1.3.0 h1:ccc=\ngithub.com/a/b v1.3.0/go.mod h1:ddd=\n",
+            True,
+        ),
         ("go.sum", GO_SUM, GO_SUM.replace("h1:aaa=", "h1:zzz="), False),
         ("go.sum", GO_SUM, GO_SUM + "github.com/evil/x v1.0.0 h1:eee=\n", False),
     ],
