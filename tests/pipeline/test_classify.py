@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from policy_fixtures import init_repo, make_diff
+from policy_fixtures import BASE_FILES, init_repo, make_diff
 
 from specpilot.pipeline.base_tree import FileTexts, GitTree
 from specpilot.pipeline.classify import ChangeKind, Classification, classify
@@ -93,6 +93,33 @@ def test_rename_takes_riskier_kind_and_globs_are_configurable(repo: Path) -> Non
 def test_without_a_base_nothing_that_needs_one_is_trusted(repo: Path) -> None:
     diff = make_diff(repo, {"requirements.txt": "requests==2.32.3\nrich==13.7.0\n"})
     bump = classify(parse_diff(diff))
-    assert bump.overall == "config" and "no base tree" in bump.files[0].why
+    assert bump.overall == "config" and "no base tree" in bump.bumps[0].summary()
     test = classify(parse_diff(make_diff(repo, {"tests/test_app.py": "def test_x():\n"})))
     assert test.overall == "source" and "cannot be checked" in test.files[0].why
+
+
+@pytest.mark.parametrize(
+    ("extra", "user"),
+    [
+        ({"src/report.py": "from tests import helpers\n"}, "src/report.py"),
+        ({"Makefile": "seed:\n\tpython tests/helpers.py\n"}, "Makefile"),
+        ({"web/app.js": "const h = require('../tests/helpers');\n"}, "web/app.js"),
+        (
+            {"tests/base.py": "from tests.helpers import x\n", "src/svc.py": "import tests.base\n"},
+            "src/svc.py (through tests/base.py)",
+        ),
+    ],
+)
+def test_a_test_file_product_code_uses_is_source(
+    tmp_path: Path, extra: dict[str, str], user: str
+) -> None:
+    files = {**BASE_FILES, "tests/__init__.py": "", "tests/helpers.py": "x = 1\n", **extra}
+    repo = init_repo(tmp_path / "uses", files)
+    (kind,) = _classify(repo, {"tests/helpers.py": "x = 2\n"}).files
+    assert kind.kind == "source" and kind.why.endswith(f"product code uses it: {user}")
+
+
+def test_prose_naming_a_test_file_does_not_make_it_product_code(tmp_path: Path) -> None:
+    files = {**BASE_FILES, "tests/helpers.py": "x = 1\n", "docs/dev.md": "See tests/helpers.py.\n"}
+    repo = init_repo(tmp_path / "prose", files)
+    assert _kinds(repo, {"tests/helpers.py": "x = 2\n"}) == {"tests/helpers.py": "tests"}
