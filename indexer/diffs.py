@@ -3,7 +3,8 @@
 The one reader of diffs: the pipeline tiers and scans patches with it, the conventions check
 reads the lines a diff adds with it (both wrap :class:`DiffError` in their own error tree).
 
-Handles ``diff --git`` headers (new, deleted, renamed, copied files, mode changes), C-quoted
+Handles ``diff --git`` headers (new, deleted, renamed, copied files, mode changes, the mode an
+unchanged-mode file keeps on its ``index`` line), C-quoted
 paths, ``Binary files ... differ`` and ``GIT binary patch`` blocks, ``\\ No newline at end of
 file`` markers, and plain ``---``/``+++`` unified diffs without a git header. Hunk bodies are
 consumed by their line counts, so a removed line that starts with ``--`` is never mistaken for
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 FileStatus = Literal["added", "modified", "deleted", "renamed", "copied"]
 
+_INDEX_RE = re.compile(r"^index [0-9a-f]+\.\.[0-9a-f]+ ([0-7]{6})$")
 _HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
 
@@ -64,9 +66,21 @@ class FileDiff(_Frozen):
     removed: int = 0
     old_mode: str | None = None
     new_mode: str | None = None
+    index_mode: str | None = None  # the mode on the "index a..b MODE" line: unchanged by the diff
     hunks: tuple[Hunk, ...] = ()
     added_lines: tuple[DiffLine, ...] = ()
     removed_lines: tuple[DiffLine, ...] = ()
+
+    @property
+    def mode_before(self) -> str | None:
+        """The file's git mode before the change (``100644``, ``100755``, ``120000`` for a
+        symlink, ``160000`` for a submodule), ``None`` for an added file or when not shown."""
+        return None if self.is_new else self.old_mode or self.index_mode
+
+    @property
+    def mode_after(self) -> str | None:
+        """The file's git mode after the change, ``None`` for a deleted file or when not shown."""
+        return None if self.is_deleted else self.new_mode or self.index_mode
 
     @property
     def is_new(self) -> bool:
@@ -129,6 +143,7 @@ class _Builder:
     binary: bool = False
     old_mode: str | None = None
     new_mode: str | None = None
+    index_mode: str | None = None
     hunks: list[Hunk] = field(default_factory=list)
     added: list[DiffLine] = field(default_factory=list)
     removed: list[DiffLine] = field(default_factory=list)
@@ -164,6 +179,7 @@ class _Builder:
             removed=len(self.removed),
             old_mode=self.old_mode,
             new_mode=self.new_mode,
+            index_mode=self.index_mode,
             hunks=tuple(self.hunks),
             added_lines=tuple(self.added),
             removed_lines=tuple(self.removed),
@@ -256,6 +272,8 @@ def _read_header_line(line: str, b: _Builder) -> None:
         b.rename_to, b.status, b.copy = _unquote(line[len("copy to ") :]), "copied", True
     elif line.startswith("Binary files ") and line.endswith(" differ"):
         b.binary = True
+    elif m := _INDEX_RE.match(line):
+        b.index_mode = m.group(1)
 
 
 def _read_hunk(lines: list[str], start: int, b: _Builder) -> int:

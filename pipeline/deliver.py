@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from specpilot.pipeline.audit import append, read_verified
 from specpilot.pipeline.audit_key import AuditKey
+from specpilot.pipeline.base_tree import GitTree
 from specpilot.pipeline.config import PipelineConfig
 from specpilot.pipeline.deliver_audit import (
     Outcome,
@@ -280,6 +281,7 @@ def _decide(
         secrets=scan_patch(patch),
         tests_passed=last.passed if last else None,
         limits=limits,
+        base=GitTree(repo, record.base_commit) if record.base_commit else None,
     )
 
 

@@ -105,12 +105,16 @@ class PathRule(_Model):
 
 
 class SizeLimits(_Model):
-    """More files/lines than ``auto_*`` → at least tier 2; more than ``max_*`` → tier 3."""
+    """More files/lines/bytes than ``auto_*`` (or an added line longer than
+    ``auto_max_line_length`` characters) → at least tier 2; more than ``max_*`` → tier 3."""
 
     auto_max_files: int = Field(default=10, ge=0)
     auto_max_lines: int = Field(default=300, ge=0)
+    auto_max_bytes: int = Field(default=64_000, ge=0)  # of added lines
+    auto_max_line_length: int = Field(default=2_000, ge=0)
     max_files: int = Field(default=50, ge=0)
     max_lines: int = Field(default=2000, ge=0)
+    max_bytes: int = Field(default=1_000_000, ge=0)
     exclude: tuple[str, ...] = LOCKFILE_GLOBS  # lines of these files are not counted
 
     @model_validator(mode="before")
@@ -119,7 +123,7 @@ class SizeLimits(_Model):
         """A lower ``max_*`` lowers an ``auto_*`` limit that was left at its default."""
         if isinstance(data, dict):
             data = dict(data)
-            for what in ("files", "lines"):
+            for what in ("files", "lines", "bytes"):
                 top, auto = data.get(f"max_{what}"), f"auto_max_{what}"
                 if isinstance(top, int) and auto not in data:
                     data[auto] = min(top, cls.model_fields[auto].get_default())
@@ -127,8 +131,9 @@ class SizeLimits(_Model):
 
     @model_validator(mode="after")
     def _ordered(self) -> SizeLimits:
-        if self.auto_max_files > self.max_files or self.auto_max_lines > self.max_lines:
-            raise ValueError("auto_max_files/auto_max_lines must not exceed max_files/max_lines")
+        for what in ("files", "lines", "bytes"):
+            if getattr(self, f"auto_max_{what}") > getattr(self, f"max_{what}"):
+                raise ValueError(f"auto_max_{what} must not exceed max_{what}")
         return self
 
 
@@ -272,7 +277,7 @@ def write_refusal(
     if rel is None:
         return f"{path!r} is not a relative path inside the repository."
     for glob in blocked_write_globs(policy):
-        if Matcher([glob])(rel):
+        if Matcher([glob], ignore_case=True)(rel):
             return (
                 f"{rel} is protected by the policy (matches {glob!r}); the agent may not edit it."
             )

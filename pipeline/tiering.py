@@ -3,13 +3,21 @@
 Every rule that fires adds a :class:`Reason` (rule id, the tier it asks for, blocked or not, a
 sentence, the paths); the tier is the highest any reason asks for. Rules, in order:
 
-- ``kind.<kind>``: the policy's tier for each change kind present (docs, tests, ...)
+- ``kind.<kind>``: the policy's tier for each change kind present (docs, tests, ...), with
+  why each file has its kind (see :mod:`pipeline.classify`)
+- ``dependency.change``: a manifest or lockfile changed beyond a version bump: tier 2 at least,
+  whatever the policy gives ``config``; ``dependency.major``: a bump of a major version: tier 2
 - ``binary``: binary files cannot be read or scanned
-- ``size.*``: too many files / lines for auto-merge (tier 2) or at all (tier 3)
+- ``filemode`` / ``symlink`` / ``submodule``: a mode change, a symbolic link (tier 3 when it
+  points out of the repository), a submodule pointer: tier 2 at least
+- ``size.*``: too many files / lines / bytes, or a too long line, for auto-merge (tier 2) or at
+  all (tier 3)
 - ``path:<glob>``: the policy's path rules (a tier floor, or blocked)
 - ``sensitive.<group>``: CI, auth, crypto, secrets, migrations, ... blocked unless the policy's
-  ``allow_edit`` names the group (then ``sensitive_tier``, never auto-merged)
-- ``policy.self``: the policy files and ``[tool.specpilot*]`` tables: always blocked
+  ``allow_edit`` names the group (then ``sensitive_tier``, never auto-merged); globs match
+  whatever the case, and a symlink counts as the path it points to
+- ``policy.self``: the policy files, and any change of ``tool.specpilot`` in the parsed
+  ``pyproject.toml`` (however its keys are spelled): always blocked
 - ``secrets``: detect-secrets found something in the added lines: blocked
 - ``tests.red``: the change's tests failed: no merge (the policy's ``merge.fallback``)
 - ``spec.risk``: the spec's risk hint raises the tier, never lowers it
@@ -30,20 +38,16 @@ from typing import Literal, cast, get_args
 from pydantic import BaseModel, ConfigDict
 
 from specpilot.pipeline.audit import read_records
-from specpilot.pipeline.classify import KIND_ORDER, Classification, Matcher, classify
-from specpilot.pipeline.diffparse import FileDiff, Patch, parse_diff
+from specpilot.pipeline.base_tree import BaseTree, FileTexts, GitTree
+from specpilot.pipeline.classify import classify
+from specpilot.pipeline.diffparse import Patch, parse_diff
 from specpilot.pipeline.errors import PolicyError, SpecError
 from specpilot.pipeline.limits import LimitStatus, check_limits
-from specpilot.pipeline.policy import (
-    PROTECTED_GLOBS,
-    PYPROJECT,
-    Mode,
-    Policy,
-    Tier,
-    load_policy,
-    specpilot_ranges,
-)
+from specpilot.pipeline.policy import Mode, Policy, Tier, load_policy
 from specpilot.pipeline.secrets_scan import SecretFinding, scan_patch
+from specpilot.pipeline.tier_rules import Reason, change_reasons
+
+__all__ = ["Action", "Reason", "TierDecision", "decide", "explain"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,14 +59,6 @@ MODE_CAP: dict[str, Tier] = {"auto": 1, "pr": 2, "suggest": 3}
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Reason(_Frozen):
-    rule: str
-    tier: Tier
-    blocked: bool = False
-    message: str
-    paths: tuple[str, ...] = ()
 
 
 class TierDecision(_Frozen):
@@ -100,13 +96,22 @@ def decide(
     secrets: Sequence[SecretFinding] = (),
     tests_passed: bool | None = None,
     limits: LimitStatus | None = None,
+    base: BaseTree | None = None,
 ) -> TierDecision:
-    """The tier of ``patch`` under ``policy`` with every rule that fired (pure; no I/O)."""
+    """The tier of ``patch`` under ``policy`` with every rule that fired.
+
+    ``base`` is the commit the patch applies to (read-only: manifests are parsed and test
+    files' importers looked up in it). Without it nothing that needs the old text can be
+    shown safe: a manifest is not a bump, a test file counts as source, a pyproject.toml
+    change is blocked."""
     if mode not in MODE_CAP:
         raise PolicyError(f"Unknown mode {mode!r}; valid modes: {', '.join(get_args(Mode))}.")
     hint = _hint_tier(spec_risk)
-    classification = classify(patch, policy.classify, policy.manifests)
-    reasons = _change_reasons(patch, policy, classification)
+    if base is None and patch.files:
+        logger.warning("tiering without a base tree: changes that need it are not trusted")
+    texts = FileTexts(base)
+    classification = classify(patch, policy.classify, policy.manifests, texts=texts)
+    reasons = change_reasons(patch, policy, classification, texts)
     if secrets:
         where = ", ".join(s.describe() for s in secrets)
         message = f"detect-secrets found likely secrets at {where}; nothing may be committed"
@@ -163,8 +168,9 @@ def explain(
     now: datetime | None = None,
 ) -> TierDecision:
     """The tier ``diff_text`` would get in ``repo``, running nothing: load the policy (from the
-    work tree, or commit ``ref``), parse, classify, scan for secrets, and with ``audit_log``
-    count the rate limits for ``repo_id`` (default: the repo's absolute path)."""
+    work tree, or commit ``ref``), parse, classify against the files of ``ref`` (default
+    ``HEAD``, which the diff must apply to), scan for secrets, and with ``audit_log`` count
+    the rate limits for ``repo_id`` (default: the repo's absolute path)."""
     policy = load_policy(repo, ref=ref)
     patch = parse_diff(diff_text)
     limits = None
@@ -172,7 +178,13 @@ def explain(
         rid = repo_id or str(repo.resolve())
         limits = check_limits(read_records(audit_log), policy.limits, repo=rid, now=now)
     return decide(
-        patch, policy, spec_risk=spec_risk, mode=mode, secrets=scan_patch(patch), limits=limits
+        patch,
+        policy,
+        spec_risk=spec_risk,
+        mode=mode,
+        secrets=scan_patch(patch),
+        limits=limits,
+        base=GitTree(repo, ref or "HEAD"),
     )
 
 
@@ -183,98 +195,3 @@ def _hint_tier(spec_risk: str | None) -> Tier | None:
     if tier is None:
         raise SpecError(f"The spec's risk hint {spec_risk!r} is not one of low, medium, high.")
     return tier
-
-
-def _change_reasons(patch: Patch, policy: Policy, classification: Classification) -> list[Reason]:
-    reasons: list[Reason] = []
-    if not patch.files:
-        message = "the diff changes no file; there is nothing to deploy"
-        return [Reason(rule="empty", tier=3, blocked=True, message=message)]
-    for kind in KIND_ORDER:
-        paths = classification.paths_of(kind)
-        if paths:
-            tier = policy.kinds[kind]
-            message = f"{len(paths)} {kind} file(s); the policy gives {kind} changes tier {tier}"
-            reasons.append(Reason(rule=f"kind.{kind}", tier=tier, message=message, paths=paths))
-    binary = tuple(f.path for f in patch.files if f.binary)
-    if binary:
-        message = "binary files cannot be reviewed or scanned for secrets automatically"
-        reasons.append(
-            Reason(rule="binary", tier=policy.binary_tier, message=message, paths=binary)
-        )
-    reasons.extend(_size_reasons(patch, policy))
-    every = patch.paths
-    for rule in policy.paths:
-        matched = tuple(p for p in every if Matcher([rule.glob])(p))
-        if matched:
-            why = rule.reason or f"the policy's path rule for {rule.glob!r}"
-            tier = 3 if rule.blocked or rule.tier is None else rule.tier
-            message = f"{why} ({'blocked' if rule.blocked else f'tier {tier} or higher'})"
-            reasons.append(
-                Reason(
-                    rule=f"path:{rule.glob}",
-                    tier=tier,
-                    blocked=rule.blocked,
-                    message=message,
-                    paths=matched,
-                )
-            )
-    for group, globs in policy.sensitive.items():
-        matched = tuple(p for p in every if Matcher(globs)(p))
-        if not matched:
-            continue
-        if group in policy.allow_edit:
-            tier = policy.sensitive_tier
-            message = f"{group} paths are sensitive: never auto-merged (tier {tier})"
-            reasons.append(
-                Reason(rule=f"sensitive.{group}", tier=tier, message=message, paths=matched)
-            )
-        else:
-            message = (
-                f"{group} paths are sensitive and the agent may not edit them "
-                f"(the policy's allow_edit does not name {group!r})"
-            )
-            reasons.append(
-                Reason(
-                    rule=f"sensitive.{group}", tier=3, blocked=True, message=message, paths=matched
-                )
-            )
-    own = tuple(p for p in every if Matcher(PROTECTED_GLOBS)(p))
-    own += tuple(
-        f.path
-        for f in patch.files
-        if f.path == PYPROJECT and _touches_ranges(f, policy.origin.pyproject_ranges)
-    )
-    if own:
-        message = "the change edits specpilot's own policy or configuration, which only a human may"
-        reasons.append(Reason(rule="policy.self", tier=3, blocked=True, message=message, paths=own))
-    return reasons
-
-
-def _size_reasons(patch: Patch, policy: Policy) -> list[Reason]:
-    size = policy.size
-    excluded = Matcher(size.exclude)
-    lines = sum(f.added + f.removed for f in patch.files if not excluded(f.path))
-    files = len(patch.files)
-    out = []
-    for what, count, auto, top in (
-        ("files", files, size.auto_max_files, size.max_files),
-        ("lines", lines, size.auto_max_lines, size.max_lines),
-    ):
-        if count > top:
-            message = f"{count} changed {what} exceed max_{what} = {top}"
-            out.append(Reason(rule=f"size.max_{what}", tier=3, message=message))
-        elif count > auto:
-            message = f"{count} changed {what} exceed auto_max_{what} = {auto}: no auto-merge"
-            out.append(Reason(rule=f"size.auto_max_{what}", tier=2, message=message))
-    return out
-
-
-def _touches_ranges(f: FileDiff, ranges: Sequence[tuple[int, int]]) -> bool:
-    """Does a pyproject.toml change touch (or add) a ``[tool.specpilot*]`` table?"""
-    for d in f.added_lines:
-        if "specpilot" in d.text and specpilot_ranges(d.text):
-            return True  # a new [tool.specpilot...] table or key
-        if d.anchor is not None and any(a <= d.anchor - 1 <= b for a, b in ranges):
-            return True
-    return any(a <= d.number <= b for d in f.removed_lines for a, b in ranges)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from policy_fixtures import init_repo, make_diff
+from policy_fixtures import git, init_repo, make_diff
 
 from specpilot.pipeline.diffparse import Patch, diff_stat, parse_diff
 from specpilot.pipeline.errors import DiffError
@@ -107,3 +107,15 @@ def test_patch_round_trips_json_and_stat(repo: Path) -> None:
     stat = diff_stat(patch)
     assert "docs/usage.md | 2 +1 -1 (modified)" in stat
     assert "1 file(s) changed, 1 insertion(s), 1 deletion(s)" in stat
+
+
+def test_modes_before_and_after_including_the_index_line(repo: Path) -> None:
+    (repo / "src/app.py").chmod(0o755)
+    git(repo, "commit", "-qam", "exec")
+    (f,) = parse_diff(make_diff(repo, {"src/app.py": "X = 2\n"})).files
+    assert (f.old_mode, f.new_mode, f.index_mode) == (None, None, "100755")
+    assert (f.mode_before, f.mode_after) == ("100755", "100755")
+    (new,) = parse_diff(make_diff(repo, {"docs/new.md": "x\n"})).files
+    assert (new.mode_before, new.mode_after) == (None, "100644")
+    (gone,) = parse_diff(make_diff(repo, {"docs/usage.md": None})).files
+    assert (gone.mode_before, gone.mode_after) == ("100644", None)

@@ -149,3 +149,22 @@ def test_pyproject_specpilot_tables_are_protected_by_content() -> None:
 def test_specpilot_ranges_cover_tables_and_dotted_keys() -> None:
     text = '[tool]\nspecpilot.policy.binary_tier = 3\n[tool.ruff]\nx = 1\n[tool."specpilot"]\na=1\n'
     assert specpilot_ranges(text) == ((2, 2), (5, 7))
+
+
+def test_size_limits_in_bytes_and_line_length() -> None:
+    size = Policy.model_validate({"size": {"max_bytes": 1000}}).size
+    assert (size.auto_max_bytes, size.max_bytes, size.auto_max_line_length) == (1000, 1000, 2000)
+    with pytest.raises(ValueError, match="auto_max_bytes must not exceed max_bytes"):
+        Policy.model_validate({"size": {"auto_max_bytes": 10, "max_bytes": 5}})
+
+
+def test_write_refusal_matches_sensitive_globs_whatever_the_case() -> None:
+    policy = Policy()
+    for path in (
+        "src/AuthService.py",
+        "src/main/java/Login.java",
+        "src/CryptoUtil.py",
+        ".SpecPilot/policy.toml",
+    ):
+        assert not is_write_allowed(policy, path), path
+    assert is_write_allowed(policy, "src/Author.md")

@@ -38,7 +38,7 @@ def _rules(d: TierDecision) -> set[str]:
     [
         (DOCS_CHANGE, 1, False, "kind.docs"),
         ({"requirements.txt": "requests==2.32.3\nrich==13.7.0\n"}, 1, False, "kind.dependency"),
-        ({"poetry.lock": "[[package]]\nname = 'x'\n"}, 1, False, "kind.dependency"),
+        ({"poetry.lock": "[[package]]\nname = 'x'\n"}, 2, False, "dependency.change"),
         (TESTS_CHANGE, 2, False, "kind.tests"),
         (SOURCE_CHANGE, 2, False, "kind.source"),
         ({**SOURCE_CHANGE, **DOCS_CHANGE}, 2, False, "kind.source"),
@@ -161,3 +161,15 @@ def test_explain_reads_the_policy_from_a_commit(repo: Path) -> None:
     write(repo, {".specpilot/policy.toml": "kinds = { docs = 1 }\n"})
     assert explain(repo, diff).tier == 1
     assert explain(repo, diff, ref="HEAD").tier == 2
+
+
+def test_major_bumps_and_what_needs_a_base(repo: Path) -> None:
+    major = _explain(repo, {"requirements.txt": "requests==2.31.0\nrich==14.0.0\n"})
+    assert (major.tier, major.kinds["requirements.txt"]) == (2, "dependency")
+    assert "rich ==13.7.0 → ==14.0.0" in next(
+        r.message for r in major.reasons if r.rule == "dependency.major"
+    )
+    bump = {"pyproject.toml": (repo / "pyproject.toml").read_text().replace("2.31", "2.32")}
+    assert _explain(repo, bump).tier == 1
+    unverified = decide(parse_diff(make_diff(repo, bump)), Policy())  # no base commit given
+    assert unverified.blocked and "cannot be checked" in unverified.reasons[-1].message
