@@ -32,6 +32,7 @@ from specpilot.conventions.storage import (
     write_profile,
     write_state,
 )
+from specpilot.conventions.scope import in_scope
 from specpilot.conventions.syntax import language_group
 from specpilot.conventions.tooling import find_config_files, is_config_name
 from specpilot.indexer.errors import IndexerError
@@ -68,7 +69,7 @@ class ConventionsPlugin:
     def update(self, ctx: PluginContext) -> None:
         t0 = time.perf_counter()
         disk = _disk_configs(ctx)
-        inputs = {p: h for p, h in ctx.files.items() if _relevant(p)}
+        inputs = {p: h for p, h in ctx.files.items() if _relevant(p, self.config)}
         inputs.update({p: h for p, (h, _) in disk.items()})
         digest = inputs_digest(inputs, self.config)
         store = ctx.store
@@ -119,8 +120,12 @@ class ConventionsPlugin:
             return FileFacts(path=path, language="config"), False
 
 
-def _relevant(path: str) -> bool:
-    return language_group(language_for(path) or "") is not None or is_config_name(path)
+def _relevant(path: str, config: ConventionsConfig) -> bool:
+    """A root config file, or a code file in the measured scope (``conventions.scope``)."""
+    if is_config_name(path):
+        return True
+    code = language_group(language_for(path) or "") is not None
+    return code and in_scope(path, config.exclude_dirs, config.exclude_files)
 
 
 def _disk_configs(ctx: PluginContext) -> dict[str, tuple[str, str]]:
