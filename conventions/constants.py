@@ -79,8 +79,9 @@ def _py_literal(node: Node, inside: bool = False) -> bool:
     if node.type in _PY_CONTAINERS:
         return all(_py_literal(c, True) for c in node.named_children if c.type not in _SKIP)
     if node.type == "call":
-        function, arguments = node.child_by_field_name("function"), node.child_by_field_name(
-            "arguments"
+        function, arguments = (
+            node.child_by_field_name("function"),
+            node.child_by_field_name("arguments"),
         )
         return (
             function is not None
@@ -99,8 +100,9 @@ def _js_constants(src: Source) -> frozenset[str]:
         for declarator in node.named_children:
             if declarator.type != "variable_declarator":
                 continue
-            name, value = declarator.child_by_field_name("name"), declarator.child_by_field_name(
-                "value"
+            name, value = (
+                declarator.child_by_field_name("name"),
+                declarator.child_by_field_name("value"),
             )
             if name is None or name.type != "identifier" or value is None:
                 continue

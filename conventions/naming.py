@@ -4,14 +4,13 @@
 camelCase, PascalCase, UPPER_CASE, or — telling no style apart — ``lower`` (``get``) and
 ``upper`` (``URL``); ``mixed`` for anything else (``get_fooBar``). Names built from another
 name (``visit_FunctionDef``, ``test_HTTP_200``: a lowercase prefix, then a capitalised part)
-follow that name and are not counted. Go has one style for
-every exported or unexported name, MixedCaps: there camelCase and PascalCase both become
-``MixedCaps``.
+follow that name and are not counted. Go has one style for every exported or unexported
+name, MixedCaps: there camelCase and PascalCase both become ``MixedCaps``.
 
 Names whose shape the language's tools dictate are ``idiom`` — they conform to any style:
-Go's test, benchmark, example and fuzz functions in ``_test.go`` files (``TestNoCache_SetsHeaders``,
-``ExampleClient_Do``, ``BenchmarkX_y``: ``go test`` and godoc read the underscore) and
-PascalCase functions in ``.jsx``/``.tsx`` files (React components). Only module constants
+Go's test, benchmark, example and fuzz functions in ``_test.go`` files
+(``TestNoCache_SetsHeaders``, ``ExampleClient_Do``, ``BenchmarkX_y``: ``go test`` and godoc
+read the underscore) and PascalCase functions in ``.jsx``/``.tsx`` files (React components). Only module constants
 (``conventions.constants``) count for ``naming.constant``: not loggers, aliases or private
 globals.
 """

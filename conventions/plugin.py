@@ -21,6 +21,7 @@ from specpilot.conventions.config import ConventionsConfig
 from specpilot.conventions.facts import measure_config, measure_file
 from specpilot.conventions.model import FACTS_VERSION, PROFILE_SCHEMA_VERSION, FileFacts
 from specpilot.conventions.profile import build_profile
+from specpilot.conventions.scope import in_scope
 from specpilot.conventions.storage import (
     compact,
     delete_facts,
@@ -32,7 +33,6 @@ from specpilot.conventions.storage import (
     write_profile,
     write_state,
 )
-from specpilot.conventions.scope import in_scope
 from specpilot.conventions.syntax import language_group
 from specpilot.conventions.tooling import find_config_files, is_config_name
 from specpilot.indexer.errors import IndexerError

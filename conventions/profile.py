@@ -78,6 +78,7 @@ def build_profile(
     conventions: list[Convention] = []
     for name in order:
         conventions.extend(_group_conventions(name, groups[name], cfg))
+
     def hold(conv: Convention) -> Convention:
         group = groups.get(conv.language)
         return held_to(conv, group.counts, cfg) if group is not None else conv

@@ -226,7 +226,11 @@ def _ruff(ruff: dict[str, Any], text: str, section: str) -> Iterator[Setting]:
         yield Setting("python", "ruff", "indent", "tabs", _line(text, r"indent-style"))
     elif "indent-width" in ruff:
         yield Setting(
-            "python", "ruff", "indent", f"{ruff['indent-width']} spaces", _line(text, "indent-width")
+            "python",
+            "ruff",
+            "indent",
+            f"{ruff['indent-width']} spaces",
+            _line(text, "indent-width"),
         )
 
 

@@ -2,9 +2,9 @@
 
 A Python function is ``annotated`` when every parameter (``self``/``cls`` of methods aside)
 and its return are annotated (``__init__`` needs no return annotation), ``unannotated`` when
-none is, ``partial`` otherwise; test files and type stubs (``.pyi``) are not measured. ``async.functions`` counts
-``async`` against plain functions; in JavaScript/TypeScript ``async.style`` counts ``await``
-against ``.then()`` chains.
+none is, ``partial`` otherwise; test files and type stubs (``.pyi``) are not measured.
+``async.functions`` counts ``async`` against plain functions; in JavaScript/TypeScript
+``async.style`` counts ``await`` against ``.then()`` chains.
 """
 
 from __future__ import annotations

@@ -42,9 +42,7 @@ def percent(k: int, n: int) -> str:
     return f"{round(100 * k / n)} %" if n else "0 %"
 
 
-def dominant_statement(
-    fam: Family, value: str, k: int, n: int, dist: Mapping[str, int]
-) -> str:
+def dominant_statement(fam: Family, value: str, k: int, n: int, dist: Mapping[str, int]) -> str:
     """The sentence of a dominant convention: ``value`` holds for ``k`` of ``n`` observations."""
     share = k / n if n else 0.0
     found = band(share)

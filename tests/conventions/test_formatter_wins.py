@@ -89,10 +89,11 @@ def test_a_default_the_code_does_not_keep_is_not_enforced(make_repo: MakeRepo) -
     }
     root = make_repo(files)
     profile = profile_for_repo(root)
-    quotes = profile.get("javascript.tooling.quote_style")
-    assert quotes is not None and quotes.note == "default" and not quotes.strong
-    assert "but 36 of 36 string literals in the code do otherwise" in quotes.statement
-    measured = profile.get("javascript.format.quotes")
-    assert measured is not None and measured.value == "single" and measured.strong
     rules = render_house_rules(profile, 1000)
     assert "Strings use single quotes." in rules and "quote style double" not in rules
+    measured = profile.get("javascript.format.quotes")
+    assert measured is not None and measured.value == "single" and measured.strong
+    quotes = profile.get("javascript.tooling.quote_style")
+    assert quotes is not None and not quotes.strong and quotes.note == "default"
+    assert "but 36 of 36 string literals in the code do otherwise" in quotes.statement
+    assert check_diff(profile, new_file("src/g9.js", "export const x = 'a'\n"), root) == []

@@ -130,7 +130,7 @@ def _mixed_repo(make_repo: Callable[..., Path]) -> Path:
 
 
 def test_every_rule_of_a_mixed_repo_carries_its_language(make_repo: Callable[..., Path]) -> None:
-    from specpilot.conventions import house_rule_items, profile_for_repo
+    from specpilot.conventions import profile_for_repo
     from specpilot.pipeline.config import PipelineConfig
     from specpilot.pipeline.context import RetrievedContext
     from specpilot.pipeline.plan import plan_from_retrieval
@@ -141,19 +141,22 @@ def test_every_rule_of_a_mixed_repo_carries_its_language(make_repo: Callable[...
     lines = text.splitlines()
     headers = [i for i, line in enumerate(lines) if not line.startswith("- ")][1:]
     assert sorted(lines[i] for i in headers) == ["JavaScript/TypeScript:", "Python:"]
-    blocks = {lines[h]: lines[h + 1 : e] for h, e in zip(headers, [*headers[1:], len(lines)])}
+    blocks = {
+        lines[h]: lines[h + 1 : e] for h, e in zip(headers, [*headers[1:], len(lines)], strict=True)
+    }
     python, javascript = blocks["Python:"], blocks["JavaScript/TypeScript:"]
     for rule in ("Strings use single quotes.", "Indent with spaces.", "79 characters"):
         assert any(rule in line for line in python) and not any(rule in j for j in javascript)
     for rule in ("Strings use double quotes.", "Indent with tabs.", "88 characters"):
         assert any(rule in line for line in javascript) and not any(rule in p for p in python)
-    items = house_rule_items(text)
-    assert len(items) == len(python) + len(javascript)
-    assert all(i.startswith(("Python: ", "JavaScript/TypeScript: ")) for i in items)
     # a plan lists the rules one by one: each still says which language it is for
     spec = parse_spec("---\ntitle: Add a loader\n---\nAdd a loader.\n")
     context = RetrievedContext(files=(), symbols=(), house_rules=text)
     plan = plan_from_retrieval(spec, context, config=PipelineConfig())
-    assert plan.conventions == items
+    assert len(plan.conventions) == len(python) + len(javascript)
+    assert all(c.startswith(("Python: ", "JavaScript/TypeScript: ")) for c in plan.conventions)
     assert any(c.startswith("Python: Strings use single quotes.") for c in plan.conventions)
     assert any(c.startswith("JavaScript/TypeScript: Strings use double") for c in plan.conventions)
+    from specpilot.conventions import house_rule_items
+
+    assert house_rule_items(text) == plan.conventions

@@ -66,5 +66,7 @@ def test_avoid_only_what_is_rare(bare: int, avoided: bool, make_repo: MakeRepo) 
         20 - bare
     )
     body = "".join(f"def f{i}():\n    try:\n        pass\n{c}\n\n" for i, c in enumerate(clauses))
-    profile = profile_for_repo(make_repo({"pkg/m.py": body}), ConventionsConfig(strong_prevalence=0.8))
+    profile = profile_for_repo(
+        make_repo({"pkg/m.py": body}), ConventionsConfig(strong_prevalence=0.8)
+    )
     assert (profile.get("python.errors.except.avoid-bare") is not None) is avoided
