@@ -40,7 +40,8 @@ def in_scope(
     exclude_files: tuple[str, ...] | list[str] = EXCLUDE_FILES,
 ) -> bool:
     """Whether a repo-relative path is code whose conventions are measured (and checked)."""
-    return not is_support_path(path, tuple(exclude_dirs), tuple(exclude_files))
+    dirs = tuple(d.lower() for d in exclude_dirs)  # path parts are compared lower-cased
+    return not is_support_path(path, dirs, tuple(exclude_files))
 
 
 def is_stub(path: str) -> bool:
