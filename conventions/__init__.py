@@ -29,7 +29,12 @@ from specpilot.conventions.errors import (
 from specpilot.conventions.model import Convention, ConventionProfile, FileFacts, Violation
 from specpilot.conventions.plugin import ConventionsPlugin, PluginRun
 from specpilot.conventions.profile import build_profile
-from specpilot.conventions.render import render_house_rules, render_json, render_markdown
+from specpilot.conventions.render import (
+    house_rule_items,
+    render_house_rules,
+    render_json,
+    render_markdown,
+)
 from specpilot.conventions.storage import load_profile
 
 __all__ = [
@@ -50,6 +55,7 @@ __all__ = [
     "check_diff",
     "check_diff_report",
     "extract_profile",
+    "house_rule_items",
     "load_profile",
     "measure_repo",
     "profile_for_repo",

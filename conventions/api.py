@@ -10,6 +10,7 @@ from specpilot.conventions.errors import NoProfileError
 from specpilot.conventions.facts import measure_config, measure_file
 from specpilot.conventions.model import ConventionProfile, FileFacts
 from specpilot.conventions.profile import build_profile
+from specpilot.conventions.scope import in_scope
 from specpilot.conventions.storage import read_all_facts
 from specpilot.conventions.syntax import language_group
 from specpilot.conventions.tooling import find_config_files, is_config_name
@@ -36,20 +37,27 @@ def extract_profile(
     return build_profile(facts, config)
 
 
-def measure_repo(root: str | Path, walk: WalkConfig | None = None) -> list[FileFacts]:
-    """The facts of every code file the indexer would select, and of the root config files."""
+def measure_repo(
+    root: str | Path, walk: WalkConfig | None = None, config: ConventionsConfig | None = None
+) -> list[FileFacts]:
+    """The facts of every code file the indexer would select and ``config`` does not exclude
+    (``conventions.scope``), and of the root config files."""
+    cfg = config or ConventionsConfig()
     base = Path(root)
     walked = walk_repo(base, walk or WalkConfig())
     facts: list[FileFacts] = []
     seen: set[str] = set()
     for sf in walked.files:
         code = language_group(sf.language) is not None
+        if code and not in_scope(sf.path, cfg.exclude_dirs, cfg.exclude_files):
+            continue
         if not code and not is_config_name(sf.path):
             continue
         try:
             text = Path(sf.abs_path).read_bytes().decode("utf-8", errors="replace")
             parsed = parse_source(sf.path, text.encode("utf-8"), sf.language) if code else None
-            facts.append(measure_file(LoadedFile(sf.path, sf.language, text, parsed)))
+            loaded = LoadedFile(sf.path, sf.language, text, parsed)
+            facts.append(measure_file(loaded, max_examples=cfg.max_examples))
         except (OSError, IndexerError, RecursionError, ValueError) as exc:
             log.warning("conventions: %s cannot be measured (%s); it is left out", sf.path, exc)
             continue
@@ -71,4 +79,4 @@ def profile_for_repo(
     walk: WalkConfig | None = None,
 ) -> ConventionProfile:
     """Measure a directory and aggregate its profile, with no index (tests, benchmarks)."""
-    return build_profile(measure_repo(root, walk), config)
+    return build_profile(measure_repo(root, walk, config), config)

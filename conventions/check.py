@@ -9,13 +9,16 @@ violation when it breaks a strong convention of the file's language:
   variant does not satisfy (a camelCase function in a snake_case repo, a missing docstring
   where public functions are documented, ``print()`` where the repo logs, ...);
 - an *avoid* rule for the observed variant (a bare ``except:`` where the repo never has one);
-- a line longer than the configured (else the measured) line limit;
+- a line longer than the configured (else the measured) line limit, and likewise another
+  quote style, semicolon style or indentation than the configured one (else the measured);
 - a new exception class deriving from a built-in exception where the repo's exceptions
   share a root class.
 
 The post-change text is the working tree's file when it matches the diff's new side, else
 the working tree's old file with the diff applied, else (new files) the diff's added lines;
-when none fits, the hunks alone are measured (line numbers kept) and a note says so.
+when none fits, the hunks alone are measured (line numbers kept) and a note says so. Files
+outside the code the profile was measured from (docs, examples, build scripts:
+``conventions.scope``) are skipped.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from specpilot.conventions.facts import observe
 from specpilot.conventions.families import FAMILIES
 from specpilot.conventions.model import Convention, ConventionProfile, Observation, Violation
 from specpilot.conventions.syntax import language_group
+from specpilot.conventions.tooling_rules import MEASURED_FAMILY, setting_variant
 from specpilot.indexer.diffs import DiffError, FileDiff, Hunk, Patch, parse_diff
 from specpilot.indexer.filetypes import language_for
 
@@ -76,6 +80,11 @@ def check_diff_report(
             why = "deleted" if diff.is_deleted else "binary" if diff.binary else "not code"
             skipped[diff.path] = why
             continue
+        if not profile.measures(diff.path):
+            # the conventions were measured without docs, examples, build scripts, ...:
+            # they say nothing about such files
+            skipped[diff.path] = "outside the measured code (docs, examples, scripts, ...)"
+            continue
         added = {line.number for line in diff.added_lines}
         if not added:
             skipped[diff.path] = "no added lines"
@@ -106,6 +115,13 @@ def judge(profile: ConventionProfile, group: str, path: str, obs: Observation) -
         return _exception_base(profile, group, path, obs)
     subject = f" `{obs.subject}`" if obs.subject else ""
     what = f"{fam.one[:1].upper()}{fam.one[1:]}{subject}"
+    configured = _configured(profile, group, obs.family)
+    if configured is not None:  # the formatter's / linter's value, not the measured one
+        setting, expected = configured
+        if obs.variant == expected:
+            return None
+        message = _message(what, fam.label(obs.variant), obs, setting)
+        return Violation(path, obs.line, setting.id, message, setting.evidence)
     conv = _strong(profile, f"{group}.{obs.family}")
     if (
         conv is not None
@@ -135,6 +151,18 @@ def judge(profile: ConventionProfile, group: str, path: str, obs: Observation) -
 def _message(what: str, found: str, obs: Observation, conv: Convention) -> str:
     shown = "" if found.strip("`") == obs.subject else f" ({found})"
     return f"{what}{shown} breaks the convention: {conv.statement}"
+
+
+def _configured(
+    profile: ConventionProfile, group: str, family: str
+) -> tuple[Convention, str] | None:
+    """The strong tooling setting that settles a measured family, with the variant it wants."""
+    for key, measured in MEASURED_FAMILY.items():
+        if measured == family and key != "line_length":
+            setting = _strong(profile, f"{group}.tooling.{key}")
+            expected = setting_variant(key, setting.value) if setting is not None else None
+            return (setting, expected) if setting is not None and expected else None
+    return None
 
 
 def _strong(profile: ConventionProfile, convention_id: str) -> Convention | None:

@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict, dataclass
 
 from specpilot.conventions.errors import ConfigError
+from specpilot.conventions.scope import EXCLUDE_DIRS, EXCLUDE_FILES
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,9 @@ class ConventionsConfig:
     house_rules_tokens: int = 400  # default budget of render_house_rules (tokens = chars / 4)
     max_examples: int = 3  # locations kept per convention (and per variant and file)
     max_exceptions: int = 3  # counter-examples kept per convention
+    # files not measured nor checked (conventions.scope): docs, examples, build scripts, ...
+    exclude_dirs: tuple[str, ...] = EXCLUDE_DIRS
+    exclude_files: tuple[str, ...] = EXCLUDE_FILES
 
     def __post_init__(self) -> None:
         for name in ("strong_prevalence", "min_confidence", "line_coverage"):
@@ -40,6 +44,13 @@ class ConventionsConfig:
             value = getattr(self, name)
             if value < 1:
                 raise ConfigError(f"ConventionsConfig.{name} is {value!r}; use an integer >= 1.")
+        for name in ("exclude_dirs", "exclude_files"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple) or not all(isinstance(v, str) and v for v in value):
+                raise ConfigError(
+                    f"ConventionsConfig.{name} is {value!r}; use a tuple of non-empty names, "
+                    'e.g. ("docs", "examples").'
+                )
         if self.max_exceptions < 0 or self.wilson_z <= 0:
             raise ConfigError(
                 "ConventionsConfig.max_exceptions must be >= 0 and wilson_z > 0; "

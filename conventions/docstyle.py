@@ -4,7 +4,7 @@ Public means: Python names without a leading underscore (methods of private clas
 functions nested in functions excluded); JavaScript/TypeScript top-level functions and
 classes that are exported (every top-level one in a file without ``export``) and methods not
 named ``_x``/``#x``/``constructor``; Go exported names; Java ``public``; Rust ``pub``. Test
-files are not measured.
+files and type stubs (``.pyi``) are not measured.
 
 Style (``docs.style``): Python docstrings with sections are Google (``Args:``), NumPy
 (``Parameters`` underlined), reST (``:param x:``) or Epytext (``@param``); one-line or
@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from specpilot.conventions.collect import Collector
+from specpilot.conventions.scope import is_stub
 from specpilot.conventions.syntax import Source
 from specpilot.indexer.model import Symbol
 
@@ -127,8 +128,8 @@ def _has_exports(src: Source) -> bool:
 
 
 def measure_docs(src: Source, out: Collector) -> None:
-    if src.is_test:
-        return
+    if src.is_test or is_stub(src.path):
+        return  # a stub's docstrings live in the module it describes
     kinds = {s.qualified_name: s.kind for s in src.parsed.symbols}
     for symbol in src.parsed.symbols:
         fam = _family(src, symbol, kinds)

@@ -30,6 +30,7 @@ _STYLES = {
     "lower": "single lowercase word",
     "upper": "single uppercase word",
     "mixed": "mixed style",
+    "idiom": "a name the language dictates (Go `TestX_y`, JSX components)",
 }
 _STYLE_VALUES = frozenset({"snake_case", "camelCase", "PascalCase", "UPPER_CASE", "MixedCaps"})
 _STYLE_COMPAT = {
@@ -37,6 +38,7 @@ _STYLE_COMPAT = {
     "upper": frozenset({"UPPER_CASE", "PascalCase", "MixedCaps"}),
     "camelCase": frozenset({"MixedCaps"}),
     "PascalCase": frozenset({"MixedCaps"}),
+    "idiom": _STYLE_VALUES,  # conforms to whatever the repo's style is
 }
 
 
@@ -64,7 +66,7 @@ def _docs(key: str, noun: str, one: str) -> Family:
         statement="{Noun} are {label}.",
         value_statements={
             "present": f"Document every {one} (docstring / doc comment).",
-            "missing": f"{noun[:1].upper()}{noun[1:]} are usually left undocumented.",
+            "missing": f"{noun[:1].upper()}{noun[1:]} are left undocumented.",
         },
     )
 
@@ -191,6 +193,7 @@ FAMILIES: dict[str, Family] = {
             "exception class",
             {},
             statement="Custom exceptions derive from {label}.",
+            mostly_statement="Custom exceptions mostly derive from {label} ({pct}).",
         ),
         Family(
             "errors.catch",
@@ -218,6 +221,7 @@ FAMILIES: dict[str, Family] = {
             {"w": "`%w`-wrapping", "v": "`%v`/`%s` (the error chain is lost)"},
             avoid=frozenset({"v"}),
             statement='Wrap errors with `fmt.Errorf("...: %w", err)`.',
+            mostly_statement="fmt.Errorf calls on errors mostly use {label} ({pct}).",
         ),
         Family(
             "errors.return",
@@ -248,6 +252,7 @@ FAMILIES: dict[str, Family] = {
             "module logger",
             {},
             statement="Module loggers are named {label} (`= logging.getLogger(...)`).",
+            mostly_statement="Module loggers are mostly named {label} ({pct}).",
         ),
         *LAYOUT_FAMILIES,
     )

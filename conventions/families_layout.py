@@ -21,6 +21,7 @@ LAYOUT_FAMILIES: tuple[Family, ...] = (
             "testify": "testify",
         },
         statement="Tests use {label}.",
+        mostly_statement="Tests mostly use {label} ({pct}).",
     ),
     Family(
         "tests.naming",
@@ -35,6 +36,7 @@ LAYOUT_FAMILIES: tuple[Family, ...] = (
             "plain": "plain names (under `__tests__/`)",
         },
         statement="Test files are named {label}.",
+        mostly_statement="Test files are mostly named {label} ({pct}).",
     ),
     Family(
         "tests.layout",
@@ -43,6 +45,7 @@ LAYOUT_FAMILIES: tuple[Family, ...] = (
         "test file",
         {"separate": "a separate tests directory", "colocated": "next to the code"},
         statement="Test files live in {label}.",
+        mostly_statement="Test files mostly live in {label} ({pct}).",
     ),
     Family(
         "tests.fixtures",
@@ -77,7 +80,7 @@ LAYOUT_FAMILIES: tuple[Family, ...] = (
         "import",
         {"from_import": "`from x import y`", "module_import": "`import x`"},
         checkable=False,
-        statement="Imports are mostly {label}.",
+        statement="Imports use the form {label}.",
     ),
     Family(
         "imports.future",
@@ -127,6 +130,7 @@ LAYOUT_FAMILIES: tuple[Family, ...] = (
         "statement",
         {"semi": "semicolons", "nosemi": "no semicolons"},
         statement="Statements end with {label}.",
+        mostly_statement="Statements mostly end with {label} ({pct}).",
     ),
     Family(
         "format.indent",
@@ -144,6 +148,7 @@ LAYOUT_FAMILIES: tuple[Family, ...] = (
         {"2": "2 spaces", "4": "4 spaces", "8": "8 spaces", "3": "3 spaces"},
         checkable=False,
         statement="Indentation width: {label}.",
+        mostly_statement="Indentation width: mostly {label} ({pct}).",
     ),
     Family(
         "format.line_length",
@@ -160,10 +165,10 @@ LAYOUT_FAMILIES: tuple[Family, ...] = (
         "function",
         {"async": "`async`", "sync": "synchronous"},
         checkable=False,
-        statement="{Noun} are mostly {label}.",
+        statement="{Noun} are {label}.",
         value_statements={
             "sync": "Code is synchronous (`async` functions are rare).",
-            "async": "Functions are mostly `async` (async/await).",
+            "async": "Functions are `async` (async/await).",
         },
     ),
     Family(

@@ -26,6 +26,8 @@ class Family:
     evidence_format: str = "{label} {noun}: {k}/{n}"
     value_statements: Mapping[str, str] = field(default_factory=dict)  # value -> statement
     avoid_statement: str = "Avoid {label}."
+    # 60-90 % (conventions.wording): "Functions: mostly snake_case (78 %)."
+    mostly_statement: str = "{Title}: mostly {label} ({pct})."
 
     def label(self, variant: str) -> str:
         return self.labels.get(variant, f"`{variant}`")

@@ -16,9 +16,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from specpilot.conventions.errors import FactsError
+from specpilot.conventions.scope import EXCLUDE_DIRS, EXCLUDE_FILES, in_scope
 
 PROFILE_SCHEMA_VERSION = 1
-FACTS_VERSION = 1  # bump when a measurement changes: stored facts of older versions are redone
+FACTS_VERSION = 2  # bump when a measurement changes: stored facts of older versions are redone
 
 
 def fact_key(family: str, variant: str) -> str:
@@ -50,6 +51,8 @@ class Setting:
     key: str  # "present", "line_length", "quote_style", "indent"
     value: str
     line: int
+    default: bool = False  # the tool's default: the file names the tool, not this value
+    note: str = ""  # how the value follows from the file ("max-line-length 80 + 10 % (B950)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +120,10 @@ class Convention(BaseModel):
     examples: list[str] = []  # "path:line" that follow it
     exceptions: list[str] = []  # "path:line" that do not
     variants: dict[str, int] = {}  # the measured distribution of the family
+    # settings: the tool, the file and line, and how the value follows from it
+    tool: str = ""  # "ruff"
+    source: str = ""  # "pyproject.toml:6"
+    note: str = ""  # "" (written there), "default" (the tool's), or how it is derived
 
 
 class ConventionProfile(BaseModel):
@@ -127,6 +134,9 @@ class ConventionProfile(BaseModel):
     schema_version: int = PROFILE_SCHEMA_VERSION
     files: dict[str, int] = {}  # files measured per language group
     conventions: list[Convention] = []
+    # the files left out of the measurement (conventions.scope); ``check`` skips them too
+    exclude_dirs: list[str] = list(EXCLUDE_DIRS)
+    exclude_files: list[str] = list(EXCLUDE_FILES)
 
     def get(self, convention_id: str) -> Convention | None:
         return next((c for c in self.conventions if c.id == convention_id), None)
@@ -138,6 +148,10 @@ class ConventionProfile(BaseModel):
 
     def languages(self) -> list[str]:
         return list(self.files)
+
+    def measures(self, path: str) -> bool:
+        """Whether ``path`` is in the code this profile was measured from."""
+        return in_scope(path, self.exclude_dirs, self.exclude_files)
 
 
 @dataclass(frozen=True, slots=True)

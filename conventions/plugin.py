@@ -21,6 +21,7 @@ from specpilot.conventions.config import ConventionsConfig
 from specpilot.conventions.facts import measure_config, measure_file
 from specpilot.conventions.model import FACTS_VERSION, PROFILE_SCHEMA_VERSION, FileFacts
 from specpilot.conventions.profile import build_profile
+from specpilot.conventions.scope import in_scope
 from specpilot.conventions.storage import (
     compact,
     delete_facts,
@@ -68,7 +69,7 @@ class ConventionsPlugin:
     def update(self, ctx: PluginContext) -> None:
         t0 = time.perf_counter()
         disk = _disk_configs(ctx)
-        inputs = {p: h for p, h in ctx.files.items() if _relevant(p)}
+        inputs = {p: h for p, h in ctx.files.items() if _relevant(p, self.config)}
         inputs.update({p: h for p, (h, _) in disk.items()})
         digest = inputs_digest(inputs, self.config)
         store = ctx.store
@@ -119,8 +120,12 @@ class ConventionsPlugin:
             return FileFacts(path=path, language="config"), False
 
 
-def _relevant(path: str) -> bool:
-    return language_group(language_for(path) or "") is not None or is_config_name(path)
+def _relevant(path: str, config: ConventionsConfig) -> bool:
+    """A root config file, or a code file in the measured scope (``conventions.scope``)."""
+    if is_config_name(path):
+        return True
+    code = language_group(language_for(path) or "") is not None
+    return code and in_scope(path, config.exclude_dirs, config.exclude_files)
 
 
 def _disk_configs(ctx: PluginContext) -> dict[str, tuple[str, str]]:

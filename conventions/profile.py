@@ -6,7 +6,8 @@ aggregated their own way: ``format.line_length`` (a *limit*: the smallest usual 
 ``line_coverage`` of the lines respect, provided some lines come within 8 characters of it)
 and ``errors.exception_base`` (the root class most custom exceptions derive from, warnings
 left out). Tooling settings become *setting* conventions (``conventions.tooling_rules``); a
-configured line length that fewer than ``line_coverage`` of the lines keep is not strong.
+formatter's value written in its config wins, any other configured value the code does not
+keep is reported but not strong (``conventions.held``).
 
 Prevalence is numerator/denominator; confidence is its Wilson lower bound. A convention is
 strong when it has ``min_evidence`` observations, ``strong_prevalence`` and
@@ -16,7 +17,6 @@ strong when it has ``min_evidence`` observations, ``strong_prevalence`` and
 from __future__ import annotations
 
 import logging
-import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from specpilot.conventions.config import ConventionsConfig
 from specpilot.conventions.families import CATEGORY_ORDER, FAMILIES
 from specpilot.conventions.family import Family
-from specpilot.conventions.formatting import LIMITS, LONG, SHORT
+from specpilot.conventions.formatting import LIMITS
+from specpilot.conventions.held import held_to, line_lengths
 from specpilot.conventions.model import (
     Convention,
     ConventionProfile,
@@ -33,24 +34,16 @@ from specpilot.conventions.model import (
     Setting,
     split_key,
 )
+from specpilot.conventions.scope import in_scope
+from specpilot.conventions.stats import wilson_lower
 from specpilot.conventions.syntax import language_group
 from specpilot.conventions.tooling_rules import tooling_conventions
+from specpilot.conventions.wording import RARE, band, dominant_statement
 
 log = logging.getLogger(__name__)
 
 _KIND_ORDER = {"setting": 0, "limit": 1, "dominant": 2, "avoid": 3}
 _NEAR = 8  # a limit is "reached" when lines come within this many characters of it
-
-
-def wilson_lower(k: int, n: int, z: float) -> float:
-    """The lower bound of the Wilson score interval of k successes in n trials."""
-    if n <= 0:
-        return 0.0
-    p = k / n
-    denom = 1 + z * z / n
-    centre = p + z * z / (2 * n)
-    margin = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, (centre - margin) / denom)
 
 
 @dataclass(slots=True)
@@ -71,7 +64,7 @@ def build_profile(
     for f in sorted(facts, key=lambda f: f.path):
         settings.extend((f.path, s) for s in f.settings)
         name = language_group(f.language)
-        if name is None:
+        if name is None or not in_scope(f.path, cfg.exclude_dirs, cfg.exclude_files):
             continue
         group = groups.setdefault(name, _Group())
         group.files += 1
@@ -85,10 +78,12 @@ def build_profile(
     conventions: list[Convention] = []
     for name in order:
         conventions.extend(_group_conventions(name, groups[name], cfg))
-    for conv in tooling_conventions(settings, order):
-        if conv.rule == "tooling.line_length" and conv.language in groups:
-            conv = _held_to(conv, groups[conv.language], cfg)
-        conventions.append(conv)
+
+    def hold(conv: Convention) -> Convention:
+        group = groups.get(conv.language)
+        return held_to(conv, group.counts, cfg) if group is not None else conv
+
+    conventions.extend(tooling_conventions(settings, order, hold))
     rank = {g: i for i, g in enumerate(order)}
     conventions.sort(
         key=lambda c: (
@@ -99,7 +94,12 @@ def build_profile(
             c.id,
         )
     )
-    return ConventionProfile(files={g: groups[g].files for g in order}, conventions=conventions)
+    return ConventionProfile(
+        files={g: groups[g].files for g in order},
+        conventions=conventions,
+        exclude_dirs=list(cfg.exclude_dirs),
+        exclude_files=list(cfg.exclude_files),
+    )
 
 
 def _group_conventions(name: str, group: _Group, cfg: ConventionsConfig) -> list[Convention]:
@@ -148,6 +148,7 @@ def _make(
     strong = (
         n >= cfg.min_evidence
         and k / n >= cfg.strong_prevalence
+        and band(k / n) != "mixed"  # whatever the thresholds: a split habit is no rule
         and confidence >= cfg.min_confidence
         and (decisive is None or decisive >= cfg.min_decisive)
     )
@@ -157,7 +158,7 @@ def _make(
     elif kind == "limit":
         statement = fam.statement.format(label=value)
     else:
-        statement = fam.dominant_statement(value)
+        statement = dominant_statement(fam, value, k, n, dist)
     suffix = f"avoid-{value}" if avoid else ""
     evidence = (
         f"lines within {value} characters: {k}/{n}"
@@ -219,8 +220,8 @@ def _family_conventions(
         if variant == value or not fam.avoids(variant, name):
             continue
         k = n - dist.get(variant, 0)
-        if n < cfg.min_evidence or k / n < cfg.strong_prevalence:
-            continue
+        if n < cfg.min_evidence or k / n < cfg.strong_prevalence or (n - k) / n >= RARE:
+            continue  # "avoid X" only while X is rare
         others = [v for v in dist if v != variant]
         out.append(
             _make(
@@ -239,43 +240,10 @@ def _family_conventions(
     return out
 
 
-def _lengths(dist: dict[str, int]) -> Counter[int]:
-    lengths: Counter[int] = Counter()
-    for variant, count in dist.items():
-        length = SHORT if variant == "short" else LONG + 1 if variant == "long" else int(variant)
-        lengths[length] += count
-    return lengths
-
-
-def _held_to(conv: Convention, group: _Group, cfg: ConventionsConfig) -> Convention:
-    """A configured line length the code does not keep is reported, not enforced."""
-    prefix = "format.line_length="
-    dist = {k[len(prefix) :]: v for k, v in group.counts.items() if k.startswith(prefix)}
-    lengths = _lengths(dist)
-    n = sum(lengths.values())
-    if not conv.value.isdigit() or n < cfg.min_evidence:
-        return conv
-    k = sum(c for length, c in lengths.items() if length <= int(conv.value))
-    if k / n >= cfg.line_coverage:
-        return conv
-    return conv.model_copy(
-        update={
-            "statement": conv.statement.removesuffix(".")
-            + f", but {n - k} of {n} lines are longer.",
-            "evidence": f"{conv.evidence}; lines within it: {k}/{n}",
-            "numerator": k,
-            "denominator": n,
-            "prevalence": round(k / n, 4),
-            "confidence": round(wilson_lower(k, n, cfg.wilson_z), 4),
-            "strong": False,
-        }
-    )
-
-
 def _line_limit(
     name: str, fam: Family, dist: dict[str, int], group: _Group, cfg: ConventionsConfig
 ) -> list[Convention]:
-    lengths = _lengths(dist)
+    lengths = line_lengths(dist)
     n = sum(lengths.values())
     for limit in LIMITS:
         k = sum(c for length, c in lengths.items() if length <= limit)

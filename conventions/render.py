@@ -15,7 +15,12 @@ from specpilot.conventions.config import ConventionsConfig
 from specpilot.conventions.families import CATEGORY_ORDER, FAMILIES
 from specpilot.conventions.model import Convention, ConventionProfile
 from specpilot.conventions.syntax import GROUP_NAMES
-from specpilot.conventions.tooling_rules import SEMICOLONS, SETTING_KEYS
+from specpilot.conventions.tooling_rules import (
+    MEASURED_FAMILY,
+    SEMICOLONS,
+    SETTING_KEYS,
+    setting_variant,
+)
 
 HEADER = "House rules (measured from this repository's code; follow them in new code):"
 
@@ -32,26 +37,55 @@ def _implied(c: Convention, strong: dict[str, Convention]) -> bool:
         return (
             dominant is not None and fam is not None and not fam.satisfies(c.value, dominant.value)
         )
-    if c.kind == "limit":
-        return f"{c.language}.tooling.line_length" in strong
-    if c.rule == "format.indent":
+    if c.rule == "format.indent_width":
         return f"{c.language}.tooling.indent" in strong
+    for key, family in MEASURED_FAMILY.items():
+        setting = strong.get(f"{c.language}.tooling.{key}")
+        if c.rule == family and setting is not None:
+            # the configured value wins (a line limit or indentation settles the measured
+            # one whatever its value; "preserve" quotes leave the code's choice standing)
+            return key in ("line_length", "indent") or (
+                setting_variant(key, setting.value) is not None
+            )
     return False
 
 
 def _tooling_line(rules: list[Convention]) -> str:
-    """One line for a language's tooling: the tools, then their settings."""
-    tools = sorted(c.value for c in rules if c.rule.removeprefix("tooling.") not in SETTING_KEYS)
-    settings = {c.rule.removeprefix("tooling."): c for c in rules}
-    parts = [", ".join(tools)] if tools else []
-    for key in SETTING_KEYS:
-        if key in settings:
-            value = settings[key].value
-            if key == "semicolons":
-                parts.append(SEMICOLONS.get(value, value))
-            else:
-                parts.append(f"{key.replace('_', ' ')} {value}")
+    """One line for a language's tooling: each tool with its config file and what it sets
+    (``ruff (pyproject.toml): line length 100, quote style double``)."""
+    files: dict[str, list[str]] = {}
+    settings: dict[str, list[str]] = {}
+    for c in sorted(rules, key=lambda c: c.id):
+        tool = c.tool or c.value
+        path = (c.source or (c.examples[0] if c.examples else "")).rsplit(":", 1)[0]
+        if path and path not in files.setdefault(tool, []):
+            files[tool].append(path)
+        key = c.rule.removeprefix("tooling.")
+        if key not in SETTING_KEYS or key == "test_framework":
+            continue
+        text = (
+            SEMICOLONS.get(c.value, c.value)
+            if key == "semicolons"
+            else f"{key.replace('_', ' ')} {c.value}"
+        )
+        settings.setdefault(tool, []).append(f"{text} ({c.note})" if c.note else text)
+    for c in rules:  # a test runner read from a config file is a tool of its own
+        if c.rule == "tooling.test_framework":
+            files.setdefault(c.value, [])
+    order = {key: i for i, key in enumerate(SETTING_KEYS)}
+    parts = []
+    for tool in sorted(files, key=lambda t: (t not in settings, t)):  # what sets values first
+        where = f" ({', '.join(files[tool])})" if files[tool] else ""
+        sets = sorted(settings.get(tool, []), key=lambda t: order.get(_key_of(t), 99))
+        parts.append(f"{tool}{where}" + (f": {', '.join(sets)}" if sets else ""))
     return "- Tooling: " + "; ".join(parts) + "." if parts else ""
+
+
+def _key_of(text: str) -> str:
+    for key in SETTING_KEYS:
+        if text.startswith(key.replace("_", " ")):
+            return key
+    return "semicolons" if "semicolons" in text else ""
 
 
 def _lines(profile: ConventionProfile, language: str) -> list[str]:
@@ -105,6 +139,26 @@ def render_house_rules(
             out.append(line)
             used += cost
     return "\n".join(out) if len(out) > 1 else ""
+
+
+def house_rule_items(text: str) -> tuple[str, ...]:
+    """Each rule of a house rules text as a line of its own that keeps its language.
+
+    A rule taken out of its block (a plan's "conventions to follow") would lose the language
+    header above it, and a mixed repo's "single quotes" would stand next to "double quotes":
+    ``Python: Strings use double quotes.``. Rules under no header stay as they are."""
+    headers = {f"{name}:" for name in GROUP_NAMES.values()}
+    language = ""
+    items: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line in headers:
+            language = line
+        elif line.startswith(("-", "*")):
+            rule = line.lstrip("-* ").strip()
+            if rule:
+                items.append(f"{language} {rule}" if language else rule)
+    return tuple(items)
 
 
 def _cell(text: str) -> str:

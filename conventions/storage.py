@@ -154,7 +154,12 @@ def read_all_facts(store: IndexStore) -> list[FileFacts]:
 
 def write_profile(store: IndexStore, profile: ConventionProfile) -> None:
     """Replace the ``conventions`` table with ``profile`` (one atomic overwrite)."""
-    header = {"schema_version": profile.schema_version, "files": profile.files}
+    header = {
+        "schema_version": profile.schema_version,
+        "files": profile.files,
+        "exclude_dirs": profile.exclude_dirs,
+        "exclude_files": profile.exclude_files,
+    }
     rows: list[dict[str, Any]] = [
         {
             "id": "",
@@ -204,7 +209,8 @@ def load_profile(store: IndexStore) -> ConventionProfile | None:
         conventions = [
             Convention.model_validate_json(r["data"]) for r in rows if r["kind"] != "profile"
         ]
-        return ConventionProfile(files=head.get("files", {}), conventions=conventions)
+        scope = {k: head[k] for k in ("exclude_dirs", "exclude_files") if k in head}
+        return ConventionProfile(files=head.get("files", {}), conventions=conventions, **scope)
     except ValueError as exc:  # json and pydantic errors are ValueErrors
         raise FactsError(
             f"the conventions table of the index at {store.uri} cannot be read ({exc}); "

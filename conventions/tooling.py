@@ -172,10 +172,19 @@ def _pyproject(text: str) -> Iterator[Setting]:
         black = tool["black"]
         line = _toml_line(text, "tool.black")
         yield Setting("python", "black", "present", "[tool.black]", line)
-        length = black.get("line-length", black.get("line_length", 88))
-        yield Setting("python", "black", "line_length", str(length), line)
-        quotes = "preserve" if black.get("skip-string-normalization") else "double"
-        yield Setting("python", "black", "quote_style", quotes, line)
+        key = next((k for k in ("line-length", "line_length") if k in black), None)
+        length = black[key] if key else 88
+        key_line = _toml_line(text, "tool.black", key) if key else line
+        yield Setting("python", "black", "line_length", str(length), key_line, default=not key)
+        preserve = bool(black.get("skip-string-normalization"))
+        yield Setting(
+            "python",
+            "black",
+            "quote_style",
+            "preserve" if preserve else "double",
+            _toml_line(text, "tool.black", "skip-string-normalization") if preserve else line,
+            default=not preserve,
+        )
     if "isort" in tool:
         line = _toml_line(text, "tool.isort")
         yield Setting("python", "isort", "present", "[tool.isort]", line)
@@ -202,8 +211,9 @@ def _ruff(ruff: dict[str, Any], text: str, section: str) -> Iterator[Setting]:
     line = _toml_line(text, section) if section else 1
     yield Setting("python", "ruff", "present", f"[{section}]" if section else "ruff.toml", line)
     length = ruff.get("line-length", 88)
-    key_line = _toml_line(text, section, "line-length") if "line-length" in ruff else line
-    yield Setting("python", "ruff", "line_length", str(length), key_line)
+    explicit = "line-length" in ruff
+    key_line = _toml_line(text, section, "line-length") if explicit else line
+    yield Setting("python", "ruff", "line_length", str(length), key_line, default=not explicit)
     fmt = ruff.get("format", {})
     lint = ruff.get("lint", {})
     quotes = fmt.get("quote-style") or lint.get("flake8-quotes", {}).get("inline-quotes")
@@ -212,18 +222,54 @@ def _ruff(ruff: dict[str, Any], text: str, section: str) -> Iterator[Setting]:
         yield Setting(
             "python", "ruff", "quote_style", str(quotes), _line(text, r"quote-style|inline-quotes")
         )
-    if "indent-width" in ruff:
-        yield Setting("python", "ruff", "indent", f"{ruff['indent-width']} spaces", line)
+    if fmt.get("indent-style") == "tab":
+        yield Setting("python", "ruff", "indent", "tabs", _line(text, r"indent-style"))
+    elif "indent-width" in ruff:
+        yield Setting(
+            "python",
+            "ruff",
+            "indent",
+            f"{ruff['indent-width']} spaces",
+            _line(text, "indent-width"),
+        )
 
 
 def _flake8(section: Any, text: str, line: int) -> Iterator[Setting]:
+    """flake8's line limit: ``max-line-length`` while E501 is on; with E501 ignored, only
+    bugbear's B950 (when selected) still limits lines, at ``max-line-length`` + 10 %."""
     yield Setting("python", "flake8", "present", "flake8", line)
     for key in ("max-line-length", "max_line_length"):
-        if key in section:
-            value = str(section[key]).strip()
+        if key not in section:
+            continue
+        value = str(section[key]).strip()
+        key_line = _line(text, re.escape(key), line - 1)
+        if not _codes_match(section, ("ignore", "extend-ignore", "extend_ignore"), "E501"):
+            yield Setting("python", "flake8", "line_length", value, key_line)
+        elif value.isdigit() and _codes_match(
+            section, ("select", "extend-select", "extend_select"), "B950", shortest=2
+        ):
             yield Setting(
-                "python", "flake8", "line_length", value, _line(text, re.escape(key), line - 1)
+                "python",
+                "flake8",
+                "line_length",
+                str(int(value) * 11 // 10),
+                key_line,
+                note=f"B950: max-line-length {value} + 10 %, E501 ignored",
             )
+        return
+
+
+def _codes_match(section: Any, keys: tuple[str, ...], code: str, shortest: int = 1) -> bool:
+    """Whether a code list option (``ignore = E203, E501``) names ``code`` or a prefix of it
+    at least ``shortest`` characters long (``E5`` ignores E501; B950 needs at least ``B9``)."""
+    for key in keys:
+        raw = section.get(key) if hasattr(section, "get") else None
+        items = raw if isinstance(raw, list) else re.split(r"[\s,]+", str(raw or ""))
+        for item in items:
+            item = str(item).strip()
+            if len(item) >= shortest and code.startswith(item):
+                return True
+    return False
 
 
 def _python_ini(name: str, text: str) -> Iterator[Setting]:
@@ -290,12 +336,14 @@ def _rustfmt(text: str) -> Iterator[Setting]:
     data = tomllib.loads(text)
     yield Setting("rust", "rustfmt", "present", "rustfmt.toml", 1)
     width = data.get("max_width", 100)
+    explicit = "max_width" in data
     yield Setting(
         "rust",
         "rustfmt",
         "line_length",
         str(width),
-        _toml_line(text, "", "max_width") if "max_width" in data else 1,
+        _toml_line(text, "", "max_width") if explicit else 1,
+        default=not explicit,
     )
     if data.get("hard_tabs"):
         yield Setting("rust", "rustfmt", "indent", "tabs", _toml_line(text, "", "hard_tabs"))

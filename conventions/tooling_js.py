@@ -39,22 +39,22 @@ def _prettier_options(options: dict[str, Any], text: str, source: str) -> Iterat
     def at(key: str) -> int:
         return _line(text, rf"[\"']?{key}[\"']?\s*[:=]") if key in options else 1
 
-    yield Setting(
-        "javascript", "prettier", "line_length", str(merged["printWidth"]), at("printWidth")
-    )
-    quotes = "single" if merged["singleQuote"] else "double"
-    yield Setting("javascript", "prettier", "quote_style", quotes, at("singleQuote"))
-    yield Setting(
-        "javascript", "prettier", "semicolons", "semi" if merged["semi"] else "nosemi", at("semi")
-    )
+    def setting(key: str, value: str, *options_read: str) -> Setting:
+        written = next((o for o in options_read if o in options), None)
+        return Setting(
+            "javascript",
+            "prettier",
+            key,
+            value,
+            at(written) if written else 1,
+            default=written is None,
+        )
+
+    yield setting("line_length", str(merged["printWidth"]), "printWidth")
+    yield setting("quote_style", "single" if merged["singleQuote"] else "double", "singleQuote")
+    yield setting("semicolons", "semi" if merged["semi"] else "nosemi", "semi")
     indent = "tabs" if merged["useTabs"] else f"{merged.get('tabWidth', 2)} spaces"
-    yield Setting(
-        "javascript",
-        "prettier",
-        "indent",
-        indent,
-        at("useTabs" if merged["useTabs"] else "tabWidth"),
-    )
+    yield setting("indent", indent, "useTabs", "tabWidth")
 
 
 _JS_OPTION = re.compile(r"\b(printWidth|tabWidth|singleQuote|semi|useTabs)\s*:\s*(\d+|true|false)")

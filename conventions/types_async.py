@@ -2,14 +2,15 @@
 
 A Python function is ``annotated`` when every parameter (``self``/``cls`` of methods aside)
 and its return are annotated (``__init__`` needs no return annotation), ``unannotated`` when
-none is, ``partial`` otherwise; test files are not measured. ``async.functions`` counts
-``async`` against plain functions; in JavaScript/TypeScript ``async.style`` counts ``await``
-against ``.then()`` chains.
+none is, ``partial`` otherwise; test files and type stubs (``.pyi``) are not measured.
+``async.functions`` counts ``async`` against plain functions; in JavaScript/TypeScript
+``async.style`` counts ``await`` against ``.then()`` chains.
 """
 
 from __future__ import annotations
 
 from specpilot.conventions.collect import Collector
+from specpilot.conventions.scope import is_stub
 from specpilot.conventions.syntax import Source, node_line, node_text
 from specpilot.indexer.treesitter import Node
 
@@ -70,7 +71,7 @@ def measure_types_async(src: Source, out: Collector) -> None:
             if found is None:
                 continue
             variant, name, line = found
-            if not src.is_test:
+            if not src.is_test and not is_stub(src.path):  # a stub is annotated by design
                 out.add("types.function", variant, line, name)
             is_async = function.children[0].type == "async" if function.children else False
             out.add("async.functions", "async" if is_async else "sync", line, name)

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from specpilot.conventions import house_rule_items
 from specpilot.pipeline.config import PipelineConfig
 from specpilot.pipeline.context import RankedFile, RetrievedContext, render_context
 from specpilot.pipeline.errors import ModelError
@@ -214,11 +215,7 @@ def plan_from_retrieval(spec: Spec, context: RetrievedContext, *, config: Pipeli
         risks.append(f"The spec's risk hint is {spec.risk!r}.")
     if not files:
         risks.append("Retrieval found no relevant files; the index may be missing or stale.")
-    conventions = tuple(
-        line.strip().lstrip("-* ").strip()
-        for line in context.house_rules.splitlines()
-        if line.strip().startswith(("-", "*"))
-    )
+    conventions = house_rule_items(context.house_rules)  # each rule keeps its language
     if not conventions and context.house_rules.strip():
         conventions = (context.house_rules.strip(),)
     return Plan(

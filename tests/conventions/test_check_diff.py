@@ -213,8 +213,8 @@ def test_typescript_diffs(profile_of: ProfileOf) -> None:
         (3, "javascript.naming.function"),
         (3, "javascript.docs.function"),
         (4, "javascript.logging.output"),
-        (4, "javascript.format.quotes"),
-        (4, "javascript.format.semicolons"),
+        (4, "javascript.tooling.quote_style"),  # Prettier's, from .prettierrc
+        (4, "javascript.tooling.semicolons"),
         (5, "javascript.async.style"),
         (14, "javascript.errors.throw"),
     }

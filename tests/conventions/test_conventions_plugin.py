@@ -139,3 +139,28 @@ def test_a_lost_conventions_table_is_rewritten(
     assert plugin.last_run is not None and not plugin.last_run.up_to_date
     assert plugin.last_run.measured == 0
     assert load_profile(IndexStore.open(db)) is not None
+
+
+def test_the_scope_decides_what_is_stored(make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    from tests.conventions.test_scope import cachekit_files
+
+    files = cachekit_files()
+    root = make_repo(files, git=False)
+    db = str(tmp_path / "db")
+    plugin = ConventionsPlugin()
+    index_repo(root, db=db, config=CFG, plugins=[plugin])
+    store = IndexStore.open(db)
+    assert set(fact_rows(store)) == {"cachekit/part0.py", "cachekit/part1.py"}
+    stored = load_profile(store)
+    assert stored is not None and "docs" in stored.exclude_dirs  # check skips what was left out
+
+    # with docs measured too: only the files that entered the scope are measured
+    wide = ConventionsPlugin(ConventionsConfig(exclude_dirs=("examples",), exclude_files=()))
+    index_repo(root, db=db, config=CFG, plugins=[wide])
+    assert wide.last_run is not None
+    assert (wide.last_run.measured, wide.last_run.deleted) == (2, 0)  # docs/conf.py, setup.py
+    assert "docs/conf.py" in fact_rows(store)
+    profile = load_profile(store)
+    assert profile is not None and profile.exclude_dirs == ["examples"]
+    index_repo(root, db=db, config=CFG, plugins=[plugin])  # back: they leave again
+    assert plugin.last_run is not None and plugin.last_run.deleted == 2

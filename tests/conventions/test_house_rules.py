@@ -28,7 +28,8 @@ def test_house_rules_of_a_python_repo(profile_of: ProfileOf) -> None:
     lines = text.splitlines()
     assert lines[0] == HEADER and lines[1] == "Python:"
     assert (
-        lines[2] == "- Tooling: ruff; line length 100; quote style double; test framework pytest."
+        lines[2]
+        == "- Tooling: ruff (pyproject.toml): line length 100, quote style double; pytest (pyproject.toml)."
     )
     assert "- Name functions in snake_case." in "\n".join(lines)
     assert any(line.startswith("- Docstrings: Google-style") for line in lines)
@@ -110,3 +111,52 @@ def test_every_config_key_is_documented() -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "conventions.md").read_text()
     missing = [f.name for f in dataclasses.fields(ConventionsConfig) if f"`{f.name}`" not in text]
     assert not missing
+
+
+def _mixed_repo(make_repo: Callable[..., Path]) -> Path:
+    """Python with single quotes, spaces and 79 columns; JavaScript with double quotes, tabs and
+    88 columns: every formatting rule of one contradicts the other's."""
+    py_long = "x" * (79 - len("    return ''  # ") - 0)
+    js_long = "y" * (88 - len('\treturn ""; // '))
+    files: dict[str, str | bytes] = {}
+    for i in range(6):
+        body = "".join(f"    key_{j} = 'k{j}'\n" for j in range(12))
+        files[f"pkg/m{i}.py"] = f"def load_{i}():\n{body}    return ''  # {py_long}\n"
+        js_body = "".join(f'\tconst key{j} = "k{j}";\n' for j in range(12))
+        files[f"web/m{i}.js"] = (
+            f'export function load{i}() {{\n{js_body}\treturn ""; // {js_long}\n}}\n'
+        )
+    return make_repo(files)
+
+
+def test_every_rule_of_a_mixed_repo_carries_its_language(make_repo: Callable[..., Path]) -> None:
+    from specpilot.conventions import profile_for_repo
+    from specpilot.pipeline.config import PipelineConfig
+    from specpilot.pipeline.context import RetrievedContext
+    from specpilot.pipeline.plan import plan_from_retrieval
+    from specpilot.pipeline.spec import parse_spec
+
+    profile = profile_for_repo(_mixed_repo(make_repo))
+    text = render_house_rules(profile, 2000)
+    lines = text.splitlines()
+    headers = [i for i, line in enumerate(lines) if not line.startswith("- ")][1:]
+    assert sorted(lines[i] for i in headers) == ["JavaScript/TypeScript:", "Python:"]
+    blocks = {
+        lines[h]: lines[h + 1 : e] for h, e in zip(headers, [*headers[1:], len(lines)], strict=True)
+    }
+    python, javascript = blocks["Python:"], blocks["JavaScript/TypeScript:"]
+    for rule in ("Strings use single quotes.", "Indent with spaces.", "79 characters"):
+        assert any(rule in line for line in python) and not any(rule in j for j in javascript)
+    for rule in ("Strings use double quotes.", "Indent with tabs.", "88 characters"):
+        assert any(rule in line for line in javascript) and not any(rule in p for p in python)
+    # a plan lists the rules one by one: each still says which language it is for
+    spec = parse_spec("---\ntitle: Add a loader\n---\nAdd a loader.\n")
+    context = RetrievedContext(files=(), symbols=(), house_rules=text)
+    plan = plan_from_retrieval(spec, context, config=PipelineConfig())
+    assert len(plan.conventions) == len(python) + len(javascript)
+    assert all(c.startswith(("Python: ", "JavaScript/TypeScript: ")) for c in plan.conventions)
+    assert any(c.startswith("Python: Strings use single quotes.") for c in plan.conventions)
+    assert any(c.startswith("JavaScript/TypeScript: Strings use double") for c in plan.conventions)
+    from specpilot.conventions import house_rule_items
+
+    assert house_rule_items(text) == plan.conventions

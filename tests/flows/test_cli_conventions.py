@@ -103,3 +103,26 @@ def test_check_reads_the_diff_from_standard_input(repo: Path, tmp_path: Path) ->
     result = runner.invoke(app, args, input=diff)
     assert result.exit_code == 1, result.output
     assert "python.naming.function" in {v["rule"] for v in json.loads(result.stdout)["violations"]}
+
+
+def test_check_does_not_hold_product_constants_to_docs_globals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conventions.test_scope import cachekit_files
+
+    monkeypatch.setenv("SPECPILOT_HOME", str(tmp_path / "home"))
+    repo = tmp_path / "cachekit"
+    for path, text in cachekit_files().items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text(str(text))
+    runner = CliRunner()
+    assert runner.invoke(app, ["index", str(repo), *HASH]).exit_code == 0
+    rules = runner.invoke(app, ["conventions", "--repo", str(repo), *HASH])
+    assert rules.exit_code == 0 and "constants" not in rules.stdout
+    patch = tmp_path / "timeouts.patch"
+    patch.write_text(_new_file_diff("cachekit/timeouts.py", "DEFAULT_TIMEOUT = 30"))
+    result = runner.invoke(
+        app, ["conventions", "check", "--repo", str(repo), "--diff", str(patch), *HASH]
+    )
+    assert result.exit_code == 0, result.output
+    assert "No convention broken" in result.stdout

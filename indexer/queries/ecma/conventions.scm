@@ -1,5 +1,6 @@
 ; Conventions contract: see queries/python/conventions.scm. Also @catch a catch clause,
-; @throw a throw statement, @statement a statement that may end with a semicolon.
+; @throw a throw statement, @statement a statement that may end with a semicolon,
+; @module_declaration a `const`/`let` declaration at module level (exported or not).
 
 (catch_clause) @catch
 (throw_statement) @throw
@@ -15,3 +16,5 @@
   (break_statement)
   (continue_statement)
 ] @statement
+(program (lexical_declaration) @module_declaration)
+(program (export_statement declaration: (lexical_declaration) @module_declaration))
