@@ -84,8 +84,8 @@ def read_input(path: Path, option: str, what: str, *, strict: bool = False) -> s
             fail(f"{option} - (standard input) is not UTF-8: {exc}; give {what}.")
     if not path.is_file():
         fail(f"{option} {path} does not exist; give {what}, or - to read standard input.")
-    try:
-        return path.read_text(encoding="utf-8", errors=errors)
+    try:  # bytes, decoded without newline translation: a diff's \r must stay a \r
+        return path.read_bytes().decode("utf-8", errors)
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read {option} {path}: {getattr(exc, 'strerror', None) or exc}; give {what}.")
 

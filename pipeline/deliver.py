@@ -145,7 +145,11 @@ def deliver(
 def change_text(record: RunRecord) -> str:
     """The run's diff (``changes.patch``), or "" when it made none."""
     patch_file = Path(record.run_dir) / "changes.patch"
-    return patch_file.read_text(encoding="utf-8") if patch_file.is_file() else ""
+    if not patch_file.is_file():
+        return ""
+    # bytes as written: universal newlines would turn a carriage return inside a line into a
+    # line break, and the diff tiered and applied would not be the one git produced
+    return patch_file.read_bytes().decode("utf-8", errors="surrogateescape")
 
 
 def has_change(record: RunRecord) -> bool:

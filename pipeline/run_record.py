@@ -106,7 +106,8 @@ class RunDir:
     def write_text(self, name: str, text: str) -> Path:
         target = self.path / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        # byte-exact: a diff's carriage returns and undecodable bytes (surrogates) survive
+        target.write_text(text, encoding="utf-8", errors="surrogateescape", newline="")
         self.artifacts[name] = name
         return target
 

@@ -429,3 +429,35 @@ def test_go_test_files_stay_tests_while_their_package_is_imported(tmp_path: Path
     files |= {"calc/calc.go": calc, "calc/calc_test.go": test, "cmd/main.go": main}
     decision = _tier(_repo(tmp_path, files), _files({"calc/calc_test.go": test + "// more\n"}))
     assert decision.kinds["calc/calc_test.go"] == "tests" and decision.tier == 1
+
+
+def test_carriage_returns_survive_the_cli_and_the_run_directory(tmp_path: Path) -> None:
+    """The diff tiered is the diff git produced: read as bytes by `policy explain` (a file or
+    standard input) and by delivery from ``changes.patch``, never with universal newlines."""
+    from typer.testing import CliRunner
+
+    from specpilot.pipeline.deliver import change_text
+    from specpilot.pipeline.run_record import RunDir
+
+    repo = _repo(tmp_path)
+    text = "\r".join(f"line {i} of a page" for i in range(5000)) + "\n"
+    diff = _diff(repo, _files({"docs/page.md": text}))
+    patch = tmp_path / "cr.patch"
+    patch.write_bytes(diff.encode())
+    runner = CliRunner()
+    for args, stdin in ((["--diff", str(patch)], None), (["--diff", "-"], diff)):
+        result = runner.invoke(
+            app, ["policy", "explain", "--repo", str(repo), *args, "--json"], input=stdin
+        )
+        assert result.exit_code == 0, result.output
+        rules = {r["rule"] for r in json.loads(result.stdout)["reasons"]}
+        assert "size.auto_max_line_length" in rules
+    run_dir = RunDir(tmp_path / "runs", "r1")
+    run_dir.write_text("changes.patch", diff)
+
+    class _Record:
+        pass
+
+    record = _Record()
+    record.run_dir = str(run_dir.path)  # type: ignore[attr-defined]
+    assert change_text(record) == diff  # type: ignore[arg-type]
