@@ -7,6 +7,7 @@ passes a ``PipelineConfig`` explicitly.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,16 @@ from types import MappingProxyType
 from typing import Any
 
 from specpilot.pipeline.errors import ConfigError
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Fields that weaken the test sandbox or hand the tests more of the user's machine: only the
+# user (command line, their own config) may set them, never a repository's [tool.specpilot].
+USER_ONLY_FIELDS = (
+    "sandbox",
+    "sandbox_filesystem",
+    "sandbox_env_passthrough",
+    "sandbox_readonly_paths",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +85,19 @@ class PipelineConfig:
     test_command: str | None = None  # overrides detection; the spec's test_command wins
     test_timeout_s: float = 600.0
     sandbox: bool = True  # run tests with no network (unshare) when the machine allows
-    # and, with bubblewrap installed, everything outside the worktree read-only
+    # and, with bubblewrap installed, in a file-system sandbox (see pipeline/sandbox.py);
+    # suggest mode runs no tests without it
     sandbox_filesystem: bool = True
-    require_sandbox: bool = False  # True: refuse to run tests when isolation is unavailable
+    require_sandbox: bool = False  # True: refuse to run tests without network + fs isolation
+    # names of variables passed from specpilot's environment to the tests, besides the
+    # allowlist (PATH, LANG, LC_*, TERM, TZ); a user setting: a repository may not set it
+    sandbox_env_passthrough: tuple[str, ...] = ()
+    # host paths shown read-only in the file-system sandbox although they lie in a hidden
+    # place (the home, /tmp, ...): toolchains such as ~/.rustup; a user setting, like the above
+    sandbox_readonly_paths: tuple[str, ...] = ()
+    sandbox_output_bytes: int = 1_000_000  # output kept while produced: first and last half
+    sandbox_kill_output_bytes: int = 20_000_000  # more output than this kills the tests
+    sandbox_tmp_bytes: int = 1 << 30  # size of the sandbox's private /tmp (memory-backed)
     test_output_chars: int = 8_000  # trimmed test output kept in reports / sent to the model
 
     # --- retrieval grounding (used when no RetrievedContext is passed in) ----------------
@@ -102,6 +123,8 @@ class PipelineConfig:
             "tool_output_chars": self.tool_output_chars,
             "test_timeout_s": self.test_timeout_s,
             "test_output_chars": self.test_output_chars,
+            "sandbox_output_bytes": self.sandbox_output_bytes,
+            "sandbox_tmp_bytes": self.sandbox_tmp_bytes,
             "context_top_k": self.context_top_k,
             "context_max_chars": self.context_max_chars,
         }
@@ -112,11 +135,31 @@ class PipelineConfig:
             value = getattr(self, name)
             if value < 0:
                 raise ConfigError(f"PipelineConfig.{name} must be 0 or more, not {value!r}.")
+        self._check_sandbox()
         if not self.branch_prefix or self.branch_prefix.startswith(("-", "/")):
             raise ConfigError(
                 f"PipelineConfig.branch_prefix {self.branch_prefix!r} is not a usable branch "
                 "prefix; use something like 'specpilot/'."
             )
+
+    def _check_sandbox(self) -> None:
+        if self.sandbox_kill_output_bytes < self.sandbox_output_bytes:
+            raise ConfigError(
+                "PipelineConfig.sandbox_kill_output_bytes must be at least sandbox_output_bytes "
+                f"({self.sandbox_output_bytes}), not {self.sandbox_kill_output_bytes!r}."
+            )
+        for name in self.sandbox_env_passthrough:
+            if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
+                raise ConfigError(
+                    f"PipelineConfig.sandbox_env_passthrough holds {name!r}, which is not an "
+                    "environment variable name; use names such as 'PIP_INDEX_URL'."
+                )
+        for path in self.sandbox_readonly_paths:
+            if not isinstance(path, str) or not path.startswith(("/", "~")):
+                raise ConfigError(
+                    f"PipelineConfig.sandbox_readonly_paths holds {path!r}; give absolute paths "
+                    "(or paths starting with ~), such as '~/.rustup'."
+                )
 
     def price(self) -> ModelPrice | None:
         """The price of the configured model, or None when it is not in the table."""
