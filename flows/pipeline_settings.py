@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from specpilot.flows.errors import ConfigError
-from specpilot.flows.settings import Settings, build
+from specpilot.flows.settings import Settings, build, read_table
 from specpilot.indexer.config import specpilot_home
 from specpilot.pipeline.audit import default_audit_path
-from specpilot.pipeline.config import ModelPrice, PipelineConfig
+from specpilot.pipeline.config import USER_ONLY_FIELDS, ModelPrice, PipelineConfig
 from specpilot.pipeline.github import API_URL
 
 _PATH_FIELDS = ("runs_dir", "worktrees_dir")
@@ -52,6 +52,7 @@ def pipeline_config(settings: Settings, repo: Path) -> PipelineConfig:
     table = settings.raw.get("pipeline", {})
     if not isinstance(table, dict):
         raise ConfigError(f"[pipeline] must be a table, got {table!r}.")
+    _refuse_sandbox_settings_from_the_repo(repo)
     data = dict(table)
     paths = {k: data.pop(k) for k in _PATH_FIELDS if k in data}
     prices = data.pop("prices", None)
@@ -67,6 +68,19 @@ def pipeline_config(settings: Settings, repo: Path) -> PipelineConfig:
         return dataclasses.replace(config, **extra)
     except (ValueError, TypeError) as exc:  # pipeline.errors.ConfigError is a ValueError
         raise ConfigError(f"[pipeline]: {exc}") from exc
+
+
+def _refuse_sandbox_settings_from_the_repo(repo: Path) -> None:
+    """The repository's own config may not loosen the test sandbox (USER_ONLY_FIELDS)."""
+    own, source = read_table(repo)
+    pipeline = own.get("pipeline", {})
+    for key in USER_ONLY_FIELDS:
+        if isinstance(pipeline, dict) and key in pipeline:
+            raise ConfigError(
+                f"pipeline.{key} in {source} cannot be set by the repository: the test sandbox "
+                "protects your machine from the repository's tests; remove it there and pass "
+                f"--set pipeline.{key}=... yourself if you mean it."
+            )
 
 
 def _prices(table: Any) -> dict[str, ModelPrice]:

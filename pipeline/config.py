@@ -17,13 +17,17 @@ from typing import Any
 from specpilot.pipeline.errors import ConfigError
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# Fields that weaken the test sandbox or hand the tests more of the user's machine: only the
-# user (command line, their own config) may set them, never a repository's [tool.specpilot].
+# The test sandbox protects the user's machine from the repository's tests, so the
+# repository's own [tool.specpilot] may not loosen it: only the user (command line, their
+# own config) sets these. (``require_sandbox`` only tightens it and stays open to both.)
 USER_ONLY_FIELDS = (
     "sandbox",
     "sandbox_filesystem",
     "sandbox_env_passthrough",
     "sandbox_readonly_paths",
+    "sandbox_output_bytes",
+    "sandbox_kill_output_bytes",
+    "sandbox_tmp_bytes",
 )
 
 

@@ -521,3 +521,47 @@ def test_bubblewrap_runs_state_what_was_in_force(
     assert iso.network and iso.filesystem.startswith("bubblewrap")
     assert iso.home == "private empty" and iso.env == "allowlist"
     assert report.filesystem_isolated and report.network_isolated
+
+
+@pytest.mark.parametrize("bubblewrap", [pytest.param(True, marks=needs_bwrap), False])
+@pytest.mark.timeout(60)
+def test_the_run_report_states_the_protections_in_force_and_no_more(
+    demo_repo: Path,
+    config: PipelineConfig,
+    scripted_server: StartServer,
+    monkeypatch: pytest.MonkeyPatch,
+    bubblewrap: bool,
+) -> None:
+    if not bubblewrap:
+        import specpilot.pipeline.test_runner as test_runner
+
+        monkeypatch.setattr(
+            test_runner,
+            "probe_isolation",
+            lambda: IsolationStatus(True, "unshare", filesystem_reason="bwrap is missing"),
+        )
+    ops = "def sub(a, b):\n    return a - b\n"
+    server = scripted_server(
+        [
+            plan_reply(),
+            tool_reply(edit("calc/ops.py", ops, ops + "\n\ndef mul(a, b):\n    return a * b\n")),
+            tool_reply(("finish", {"summary": "Added mul."})),
+        ]
+    )
+    record = run_spec(
+        SPEC, repo=demo_repo, mode="pr", config=config, model=model_for(server, config),
+        index=None,
+    )  # fmt: skip
+    assert record.status == "green", record.stop_reason
+    report_md = (Path(record.run_dir) / "report.md").read_text()
+    section = report_md.split("## Test sandbox")[1].split("\n## ")[0]
+    assert "- Network: off" in section and "- Environment: allowlist (" in section
+    if bubblewrap:
+        assert "- File system: bubblewrap: " in section
+        assert "- Home: a private empty directory" in section
+        assert "- Host Unix sockets: hidden" in section
+    else:
+        assert "- File system: none: not isolated" in section
+        assert "- Home: the user's home was readable" in section
+        assert "- Host Unix sockets: reachable" in section and "bwrap is missing" in section
+        assert any("without a file-system sandbox" in w for w in record.warnings)
