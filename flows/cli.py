@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from specpilot.flows import cli_conventions, cli_flows, cli_index, cli_mcp, cli_pipeline  # noqa: F401  (register their commands)
-from specpilot.flows import cli_test  # noqa: F401  (registers `specpilot test`)
+from specpilot.flows import cli_conventions, cli_flows, cli_index, cli_mcp, cli_pipeline, cli_test  # noqa: F401  (register their commands)
 from specpilot.flows.app import app
 
 

@@ -81,7 +81,9 @@ def check_json(check: TestCheck, mode: str) -> dict[str, Any]:
         "errors": r.errors or 0,
         "skipped": r.skipped or 0,
         "counted": r.tests is not None,  # False: no JUnit XML, judged by the exit code
-        "failures": [{"name": c.name, "kind": c.kind, "message": c.message} for c in r.failed_cases],
+        "failures": [
+            {"name": c.name, "kind": c.kind, "message": c.message} for c in r.failed_cases
+        ],
         "isolation": isolation,
         "command": r.command,
         "source": r.source,

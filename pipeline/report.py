@@ -82,8 +82,7 @@ def protections(r: TestReport) -> str:
         return f"- Sandbox: {r.sandbox_note}"
     lines = [
         "- Network: " + ("off (own network namespace)" if iso.network else "ON: not isolated"),
-        "- File system: "
-        + (iso.filesystem if iso.filesystem != "none" else "none: not isolated"),
+        "- File system: " + (iso.filesystem if iso.filesystem != "none" else "none: not isolated"),
         f"- Environment: {iso.env} ({', '.join(iso.env_names)})",
         "- Home: "
         + (

@@ -22,6 +22,7 @@ with its parent. The environment is cleared and set from the allowlist.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import stat
@@ -71,10 +72,8 @@ def hidden_places(extra: Iterable[Path], environ: Mapping[str, str]) -> list[Pat
 
 def _user_homes(environ: Mapping[str, str]) -> list[str]:
     homes = [environ.get("HOME", "")]
-    try:
+    with contextlib.suppress(KeyError):  # a uid without a passwd entry: $HOME is all there is
         homes.append(pwd.getpwuid(os.getuid()).pw_dir)
-    except KeyError:  # a uid without a passwd entry (containers): $HOME is all there is
-        pass
     return [h for h in homes if h]
 
 

@@ -41,7 +41,11 @@ def choose_isolation(
 
     ``status`` is the probe's answer (None when ``config.sandbox`` is off: no probe)."""
     if status is None:
-        choice = IsolationChoice(False, False, "sandbox is off in the config: the tests had network access and no isolation")
+        choice = IsolationChoice(
+            False,
+            False,
+            "sandbox is off in the config: the tests had network access and no isolation",
+        )
     elif not status.available:
         choice = IsolationChoice(False, False, f"tests ran WITH network access: {status.reason}")
     elif not status.filesystem or not config.sandbox_filesystem:

@@ -202,7 +202,9 @@ def test_the_user_may_pass_variables_through_on_the_command_line(
         "    assert False, (os.environ.get('PIP_INDEX_URL'), "
         "os.environ.get('AWS_SECRET_ACCESS_KEY'))\n"
     )
-    repo = make_repo({"pyproject.toml": "[project]\nname='x'\n", "tests/test_env.py": test}, git=True)
+    repo = make_repo(
+        {"pyproject.toml": "[project]\nname='x'\n", "tests/test_env.py": test}, git=True
+    )
     data = _json(
         _test(runner, repo, "--json", "--mode", "pr", "--set",
               'pipeline.sandbox_env_passthrough=["PIP_INDEX_URL"]'),
@@ -223,7 +225,11 @@ def test_the_users_checkout_is_neither_tested_in_place_nor_written(
         f"    open({str(checkout / 'README.md')!r}, 'w').write('pwned')\n"
     )
     repo = make_repo(
-        {"README.md": "mine\n", "pyproject.toml": "[project]\nname='x'\n", "tests/test_x.py": hostile},
+        {
+            "README.md": "mine\n",
+            "pyproject.toml": "[project]\nname='x'\n",
+            "tests/test_x.py": hostile,
+        },
         git=True,
     )
     (repo / "notes.txt").write_text("untracked work\n")
