@@ -67,7 +67,7 @@ def hidden_places(extra: Iterable[Path], environ: Mapping[str, str]) -> list[Pat
         real = path.resolve()
         if real != Path("/") and real not in found:
             found.append(real)
-    return [p for p in found if not any(_under(p, q) for q in found if q != p)]
+    return [p for p in found if not any(under(p, q) for q in found if q != p)]
 
 
 def _user_homes(environ: Mapping[str, str]) -> list[str]:
@@ -119,14 +119,14 @@ def bwrap_argv(
         argv += ["--bind", str(path), str(path)]
     for path in layout.readonly:  # after the writable binds: a venv in the worktree stays ro
         real = path.resolve()
-        if real.exists() and any(_under(real, h) for h in (*hidden, *shown)):
+        if real.exists() and any(under(real, h) for h in (*hidden, *shown)):
             argv += ["--ro-bind", str(real), str(real)]
             shown.append(real)
     git_link = cwd / ".git"
     if git_link.exists() or git_link.is_symlink():
         argv += ["--ro-bind", str(git_link), str(git_link)]
     for sock in host_sockets():
-        visible = any(_under(sock, s) for s in shown) or not any(_under(sock, h) for h in hidden)
+        visible = any(under(sock, s) for s in shown) or not any(under(sock, h) for h in hidden)
         if visible:
             argv += ["--ro-bind", "/dev/null", str(sock)]
     argv.append("--clearenv")
@@ -146,5 +146,5 @@ def describe(hidden: Sequence[Path], writable: Sequence[Path]) -> str:
     )
 
 
-def _under(path: Path, root: Path) -> bool:
+def under(path: Path, root: Path) -> bool:
     return path == root or root in path.parents

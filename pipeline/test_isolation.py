@@ -10,14 +10,18 @@ runs) and show read-only (the project's interpreter, the user's ``sandbox_readon
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import stat
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from specpilot.pipeline.config import PipelineConfig
 from specpilot.pipeline.errors import SandboxError
 from specpilot.pipeline.sandbox import IsolationStatus
+from specpilot.pipeline.sandbox_layout import hidden_places, under
 from specpilot.pipeline.worktree import main_checkout
 
 SUGGEST_NEEDS_FS = (
@@ -74,6 +78,29 @@ def sandbox_paths(root: Path, python: str, config: PipelineConfig) -> tuple[list
     readonly = interpreter_paths(python)
     readonly += [Path(p).expanduser() for p in config.sandbox_readonly_paths]
     return [p.resolve() for p in hidden if p.is_absolute()], readonly
+
+
+def hidden_program(command: str, hidden: Sequence[Path], readonly: Sequence[Path]) -> str:
+    """A note when the command's program lives where the file-system sandbox hides it (a
+    tool under the home, say): the run would fail with "not found" for a reason of ours."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return ""
+    if not words:
+        return ""
+    found = words[0] if "/" in words[0] else shutil.which(words[0])
+    if found is None:
+        return ""
+    program = Path(found).absolute()
+    places = hidden_places(hidden, os.environ)
+    shown = [p.resolve() for p in readonly]
+    if any(under(program, h) for h in places) and not any(under(program, r) for r in shown):
+        return (
+            f"`{words[0]}` is {program}, in a place the sandbox hides; add its folder to "
+            "sandbox_readonly_paths (--set) or run it through the project's interpreter"
+        )
+    return ""
 
 
 def interpreter_paths(python: str) -> list[Path]:

@@ -30,14 +30,19 @@ from specpilot.pipeline.config import PipelineConfig
 from specpilot.pipeline.errors import SandboxError
 from specpilot.pipeline.sandbox import Isolation, SandboxLimits, probe_isolation, run_command
 from specpilot.pipeline.spec import Spec
-from specpilot.pipeline.test_isolation import choose_isolation, read_junit, sandbox_paths
+from specpilot.pipeline.test_isolation import (
+    choose_isolation,
+    hidden_program,
+    read_junit,
+    sandbox_paths,
+)
 from specpilot.pipeline.worktree import main_checkout
 
 log = logging.getLogger(__name__)
 
 TestKind = Literal["pytest", "npm", "go", "cargo", "custom"]
 _INTERESTING = re.compile(
-    r"(FAILED|FAIL\b|ERROR|Error|Traceback|assert|panicked|✕|failed|error\[|^E\s)"
+    r"(FAILED|FAIL\b|ERROR|Error|Traceback|assert|panicked|✕|failed|error\[|^E\s|^Timeout \()"
 )
 
 
@@ -187,7 +192,11 @@ def run_tests(
             writable=(Path(out_dir),), readonly=readonly, hidden=hidden,
             env_passthrough=config.sandbox_env_passthrough, limits=limits,
         )  # fmt: skip
-        note = "; ".join(x for x in (result.note if choice.network else "", choice.note) if x)
+        missing = hidden_program(command.command, hidden, readonly) if choice.filesystem else ""
+        if missing:
+            log.warning("%s", missing)
+        parts = (result.note if choice.network else "", choice.note, missing)
+        note = "; ".join(x for x in parts if x)
         try:
             xml = read_junit(junit_tmp, config.sandbox_kill_output_bytes)
         except SandboxError as exc:

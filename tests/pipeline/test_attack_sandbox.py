@@ -459,9 +459,8 @@ def test_a_hung_test_leaves_its_stack_trace_in_the_report(
     repo = make_repo(
         {"test_hang.py": "import time\n\n\ndef test_hangs_here():\n    time.sleep(120)\n"}
     )
-    report = run_tests(
-        repo, _pytest(), config=replace(config, test_timeout_s=8), artifacts_dir=tmp_path / "a"
-    )
+    cfg = replace(config, test_timeout_s=8, test_output_chars=3000)  # the dump gets trimmed
+    report = run_tests(repo, _pytest(), config=cfg, artifacts_dir=tmp_path / "a")
     assert report.timed_out and not report.passed
     assert "Timeout" in report.output and "test_hangs_here" in report.output, report.output
     assert "test_hangs_here" in format_for_model(report)
