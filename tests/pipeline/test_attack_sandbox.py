@@ -30,10 +30,11 @@ from specpilot.pipeline.config import PipelineConfig
 from specpilot.pipeline.run import run_spec
 from specpilot.pipeline.sandbox import IsolationStatus, probe_isolation
 from specpilot.pipeline.spec import parse_spec
-from specpilot.pipeline.test_runner import TestCommand, format_for_model, run_tests
+from specpilot.pipeline.test_runner import TestCommand, TestReport, format_for_model, run_tests
 from specpilot.pipeline.testing import tool_reply
 
 MakeRepo = Callable[..., Path]
+MakeCheckout = Callable[[dict[str, str]], tuple[Path, Path]]
 needs_bwrap = pytest.mark.skipif(
     not probe_isolation().filesystem, reason="bubblewrap is not installed or cannot run here"
 )
@@ -71,7 +72,7 @@ def _evidence_test(body: str) -> dict[str, str]:
     }
 
 
-def _everything(report) -> str:  # type: ignore[no-untyped-def]
+def _everything(report: TestReport) -> str:
     """All a report holds, and all the model is shown of it."""
     return report.model_dump_json() + "\n" + format_for_model(report)
 
@@ -203,7 +204,9 @@ for path in {host_sockets!r}:
 
 # --- 4. writing outside the worktree ----------------------------------------------------------
 @pytest.fixture
-def checkout_and_worktree(make_repo: MakeRepo, git: Callable[..., str], tmp_path: Path):  # type: ignore[no-untyped-def]
+def checkout_and_worktree(
+    make_repo: MakeRepo, git: Callable[..., str], tmp_path: Path
+) -> MakeCheckout:
     """The user's checkout (hostile test committed) and a linked worktree of it, as a run has."""
 
     def make(test_files: dict[str, str]) -> tuple[Path, Path]:
@@ -217,8 +220,8 @@ def checkout_and_worktree(make_repo: MakeRepo, git: Callable[..., str], tmp_path
 
 @needs_bwrap
 def test_a_test_cannot_write_the_checkout_its_git_hooks_or_its_worktrees_git_link(
-    config: PipelineConfig, tmp_path: Path, checkout_and_worktree
-) -> None:  # type: ignore[no-untyped-def]
+    config: PipelineConfig, tmp_path: Path, checkout_and_worktree: MakeCheckout
+) -> None:
     beside = tmp_path / "beside.txt"
     beside.write_text("untouched\n")
     art = tmp_path / "art"
@@ -260,8 +263,8 @@ def test_a_test_cannot_write_the_checkout_its_git_hooks_or_its_worktrees_git_lin
 @needs_bwrap
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root has capabilities to drop")
 def test_root_inside_the_sandbox_cannot_remount_the_file_system_writable(
-    config: PipelineConfig, tmp_path: Path, checkout_and_worktree
-) -> None:  # type: ignore[no-untyped-def]
+    config: PipelineConfig, tmp_path: Path, checkout_and_worktree: MakeCheckout
+) -> None:
     checkout = tmp_path / "checkout"
     body = (
         "evidence['mount'] = subprocess.run(['mount', '-o', 'remount,rw,bind', '/'], "
