@@ -13,7 +13,8 @@ Mounts, in order (later ones cover earlier ones):
    worktree and the caller's ``writable`` paths; the worktree's ``.git`` read-only (a test
    must not point it at another repository or touch git's hooks);
 4. ``/dev/null`` over every Unix socket the host had listening (``/proc/net/unix``) that
-   would still be visible: a read-only mount does not stop ``connect()``.
+   would still be visible (a read-only mount does not stop ``connect()``), and over single
+   files to hide: the caller's ``hidden`` files and ``$SPECPILOT_AUDIT_KEY_FILE``.
 
 Namespaces: network, PID, IPC, UTS, cgroup (when possible); a new session (no TIOCSTI into
 a terminal), all capabilities dropped (root in the sandbox cannot remount anything), killed
@@ -48,7 +49,7 @@ class Layout:
     cwd: Path
     writable: tuple[Path, ...] = ()
     readonly: tuple[Path, ...] = ()  # shown read-only, even inside a hidden place
-    hidden: tuple[Path, ...] = ()  # hidden besides SYSTEM_HIDDEN and the user's home
+    hidden: tuple[Path, ...] = ()  # dirs (tmpfs) or files (/dev/null) hidden besides ours
     tmp_bytes: int = 1 << 30
 
 
@@ -68,6 +69,20 @@ def hidden_places(extra: Iterable[Path], environ: Mapping[str, str]) -> list[Pat
         if real != Path("/") and real not in found:
             found.append(real)
     return [p for p in found if not any(under(p, q) for q in found if q != p)]
+
+
+def hidden_files(extra: Iterable[Path], environ: Mapping[str, str]) -> list[Path]:
+    """Single files to hide: the caller's, and the audit key named in the environment."""
+    candidates = list(extra)
+    if environ.get("SPECPILOT_AUDIT_KEY_FILE"):
+        candidates.append(Path(environ["SPECPILOT_AUDIT_KEY_FILE"]))
+    found: list[Path] = []
+    for path in candidates:
+        if path.is_absolute() and path.is_file():
+            real = path.resolve()  # a symlinked key is hidden at its target
+            if real not in found:
+                found.append(real)
+    return found
 
 
 def _user_homes(environ: Mapping[str, str]) -> list[str]:
@@ -125,10 +140,11 @@ def bwrap_argv(
     git_link = cwd / ".git"
     if git_link.exists() or git_link.is_symlink():
         argv += ["--ro-bind", str(git_link), str(git_link)]
-    for sock in host_sockets():
-        visible = any(under(sock, s) for s in shown) or not any(under(sock, h) for h in hidden)
+    # single files (a key file) and host sockets: /dev/null over each one still visible
+    for path in (*hidden_files(layout.hidden, environ), *host_sockets()):
+        visible = any(under(path, s) for s in shown) or not any(under(path, h) for h in hidden)
         if visible:
-            argv += ["--ro-bind", "/dev/null", str(sock)]
+            argv += ["--ro-bind", "/dev/null", str(path)]
     argv.append("--clearenv")
     for name, value in env.items():
         argv += ["--setenv", name, value]

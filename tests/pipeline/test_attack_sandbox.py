@@ -567,3 +567,25 @@ def test_the_run_report_states_the_protections_in_force_and_no_more(
         assert "- Home: the user's home was readable" in section
         assert "- Host Unix sockets: reachable" in section and "bwrap is missing" in section
         assert any("without a file-system sandbox" in w for w in record.warnings)
+
+
+@needs_bwrap
+def test_the_audit_key_file_is_hidden_wherever_it_lives(
+    make_repo: MakeRepo, config: PipelineConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a key file outside every hidden place (beside the checkout), named by the environment
+    key = Path(__file__).resolve().parents[2] / f".attack-key-{os.getpid()}"
+    key.write_text(f"audit-key-{SECRET_MARK}\n")
+    monkeypatch.setenv("SPECPILOT_AUDIT_KEY_FILE", str(key))
+    repo = make_repo(
+        _evidence_test(
+            f"try:\n    evidence['key'] = open({str(key)!r}).read()\n"
+            "except OSError as exc:\n    evidence['key'] = type(exc).__name__"
+        )
+    )
+    try:
+        report = run_tests(repo, _pytest(), config=config, artifacts_dir=tmp_path / "a")
+    finally:
+        key.unlink()
+    assert "EVIDENCE" in report.output, report.output
+    assert SECRET_MARK not in _everything(report), "a test read the audit key"
