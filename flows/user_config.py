@@ -27,6 +27,7 @@ from types import MappingProxyType
 from typing import Any
 
 from specpilot.flows.errors import ConfigError
+from specpilot.pipeline.config import SANDBOX_USER_ONLY_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,13 @@ USER_ONLY_KEYS: Mapping[str, UserOnly] = MappingProxyType(
         "pipeline.prices": UserOnly(
             "decides what your model usage costs, which the cost limit is counted in"
         ),
+        **{
+            f"pipeline.{name}": UserOnly(
+                "loosens or sizes the test sandbox that protects your machine from the "
+                "repository's own tests"
+            )
+            for name in SANDBOX_USER_ONLY_FIELDS
+        },
         "flows.dask_address": UserOnly(
             "decides which Dask scheduler receives the index flow's work and sends back "
             "results this process unpickles"

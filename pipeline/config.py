@@ -7,6 +7,7 @@ passes a ``PipelineConfig`` explicitly.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,20 @@ from types import MappingProxyType
 from typing import Any
 
 from specpilot.pipeline.errors import ConfigError
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The test sandbox protects the user's machine from the repository's tests, so the
+# repository's own [tool.specpilot] may not loosen it: only the user (command line, their
+# own config) sets these. (``require_sandbox`` only tightens it and stays open to both.)
+SANDBOX_USER_ONLY_FIELDS = (
+    "sandbox",
+    "sandbox_filesystem",
+    "sandbox_env_passthrough",
+    "sandbox_readonly_paths",
+    "sandbox_output_bytes",
+    "sandbox_kill_output_bytes",
+    "sandbox_tmp_bytes",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +92,19 @@ class PipelineConfig:
     test_command: str | None = None  # overrides detection; the spec's test_command wins
     test_timeout_s: float = 600.0
     sandbox: bool = True  # run tests with no network (unshare) when the machine allows
-    # and, with bubblewrap installed, everything outside the worktree read-only
+    # and, with bubblewrap installed, in a file-system sandbox (see pipeline/sandbox.py);
+    # suggest mode runs no tests without it
     sandbox_filesystem: bool = True
-    require_sandbox: bool = False  # True: refuse to run tests when isolation is unavailable
+    require_sandbox: bool = False  # True: refuse to run tests without network + fs isolation
+    # names of variables passed from specpilot's environment to the tests, besides the
+    # allowlist (PATH, LANG, LC_*, TERM, TZ); a user setting: a repository may not set it
+    sandbox_env_passthrough: tuple[str, ...] = ()
+    # host paths shown read-only in the file-system sandbox although they lie in a hidden
+    # place (the home, /tmp, ...): toolchains such as ~/.rustup; a user setting, like the above
+    sandbox_readonly_paths: tuple[str, ...] = ()
+    sandbox_output_bytes: int = 1_000_000  # output kept while produced: first and last half
+    sandbox_kill_output_bytes: int = 20_000_000  # more output than this kills the tests
+    sandbox_tmp_bytes: int = 1 << 30  # size of the sandbox's private /tmp (memory-backed)
     test_output_chars: int = 8_000  # trimmed test output kept in reports / sent to the model
 
     # --- retrieval grounding (used when no RetrievedContext is passed in) ----------------
@@ -109,6 +134,8 @@ class PipelineConfig:
             "tool_output_chars": self.tool_output_chars,
             "test_timeout_s": self.test_timeout_s,
             "test_output_chars": self.test_output_chars,
+            "sandbox_output_bytes": self.sandbox_output_bytes,
+            "sandbox_tmp_bytes": self.sandbox_tmp_bytes,
             "context_top_k": self.context_top_k,
             "context_max_chars": self.context_max_chars,
             "plan_max_files": self.plan_max_files,
@@ -124,11 +151,31 @@ class PipelineConfig:
             raise ConfigError(
                 f"PipelineConfig.plan_score_ratio must be between 0 and 1, not {self.plan_score_ratio!r}."
             )
+        self._check_sandbox()
         if not self.branch_prefix or self.branch_prefix.startswith(("-", "/")):
             raise ConfigError(
                 f"PipelineConfig.branch_prefix {self.branch_prefix!r} is not a usable branch "
                 "prefix; use something like 'specpilot/'."
             )
+
+    def _check_sandbox(self) -> None:
+        if self.sandbox_kill_output_bytes < self.sandbox_output_bytes:
+            raise ConfigError(
+                "PipelineConfig.sandbox_kill_output_bytes must be at least sandbox_output_bytes "
+                f"({self.sandbox_output_bytes}), not {self.sandbox_kill_output_bytes!r}."
+            )
+        for name in self.sandbox_env_passthrough:
+            if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
+                raise ConfigError(
+                    f"PipelineConfig.sandbox_env_passthrough holds {name!r}, which is not an "
+                    "environment variable name; use names such as 'PIP_INDEX_URL'."
+                )
+        for path in self.sandbox_readonly_paths:
+            if not isinstance(path, str) or not path.startswith(("/", "~")):
+                raise ConfigError(
+                    f"PipelineConfig.sandbox_readonly_paths holds {path!r}; give absolute paths "
+                    "(or paths starting with ~), such as '~/.rustup'."
+                )
 
     def price(self) -> ModelPrice | None:
         """The price of the configured model, or None when it is not in the table."""

@@ -50,6 +50,11 @@ def render_report(record: RunRecord) -> str:
     if record.test_reports:
         out.append("## Test runs")
         out.append("\n".join(_test_line(i, r) for i, r in enumerate(record.test_reports, 1)))
+        out.append("## Test sandbox (what was in force for the last test run)")
+        out.append(protections(record.test_reports[-1]))
+    elif record.stop_reason and record.stop_reason.startswith("untested: "):
+        out.append("## Test sandbox")
+        out.append(f"- The tests were not run: {record.stop_reason.removeprefix('untested: ')}")
     out.append("## Usage")
     cost = "unknown" if record.cost_usd is None else f"${record.cost_usd:.4f}"
     if record.model is None:
@@ -70,8 +75,34 @@ def render_report(record: RunRecord) -> str:
     return "\n\n".join(out) + "\n"
 
 
+def protections(r: TestReport) -> str:
+    """The protections a test run had, one per line, from its isolation record only."""
+    iso = r.isolation
+    if iso is None:  # a report made before isolation records existed
+        return f"- Sandbox: {r.sandbox_note}"
+    lines = [
+        "- Network: " + ("off (own network namespace)" if iso.network else "ON: not isolated"),
+        "- File system: " + (iso.filesystem if iso.filesystem != "none" else "none: not isolated"),
+        f"- Environment: {iso.env} ({', '.join(iso.env_names)})",
+        "- Home: "
+        + (
+            "a private empty directory"
+            if iso.home == "private empty"
+            else "the user's home was readable ($HOME pointed to an empty directory)"
+        ),
+        f"- Host Unix sockets: {iso.unix_sockets}",
+    ]
+    if r.output_killed:
+        lines.append("- Output: killed at the output limit")
+    if r.sandbox_note:
+        lines.append(f"- Note: {r.sandbox_note}")
+    return "\n".join(lines)
+
+
 def _test_line(i: int, r: TestReport) -> str:
     verdict = "passed" if r.passed else ("timed out (killed)" if r.timed_out else "FAILED")
+    if r.output_killed:
+        verdict = "killed (too much output)"
     counts = (
         f"; {r.tests} tests, {r.failures} failures, {r.errors} errors"
         if r.tests is not None

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from specpilot.pipeline.errors import SandboxError
 from specpilot.pipeline.file_tools import Toolbox
 from specpilot.pipeline.paths import WriteGuard
 from specpilot.pipeline.test_runner import (
@@ -88,7 +89,14 @@ def _agent_test_tool(run: SpecRun, wt: Worktree, command: TestCommand) -> Callab
     run (WorktreeTampered) before any later git call (or an index refresh) could follow it."""
 
     def run_agent_tests() -> str:
-        report = run_tests(wt.path, command, config=run.config, artifacts_dir=run.tests_dir)
+        try:
+            report = run_tests(
+                wt.path, command, config=run.config, artifacts_dir=run.tests_dir,
+                require_filesystem=run.mode == "suggest",
+            )  # fmt: skip
+        except SandboxError as exc:  # the model hears why; the test stage records it
+            run.trace.event("test_refused", trigger="agent", reason=str(exc))
+            return f"The tests were not run: {exc}"
         run.trace.test_run("agent", report)
         check_worktree(wt)
         return format_for_model(report)

@@ -47,6 +47,7 @@ from specpilot.pipeline.errors import (
     BudgetExceeded,
     ModelError,
     PipelineError,
+    SandboxError,
     WorktreeTampered,
 )
 from specpilot.pipeline.file_tools import Toolbox
@@ -302,15 +303,25 @@ class SpecRun:
             return None
         self.coded = False
         self.budget.check_time()  # tests cost no tokens: they run even at the token limit
-        report = run_tests(
-            self.toolbox.root, self.command, config=self.config, artifacts_dir=self.tests_dir
-        )
+        try:  # suggest mode runs no tests without a file-system sandbox (see test_isolation)
+            report = run_tests(
+                self.toolbox.root, self.command, config=self.config,
+                artifacts_dir=self.tests_dir, require_filesystem=self.mode == "suggest",
+            )  # fmt: skip
+        except SandboxError as exc:
+            if self.mode != "suggest":
+                raise
+            self.warn(str(exc))
+            self.status, self.stop_reason, self.done = "suggested", f"untested: {exc}", True
+            return None
         self.reports.append(report)
         self.trace.test_run("verify", report, round=self.round_no)
         if self.worktree is not None:
             check_worktree(self.worktree)  # tests that rewrote .git end the run here
         if self.config.sandbox and not report.network_isolated:
             self.warn(f"The tests were not isolated from the network: {report.sandbox_note}.")
+        elif self.config.sandbox and not report.filesystem_isolated:
+            self.warn(f"The tests ran without a file-system sandbox: {report.sandbox_note}.")
         rounds = self.config.max_repair_rounds
         if report.passed:
             self._check_conventions(rounds)

@@ -4,8 +4,10 @@ The command comes from the spec, else the config, else detection (pytest, npm te
 cargo test). A detected pytest runs with the project's own interpreter — a ``.venv``/``venv``
 in the work tree, or in the checkout the worktree was made from (an untracked virtualenv is
 not in a worktree) — and with specpilot's only when the project has none. pytest runs write
-JUnit XML outside the worktree, parsed into the ``TestReport``; other runners are judged by
-exit code. Output is trimmed around failures.
+JUnit XML into a folder of their own (copied into the artifacts folder, which the tests cannot
+write), parsed into the ``TestReport``, and get a faulthandler timeout below the time limit
+(a hung test leaves its stack); other runners are judged by exit code. Output is trimmed
+around failures. The report's ``isolation`` says what the sandbox had in force.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 import re
 import shlex
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,15 +28,21 @@ from pydantic import BaseModel, ConfigDict
 
 from specpilot.pipeline.config import PipelineConfig
 from specpilot.pipeline.errors import SandboxError
-from specpilot.pipeline.sandbox import probe_isolation, run_command
+from specpilot.pipeline.sandbox import Isolation, SandboxLimits, probe_isolation, run_command
 from specpilot.pipeline.spec import Spec
+from specpilot.pipeline.test_isolation import (
+    choose_isolation,
+    hidden_program,
+    read_junit,
+    sandbox_paths,
+)
 from specpilot.pipeline.worktree import main_checkout
 
 log = logging.getLogger(__name__)
 
 TestKind = Literal["pytest", "npm", "go", "cargo", "custom"]
 _INTERESTING = re.compile(
-    r"(FAILED|FAIL\b|ERROR|Error|Traceback|assert|panicked|✕|failed|error\[|^E\s)"
+    r"(FAILED|FAIL\b|ERROR|Error|Traceback|assert|panicked|✕|failed|error\[|^E\s|^Timeout \()"
 )
 
 
@@ -67,6 +76,7 @@ class TestReport(BaseModel):
     passed: bool
     returncode: int | None
     timed_out: bool
+    output_killed: bool = False  # killed for passing sandbox_kill_output_bytes of output
     duration_s: float
     tests: int | None = None  # counts from JUnit; None when not parsed
     failures: int | None = None
@@ -76,7 +86,8 @@ class TestReport(BaseModel):
     output: str  # trimmed around failures
     network_isolated: bool
     sandbox_note: str
-    filesystem_isolated: bool = False  # read-only outside the worktree (bubblewrap)
+    filesystem_isolated: bool = False  # the file-system sandbox (bubblewrap)
+    isolation: Isolation | None = None  # what was in force; None in records made before it
     junit_path: str | None = None
 
 
@@ -147,50 +158,62 @@ def _kind_of(command: str) -> TestKind:
 
 
 def run_tests(
-    root: Path, command: TestCommand, *, config: PipelineConfig, artifacts_dir: Path
+    root: Path,
+    command: TestCommand,
+    *,
+    config: PipelineConfig,
+    artifacts_dir: Path,
+    require_filesystem: bool = False,
 ) -> TestReport:
     """Run ``command`` in ``root`` in the sandbox; JUnit XML and the report go to
-    ``artifacts_dir`` (outside the worktree)."""
+    ``artifacts_dir`` (outside the worktree, never writable by the tests).
+
+    ``require_filesystem`` (suggest mode): refuse with SandboxError, before anything runs,
+    when there is no file-system sandbox; ``config.require_sandbox`` likewise for any gap.
+    """
+    status = probe_isolation() if config.sandbox else None
+    choice = choose_isolation(config, status, require_filesystem=require_filesystem)
+    if choice.note and config.sandbox:
+        log.warning("tests in %s: %s", root, choice.note)
     artifacts_dir.mkdir(parents=True, exist_ok=True)
     n = len(list(artifacts_dir.glob("report-*.json"))) + 1
-    junit = artifacts_dir / f"junit-{n}.xml"
-    shell = command.command
-    if command.kind == "pytest":
-        shell += f" --junitxml={shlex.quote(str(junit.resolve()))} -p no:cacheprovider"
-    isolate = isolate_fs = False
-    note = "sandbox disabled in config: the tests had network access"
-    fs_note = ""
-    if config.sandbox:
-        status = probe_isolation()
-        if status.available:
-            isolate = True
-            isolate_fs = status.filesystem and config.sandbox_filesystem
-            if not isolate_fs:
-                fs_note = "; the file system was not isolated: " + (
-                    "sandbox_filesystem is off" if status.filesystem else status.filesystem_reason
-                )
-        elif config.require_sandbox:
-            raise SandboxError(
-                f"Tests must run without network (require_sandbox) but {status.reason}."
-            )
-        else:
-            note = f"tests ran WITH network access: {status.reason}"
-            log.warning("%s", note)
-    result = run_command(
-        shell, cwd=root, timeout_s=config.test_timeout_s, isolate_network=isolate,
-        isolate_filesystem=isolate_fs, writable=(artifacts_dir,),
-    )  # fmt: skip
-    if isolate:
-        note = result.note + fs_note
+    python = project_python(root)
+    hidden, readonly = sandbox_paths(root, python, config)
+    limits = SandboxLimits(
+        keep_output_bytes=config.sandbox_output_bytes,
+        kill_output_bytes=config.sandbox_kill_output_bytes,
+        tmp_bytes=config.sandbox_tmp_bytes,
+    )
+    with tempfile.TemporaryDirectory(prefix="specpilot-junit-") as out_dir:
+        junit_tmp = Path(out_dir) / "junit.xml"
+        result = run_command(
+            _shell(command, junit_tmp, config), cwd=root, timeout_s=config.test_timeout_s,
+            isolate_network=choice.network, isolate_filesystem=choice.filesystem,
+            writable=(Path(out_dir),), readonly=readonly, hidden=hidden,
+            env_passthrough=config.sandbox_env_passthrough, limits=limits,
+        )  # fmt: skip
+        missing = hidden_program(command.command, hidden, readonly) if choice.filesystem else ""
+        if missing:
+            log.warning("%s", missing)
+        parts = (result.note if choice.network else "", choice.note, missing)
+        note = "; ".join(x for x in parts if x)
+        try:
+            xml = read_junit(junit_tmp, config.sandbox_kill_output_bytes)
+        except SandboxError as exc:
+            log.warning("%s", exc)
+            xml, note = None, f"{note}; {exc}"
+    junit: Path | None = None
     counts: tuple[int, int, int, int] | None = None
     cases: tuple[TestCaseFailure, ...] = ()
-    if junit.exists():
+    if xml is not None:
+        junit = artifacts_dir / f"junit-{n}.xml"
+        junit.write_text(xml, encoding="utf-8")
         try:
-            counts, cases = parse_junit(junit.read_text(encoding="utf-8"), config.test_output_chars)
+            counts, cases = parse_junit(xml, config.test_output_chars)
         except ET.ParseError as exc:
             log.warning("cannot parse JUnit XML %s: %s", junit, exc)
             note += f"; the JUnit XML could not be parsed ({exc})"
-    passed = result.returncode == 0 and not result.timed_out
+    passed = result.returncode == 0 and not result.timed_out and not result.output_killed
     if counts is not None and (counts[1] or counts[2]):
         passed = False
     report = TestReport(
@@ -200,6 +223,7 @@ def run_tests(
         passed=passed,
         returncode=result.returncode,
         timed_out=result.timed_out,
+        output_killed=result.output_killed,
         duration_s=round(result.duration_s, 3),
         tests=counts[0] if counts else None,
         failures=counts[1] if counts else None,
@@ -209,11 +233,25 @@ def run_tests(
         output=trim_output(result.output, config.test_output_chars),
         network_isolated=result.network_isolated,
         filesystem_isolated=result.filesystem_isolated,
+        isolation=result.isolation,
         sandbox_note=note,
-        junit_path=str(junit) if junit.exists() else None,
+        junit_path=str(junit) if junit else None,
     )
     (artifacts_dir / f"report-{n}.json").write_text(report.model_dump_json(indent=2) + "\n")
     return report
+
+
+def _shell(command: TestCommand, junit: Path, config: PipelineConfig) -> str:
+    """The command as run: pytest also writes JUnit XML, keeps no cache, and dumps every
+    thread's stack when one test runs for most of the time limit (a hang leaves a trace)."""
+    if command.kind != "pytest":
+        return command.command
+    t = config.test_timeout_s
+    faulthandler_s = max(t / 2, t - 60)
+    return (
+        f"{command.command} --junitxml={shlex.quote(str(junit))} -p no:cacheprovider "
+        f"-o faulthandler_timeout={faulthandler_s:g}"
+    )
 
 
 def parse_junit(
@@ -273,6 +311,8 @@ def format_for_model(report: TestReport) -> str:
         head = f"Tests PASSED: `{report.command}`"
     elif report.timed_out:
         head = f"Tests TIMED OUT (killed) running `{report.command}`"
+    elif report.output_killed:
+        head = f"Tests KILLED: `{report.command}` wrote more output than the limit"
     else:
         head = f"Tests FAILED (exit code {report.returncode}): `{report.command}`"
     parts = [head]
@@ -292,5 +332,7 @@ def failure_line(report: TestReport) -> str:
     """One line on why a test run did not pass."""
     if report.timed_out:
         return f"`{report.command}` was killed at the time limit"
+    if report.output_killed:
+        return f"`{report.command}` was killed for writing too much output"
     names = ", ".join(c.name for c in report.failed_cases[:5])
     return f"`{report.command}` exited {report.returncode}" + (f" ({names})" if names else "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 import tempfile
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from specpilot.pipeline.sandbox import clean_env, probe_isolation, run_command
+from specpilot.pipeline.test_isolation import interpreter_paths
 
 needs_unshare = pytest.mark.skipif(
     not probe_isolation().available, reason="unshare cannot make namespaces on this machine"
@@ -107,7 +109,7 @@ def test_time_limit_kills_the_whole_process_group(
     started = time.monotonic()
     result = run_command(
         f'{sys.executable} -c "{code}"', cwd=tmp_path, timeout_s=0.8, isolate_network=isolate,
-        isolate_filesystem=filesystem,
+        isolate_filesystem=filesystem, readonly=interpreter_paths(sys.executable),
     )  # fmt: skip
     assert result.timed_out and result.returncode is None
     assert time.monotonic() - started < 8
@@ -124,11 +126,23 @@ def test_output_is_captured_with_exit_code(tmp_path: Path) -> None:
     assert "out" in result.output and "err" in result.output
 
 
-def test_secrets_are_not_passed_to_the_test_command(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "ANTHROPIC_API_KEY": "sk-x", "GITHUB_TOKEN": "t", "KEEP": "1"}
-    assert set(clean_env(env)) == {"PATH", "KEEP", "PYTHONDONTWRITEBYTECODE"}
-    result = run_command("env", cwd=tmp_path, timeout_s=10, isolate_network=False, env=env)
-    assert "sk-x" not in result.output and "KEEP=1" in result.output
+def test_only_allowlisted_variables_reach_the_test_command(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin", "LC_ALL": "C", "ANTHROPIC_API_KEY": "sk-x", "GITHUB_TOKEN": "t",
+        "AWS_SECRET_ACCESS_KEY": "aws-x", "DROP": "1", "KEEP": "2",
+    }  # fmt: skip
+    assert set(clean_env(env, ("KEEP",), home="/h", tmpdir="/t")) == {
+        "PATH", "LC_ALL", "KEEP", "HOME", "TMPDIR", "XDG_CACHE_HOME", "GOCACHE",
+        "PYTHONDONTWRITEBYTECODE",
+    }  # fmt: skip
+    result = run_command(
+        "env", cwd=tmp_path, timeout_s=10, isolate_network=False, env=env, env_passthrough=["KEEP"]
+    )
+    assert "sk-x" not in result.output and "aws-x" not in result.output
+    assert "DROP" not in result.output and "KEEP=2" in result.output
+    assert result.isolation.env == "allowlist" and "KEEP" in result.isolation.env_names
+    home = result.output.split("HOME=")[1].split()[0]  # a fresh scratch HOME, removed after
+    assert home != os.environ.get("HOME") and not Path(home).exists()
 
 
 def test_probe_explains_a_missing_unshare(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -154,15 +168,17 @@ def test_the_file_system_outside_the_worktree_is_read_only(tmp_path: Path) -> No
         script, cwd=worktree, timeout_s=20, isolate_network=True, isolate_filesystem=True,
         writable=(artifacts,),
     )  # fmt: skip
-    assert result.filesystem_isolated and "read-only outside the worktree" in result.note
+    assert result.filesystem_isolated and "file-system sandbox" in result.note
     assert (worktree / "inside.txt").read_text() == "inside\n"
     assert (artifacts / "junit.xml").read_text() == "junit\n"
     assert (outside / "policy.toml").read_text() == "tier = 3\n"  # untouched
-    assert "Read-only file system" in result.output or "No such file" in result.output
-    assert not (Path.home() / "specpilot-escape").exists()
+    # the checkout beside the worktree is not even there (hidden with the rest of /tmp)
+    assert "Directory nonexistent" in result.output or "No such file" in result.output
+    assert not (Path.home() / "specpilot-escape").exists()  # the home is a private tmpfs
     assert "scratch" in result.output  # a scratch TMPDIR of its own is writable...
     scratch = result.output.split("tmp=")[1].split()[0]
-    assert scratch.startswith(tempfile.gettempdir()) and not Path(scratch).exists()  # ...removed
+    assert scratch == "/tmp"  # ...the sandbox's private /tmp, gone with it
+    assert not (Path(tempfile.gettempdir()) / "scratch").exists()
 
 
 def test_probe_without_bubblewrap_falls_back_to_unshare(monkeypatch: pytest.MonkeyPatch) -> None:

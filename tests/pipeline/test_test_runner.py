@@ -256,3 +256,28 @@ def test_a_test_cannot_write_outside_its_worktree(
         assert checkout_file.exists() and beside.read_text() == "tier = 1"  # the control
     finally:
         checkout_file.unlink(missing_ok=True)
+
+
+@pytest.mark.skipif(not probe_isolation().filesystem, reason="bubblewrap cannot run here")
+def test_a_tool_in_a_hidden_place_is_named_and_can_be_shown_read_only(
+    make_repo: MakeRepo, config: PipelineConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "userhome"
+    tool = home / ".local" / "bin" / "mytool"
+    tool.parent.mkdir(parents=True)
+    tool.write_text('#!/bin/sh\necho tool ran\ntouch "$(dirname "$0")/planted"\n')
+    tool.chmod(0o755)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("PATH", f"{tool.parent}:{os.environ['PATH']}")
+    repo = make_repo({"x.txt": "x"})
+    command = TestCommand("mytool", "custom", "config")
+
+    hidden = run_tests(repo, command, config=config, artifacts_dir=tmp_path / "a")
+    assert not hidden.passed and "tool ran" not in hidden.output
+    assert f"`mytool` is {tool}, in a place the sandbox hides" in hidden.sandbox_note
+
+    shown = replace(config, sandbox_readonly_paths=(str(tool.parent),))
+    report = run_tests(repo, command, config=shown, artifacts_dir=tmp_path / "b")
+    assert "tool ran" in report.output and "hides" not in report.sandbox_note
+    assert "Read-only file system" in report.output and not (tool.parent / "planted").exists()
+    assert report.isolation is not None and report.isolation.home == "private empty"
