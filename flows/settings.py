@@ -24,6 +24,7 @@ from typing import Any, TypeVar, get_type_hints
 
 from specpilot.conventions.config import ConventionsConfig
 from specpilot.flows.errors import ConfigError
+from specpilot.flows.toml_files import read_toml, table_at
 from specpilot.indexer.config import IndexerConfig
 from specpilot.retrieval.config import RetrievalConfig
 
@@ -47,18 +48,14 @@ def read_table(repo: Path) -> tuple[dict[str, Any], str]:
         return _load_toml(own), str(own)
     py = repo / "pyproject.toml"
     if py.is_file():
-        table = _load_toml(py).get("tool", {}).get("specpilot", {})
+        table = table_at(_load_toml(py), ("tool", "specpilot"), py)
         if table:
             return dict(table), str(py)
     return {}, "defaults"
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}; fix the TOML syntax.") from exc
+    return read_toml(path)  # one-line errors: not UTF-8, bad syntax, nested too deep
 
 
 def parse_override(item: str) -> tuple[list[str], Any]:
