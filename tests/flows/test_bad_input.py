@@ -7,6 +7,7 @@ read-only, and source nested 400 deep. Hangs have a hard timeout (``cli_checks.r
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -222,29 +223,46 @@ def test_a_read_only_index_location_is_a_one_line_error(
     assert found.code == 0 and "helper" in found.stdout, found.stderr
 
 
-# -- source nested 400 deep ---------------------------------------------------------------
+# -- source nested hundreds deep ---------------------------------------------------------
 
 DEEP = 400
-NESTED = {
-    "deep/classes.py": "".join("  " * i + f"class C{i}:\n" for i in range(DEEP))
-    + "  " * DEEP
-    + "def innermost(self):\n"
-    + "  " * (DEEP + 1)
-    + "return 1\n",
-    "deep/functions.js": "".join(f"function f{i}() {{\n" for i in range(DEEP)) + "}\n" * DEEP,
-    "deep/brackets.js": "const x = " + "[" * 3000 + "1" + "]" * 3000 + ";\n"
-    "function afterBrackets() { return 1; }\n",
-    "deep/uses.rs": "use a::" + "{b::" * DEEP + "c" + "}" * DEEP + ";\nfn after_uses() {}\n",
-    "ok.py": "def plain_function():\n    return 1\n",
+NESTED = {  # file -> (source, a symbol defined inside or after the nesting: a chunk's name)
+    "deep/classes.py": (
+        "".join("  " * i + f"class C{i}:\n" for i in range(DEEP))
+        + "  " * DEEP
+        + "def innermost(self):\n"
+        + "  " * (DEEP + 1)
+        + "return 1\n",
+        "innermost",
+    ),
+    "deep/functions.js": (
+        "".join(f"function f{i}() {{\n" for i in range(1000)) + "}\n" * 1000,
+        "f0",
+    ),
+    "deep/brackets.js": (
+        "const x = " + "[\n" * 3000 + "1" + "]\n" * 3000 + ";\nfunction afterBrackets() {}\n",
+        "afterBrackets",
+    ),
+    "deep/uses.rs": (
+        "use a::" + "{b::" * 1000 + "c" + "}" * 1000 + ";\nfn after_uses() {}\n",
+        "after_uses",
+    ),
 }
 
 
-def test_source_nested_400_deep_is_indexed_and_searchable(runner: CliRunner, make_repo) -> None:
-    # before: a RecursionError in the chunker aborted the whole index with a traceback
-    repo = make_repo(NESTED)
+@pytest.mark.parametrize("path", sorted(NESTED))
+def test_source_nested_hundreds_deep_is_indexed_and_searchable(
+    runner: CliRunner, make_repo, path: str
+) -> None:
+    # before: a RecursionError in the chunker (classes.py) or the Rust use-tree walk
+    # (uses.rs) aborted the whole index with a traceback
+    source, symbol = NESTED[path]
+    repo = make_repo({path: source, "ok.py": "def plain_function():\n    return 1\n"})
     result = runner.invoke(app, ["index", str(repo), *HASH, "--json"])
     assert result.exit_code == 0 and "Traceback" not in result.output, result.output
-    assert '"files": 5' in result.stdout
-    found = runner.invoke(app, ["search", "innermost", "--repo", str(repo), *HASH, "--json"])
-    assert found.exit_code == 0 and "C399.innermost" in found.stdout, found.output
-
+    summary = json.loads(result.stdout)
+    assert summary["files"] == 2 and summary["skipped"] == {}, summary
+    found = runner.invoke(app, ["search", symbol, "--repo", str(repo), *HASH, "--json"])
+    assert found.exit_code == 0, found.output
+    names = {h["symbol"].rsplit(".", 1)[-1] for h in json.loads(found.stdout)}
+    assert symbol in names, names
