@@ -194,8 +194,7 @@ class IndexStore:
             return self._db.open_table(name)
         except Exception as exc:  # ValueError / FileNotFoundError from lance
             raise StoreError(
-                f"table {name!r} of the index at {self.uri} cannot be opened "
-                f"({lance_reason(exc)})."
+                f"table {name!r} of the index at {self.uri} cannot be opened ({lance_reason(exc)})."
             ) from exc
 
     def read_columns(self, name: str, cols: Sequence[str], where: str | None = None) -> pa.Table:

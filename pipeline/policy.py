@@ -339,7 +339,9 @@ def _read(repo: Path, rel: str, ref: str | None) -> str | None:
             return _utf8(path.read_bytes(), rel)
         except OSError as err:
             raise PolicyError(f"Cannot read the policy file {rel}: {err.strerror}.") from None
-    done = subprocess.run(["git", "show", f"{ref}:{rel}"], cwd=repo, capture_output=True, timeout=30)
+    done = subprocess.run(
+        ["git", "show", f"{ref}:{rel}"], cwd=repo, capture_output=True, timeout=30
+    )
     if done.returncode == 0:
         return _utf8(done.stdout, f"{rel} at {ref!r}")
     check = subprocess.run(

@@ -54,7 +54,7 @@ class _SpecLoader(yaml.SafeLoader):
         super().__init__(stream)
         self._depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise _Refused(
@@ -70,7 +70,7 @@ class _SpecLoader(yaml.SafeLoader):
                     f"is nested more than {MAX_FRONT_MATTER_DEPTH} levels deep; a spec's fields "
                     "need at most 3 levels",
                 )
-            return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
@@ -190,7 +190,7 @@ def _parse_front_matter(
     except yaml.YAMLError as exc:
         raise SpecError(f"{where}: the front matter is not valid YAML: {exc}.") from None
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
     if data is None:
         return {}, {}
     if not isinstance(data, dict):

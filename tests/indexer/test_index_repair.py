@@ -59,17 +59,27 @@ def _delete_table(table: Path) -> None:
     shutil.rmtree(table)
 
 
+def _delete_index(table: Path) -> None:
+    files = list((table / "_indices").glob("*/*"))
+    assert files  # the table has a full-text index
+    for f in files:
+        shutil.rmtree(f) if f.is_dir() else f.unlink()
+
+
 DAMAGE: dict[str, Callable[[Path], None]] = {
     "delete-data": _delete_data,
     "truncate-data": _truncate_data,
     "truncate-manifest": _truncate_manifest,
     "delete-table": _delete_table,
+    "delete-fts-index": _delete_index,
 }
 CASES = [
     ("chunks", "delete-data"),
     ("chunks", "truncate-data"),
     ("chunks", "truncate-manifest"),
     ("chunks", "delete-table"),
+    ("chunks", "delete-fts-index"),
+    ("files", "delete-fts-index"),
     ("files", "delete-data"),
     ("symbols", "truncate-data"),
     ("edges", "delete-data"),
@@ -128,7 +138,7 @@ def test_a_damaged_table_is_reported_then_repaired_by_the_next_index(
     assert table in summary["repaired"] or (table != "meta" and summary["repaired"] == ["meta"])
     warned = [r for r in caplog.records if r.levelname == "WARNING" and "damaged" in r.message]
     assert warned  # the repair is a warning, not silent
-    if table in ("files", "symbols", "edges", "edge_deps"):
+    if table in ("files", "symbols", "edges", "edge_deps") or damage == "delete-fts-index":
         assert summary["chunks_embedded"] == 0  # the vectors survived: nothing re-embedded
 
     status = runner.invoke(app, ["status", *where, "--json"])
