@@ -267,3 +267,22 @@ def test_source_nested_hundreds_deep_is_indexed_and_searchable(
     assert found.exit_code == 0, found.output
     names = {h["symbol"].rsplit(".", 1)[-1] for h in json.loads(found.stdout)}
     assert symbol in names, names
+
+
+def test_directories_nested_1100_deep_are_walked(runner: CliRunner, make_repo) -> None:
+    # before: the plain-directory walk recursed once per level: a RecursionError traceback
+    repo = make_repo({"top.py": "def top():\n    return 1\n"})
+    deep = repo
+    for _ in range(1100):  # 2,200 characters: a legal path (mkdir(parents=True) recurses)
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "bottom.py").write_text("def bottom():\n    return 2\n", encoding="utf-8")
+    try:
+        result = runner.invoke(app, ["index", str(repo), *HASH, "--json"])
+        assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+        assert json.loads(result.stdout)["files"] == 2
+    finally:  # bottom up: shutil.rmtree (pytest's tmp cleanup) recurses once per level too
+        (deep / "bottom.py").unlink()
+        while deep != repo:
+            deep.rmdir()
+            deep = deep.parent
