@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -269,20 +272,25 @@ def test_source_nested_hundreds_deep_is_indexed_and_searchable(
     assert symbol in names, names
 
 
-def test_directories_nested_1100_deep_are_walked(runner: CliRunner, make_repo) -> None:
+@pytest.fixture
+def deep_tree() -> Iterator[Path]:
+    """A repo outside pytest's tmp_path, removed with ``rm -rf``: pytest's own clean-up
+    (``shutil.rmtree``) recurses once per level and would crash on a tree left behind."""
+    repo = Path(tempfile.mkdtemp(prefix="specpilot-deep-"))
+    try:
+        yield repo
+    finally:
+        subprocess.run(["rm", "-rf", str(repo)], check=False, timeout=60)
+
+
+def test_directories_nested_1100_deep_are_walked(runner: CliRunner, deep_tree: Path) -> None:
     # before: the plain-directory walk recursed once per level: a RecursionError traceback
-    repo = make_repo({"top.py": "def top():\n    return 1\n"})
-    deep = repo
+    (deep_tree / "top.py").write_text("def top():\n    return 1\n", encoding="utf-8")
+    deep = deep_tree
     for _ in range(1100):  # 2,200 characters: a legal path (mkdir(parents=True) recurses)
         deep = deep / "d"
         deep.mkdir()
     (deep / "bottom.py").write_text("def bottom():\n    return 2\n", encoding="utf-8")
-    try:
-        result = runner.invoke(app, ["index", str(repo), *HASH, "--json"])
-        assert result.exit_code == 0 and "Traceback" not in result.output, result.output
-        assert json.loads(result.stdout)["files"] == 2
-    finally:  # bottom up: shutil.rmtree (pytest's tmp cleanup) recurses once per level too
-        (deep / "bottom.py").unlink()
-        while deep != repo:
-            deep.rmdir()
-            deep = deep.parent
+    result = runner.invoke(app, ["index", str(deep_tree), *HASH, "--json"])
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+    assert json.loads(result.stdout)["files"] == 2
