@@ -132,8 +132,10 @@ def run_guarded(
     types as ``usage`` (exit 2: bad input the user can fix) or ``failures`` (exit 1).
     """
     from specpilot.indexer.errors import (
+        DamagedIndexError,
         EmptyRepoError,
         IndexerError,
+        IndexLocationError,
         ModelMismatchError,
         NotIndexedError,
         RepoPathError,
@@ -145,6 +147,8 @@ def run_guarded(
         EmptyRepoError,
         NotIndexedError,
         ModelMismatchError,
+        IndexLocationError,
+        DamagedIndexError,
         QueryError,
         ConfigError,
         *usage,

@@ -28,6 +28,7 @@ from typing import Any, TypeVar, get_type_hints
 
 from specpilot.conventions.config import ConventionsConfig
 from specpilot.flows.errors import ConfigError
+from specpilot.flows.toml_files import read_toml, table_at
 from specpilot.flows.user_config import (
     REPO_MAY_ONLY_LOWER,
     env_table,
@@ -65,10 +66,7 @@ def read_table(repo: Path) -> tuple[dict[str, Any], str]:
         return _load_toml(own), str(own)
     py = repo / "pyproject.toml"
     if py.is_file():
-        tool = _load_toml(py).get("tool", {})
-        table = tool.get("specpilot", {}) if isinstance(tool, dict) else {}
-        if not isinstance(table, dict):
-            raise ConfigError(f"[tool.specpilot] in {py} must be a table, got {table!r}.")
+        table = table_at(_load_toml(py), ("tool", "specpilot"), py)
         if table:
             return dict(table), str(py)
     return {}, "defaults"
@@ -80,11 +78,7 @@ def read_user_tables(environ: Mapping[str, str]) -> list[tuple[dict[str, Any], s
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}; fix the TOML syntax.") from exc
+    return read_toml(path)  # one-line errors: not UTF-8, bad syntax, nested too deep
 
 
 def parse_override(item: str) -> tuple[list[str], Any]:

@@ -17,10 +17,17 @@ from specpilot.indexer.chunking import Chunk
 from specpilot.indexer.config import EmbedConfig, IndexerConfig
 from specpilot.indexer.edge_deps import affected, from_rows, to_rows
 from specpilot.indexer.embedding import Embedder, make_embedder
-from specpilot.indexer.errors import EmptyRepoError, NotIndexedError, SchemaVersionError
+from specpilot.indexer.errors import (
+    DamagedIndexError,
+    EmptyRepoError,
+    NotIndexedError,
+    SchemaVersionError,
+)
 from specpilot.indexer.filetypes import is_code
 from specpilot.indexer.gitinfo import head_commit
 from specpilot.indexer.history import refresh_history
+from specpilot.indexer.integrity import PROBES, find_damage, repair
+from specpilot.indexer.location import check_index_location
 from specpilot.indexer.lock import index_write_lock
 from specpilot.indexer.model import ParsedFile, SourceFile, WalkResult
 from specpilot.indexer.parse import parse_source
@@ -64,6 +71,7 @@ def index_repo(
     walked = walk_repo(Path(repo), cfg.walk)  # checks the path first
     root = Path(repo).resolve()
     uri = db or default_db_path(root)
+    check_index_location(uri, write=True)  # a file, or read-only: say so before writing
     with index_write_lock(uri):  # one writer per index; a second run waits for the first
         return _index(
             root, walked, uri, cfg,
@@ -109,7 +117,7 @@ def _index(
         )
     stages["scan"] = time.perf_counter() - t0
 
-    store = _open_or_create(uri, root, emb, rebuild)
+    store, repaired = _open_or_create(uri, root, emb, rebuild)
     plan = plan_refresh(hashes, store.file_hashes())
     commit = head_commit(root)
     model_loaded_before = bool(getattr(emb, "loaded", False))
@@ -150,7 +158,7 @@ def _index(
         return make_summary(
             store, root, uri, emb, commit, plan, skipped, sources, t0, stages,
             embedded=embedded, cached=cached, errors=errors, lossy=lossy,
-            model_before=model_loaded_before,
+            model_before=model_loaded_before, repaired=repaired,
         )  # fmt: skip
 
     if plan.empty and store.meta.state == "complete":
@@ -208,7 +216,10 @@ def _index(
 _META_STATS = ("files", "languages", "symbols", "chunks", "edges", "skipped", "seconds")
 
 
-def _open_or_create(uri: str, root: Path, emb: Embedder, rebuild: bool) -> IndexStore:
+def _open_or_create(
+    uri: str, root: Path, emb: Embedder, rebuild: bool
+) -> tuple[IndexStore, tuple[str, ...]]:
+    """The store to write, and the tables found damaged and repaired (``indexer.integrity``)."""
     fresh = IndexMeta(
         schema_version=SCHEMA_VERSION,
         model_id=emb.model_id,
@@ -217,17 +228,24 @@ def _open_or_create(uri: str, root: Path, emb: Embedder, rebuild: bool) -> Index
         state="in_progress",
     )
     if rebuild or not IndexStore.exists(uri):
-        return IndexStore.create(uri, fresh)
+        return IndexStore.create(uri, fresh, drop=tuple(PROBES) if rebuild else ()), ()
     try:
-        store = IndexStore.open(uri)
+        store = IndexStore.open(uri, missing_ok=True)  # a missing table is repaired below
     except NotIndexedError:
         # a directory without a meta record: a first run killed before it finished creating
-        return IndexStore.create(uri, fresh)
+        return IndexStore.create(uri, fresh), ()
     except SchemaVersionError as exc:
         log.warning("%s Rebuilding.", exc)
-        return IndexStore.create(uri, fresh)
+        return IndexStore.create(uri, fresh), ()
+    except DamagedIndexError as exc:  # the meta record: what the index is, is unknown
+        log.warning("%s Rebuilding it.", exc)
+        return IndexStore.create(uri, fresh, drop=tuple(PROBES)), ("meta",)
     store.check_model(emb.model_id, emb.dim)
-    return store
+    damage = find_damage(store)
+    if any(d.table == "meta" for d in damage):
+        log.warning("the meta table of the index at %s is damaged; rebuilding it.", uri)
+        return IndexStore.create(uri, fresh, drop=tuple(PROBES)), ("meta",)
+    return store, repair(store, damage)
 
 
 def _batches(prepared: list[Prepared], size: int) -> Iterator[list[Prepared]]:

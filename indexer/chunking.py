@@ -128,6 +128,16 @@ def _indent(line: str) -> int:
 
 
 class _CodeChunker:
+    """Chunks of one parsed file.
+
+    The symbols form a tree by *position*: a symbol is a child of the innermost symbol that
+    is named by its ``parent`` and contains its lines. A parent named but not containing it
+    (a Go method beside its struct, a Rust ``impl Foo`` beside ``struct Foo``, the second of
+    two same-named classes in ``try``/``except``) does not adopt it: the symbol is chunked
+    where it stands, so every range is covered once and no chunk id repeats in a file. The
+    tree is walked with a work list, not recursion, so 400 nested classes are fine.
+    """
+
     def __init__(
         self,
         path: str,
@@ -146,36 +156,59 @@ class _CodeChunker:
             ),
             key=lambda s: (s.start_line, -s.end_line),
         )
-        self.children: dict[str | None, list[Symbol]] = {}
-        known = {s.qualified_name for s in self.symbols}
-        for s in self.symbols:
-            parent = s.parent if s.parent in known else None
-            self.children.setdefault(parent, []).append(s)
+        # children by the index of their parent in self.symbols (None: the top level)
+        self.children: dict[int | None, list[int]] = {}
+        open_by_name: dict[str, list[int]] = {}  # symbols that may still contain the next
+        for i, s in enumerate(self.symbols):
+            parent = self._container_of(s, open_by_name.get(s.parent or ""))
+            self.children.setdefault(parent, []).append(i)
+            open_by_name.setdefault(s.qualified_name, []).append(i)
+
+    def _container_of(self, sym: Symbol, named: list[int] | None) -> int | None:
+        """The innermost earlier symbol named ``sym.parent`` whose lines contain ``sym``."""
+        if sym.parent is None or not named:
+            return None
+        while named and self.symbols[named[-1]].end_line < sym.start_line:
+            named.pop()  # ended before this symbol starts: contains no later symbol either
+        for j in reversed(named):
+            if self.symbols[j].end_line >= sym.end_line:
+                return j
+        return None
 
     def run(self) -> list[Chunk]:
         out: list[Chunk] = []
-        self._region(None, 1, len(self.lines), out)
+        todo: list[tuple[int | None, int, int]] = [(None, 1, len(self.lines))]
+        while todo:  # a work list of regions: a container's region is queued, not recursed
+            parent, first, last = todo.pop()
+            for container in self._region(parent, first, last, out):
+                sym = self.symbols[container]
+                out.append(self._header(container))
+                todo.append((container, sym.start_line, sym.end_line))
         out.sort(key=lambda c: (c.start_line, c.end_line))
         return out
 
-    def _region(self, parent: str | None, first: int, last: int, out: list[Chunk]) -> None:
-        """Chunk lines first..last whose direct children are those of ``parent``.
+    def _region(self, parent: int | None, first: int, last: int, out: list[Chunk]) -> list[int]:
+        """Chunk lines first..last whose direct children are those of ``parent``; return the
+        containers met, whose own regions the caller chunks next.
 
         At the top level, the module code between symbols joins the units being grouped.
         """
-        kids = [k for k in self._top_level(self.children.get(parent, [])) if k.start_line >= first]
-        units: list[Symbol] = []
+        kids = self._top_level(self.children.get(parent, []))
+        units: list[tuple[Symbol, int | None]] = []
         cursor = first
-        for sym in kids:
+        for k in kids:
+            sym = self.symbols[k]
             if parent is None and sym.start_line > cursor:
-                units.extend(self._gap(cursor, sym.start_line - 1))
-            units.append(sym)
+                units.extend((g, None) for g in self._gap(cursor, sym.start_line - 1))
+            units.append((sym, k))
             cursor = max(cursor, sym.end_line + 1)
         if parent is None and cursor <= last:
-            units.extend(self._gap(cursor, last))
+            units.extend((g, None) for g in self._gap(cursor, last))
+        containers: list[int] = []
         pending: list[Symbol] = []
-        for unit in units:
-            alone = self._has_children(unit) or self._size(unit) > self.config.max_lines
+        for unit, index in units:
+            container = index is not None and self._has_children(index)
+            alone = container or self._size(unit) > self.config.max_lines
             if pending and (
                 alone
                 or self._size(unit) >= self.config.merge_below_lines
@@ -184,11 +217,14 @@ class _CodeChunker:
             ):
                 self._flush(pending, out)
                 pending = []
-            if alone:
-                self._symbol(unit, out)
+            if container and index is not None:
+                containers.append(index)
+            elif alone:
+                self._leaf(unit, out)
             else:
                 pending.append(unit)
         self._flush(pending, out)
+        return containers
 
     def _gap(self, first: int, last: int) -> list[Symbol]:
         """Module code between symbols, as pseudo-symbols of kind "module" (blank gaps: none)."""
@@ -197,18 +233,17 @@ class _CodeChunker:
             return []
         return [Symbol("", "", "module", lo, hi, "")]
 
-    @staticmethod
-    def _top_level(syms: list[Symbol]) -> list[Symbol]:
+    def _top_level(self, kids: list[int]) -> list[int]:
         """Drop symbols nested in an earlier sibling's range (defensive against odd parents)."""
-        out: list[Symbol] = []
-        for s in syms:
-            if out and s.start_line <= out[-1].end_line:
+        out: list[int] = []
+        for k in kids:
+            if out and self.symbols[k].start_line <= self.symbols[out[-1]].end_line:
                 continue
-            out.append(s)
+            out.append(k)
         return out
 
-    def _has_children(self, sym: Symbol) -> bool:
-        return sym.kind in CONTAINER_KINDS and bool(self.children.get(sym.qualified_name))
+    def _has_children(self, index: int) -> bool:
+        return self.symbols[index].kind in CONTAINER_KINDS and bool(self.children.get(index))
 
     @staticmethod
     def _size(sym: Symbol) -> int:
@@ -225,32 +260,30 @@ class _CodeChunker:
     def _chunk(self, kind: str, symbol: str, start: int, end: int, body: list[str]) -> Chunk:
         return _make(self.path, self.language, kind, symbol, start, end, "\n".join(body))
 
-    def _symbol(self, sym: Symbol, out: list[Chunk]) -> None:
+    def _leaf(self, sym: Symbol, out: list[Chunk]) -> None:
         if sym.kind == "module" and not sym.qualified_name:
             out.extend(
                 _module_chunks(
                     self.path, self.language, self.lines, sym.start_line, sym.end_line, self.config
                 )
             )
-        elif self._has_children(sym):
-            self._container(sym, out)
         else:
             self._split(sym, out)
 
-    def _container(self, sym: Symbol, out: list[Chunk]) -> None:
-        """A class header (own lines, children elided) plus the children's chunks."""
-        kids = self._top_level(self.children.get(sym.qualified_name, []))
+    def _header(self, index: int) -> Chunk:
+        """A container's own lines, its children elided (their chunks are made separately)."""
+        sym = self.symbols[index]
         header: list[str] = []
         cursor = sym.start_line
-        for kid in kids:
+        for k in self._top_level(self.children.get(index, [])):
+            kid = self.symbols[k]
             header.extend(self.lines[cursor - 1 : kid.start_line - 1])
             header.append(self._elision(kid))
             cursor = kid.end_line + 1
         header.extend(self.lines[cursor - 1 : sym.end_line])
         if len(header) > self.config.max_lines:
             header = [*header[: self.config.max_lines - 1], self._indent_of(sym) + "    ..."]
-        out.append(self._chunk(sym.kind, sym.qualified_name, sym.start_line, sym.end_line, header))
-        self._region(sym.qualified_name, sym.start_line, sym.end_line, out)
+        return self._chunk(sym.kind, sym.qualified_name, sym.start_line, sym.end_line, header)
 
     def _elision(self, kid: Symbol) -> str:
         first = self.lines[kid.start_line - 1]

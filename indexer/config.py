@@ -56,6 +56,14 @@ DEFAULT_SKIP_GLOBS: tuple[str, ...] = (
 )
 
 
+def _at_least(config: object, section: str, **minimum: int) -> None:
+    """Raise ``IndexConfigError`` naming the first field below its minimum."""
+    for name, low in minimum.items():
+        value = getattr(config, name)
+        if value < low:
+            raise IndexConfigError(f"index.{section}.{name} is {value}; use {low} or more.")
+
+
 @dataclass(frozen=True, slots=True)
 class WalkConfig:
     max_file_bytes: int = 1_000_000
@@ -65,6 +73,9 @@ class WalkConfig:
     minified_line_chars: int = 1000
     ignore_file: str = ".specpilotignore"
 
+    def __post_init__(self) -> None:
+        _at_least(self, "walk", max_file_bytes=1, minified_line_chars=1)
+
 
 @dataclass(frozen=True, slots=True)
 class ChunkConfig:
@@ -72,6 +83,16 @@ class ChunkConfig:
     merge_below_lines: int = 12  # adjacent small siblings are merged up to max_lines
     text_window_lines: int = 40  # Markdown/TOML/YAML/other text
     text_window_overlap: int = 5
+
+    def __post_init__(self) -> None:
+        # max_lines 0 cut module code into parts of -1 lines: a loop that never ended
+        _at_least(self, "chunk", max_lines=1, merge_below_lines=0, text_window_lines=1)
+        _at_least(self, "chunk", text_window_overlap=0)
+        if self.text_window_overlap >= self.text_window_lines:
+            raise IndexConfigError(
+                f"index.chunk.text_window_overlap is {self.text_window_overlap}; use less than "
+                f"index.chunk.text_window_lines ({self.text_window_lines})."
+            )
 
 
 EMBED_BACKENDS = ("auto", "onnx", "torch")
@@ -97,11 +118,7 @@ class EmbedConfig:
             raise IndexConfigError(
                 f"index.embed.backend is {self.backend!r}; use one of {', '.join(EMBED_BACKENDS)}."
             )
-        for name in ("batch_size", "max_seq_length", "support_max_seq_length"):
-            if getattr(self, name) < 1:
-                raise IndexConfigError(
-                    f"index.embed.{name} is {getattr(self, name)}; use 1 or more."
-                )
+        _at_least(self, "embed", batch_size=1, max_seq_length=1, support_max_seq_length=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,11 +130,7 @@ class HistoryConfig:
     min_together: int = 2  # pairs changed together fewer times are not stored
 
     def __post_init__(self) -> None:
-        for name in ("max_commits", "max_files_per_commit", "min_together"):
-            if getattr(self, name) < 0:
-                raise IndexConfigError(
-                    f"index.history.{name} is {getattr(self, name)}; use 0 or more."
-                )
+        _at_least(self, "history", max_commits=0, max_files_per_commit=0, min_together=0)
 
 
 _VECTOR_INDEX_TYPES = ("IVF_HNSW_SQ", "IVF_HNSW_PQ", "IVF_PQ", "IVF_SQ", "IVF_FLAT")

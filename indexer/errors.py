@@ -5,7 +5,10 @@
     ├── EmptyRepoError       nothing indexable was found
     ├── StoreError           the LanceDB store cannot be opened or is corrupt
     │   ├── NotIndexedError  a search/status on a repo that was never indexed
-    │   └── ModelMismatchError  the index was built with another embedding model
+    │   ├── ModelMismatchError  the index was built with another embedding model
+    │   ├── IndexLocationError  the index path is a file, or not writable for a run
+    │   └── DamagedIndexError   a table's files are missing or cut short (an index run
+    │                           repairs it)
     ├── EmbeddingError       the embedding model cannot be loaded or run
     ├── ParseError           a grammar or query cannot be loaded (never raised for bad source)
     └── DiffError            a unified diff cannot be read (names the line)
@@ -38,6 +41,18 @@ class NotIndexedError(StoreError):
 
 class ModelMismatchError(StoreError):
     pass
+
+
+class IndexLocationError(StoreError):
+    pass
+
+
+class DamagedIndexError(StoreError):
+    """Tables whose files cannot be read; the next ``index_repo`` repairs them."""
+
+    def __init__(self, message: str, tables: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.tables = tables
 
 
 class SchemaVersionError(StoreError):

@@ -13,11 +13,13 @@ nothing is changed and lancedb imports the usual way.
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from types import ModuleType
 from typing import Any
 
 _DEFERRED = "lance_namespace_urllib3_client"
+_RUST_LOCATION = re.compile(r",?\s*/\S+\.rs:\d+:\d+")
 
 
 def import_lancedb() -> ModuleType:
@@ -50,3 +52,12 @@ def _defer_package_init(name: str) -> None:
 
     module.__getattr__ = __getattr__  # type: ignore[method-assign]
     sys.modules[name] = module
+
+
+def lance_reason(exc: BaseException) -> str:
+    """A lance error's message on one line, without the Rust source locations it carries."""
+    text = _RUST_LOCATION.sub("", str(exc))
+    for noise in ("lance error: ", "LanceError(IO): ", "External error: "):
+        text = text.replace(noise, "")
+    text = " ".join(text.split())
+    return text if len(text) <= 240 else text[:237] + "..."

@@ -70,23 +70,29 @@ def _rust_use(tree: Node, line: int) -> Iterator[Import]:
 
 
 def _use_leaves(node: Node, prefix: list[str]) -> Iterator[tuple[list[str], str | None, bool]]:
-    kind = node.type
-    if kind in _RUST_LEAVES or kind == "scoped_identifier":
-        yield [*prefix, *_segments(node)], None, False
-    elif kind == "use_as_clause":
-        path, alias = node.child_by_field_name("path"), node.child_by_field_name("alias")
-        yield [*prefix, *_segments(path)], _text(alias) if alias else None, False
-    elif kind == "use_wildcard":
-        path = node.named_children[0] if node.named_child_count else None
-        yield [*prefix, *_segments(path)], None, True
-    elif kind == "scoped_use_list":
-        inner = [*prefix, *_segments(node.child_by_field_name("path"))]
-        listed = node.child_by_field_name("list")
-        if listed is not None:
-            yield from _use_leaves(listed, inner)
-    elif kind == "use_list":
-        for child in node.named_children:
-            yield from _use_leaves(child, prefix)
+    """The leaves of a ``use`` tree in source order, as (path, alias, wildcard).
+
+    A work list, not recursion: ``use a::{b::{c::{...}}}`` nested 2,000 deep is valid Rust.
+    """
+    todo: list[tuple[Node, list[str]]] = [(node, prefix)]
+    while todo:
+        node, prefix = todo.pop()
+        kind = node.type
+        if kind in _RUST_LEAVES or kind == "scoped_identifier":
+            yield [*prefix, *_segments(node)], None, False
+        elif kind == "use_as_clause":
+            path, alias = node.child_by_field_name("path"), node.child_by_field_name("alias")
+            yield [*prefix, *_segments(path)], _text(alias) if alias else None, False
+        elif kind == "use_wildcard":
+            path = node.named_children[0] if node.named_child_count else None
+            yield [*prefix, *_segments(path)], None, True
+        elif kind == "scoped_use_list":
+            inner = [*prefix, *_segments(node.child_by_field_name("path"))]
+            listed = node.child_by_field_name("list")
+            if listed is not None:
+                todo.append((listed, inner))
+        elif kind == "use_list":
+            todo.extend((child, prefix) for child in reversed(node.named_children))
 
 
 def _segments(node: Node | None) -> list[str]:

@@ -3,8 +3,13 @@
 Rows are replaced by key (``IndexStore.replace_files`` merges on ``path`` / ``id``), so a key
 must be unique within a batch. Two definitions can share a qualified name and a first line
 (``class A { m() {} m() {} }`` on one line, generated code): the second and later get an
-ordinal suffix (``A.m@x.js:1#2``). Chunk ids need no such care: an id hashes the path, the
-lines and the text, and the chunker never covers one range twice (``_CodeChunker._top_level``).
+ordinal suffix (``A.m@x.js:1#2``). A chunk id hashes the path, the lines and the text, so
+it is unique as long as the chunker covers each range of a file once. That holds because a
+symbol is chunked under a container only when the container's lines hold it
+(``_CodeChunker._container_of``): a parent that is named but elsewhere — a Go receiver type,
+``struct Foo`` beside ``impl Foo``, the other of two same-named classes — used to get the
+symbol chunked twice, one id twice, and the next merge of that file failed
+(``tests/indexer/test_chunking.py``, ``test_build.py``).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from typing import Any
 
 from specpilot.indexer.config import WalkConfig
 from specpilot.indexer.gitinfo import commits_since, head_commit
+from specpilot.indexer.integrity import check_intact
 from specpilot.indexer.refresh import blob_hash, plan_refresh
 from specpilot.indexer.store import IndexStore
 from specpilot.indexer.vector_index import vector_index_of
@@ -14,8 +15,10 @@ from specpilot.indexer.walk import walk_repo
 
 
 def index_status(repo: Path, db: str, walk: WalkConfig) -> dict[str, Any]:
-    """A read-only report; raises NotIndexedError when ``db`` holds no index."""
+    """A read-only report; raises NotIndexedError when ``db`` holds no index and
+    DamagedIndexError when a table's files are missing or cut short."""
     store = IndexStore.open(db, repo_hint=str(repo))
+    check_intact(store, repo_hint=str(repo))
     meta = store.meta
     root = repo.resolve()
     current: dict[str, str] = {}

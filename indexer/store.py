@@ -21,12 +21,15 @@ import pyarrow as pa
 
 from specpilot.indexer.config import specpilot_home
 from specpilot.indexer.errors import (
+    DamagedIndexError,
+    IndexLocationError,
     ModelMismatchError,
     NotIndexedError,
     SchemaVersionError,
     StoreError,
 )
-from specpilot.indexer.lancedb_import import import_lancedb
+from specpilot.indexer.lancedb_import import import_lancedb, lance_reason
+from specpilot.indexer.location import check_index_location
 from specpilot.indexer.model import Edge, Import, ParsedFile, Reference, Symbol
 from specpilot.indexer.schema import (
     SCHEMA_VERSION,
@@ -43,6 +46,7 @@ from specpilot.indexer.schema import (
 log = logging.getLogger(__name__)
 
 _FILTERED_LOOKUP_MAX = 2000  # up to this many hashes, look them up with a filter, not a scan
+_OPTIONAL_TABLES = ("edge_deps", "cochange")  # missing from older indexes
 
 
 def default_db_path(repo: str | os.PathLike[str]) -> str:
@@ -83,8 +87,11 @@ class IndexStore:
         return "://" in uri or Path(uri, "meta.lance").exists()
 
     @classmethod
-    def open(cls, uri: str, *, repo_hint: str = "") -> IndexStore:
-        """Open an existing index or raise NotIndexedError / StoreError."""
+    def open(cls, uri: str, *, repo_hint: str = "", missing_ok: bool = False) -> IndexStore:
+        """Open an existing index or raise NotIndexedError / StoreError.
+
+        The tables' data files are not read here: ``integrity.check_intact`` does that."""
+        check_index_location(uri, write=False)
         if "://" not in uri and not Path(uri).exists():
             hint = f"run `specpilot index {repo_hint}` first" if repo_hint else "index it first"
             raise NotIndexedError(f"no index at {uri}; {hint}.")
@@ -97,20 +104,32 @@ class IndexStore:
             )
         store = cls(uri, db, None)
         store._meta = store._read_meta()
-        missing = {"files", "chunks", "symbols", "edges"} - names
-        if missing and store._meta.state == "complete":
-            raise StoreError(
-                f"the index at {uri} is missing tables {sorted(missing)}; re-index with --rebuild."
+        missing = sorted({"files", "chunks", "symbols", "edges"} - names)
+        if missing and store._meta.state == "complete" and not missing_ok:
+            run = f"specpilot index {repo_hint}".strip()
+            raise DamagedIndexError(
+                f"the index at {uri} is damaged: tables {missing} are missing; run `{run}` "
+                "to repair it.",
+                tuple(missing),
             )
         return store
 
     @classmethod
-    def create(cls, uri: str, meta: IndexMeta) -> IndexStore:
-        """A fresh, empty index (any old tables at ``uri`` are replaced)."""
+    def create(cls, uri: str, meta: IndexMeta, *, drop: Sequence[str] = ()) -> IndexStore:
+        """A fresh, empty index (any old tables at ``uri`` are replaced). Tables in ``drop``
+        are dropped first: a damaged one cannot be overwritten (lance reads its manifest)."""
         if "://" not in uri:
-            Path(uri).mkdir(parents=True, exist_ok=True)
+            try:
+                Path(uri).mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise IndexLocationError(
+                    f"cannot create the index directory {uri} ({exc.strerror}); give --db a "
+                    "directory you can write."
+                ) from exc
         db = cls._connect(uri)
         store = cls(uri, db, meta)
+        for name in drop:
+            store.drop_table(name)
         db.create_table("files", schema=files_schema(), mode="overwrite")
         db.create_table("chunks", schema=chunks_schema(meta.dim), mode="overwrite")
         db.create_table("symbols", schema=symbols_schema(), mode="overwrite")
@@ -136,6 +155,12 @@ class IndexStore:
             rows = self._db.open_table("meta").to_arrow().to_pylist()
             value = next(r["value"] for r in rows if r["key"] == "index")
             meta = IndexMeta.from_json(value)
+        except RuntimeError as exc:  # lance: the table's manifest or data file is damaged
+            raise DamagedIndexError(
+                f"the index at {self.uri} is damaged: its meta table cannot be read "
+                f"({lance_reason(exc)}); run `specpilot index` to rebuild it.",
+                ("meta",),
+            ) from exc
         except (StopIteration, KeyError, ValueError, TypeError, OSError) as exc:
             raise StoreError(
                 f"the index meta record at {self.uri} is unreadable ({exc}); re-index with --rebuild."
@@ -169,7 +194,7 @@ class IndexStore:
             return self._db.open_table(name)
         except Exception as exc:  # ValueError / FileNotFoundError from lance
             raise StoreError(
-                f"table {name!r} of the index at {self.uri} cannot be opened ({exc})."
+                f"table {name!r} of the index at {self.uri} cannot be opened ({lance_reason(exc)})."
             ) from exc
 
     def read_columns(self, name: str, cols: Sequence[str], where: str | None = None) -> pa.Table:
@@ -278,14 +303,26 @@ class IndexStore:
         rows: list[dict[str, Any]] = self.table("edge_deps").to_arrow().to_pylist()
         return rows
 
-    def _own_tables(self) -> tuple[str, ...]:
+    def own_tables(self) -> tuple[str, ...]:
         """The indexer's tables in this index (``cochange`` is missing from older ones)."""
         core = ("files", "chunks", "symbols", "edges", "meta")
-        return core + tuple(n for n in ("edge_deps", "cochange") if self.has_table(n))
+        return core + tuple(n for n in _OPTIONAL_TABLES if self.has_table(n))
+
+    def drop_table(self, name: str) -> None:
+        if self.has_table(name):
+            self._db.drop_table(name)
+
+    def reset_table(self, name: str) -> None:
+        """Drop a table (a damaged one too) and, unless it is optional, make it again empty."""
+        self.drop_table(name)
+        if name not in _OPTIONAL_TABLES:
+            schema = {"files": files_schema(), "symbols": symbols_schema(), "edges": edges_schema()}
+            tables = {**schema, "chunks": chunks_schema(self.meta.dim)}
+            self._db.create_table(name, schema=tables[name], mode="overwrite")
 
     def version(self) -> tuple[int, ...]:
         """The versions of the indexer's tables: changes whenever a run wrote anything."""
-        return tuple(int(self.table(n).version) for n in self._own_tables())
+        return tuple(int(self.table(n).version) for n in self.own_tables())
 
     def has_table(self, name: str) -> bool:
         return name in self._table_names(self._db)
@@ -336,7 +373,7 @@ class IndexStore:
         """
         from datetime import timedelta
 
-        tables = self._own_tables() if names is None else [n for n in names if self.has_table(n)]
+        tables = self.own_tables() if names is None else [n for n in names if self.has_table(n)]
         for name in tables:
             try:
                 self.table(name).optimize(cleanup_older_than=timedelta(minutes=1))

@@ -39,6 +39,8 @@ class IndexSummary:
     seconds: float
     model_loaded: bool
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    # tables found damaged (files missing or cut short) and rebuilt by this run
+    repaired: tuple[str, ...] = ()
 
     @property
     def chunks_per_s(self) -> float:
@@ -67,6 +69,7 @@ def make_summary(
     errors: int,
     lossy: int,
     model_before: bool,
+    repaired: tuple[str, ...] = (),
 ) -> IndexSummary:
     try:
         counts = store.counts()
@@ -97,4 +100,5 @@ def make_summary(
         seconds=round(time.perf_counter() - t0, 3),
         model_loaded=bool(getattr(emb, "loaded", False)) and not model_before,
         stage_seconds={k: round(v, 3) for k, v in stages.items()},
+        repaired=repaired,
     )

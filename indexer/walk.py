@@ -214,34 +214,38 @@ class _Selector:
     def scan(self, rel_dir: str = "", rules: IgnoreRules | None = None) -> list[str]:
         """Plain mode: the candidate files below ``rel_dir``, honouring ``.gitignore`` files.
 
-        Symlinks are returned as candidates and never descended.
+        Symlinks are returned as candidates and never descended. A work list, not recursion:
+        directories nested 1,100 deep (a legal path) were a ``RecursionError``.
         """
-        abs_dir = os.path.join(self.root, rel_dir) if rel_dir else self.root
-        rules = (rules or IgnoreRules()).child(
-            rel_dir, load_spec(os.path.join(abs_dir, ".gitignore"))
-        )
-        try:
-            with os.scandir(abs_dir) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError as exc:
-            logger.debug("cannot list %s: %s", abs_dir, exc)
-            self.skip("unreadable", f"{rel_dir}/")
-            return []
         found: list[str] = []
-        for entry in entries:
-            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+        todo: list[tuple[str, IgnoreRules]] = [(rel_dir, rules or IgnoreRules())]
+        while todo:
+            rel_dir, parent_rules = todo.pop()
+            abs_dir = os.path.join(self.root, rel_dir) if rel_dir else self.root
+            rules = parent_rules.child(rel_dir, load_spec(os.path.join(abs_dir, ".gitignore")))
             try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-            except OSError:
-                is_dir = False
-            if rules.ignored(rel, is_dir=is_dir):
+                with os.scandir(abs_dir) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError as exc:
+                logger.debug("cannot list %s: %s", abs_dir, exc)
+                self.skip("unreadable", f"{rel_dir}/")
                 continue
-            if not is_dir:
-                found.append(rel)
-            elif (reason := self.dir_reason(rel)) is not None:
-                self.skip(reason, f"{rel}/")
-            else:
-                found.extend(self.scan(rel, rules))
+            subdirs: list[str] = []
+            for entry in entries:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                except OSError:
+                    is_dir = False
+                if rules.ignored(rel, is_dir=is_dir):
+                    continue
+                if not is_dir:
+                    found.append(rel)
+                elif (reason := self.dir_reason(rel)) is not None:
+                    self.skip(reason, f"{rel}/")
+                else:
+                    subdirs.append(rel)
+            todo.extend((sub, rules) for sub in reversed(subdirs))  # in name order
         return found
 
     def select(self, candidates: list[str]) -> list[SourceFile]:

@@ -338,12 +338,17 @@ _DOTTED_RE = re.compile(r"^\s*(?:tool\s*\.\s*)?[\"']?specpilot[\"']?\s*(?:\.|=(?
 def _read(repo: Path, rel: str, ref: str | None) -> str | None:
     if ref is None:
         path = repo / rel
-        return path.read_text(encoding="utf-8") if path.is_file() else None
+        if not path.is_file():
+            return None
+        try:
+            return _utf8(path.read_bytes(), rel)
+        except OSError as err:
+            raise PolicyError(f"Cannot read the policy file {rel}: {err.strerror}.") from None
     done = subprocess.run(
-        ["git", "show", f"{ref}:{rel}"], cwd=repo, capture_output=True, text=True, timeout=30
+        ["git", "show", f"{ref}:{rel}"], cwd=repo, capture_output=True, timeout=30
     )
     if done.returncode == 0:
-        return done.stdout
+        return _utf8(done.stdout, f"{rel} at {ref!r}")
     check = subprocess.run(
         ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
         cwd=repo,
@@ -356,11 +361,30 @@ def _read(repo: Path, rel: str, ref: str | None) -> str | None:
     return None  # the file does not exist at that commit
 
 
+def _utf8(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise PolicyError(
+            f"{name} is not UTF-8 text (byte {data[err.start]:#04x} at offset {err.start}); "
+            "save it as UTF-8, as TOML requires."
+        ) from None
+
+
 def _parse_toml(text: str, name: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise PolicyError(f"{name} is not valid TOML ({err}); fix it to load the policy.") from None
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise PolicyError(
+            f"{name} has arrays or tables nested too deep to parse; fix it to load the policy."
+        ) from None
+    tool = doc.get("tool", {}) if name == PYPROJECT else {}
+    if not isinstance(tool, dict) or not isinstance(tool.get("specpilot", {}), dict):
+        bad = "[tool]" if not isinstance(tool, dict) else "[tool.specpilot]"
+        raise PolicyError(f"{bad} in {name} must be a table; fix it to load the policy.")
+    return doc
 
 
 _SUBMODELS: dict[str, type[BaseModel]] = {

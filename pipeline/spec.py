@@ -30,6 +30,49 @@ from specpilot.pipeline.errors import SpecError
 SPEC_SCHEMA_VERSION: Literal[1] = 1
 _FENCE = re.compile(r"^(---|\.\.\.)\s*$")
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$")
+# A spec may come from anyone who can open an issue: its front matter is hostile input.
+MAX_FRONT_MATTER_BYTES = 64 * 1024  # the fields of a spec fit in a few hundred bytes
+MAX_FRONT_MATTER_DEPTH = 16  # the deepest field (paths.allow[i]) is 3 levels down
+
+
+class _Refused(Exception):
+    def __init__(self, mark: yaml.Mark | None, problem: str) -> None:
+        super().__init__(problem)
+        self.mark, self.problem = mark, problem
+
+
+class _SpecLoader(yaml.SafeLoader):
+    """``SafeLoader`` that refuses aliases and deep nesting, both before building anything.
+
+    ``safe_load`` shares an aliased value, but walking the result does not: 341 bytes of
+    nested aliases are 9**9 list items to the line-number walk and to validation (2.4 GB in
+    30 s). A spec has no use for aliases, so any alias is an error. PyYAML's composer
+    recurses once per level, so ``[[[[...]]]]`` 3000 deep was a ``RecursionError``.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused(
+                event.start_mark,
+                f"uses the YAML alias '*{event.anchor}'; aliases are not allowed in a spec, "
+                "write the value out",
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_FRONT_MATTER_DEPTH:
+                raise _Refused(
+                    self.peek_event().start_mark,
+                    f"is nested more than {MAX_FRONT_MATTER_DEPTH} levels deep; a spec's fields "
+                    "need at most 3 levels",
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 class PathRules(BaseModel):
@@ -125,9 +168,19 @@ def parse_spec(text: str, *, source: str | None = None) -> Spec:
 def _parse_front_matter(
     text: str, where: str
 ) -> tuple[dict[str, Any], dict[tuple[str | int, ...], int]]:
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FRONT_MATTER_BYTES:
+        raise SpecError(
+            f"{where}:2: the front matter is {size // 1024} KiB; it may be at most "
+            f"{MAX_FRONT_MATTER_BYTES // 1024} KiB (put long text in the body)."
+        )
+    loader = _SpecLoader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except _Refused as exc:
+        line = exc.mark.line + 2 if exc.mark else 1
+        raise SpecError(f"{where}:{line}: the front matter {exc.problem}.") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else 1
@@ -136,6 +189,8 @@ def _parse_front_matter(
         ) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"{where}: the front matter is not valid YAML: {exc}.") from None
+    finally:
+        loader.dispose()
     if data is None:
         return {}, {}
     if not isinstance(data, dict):

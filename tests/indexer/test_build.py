@@ -318,3 +318,22 @@ def test_definitions_sharing_a_name_and_a_line_are_rewritten_cleanly(
     assert ids == ["A.m@x.js:1", "A.m@x.js:1#2"]
     chunk_ids = [r["id"] for r in _rows(db, "chunks")]
     assert len(chunk_ids) == len(set(chunk_ids))
+
+
+def test_a_struct_and_its_impl_are_indexed_and_re_indexed(make_repo, tmp_path: Path) -> None:
+    # `struct Foo` and `impl Foo` share a qualified name: the chunker emitted the impl's
+    # methods under both, twice with one id — the first index wrote the rows twice, and
+    # re-indexing the file then failed ("Ambiguous merge inserts are prohibited")
+    body = "\n".join(f"        let x{i} = {i};" for i in range(12))
+    src = (
+        "pub struct Foo {\n    a: u32,\n}\n\nimpl Foo {\n"
+        f"    pub fn get(&self) -> u32 {{\n{body}\n        self.a\n    }}\n}}\n"
+    )
+    repo = make_repo({"src/lib.rs": src}, git=False)
+    db = tmp_path / "db"
+    _index(repo, db)
+    (repo / "src/lib.rs").write_text(src + "// edited\n")
+    assert _index(repo, db).changed == 1
+    chunk_ids = [r["id"] for r in _rows(db, "chunks")]
+    assert len(chunk_ids) == len(set(chunk_ids))
+    assert [r["symbol"] for r in _rows(db, "chunks")].count("Foo.get") == 1

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from specpilot.indexer.chunking import chunk_file
 from specpilot.indexer.config import ChunkConfig
 from specpilot.indexer.model import ParsedFile, Symbol
+from specpilot.indexer.parse import parse_source
 
 SRC = '''import os
 
@@ -177,3 +180,57 @@ def test_text_files_are_cut_in_overlapping_windows() -> None:
 def test_empty_and_blank_files_have_no_chunks() -> None:
     assert chunk_file("a.md", "markdown", "", None, ChunkConfig()) == []
     assert chunk_file("a.md", "markdown", "\n\n  \n", None, ChunkConfig()) == []
+
+
+# -- a parent named but not containing: one chunk per range, no chunk id twice ------------
+# A chunk id hashes the path, the lines and the text, and a file's rows are merged on it
+# (``IndexStore.replace_files``): an id twice in a file wrote duplicate rows and made the
+# next re-index of the file fail ("Ambiguous merge inserts are prohibited").
+
+_BODY = "\n".join(f"        let x{i} = {i};" for i in range(12))
+_PY_BODY = "\n".join(f"            x{i} = {i}" for i in range(12))
+NAME_CLASHES = {
+    # methods name "Foo" as parent, and so do both the struct and the impl
+    "lib.rs": (
+        "rust",
+        f"pub struct Foo {{\n    a: u32,\n}}\n\nimpl Foo {{\n"
+        f"    pub fn get(&self) -> u32 {{\n{_BODY}\n        self.a\n    }}\n}}\n",
+    ),
+    # the method's parent is the receiver type, declared above it, not around it
+    "server.go": (
+        "go",
+        "package x\n\ntype Server struct {\n    name string\n}\n\n"
+        "func (s *Server) Get() string {\n"
+        + "\n".join(f"    x{i} := {i}" for i in range(14))
+        + "\n    return s.name\n}\n",
+    ),
+    # two classes with one qualified name (an import fallback)
+    "compat.py": (
+        "python",
+        f"try:\n    class A:\n        def f(self):\n{_PY_BODY}\n"
+        f"except ImportError:\n    class A:\n        def g(self):\n{_PY_BODY}\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("path", sorted(NAME_CLASHES))
+def test_a_parent_named_but_not_containing_yields_each_range_once(path: str) -> None:
+    language, text = NAME_CLASHES[path]
+    parsed = parse_source(path, text.encode(), language)
+    chunks = chunk_file(path, language, text, parsed, ChunkConfig())
+    ids = [c.id for c in chunks]
+    assert len(ids) == len(set(ids)), [(c.kind, c.symbol, c.start_line) for c in chunks]
+    lines = text.splitlines()
+    for c in chunks:  # a header holds its own lines only, never the code after its symbol
+        own = lines[c.start_line - 1 : c.end_line]
+        assert all(ln in own or ln.endswith(" ...") for ln in c.text.splitlines()), c
+
+
+def test_400_nested_classes_are_chunked_without_recursion() -> None:
+    depth = 400
+    text = "".join("    " * i + f"class C{i}:\n" for i in range(depth)) + "    " * depth + "x = 1\n"
+    parsed = parse_source("deep.py", text.encode(), "python")
+    assert len(parsed.symbols) == depth
+    chunks = chunk_file("deep.py", "python", text, parsed, ChunkConfig())
+    assert {c.symbol.rsplit(".", 1)[-1] for c in chunks} >= {"C0", f"C{depth - 1}"}
+    assert len({c.id for c in chunks}) == len(chunks)
