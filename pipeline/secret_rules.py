@@ -133,8 +133,11 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         r"\b(?P<secret>ey[A-Za-z0-9]{17,}\.ey[A-Za-z0-9/\\_-]{17,}\.(?:[A-Za-z0-9/\\_-]{10,}={0,2})?)",
         ("eyj",),
     ),
-    _rule("age-secret-key", r"(?P<secret>AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})",
-          ("age-secret-key-1",)),
+    _rule(
+        "age-secret-key",
+        r"(?P<secret>AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})",
+        ("age-secret-key-1",),
+    ),
     _rule("doppler-token", r"(?P<secret>dp\.pt\.[A-Za-z0-9]{43})", ("dp.pt.",)),
     _rule("linear-api-key", r"(?P<secret>lin_api_[A-Za-z0-9]{40})", ("lin_api_",)),
     _rule("vault-token", rf"\b(?P<secret>hv[sb]\.[\w-]{{90,300}}){_T}", ("hvs.", "hvb.")),
@@ -188,7 +191,9 @@ _NOT_A_SECRET_VALUE = re.compile(
     r"^(?:[A-Za-z_.-]+|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|\$\{?\w+\}?|%\(?\w*\)?s|\*+|x+|X+"
     r"|(?:[~.]{0,2}/)?(?:[\w.-]+/)+[\w.-]*|[\w-]+\.(?:pem|key|crt|json|ya?ml|txt|env|cfg|toml))$"
 )
-_TEMPLATE = re.compile(r"^(?:\$\{?[\w.]+\}?|\{\{?[^}]*\}?\}|<[^>]*>|%[sd]|%\(\w+\)s|\*+|x+|\.\.\.)$")
+_TEMPLATE = re.compile(
+    r"^(?:\$\{?[\w.]+\}?|\{\{?[^}]*\}?\}|<[^>]*>|%[sd]|%\(\w+\)s|\*+|x+|\.\.\.)$"
+)
 _PLACEHOLDER_PASSWORDS = frozenset(
     "password passwd pass pwd secret changeme changeit example test tiger foo bar baz qux "
     "user admin root guest token none null xxx yyy dummy fake sample pw mypassword".split()
@@ -215,9 +220,6 @@ def _generic_ok(m: re.Match[str]) -> bool:
         return False
     if _NOT_A_SECRET_VALUE.match(secret) or _TEMPLATE.match(secret):
         return False
-    if not m.group("quote") and re.fullmatch(r"[A-Za-z_]\w*(?:\.\w+)*", secret):
-        if not re.search(r"\d", secret):  # an unquoted identifier: code, not a value
-            return False
     return entropy(secret) >= GENERIC_SECRET.entropy
 
 

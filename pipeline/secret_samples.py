@@ -97,9 +97,9 @@ SAMPLES: dict[str, Generator] = {
     "github-app-token": lambda r: _s("github-app-token", ("github-token",))(
         "ghs_" + _pick(r, ALNUM, 36)
     ),
-    "github-fine-grained-pat": lambda r: _s("github-fine-grained-pat", ("github-fine-grained-pat",))(
-        "github_pat_" + _pick(r, ALNUM, 22) + "_" + _pick(r, ALNUM, 59)
-    ),
+    "github-fine-grained-pat": lambda r: _s(
+        "github-fine-grained-pat", ("github-fine-grained-pat",)
+    )("github_pat_" + _pick(r, ALNUM, 22) + "_" + _pick(r, ALNUM, 59)),
     "gitlab-pat": lambda r: _s("gitlab-pat", ("gitlab-token",))("glpat-" + _pick(r, URLSAFE, 20)),
     "gitlab-runner-token": lambda r: _s("gitlab-runner-token", ("gitlab-token",))(
         "glrt-" + _pick(r, URLSAFE, 20)
@@ -130,14 +130,19 @@ SAMPLES: dict[str, Generator] = {
         "AKIA" + _pick(r, UPPER + "234567", 16)
     ),
     "aws-secret-access-key": lambda r: _s(
-        "aws-secret-access-key", ("aws-secret-access-key", "generic-secret"), "aws_secret_access_key"
+        "aws-secret-access-key",
+        ("aws-secret-access-key", "generic-secret"),
+        "aws_secret_access_key",
     )(_pick(r, B64, 40)),
     "azure-ad-client-secret": lambda r: _s("azure-ad-client-secret", ("azure-ad-client-secret",))(
         _pick(r, ALNUM, 3) + r.choice(DIGITS) + "Q~" + _pick(r, ALNUM + "_~.-", 34)
     ),
     "azure-storage-key": lambda r: _s("azure-storage-key", ("azure-storage-key",))(
-        "DefaultEndpointsProtocol=https;AccountName=" + _pick(r, LOWER, 10) + ";AccountKey="
-        + _b64(r, 64) + ";EndpointSuffix=core.windows.net"
+        "DefaultEndpointsProtocol=https;AccountName="
+        + _pick(r, LOWER, 10)
+        + ";AccountKey="
+        + _b64(r, 64)
+        + ";EndpointSuffix=core.windows.net"
     ),
     "huggingface-token": lambda r: _s("huggingface-token", ("huggingface-token",))(
         "hf_" + _pick(r, LETTERS, 34)

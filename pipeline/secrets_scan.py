@@ -110,11 +110,11 @@ def scan_patch(patch: Patch, *, allowlist: Sequence[str] = ()) -> tuple[SecretFi
     allowed = Allowlist.parse(allowlist)
     found: list[SecretFinding] = []
     files: list[_Lines] = []
-    for f in patch.files:
-        lines, unreadable = _added(f)
+    for file in patch.files:
+        lines, unreadable = _added(file)
         if unreadable is not None:
-            logger.warning("secrets scan cannot read %s: %s", f.path, unreadable)
-            found.append(SecretFinding(f.path, 0, "unreadable-binary"))
+            logger.warning("secrets scan cannot read %s: %s", file.path, unreadable)
+            found.append(SecretFinding(file.path, 0, "unreadable-binary"))
         if lines is not None and lines.texts:
             files.append(lines)
     ours: dict[tuple[str, int], list[str]] = {}  # (path, line) -> secrets the rules found
@@ -123,7 +123,8 @@ def scan_patch(patch: Patch, *, allowlist: Sequence[str] = ()) -> tuple[SecretFi
             ours.setdefault((finding.path, finding.line), []).append(secret)
             found.append(finding)
     for finding, value in _scan_detect_secrets(files):
-        if not any(value in s for s in ours.get((finding.path, finding.line), ())):
+        seen = ours.get((finding.path, finding.line), ())
+        if not any(value in s or s in value for s in seen):
             found.append(finding)  # a secret only detect-secrets knows
     unique: dict[tuple[str, int, str], SecretFinding] = {}
     for f in found:  # one finding per secret and line: the first, most specific rule
@@ -161,7 +162,9 @@ def _added(f: FileDiff) -> tuple[_Lines | None, str | None]:
     cannot be read."""
     if not f.binary:
         numbers = tuple(d.number for d in f.added_lines)
-        return _Lines(f.path, numbers, tuple(d.text.replace("\x00", "") for d in f.added_lines)), None
+        return _Lines(
+            f.path, numbers, tuple(d.text.replace("\x00", "") for d in f.added_lines)
+        ), None
     if f.is_deleted:
         return None, None
     if not f.binary_patch:

@@ -109,7 +109,7 @@ def decide(
     reasons = _change_reasons(patch, policy, classification)
     if secrets:
         where = ", ".join(s.describe() for s in secrets)
-        message = f"detect-secrets found likely secrets at {where}; nothing may be committed"
+        message = f"the secret scan found likely secrets at {where}; nothing may be committed"
         paths = tuple(dict.fromkeys(s.path for s in secrets))
         reasons.append(Reason(rule="secrets", tier=3, blocked=True, message=message, paths=paths))
     if tests_passed is False:
@@ -172,7 +172,12 @@ def explain(
         rid = repo_id or str(repo.resolve())
         limits = check_limits(read_records(audit_log), policy.limits, repo=rid, now=now)
     return decide(
-        patch, policy, spec_risk=spec_risk, mode=mode, secrets=scan_patch(patch), limits=limits
+        patch,
+        policy,
+        spec_risk=spec_risk,
+        mode=mode,
+        secrets=scan_patch(patch, allowlist=policy.secrets_allowlist),
+        limits=limits,
     )
 
 

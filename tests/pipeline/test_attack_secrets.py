@@ -49,7 +49,9 @@ T = {
         "aws-access-key-id",
     )
 }
-PW = "".join(RNG.choice("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(20))
+PW = "".join(
+    RNG.choice("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(20)
+)
 NUL_BLOB = b"\x89BIN\x00\x01\x02\x00\n" + f"token={T['github-pat']}\n".encode() + b"\x00\xff\n"
 
 # (case id, path, content, line of the secret, rule id, the secret)
@@ -373,4 +375,3 @@ def test_the_commit_gate_scans_the_final_diff_of_all_rounds(
         assert record.status == "stopped" and record.commit is None
         assert "calc/extra.py:1 (shopify-token)" in (record.stop_reason or "")
         assert token not in (record.stop_reason or "")
-
