@@ -17,11 +17,14 @@ follow.
 
 from __future__ import annotations
 
+import base64
 import math
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 _T = r"(?![A-Za-z0-9_-])"  # the token ends at any character that cannot be part of it
 
@@ -161,7 +164,7 @@ URL_PASSWORD = _rule(
     r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@'\"`<>{}]{0,64}:"
     r"(?P<secret>[^\s:/@'\"`<>]{3,128})@[A-Za-z0-9\[]",
     ("://",),
-    2.5,
+    3.0,
 )
 
 _KEYWORD = (
@@ -172,8 +175,9 @@ _KEYWORD = (
 GENERIC_SECRET = _rule(
     "generic-secret",
     r"(?i)(?P<name>[\w.-]{0,40}(?:" + _KEYWORD + r")[\w.-]{0,20})['\"\]]?[ \t]{0,3}"
-    r"(?:=|:=|::|:|=>|\?=|<-|,)[ \t]{0,3}(?P<quote>[\"'`]?)[ \t]*(?:(?:bearer|basic|token)[ \t]+)?"
-    r"(?P<secret>[A-Za-z0-9+/=_.~!@#$%^&*-]{12,200})",
+    r"(?P<sep>=|:=|::|:|=>|\?=|<-|,)[ \t]{0,3}(?P<quote>[\"'`]?)[ \t]*"
+    r"(?:(?P<scheme>bearer|basic|token)[ \t]+)?"
+    r"(?P<secret>[A-Za-z0-9+/_.~!@#$%^&*-]{12,200}={0,3})(?![=\w])",
     ("secret", "passw", "pwd", "token", "key", "auth", "cred"),
     3.5,
 )
@@ -196,8 +200,10 @@ _TEMPLATE = re.compile(
 )
 _PLACEHOLDER_PASSWORDS = frozenset(
     "password passwd pass pwd secret changeme changeit example test tiger foo bar baz qux "
-    "user admin root guest token none null xxx yyy dummy fake sample pw mypassword".split()
+    "user admin root guest token none null xxx yyy dummy fake sample pw hunter2 letmein "
+    "qwerty 123456 12345678 secret123 password1".split()
 )
+_PLACEHOLDER_PARTS = ("passw", "ssword", "secret", "example", "changeme", "placeholder", "xxxx")
 
 
 def entropy(text: str) -> float:
@@ -208,42 +214,89 @@ def entropy(text: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in Counter(text).values())
 
 
-def _url_secret_ok(secret: str) -> bool:
-    if _TEMPLATE.match(secret) or secret.lower() in _PLACEHOLDER_PASSWORDS:
+def password_ok(secret: str) -> bool:
+    """A password (in a URL or a Basic header) that is not a placeholder or an example: at
+    least 8 characters, no whitespace, entropy 3 or more, and no placeholder word in it."""
+    plain = unquote(secret)
+    low = plain.lower()
+    if _TEMPLATE.match(plain) or "{" in plain or "%s" in plain or re.search(r"\s", plain):
         return False
-    return "{" not in secret and "%s" not in secret and entropy(secret) >= URL_PASSWORD.entropy
+    if low in _PLACEHOLDER_PASSWORDS or any(w in low for w in _PLACEHOLDER_PARTS):
+        return False
+    return len(plain) >= 8 and entropy(plain) >= URL_PASSWORD.entropy
+
+
+def _basic_password(secret: str) -> str | None:
+    """The password of a ``Basic`` credential (base64 of ``user:password``), if it is one."""
+    try:
+        decoded = base64.b64decode(secret, validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return decoded.partition(":")[2] if ":" in decoded else None
 
 
 def _generic_ok(m: re.Match[str]) -> bool:
     name, secret = m.group("name"), m.group("secret").rstrip("=.")
     if _NOT_A_SECRET_NAME.search(name):
         return False
+    if m.group("sep") == "," and not m.group("quote"):
+        return False  # "name, value" counts only as a quoted pair: ("password", "...")
     if _NOT_A_SECRET_VALUE.match(secret) or _TEMPLATE.match(secret):
         return False
+    if (m.group("scheme") or "").lower() == "basic":
+        password = _basic_password(m.group("secret"))
+        if password is not None:
+            return password_ok(password)
     return entropy(secret) >= GENERIC_SECRET.entropy
 
 
+def line_starts(lines: Sequence[str]) -> list[int]:
+    """The offset of each line in ``"\n".join(lines)``."""
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    return starts
+
+
+def _lines_with(low: str, starts: list[int], keywords: Sequence[str]) -> set[int]:
+    """Indexes of the lines of the joined, lower-cased text ``low`` that contain a keyword:
+    one C-speed ``str.find`` pass per keyword instead of a test per line."""
+    found: set[int] = set()
+    for keyword in keywords:
+        at = low.find(keyword)
+        while at >= 0:
+            index = bisect_right(starts, at) - 1
+            found.add(index)
+            at = low.find(keyword, starts[index + 1] if index + 1 < len(starts) else len(low))
+    return found
+
+
+_ALL_RULES = (*PROVIDER_RULES, URL_PASSWORD, GENERIC_SECRET)
+
+
 def scan_lines(lines: Sequence[str]) -> Iterator[Match]:
-    """Every rule match in ``lines`` (one match per rule and secret on a line)."""
-    for index, line in enumerate(lines):
-        if len(line) < 12:
-            continue
-        low = line.lower()
-        for rule in PROVIDER_RULES:
-            if not any(k in low for k in rule.keywords):
+    """Every rule match in ``lines``, by line and then rule order (provider formats first, so a
+    token's most specific rule comes first)."""
+    low, starts = "\n".join(lines).lower(), line_starts(lines)
+    out: list[tuple[int, int, Match]] = []
+    for order, rule in enumerate(_ALL_RULES):
+        for index in _lines_with(low, starts, rule.keywords):
+            line = lines[index]
+            if len(line) < 12:
                 continue
             for m in rule.pattern.finditer(line):
-                secret = m.group("secret")
-                if entropy(secret) >= rule.entropy:
-                    yield Match(index, rule.id, secret)
-        if "://" in line:
-            for m in URL_PASSWORD.pattern.finditer(line):
-                if _url_secret_ok(m.group("secret")):
-                    yield Match(index, URL_PASSWORD.id, m.group("secret"))
-        if any(k in low for k in GENERIC_SECRET.keywords):
-            for m in GENERIC_SECRET.pattern.finditer(line):
-                if _generic_ok(m):
-                    yield Match(index, GENERIC_SECRET.id, m.group("secret"))
+                if _accept(rule, m):
+                    out.append((index, order, Match(index, rule.id, m.group("secret"))))
+    out.sort(key=lambda t: (t[0], t[1]))
+    return (m for _, _, m in out)
+
+
+def _accept(rule: Rule, m: re.Match[str]) -> bool:
+    if rule is URL_PASSWORD:
+        return password_ok(m.group("secret"))
+    if rule is GENERIC_SECRET:
+        return _generic_ok(m)
+    return entropy(m.group("secret")) >= rule.entropy
 
 
 _PEM_HEADER = re.compile(r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----")
