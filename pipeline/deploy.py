@@ -52,7 +52,7 @@ from specpilot.pipeline.diffparse import Patch, parse_diff
 from specpilot.pipeline.errors import DeployError
 from specpilot.pipeline.github import GitHubClient
 from specpilot.pipeline.policy import Mode, Policy, Tier
-from specpilot.pipeline.secret_gate import ensure_push_is_clean
+from specpilot.pipeline.secret_gate import ensure_push_is_clean, ensure_text_is_clean
 from specpilot.pipeline.secrets_scan import ensure_no_secrets
 from specpilot.pipeline.tiering import Action, TierDecision
 
@@ -208,6 +208,12 @@ class _Deploy:
         if reason:
             self.notes.append(f"Opened a PR instead of merging: {reason}.")
         remote = require_remote(self.repo, self.remote)
+        body = pr_body(self.text, self.decision, self.patch, self.notes)
+        if self.github is not None:  # the description (plan, test output) goes to GitHub too
+            allowlist = self.policy.secrets_allowlist
+            ensure_text_is_clean(
+                "PR description", f"{self.text.title}\n{body}", allowlist=allowlist
+            )
         self.ensure_clean(remote, commit)
         refused = push(self.repo, remote, commit, self.branch)
         if refused and remote_tip(self.repo, remote, self.branch) != commit:
@@ -218,7 +224,6 @@ class _Deploy:
         labels = self.policy.pr.labels
         if self.policy.pr.tier_label:
             labels = (*labels, f"specpilot:tier-{self.decision.tier}")
-        body = pr_body(self.text, self.decision, self.patch, self.notes)
         draft = self.policy.pr.draft_when_red and (red or self.text.tests_passed is False)
         common = dict(
             branch=self.branch, commit_sha=commit, pushed=True, fallback_reason=reason, **kw

@@ -9,7 +9,10 @@
   diff, including local commits of ``base`` the remote does not have yet; a remote without
   ``base`` (or with unrelated history) gets the whole pushed tree scanned.
 
-Both use the allowlist of the policy at the run's base commit, which the change cannot edit.
+- :func:`ensure_text_is_clean` — the PR description sent to GitHub (the model's plan and the
+  output of the agent's tests are in it) is scanned before the push.
+
+All use the allowlist of the policy at the run's base commit, which the change cannot edit.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from specpilot.pipeline.deploy_git import fetch_tip, remote_tip
-from specpilot.pipeline.diffparse import parse_diff
+from specpilot.pipeline.diffparse import DiffLine, FileDiff, Patch, parse_diff
 from specpilot.pipeline.errors import DeployError
 from specpilot.pipeline.policy import load_policy
 from specpilot.pipeline.secrets_scan import ensure_no_secrets, scan_diff, secrets_message
@@ -40,6 +43,14 @@ def ensure_push_is_clean(
 ) -> None:
     """Raise :class:`SecretsFound` when pushing ``sha`` to ``remote`` would add a secret to it."""
     ensure_no_secrets(parse_diff(final_diff(repo, remote, sha, base)), allowlist=allowlist)
+
+
+def ensure_text_is_clean(label: str, text: str, *, allowlist: Sequence[str] = ()) -> None:
+    """Raise :class:`SecretsFound` when ``text`` that leaves the machine (a PR description:
+    the model's plan, the output of the agent's tests) holds a secret; ``label`` names it."""
+    lines = tuple(DiffLine(number=i, text=t) for i, t in enumerate(text.split("\n"), start=1))
+    page = FileDiff(path=label, old_path=None, status="added", added=len(lines), added_lines=lines)
+    ensure_no_secrets(Patch(files=(page,)), allowlist=allowlist)
 
 
 def final_diff(repo: Path, remote: str, sha: str, base: str) -> str:

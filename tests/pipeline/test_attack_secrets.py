@@ -24,6 +24,8 @@ from specpilot.pipeline.deliver import deliver
 from specpilot.pipeline.deploy import deploy
 from specpilot.pipeline.diffparse import parse_diff
 from specpilot.pipeline.errors import SecretsFound
+from specpilot.pipeline.fake_github import FakeGitHub
+from specpilot.pipeline.github import GitHubClient
 from specpilot.pipeline.policy import Policy
 from specpilot.pipeline.run import run_spec
 from specpilot.pipeline.secret_samples import ordinary_values, sample
@@ -287,6 +289,37 @@ def test_push_scans_the_final_diff_against_the_remote_base_not_only_the_change(
     assert "src/conf.py:1 (digitalocean-token)" in str(info.value)
     assert T["digitalocean-pat"] not in str(info.value)
     assert refs(remote) == before
+
+
+def test_a_token_in_the_plan_or_test_output_never_reaches_a_github_pr(tmp_path: Path) -> None:
+    """The PR description (model-written plan, output of the agent's tests) goes to GitHub:
+    it is scanned before anything is pushed or any PR is opened."""
+    repo = init_repo(tmp_path / "repo")
+    remote = bare_remote(repo, tmp_path / "remote.git")
+    diff = make_diff(repo, {"docs/usage.md": "# Usage\n\nRun it twice.\n"})
+    decision = decide(parse_diff(diff), Policy(), mode="pr")
+    before = refs(remote)
+    leaks = {"plan": f"1. Log in with {T['npm-token']}", "test_summary": f"key={T['npm-token']}"}
+    for field, text in leaks.items():
+        with FakeGitHub(token="gh-test", git_dir=remote) as fake:
+            client = GitHubClient(fake.repo, token="gh-test", base_url=fake.base_url)
+            args = {"plan": "1. Edit the docs", "test_summary": "3 passed", field: text}
+            with pytest.raises(SecretsFound) as info:
+                deploy(
+                    decision,
+                    repo=repo,
+                    diff_text=diff,
+                    branch=f"specpilot/{field}",
+                    base="main",
+                    out_dir=tmp_path / field,
+                    policy=Policy(),
+                    title="Docs",
+                    github=client,
+                    **args,
+                )
+            assert not fake.calls("POST") and refs(remote) == before
+        assert "PR description" in str(info.value) and "npm-token" in str(info.value)
+        assert T["npm-token"] not in str(info.value)
 
 
 # --- end to end: a hostile model through the real SDK ----------------------------------------
