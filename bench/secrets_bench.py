@@ -11,7 +11,7 @@ placement) counts as found when the scanner reports the secret's file at the sec
 added all of its lines — text or binary (NUL bytes dropped, as the gate does). Every finding is
 a false block unless it is a real-looking credential the corpus ships (a test fixture key),
 which is listed by file, line and rule. ``--extra NAME=PATH`` adds a corpus (e.g. a
-site-packages tree), ``--ext`` limits it to source/text extensions.
+site-packages tree), ``--ext .py,.pyi`` (or ``text``) limits it to those suffixes.
 
 Throughput is lines scanned per second over the false-block corpora (both layers).
 
@@ -198,7 +198,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--dev", type=Path, default=DEV, help="the dev corpora (make bench)")
     ap.add_argument("--extra", action="append", default=[], metavar="NAME=PATH")
-    ap.add_argument("--ext", action="store_true", help="extra corpora: text/source files only")
+    ap.add_argument(
+        "--ext", help="extra corpora: only these suffixes (comma list, or 'text' for a text set)"
+    )
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
 
@@ -212,7 +214,8 @@ def main() -> None:
     corpora.append(("specpilot", ROOT, None))
     for extra in args.extra:
         name, _, path = extra.partition("=")
-        corpora.append((name, Path(path), TEXT_EXT if args.ext else None))
+        exts = None if not args.ext else TEXT_EXT if args.ext == "text" else set(args.ext.split(","))
+        corpora.append((name, Path(path), exts))
     for name, root, exts in corpora:
         fb = false_blocks(name, root, exts)
         result["false_blocks"].append(fb)

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 from detect_secrets.settings import get_settings
-from policy_fixtures import AWS_KEY_LINE, init_repo, make_diff
+from policy_fixtures import AWS_KEY_LINE, git, init_repo, make_diff, write
 
 from specpilot.pipeline.binary_patch import added_bytes
 from specpilot.pipeline.diffparse import parse_diff
 from specpilot.pipeline.errors import DiffError, PolicyError, SecretsFound
+from specpilot.pipeline.secret_gate import commit_block, ensure_push_is_clean
 from specpilot.pipeline.secret_rules import entropy
 from specpilot.pipeline.secret_samples import SAMPLES, sample
 from specpilot.pipeline.secrets_scan import (
@@ -113,3 +114,25 @@ def test_global_detect_secrets_settings_are_restored(repo: Path) -> None:
     before = get_settings().json()
     scan_diff(make_diff(repo, {"src/app.py": AWS_KEY_LINE + "\n"}))
     assert get_settings().json() == before
+
+
+def test_the_commit_gate_uses_the_allowlist_of_the_base_commit_only(repo: Path) -> None:
+    diff = make_diff(repo, {"src/app.py": AWS_KEY_LINE + "\n"})
+    head = git(repo, "rev-parse", "HEAD").strip()
+    blocked = commit_block(repo, head, diff)
+    assert blocked is not None and "src/app.py:1 (aws-access-key-id)" in blocked
+    allow = f'secrets_allowlist = ["{fingerprint(SECRET)}"]\n'
+    write(repo, {".specpilot/policy.toml": allow})  # in the work tree only: does not count
+    assert commit_block(repo, head, diff) is not None
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "allow the example key")
+    assert commit_block(repo, git(repo, "rev-parse", "HEAD").strip(), diff) is None
+
+
+def test_a_push_to_a_remote_without_the_base_branch_scans_the_whole_tree(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo", {"src/keys.py": AWS_KEY_LINE + "\n"})
+    git(tmp_path, "init", "-q", "--bare", "empty.git")
+    git(repo, "remote", "add", "origin", str(tmp_path / "empty.git"))
+    head = git(repo, "rev-parse", "HEAD").strip()
+    with pytest.raises(SecretsFound, match=r"src/keys\.py:1 \(aws-access-key-id\)"):
+        ensure_push_is_clean(repo, "origin", head, "main")
