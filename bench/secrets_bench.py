@@ -214,7 +214,9 @@ def main() -> None:
     corpora.append(("specpilot", ROOT, None))
     for extra in args.extra:
         name, _, path = extra.partition("=")
-        exts = None if not args.ext else TEXT_EXT if args.ext == "text" else set(args.ext.split(","))
+        exts = (
+            None if not args.ext else TEXT_EXT if args.ext == "text" else set(args.ext.split(","))
+        )
         corpora.append((name, Path(path), exts))
     for name, root, exts in corpora:
         fb = false_blocks(name, root, exts)

@@ -117,7 +117,7 @@ PROVIDER_RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "huggingface-token",
-        r"\b(?P<secret>(?:hf_|api_org_)[A-Za-z]{34})(?![A-Za-z0-9])",
+        r"\b(?P<secret>(?:hf_|api_org_)[A-Za-z0-9]{34})(?![A-Za-z0-9])",
         ("hf_", "api_org_"),
     ),
     _rule("databricks-token", rf"\b(?P<secret>dapi[a-f0-9]{{32}}(?:-\d)?){_T}", ("dapi",)),
@@ -174,7 +174,7 @@ _KEYWORD = (
 )
 GENERIC_SECRET = _rule(
     "generic-secret",
-    r"(?i)(?P<name>[\w.-]{0,40}(?:" + _KEYWORD + r")[\w.-]{0,20})['\"\]]?[ \t]{0,3}"
+    r"(?i)(?<![\w.:-])(?P<name>[\w.-]{0,40}(?:" + _KEYWORD + r")[\w.-]{0,20})['\"\]]?[ \t]{0,3}"
     r"(?P<sep>=|:=|::|:|=>|\?=|<-|,)[ \t]{0,3}(?P<quote>[\"'`]?)[ \t]*"
     r"(?:(?P<scheme>bearer|basic|token)[ \t]+)?"
     r"(?P<secret>[A-Za-z0-9+/_.~!@#$%^&*-]{12,200}={0,3})(?![=\w])",
@@ -188,13 +188,17 @@ _NOT_A_SECRET_NAME = re.compile(
     r"(?:^|[_.-])ids?$|_id[_.-]|url|uri|endpoint|path|file|dir|name|type|len|length|size|"
     r"count|max|min|prefix|suffix|format|pattern|regex|version|header|field|env|var|"
     r"placeholder|example|dummy|fake|mock|expir|ttl|timeout|limit|label|descr|hint|"
-    r"csrf|xsrf|public|pub[_.-]?key|cache|keyboard|keyword|keymap)"
+    r"csrf|xsrf|public|pub[_.-]?key|cache|keyboard|keyword|keymap|tokeniz|secretsmanager)"
 )
 # Values that are code or templates, not credentials.
 _NOT_A_SECRET_VALUE = re.compile(
     r"^(?:[A-Za-z_.-]+|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|\$\{?\w+\}?|%\(?\w*\)?s|\*+|x+|X+"
     r"|(?:[~.]{0,2}/)?(?:[\w.-]+/)+[\w.-]*|[\w-]+\.(?:pem|key|crt|json|ya?ml|txt|env|cfg|toml))$"
 )
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_MIME = re.compile(r"^(?:application|text|image|audio|video|multipart|model|font)/[\w.+-]+$")
+# in a "name", "value" pair the name is a credential name, not any word with a keyword in it
+_PAIR_NAME = re.compile(r"(?i)(?:^|[_.-])(?:" + _KEYWORD + r")$")
 _TEMPLATE = re.compile(
     r"^(?:\$\{?[\w.]+\}?|\{\{?[^}]*\}?\}|<[^>]*>|%[sd]|%\(\w+\)s|\*+|x+|\.\.\.)$"
 )
@@ -203,7 +207,9 @@ _PLACEHOLDER_PASSWORDS = frozenset(
     "user admin root guest token none null xxx yyy dummy fake sample pw hunter2 letmein "
     "qwerty 123456 12345678 secret123 password1".split()
 )
-_PLACEHOLDER_PARTS = ("passw", "ssword", "secret", "example", "changeme", "placeholder", "xxxx")
+_PLACEHOLDER_PARTS = (
+    "passw", "ssword", "secret", "token", "example", "changeme", "placeholder", "xxxx"
+)  # fmt: skip
 
 
 def entropy(text: str) -> float:
@@ -235,12 +241,16 @@ def _basic_password(secret: str) -> str | None:
     return decoded.partition(":")[2] if ":" in decoded else None
 
 
-def _generic_ok(m: re.Match[str]) -> bool:
+def _generic_ok(m: re.Match[str], code: bool) -> bool:
     name, secret = m.group("name"), m.group("secret").rstrip("=.")
+    if code and not m.group("quote"):
+        return False  # in source code a literal is quoted; unquoted is a name or expression
     if _NOT_A_SECRET_NAME.search(name):
         return False
-    if m.group("sep") == "," and not m.group("quote"):
-        return False  # "name, value" counts only as a quoted pair: ("password", "...")
+    if m.group("sep") == "," and not (m.group("quote") and _PAIR_NAME.search(name)):
+        return False  # "name, value" counts only as a pair like ("password", "...")
+    if m.group("secret").endswith("...") or _UUID.match(secret) or _MIME.match(secret):
+        return False  # a truncated example, an id, a media type
     if _NOT_A_SECRET_VALUE.match(secret) or _TEMPLATE.match(secret):
         return False
     if (m.group("scheme") or "").lower() == "basic":
@@ -271,12 +281,20 @@ def _lines_with(low: str, starts: list[int], keywords: Sequence[str]) -> set[int
     return found
 
 
+# Source files whose string literals are quoted: an unquoted ``token: Foo`` or ``key = bar``
+# there is a type annotation or an expression (``.sh`` is not here: ``TOKEN=abc`` is a value).
+CODE_SUFFIXES = frozenset(
+    ".py .pyi .pyx .js .jsx .mjs .cjs .ts .tsx .java .kt .scala .go .rs .rb .php .c .h .cc "
+    ".cpp .hpp .cs .swift .m .dart .lua".split()
+)
+
 _ALL_RULES = (*PROVIDER_RULES, URL_PASSWORD, GENERIC_SECRET)
 
 
-def scan_lines(lines: Sequence[str]) -> Iterator[Match]:
+def scan_lines(lines: Sequence[str], *, code: bool = False) -> Iterator[Match]:
     """Every rule match in ``lines``, by line and then rule order (provider formats first, so a
-    token's most specific rule comes first)."""
+    token's most specific rule comes first). ``code``: the lines are source code (see
+    :data:`CODE_SUFFIXES`), where the keyword rule needs a quoted value."""
     low, starts = "\n".join(lines).lower(), line_starts(lines)
     out: list[tuple[int, int, Match]] = []
     for order, rule in enumerate(_ALL_RULES):
@@ -285,17 +303,17 @@ def scan_lines(lines: Sequence[str]) -> Iterator[Match]:
             if len(line) < 12:
                 continue
             for m in rule.pattern.finditer(line):
-                if _accept(rule, m):
+                if _accept(rule, m, code):
                     out.append((index, order, Match(index, rule.id, m.group("secret"))))
     out.sort(key=lambda t: (t[0], t[1]))
     return (m for _, _, m in out)
 
 
-def _accept(rule: Rule, m: re.Match[str]) -> bool:
+def _accept(rule: Rule, m: re.Match[str], code: bool) -> bool:
     if rule is URL_PASSWORD:
         return password_ok(m.group("secret"))
     if rule is GENERIC_SECRET:
-        return _generic_ok(m)
+        return _generic_ok(m, code)
     return entropy(m.group("secret")) >= rule.entropy
 
 

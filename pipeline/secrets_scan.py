@@ -32,7 +32,7 @@ import threading
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from detect_secrets.core.secrets_collection import SecretsCollection
 from detect_secrets.plugins.base import RegexBasedDetector
@@ -43,7 +43,13 @@ from specpilot.pipeline.binary_patch import added_bytes
 from specpilot.pipeline.diffparse import FileDiff, Patch, parse_diff
 from specpilot.pipeline.errors import DiffError, SecretsFound
 from specpilot.pipeline.secret_allowlist import Allowlist
-from specpilot.pipeline.secret_rules import line_starts, private_keys, scan_lines
+from specpilot.pipeline.secret_rules import (
+    CODE_SUFFIXES,
+    entropy,
+    line_starts,
+    private_keys,
+    scan_lines,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +88,7 @@ _FILTERS = tuple(
     )
 )
 _NON_TEXT_FILTER = "detect_secrets.filters.heuristic.is_non_text_file"
+_DS_MIN_ENTROPY = 3.0  # for a reported value of 16+ characters (shorter: often a regex group)
 # analyze_string implementations that only report matches of the plugin's denylist
 _DENYLIST_METHODS = (RegexBasedDetector.analyze_string, JwtTokenDetector.analyze_string)
 
@@ -183,7 +190,8 @@ def _added(f: FileDiff) -> tuple[_Lines | None, str | None]:
 
 
 def _scan_rules(lines: _Lines) -> list[tuple[SecretFinding, str]]:
-    matches = [*scan_lines(lines.texts), *private_keys(lines.texts)]
+    code = PurePosixPath(lines.path).suffix.lower() in CODE_SUFFIXES
+    matches = [*scan_lines(lines.texts, code=code), *private_keys(lines.texts)]
     return [
         (SecretFinding(lines.path, lines.numbers[m.index], m.rule, fingerprint(m.secret)), m.secret)
         for m in matches
@@ -224,10 +232,13 @@ def _scan_detect_secrets(files: Sequence[_Lines]) -> list[tuple[SecretFinding, s
         for name, secret in collection:
             lines, keep = picked[name]
             index = keep[min(max(secret.line_number - 1, 0), len(keep) - 1)]
+            value = secret.secret_value or ""
+            if len(value) >= 16 and entropy(value) < _DS_MIN_ENTROPY:
+                continue  # a DNA string, a run of "A"s in a base64 blob, an "SKxxxx" placeholder
             rule = "detect-secrets:" + re.sub(r"[^a-z0-9]+", "-", str(secret.type).lower())
             print_ = fingerprint(lines.texts[index].strip())
             finding = SecretFinding(lines.path, lines.numbers[index], rule, print_)
-            out.append((finding, secret.secret_value or ""))
+            out.append((finding, value))
     return out
 
 

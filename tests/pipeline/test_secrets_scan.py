@@ -88,8 +88,22 @@ def test_url_placeholders_and_keyword_code_are_not_secrets(repo: Path) -> None:
         "password_hash = generate_password_hash(password)\n"
         'api_key = os.environ["API_KEY"]\n'
         'secret_key_file = "/etc/app/keys/secret.key"\n'
+        "def sign(private_key: Ed25519PrivateKey2, token: Tokenizer4Bit) -> None: ...\n"
+        '("CUDA_POINTER_ATTRIBUTE_P2P_TOKENS", "HIP_POINTER_ATTRIBUTE_P2P_TOKENS"),\n'
+        'update_token = "1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d"\n'
+        "TOKEN_INTROSPECTION_JWT = 'application/token-introspection+jwt'\n"
+        'verify_token = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9..."\n'
+        'REPO = "https://oauth2:my-token@gitlab.com/org/repo.git"\n'
     )
     assert scan_diff(make_diff(repo, {"src/db.py": code})) == ()
+    # the same unquoted shapes are values in a config file, and a credential pair is a pair
+    conf = "private_key: Ed25519PrivateKey2Xq7Lk9Zr\n"
+    pair = 'config.set("client_secret", "Xq7Lk9Zr2Wm4Tp8Vb3Nc6Yh")\n'
+    found = scan_diff(make_diff(repo, {"deploy/values.yaml": conf, "src/conf.py": pair}))
+    assert [(f.path, f.rule) for f in found] == [
+        ("deploy/values.yaml", "generic-secret"),
+        ("src/conf.py", "generic-secret"),
+    ]
 
 
 def test_the_allowlist_is_validated_and_never_echoes_a_secret(repo: Path) -> None:
