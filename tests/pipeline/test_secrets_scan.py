@@ -98,7 +98,8 @@ def test_url_placeholders_and_keyword_code_are_not_secrets(repo: Path) -> None:
     assert scan_diff(make_diff(repo, {"src/db.py": code})) == ()
     # the same unquoted shapes are values in a config file, and a credential pair is a pair
     conf = "private_key: Ed25519PrivateKey2Xq7Lk9Zr\n"
-    pair = 'config.set("client_secret", "Xq7Lk9Zr2Wm4Tp8Vb3Nc6Yh")\n'
+    value = sample("generic-client-secret", random.Random(3)).secret
+    pair = f'config.set("client_secret", "{value}")\n'
     found = scan_diff(make_diff(repo, {"deploy/values.yaml": conf, "src/conf.py": pair}))
     assert [(f.path, f.rule) for f in found] == [
         ("deploy/values.yaml", "generic-secret"),
