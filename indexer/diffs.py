@@ -70,6 +70,9 @@ class FileDiff(_Frozen):
     hunks: tuple[Hunk, ...] = ()
     added_lines: tuple[DiffLine, ...] = ()
     removed_lines: tuple[DiffLine, ...] = ()
+    # the forward block of a 'GIT binary patch' ('literal N' / 'delta N' and its base85
+    # lines), kept so the secret scan can read what a binary file adds
+    binary_patch: tuple[str, ...] = ()
 
     @property
     def mode_before(self) -> str | None:
@@ -141,6 +144,7 @@ class _Builder:
     copy: bool = False
     status: FileStatus | None = None
     binary: bool = False
+    binary_patch: tuple[str, ...] = ()
     old_mode: str | None = None
     new_mode: str | None = None
     index_mode: str | None = None
@@ -175,6 +179,7 @@ class _Builder:
             old_path=old,
             status=status,
             binary=self.binary,
+            binary_patch=self.binary_patch,
             added=len(self.added),
             removed=len(self.removed),
             old_mode=self.old_mode,
@@ -222,8 +227,11 @@ def parse_diff(text: str) -> Patch:
         elif current is not None and line.startswith("GIT binary patch"):
             current.binary = True
             i += 1
+            start = i
             while i < n and not lines[i].startswith("diff --git "):
                 i += 1
+            forward = lines[start:i]
+            current.binary_patch = tuple(forward[: forward.index("")] if "" in forward else forward)
         elif current is not None:
             _read_header_line(line, current)
             i += 1

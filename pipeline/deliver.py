@@ -282,7 +282,7 @@ def _decide(
         policy,
         spec_risk=spec.risk,
         mode=record.mode,
-        secrets=scan_patch(patch),
+        secrets=scan_patch(patch, allowlist=policy.secrets_allowlist),
         tests_passed=last.passed if last else None,
         limits=limits,
         base=GitTree(repo, record.base_commit) if record.base_commit else None,

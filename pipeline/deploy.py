@@ -13,8 +13,8 @@
   ``merge.require_checks = false``). A conflict, red tests, missing checks or a moved target
   fall back to a PR (or a suggestion, per ``merge.fallback``) and say why.
 
-The added lines are scanned for secrets before anything is committed or written
-(:class:`SecretsFound`).
+The added lines are scanned for secrets before anything is committed or written, and the final
+diff against the remote's base again right before each push (:class:`SecretsFound`).
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ from specpilot.pipeline.diffparse import Patch, parse_diff
 from specpilot.pipeline.errors import DeployError
 from specpilot.pipeline.github import GitHubClient
 from specpilot.pipeline.policy import Mode, Policy, Tier
+from specpilot.pipeline.secret_gate import ensure_push_is_clean, ensure_text_is_clean
 from specpilot.pipeline.secrets_scan import ensure_no_secrets
 from specpilot.pipeline.tiering import Action, TierDecision
 
@@ -129,7 +130,7 @@ def deploy(
     d.run_tests, d.remote, d.github, d.sleep, d.clock = run_tests, remote, github, sleep, clock
     if decision.action == "blocked":
         return d.blocked()
-    ensure_no_secrets(patch)
+    ensure_no_secrets(patch, allowlist=policy.secrets_allowlist)
     if decision.action == "suggest" or decision.mode == "suggest":
         return d.suggest()
     commit = commit_diff(repo, rev(repo, base), diff_text, f"{title}\n\n{_trailer(decision)}")
@@ -174,6 +175,11 @@ class _Deploy:
             **kw,
         )
 
+    def ensure_clean(self, remote: str, sha: str) -> None:
+        """The secret gate on the final diff: what pushing ``sha`` adds to the remote."""
+        allowlist = self.policy.secrets_allowlist
+        ensure_push_is_clean(self.repo, remote, sha, self.base, allowlist=allowlist)
+
     # -- outcomes ------------------------------------------------------------------------
     def blocked(self) -> DeployResult:
         outcome = "blocked by the policy; nothing was committed, pushed or merged"
@@ -202,6 +208,13 @@ class _Deploy:
         if reason:
             self.notes.append(f"Opened a PR instead of merging: {reason}.")
         remote = require_remote(self.repo, self.remote)
+        body = pr_body(self.text, self.decision, self.patch, self.notes)
+        if self.github is not None:  # the description (plan, test output) goes to GitHub too
+            allowlist = self.policy.secrets_allowlist
+            ensure_text_is_clean(
+                "PR description", f"{self.text.title}\n{body}", allowlist=allowlist
+            )
+        self.ensure_clean(remote, commit)
         refused = push(self.repo, remote, commit, self.branch)
         if refused and remote_tip(self.repo, remote, self.branch) != commit:
             raise DeployError(
@@ -211,7 +224,6 @@ class _Deploy:
         labels = self.policy.pr.labels
         if self.policy.pr.tier_label:
             labels = (*labels, f"specpilot:tier-{self.decision.tier}")
-        body = pr_body(self.text, self.decision, self.patch, self.notes)
         draft = self.policy.pr.draft_when_red and (red or self.text.tests_passed is False)
         common = dict(
             branch=self.branch, commit_sha=commit, pushed=True, fallback_reason=reason, **kw
@@ -284,6 +296,7 @@ class _Deploy:
         merged = outcome.sha
         if merged is None:
             raise DeployError(f"git reported a merge of {commit[:12]} without a result commit.")
+        self.ensure_clean(remote, merged)
         refused = push(self.repo, remote, merged, self.base)
         if refused:
             reason = f"{self.base} moved while the tests ran; the push was refused ({refused})"

@@ -176,6 +176,7 @@ class Policy(_Model):
     paths: tuple[PathRule, ...] = ()
     sensitive: dict[str, tuple[str, ...]] = Field(default_factory=lambda: dict(DEFAULT_SENSITIVE))
     allow_edit: tuple[str, ...] = ()  # sensitive groups the agent may edit (never auto-merged)
+    secrets_allowlist: tuple[str, ...] = ()  # user-kept secret-gate allowlist (secret_allowlist)
     sensitive_tier: Literal[2, 3] = 3
     classify: dict[ChangeKind, tuple[str, ...]] = Field(
         default_factory=lambda: dict(DEFAULT_KIND_GLOBS)

@@ -64,6 +64,7 @@ from specpilot.pipeline.run_record import (
     new_run_id,
 )
 from specpilot.pipeline.run_workspace import open_workspace
+from specpilot.pipeline.secret_gate import commit_block
 from specpilot.pipeline.spec import Spec
 from specpilot.pipeline.test_runner import (
     TestCommand,
@@ -358,10 +359,13 @@ class SpecRun:
             return None
         wt, changed = self.worktree, self.toolbox.changed
         self.done = True
-        if not diff_against_base(wt, changed).strip():
+        diff = diff_against_base(wt, changed)
+        if not diff.strip():
             self.stop("the model's edits leave the files as they were; nothing to commit")
         elif self.mode == "suggest":
             self.status, self.stop_reason = "suggested", None
+        elif (blocked := commit_block(self.repo, wt.base_commit, diff)) is not None:
+            self.stop(blocked)
         else:
             message = (
                 f"specpilot: {self.spec.title}\n\n{self.summary}\n\n"

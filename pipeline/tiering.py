@@ -114,7 +114,7 @@ def decide(
     reasons = change_reasons(patch, policy, classification, texts)
     if secrets:
         where = ", ".join(s.describe() for s in secrets)
-        message = f"detect-secrets found likely secrets at {where}; nothing may be committed"
+        message = f"the secret scan found likely secrets at {where}; nothing may be committed"
         paths = tuple(dict.fromkeys(s.path for s in secrets))
         reasons.append(Reason(rule="secrets", tier=3, blocked=True, message=message, paths=paths))
     if tests_passed is False:
@@ -182,7 +182,7 @@ def explain(
         policy,
         spec_risk=spec_risk,
         mode=mode,
-        secrets=scan_patch(patch),
+        secrets=scan_patch(patch, allowlist=policy.secrets_allowlist),
         limits=limits,
         base=GitTree(repo, ref or "HEAD"),
     )

@@ -203,14 +203,21 @@ def test_a_test_that_rewrites_dot_git_runs_nothing_on_the_host(
     code = [tool_reply(edit(OPS, *ADD_MUL), edit(TESTS, *ADD_MUL_TEST))]
     if agent_runs_tests:
         code.append(tool_reply(("run_tests", {})))
-    server = scripted_server(
-        [plan_reply(), *code, tool_reply(("finish", {"summary": "Added mul."}))]
-    )
+    finish = tool_reply(("finish", {"summary": "Added mul."}))
+    server = scripted_server([plan_reply(), *code, *[finish] * 4])
     record = run_spec(
         SPEC, repo=repo, mode=mode, config=config, model=model_for(server, config), index=None
     )
 
     assert _fired(marker) == [], "specpilot's git ran the planted commands on the host"
+    if isolate_fs and probe_isolation().filesystem:
+        # the sandbox binds the worktree's .git link read-only: the planting test fails before
+        # it can point git anywhere, so there is nothing to detect and nothing ships
+        assert not record.tampered, record.tampered
+        assert record.status != "green" and record.commit is None
+        assert (repo / ".git/config").read_bytes() == config_before
+        assert not (repo / ".git/hooks/post-commit").exists()
+        return
     assert record.status == "error", record.stop_reason
     assert record.stop_reason and "WorktreeTampered" in record.stop_reason
     assert ".git" in record.stop_reason
@@ -224,11 +231,6 @@ def test_a_test_that_rewrites_dot_git_runs_nothing_on_the_host(
     assert not (run_dir / "changes.patch").exists()  # no diff was taken through git
     events = [json.loads(ln) for ln in (run_dir / "trace.jsonl").read_text().splitlines()]
     assert any(e["kind"] == "tampered" for e in events)
-    if isolate_fs and probe_isolation().filesystem:
-        # the sandbox exposes only the worktree: git's admin and common dirs stay as they were
-        assert "config.worktree" not in record.tampered and "commondir" not in record.tampered
-        assert (repo / ".git/config").read_bytes() == config_before
-        assert not (repo / ".git/hooks/post-commit").exists()
 
 
 # --- (a2) the same tampering, done directly (as a test could without file-system isolation) --

@@ -127,7 +127,7 @@ def test_aws_key_blocks_and_is_never_echoed(repo: Path) -> None:
     decision = _explain(repo, {"src/settings.py": f"DEBUG = False\n{AWS_KEY_LINE}\n"})
     assert decision.blocked and "secrets" in _rules(decision)
     secret = next(r for r in decision.reasons if r.rule == "secrets")
-    assert "src/settings.py:2 (AWS Access Key)" in secret.message
+    assert "src/settings.py:2 (aws-access-key-id)" in secret.message
     assert "AKIA" not in decision.model_dump_json()
 
 
