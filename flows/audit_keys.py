@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from specpilot.indexer.config import specpilot_home
-from specpilot.pipeline.audit_key import (
+from specpilot.pipeline.audit.key import (
     AuditKey,
     check_key_placement,
     default_key_path,
@@ -26,7 +26,7 @@ from specpilot.pipeline.audit_key import (
     load_key_file,
     load_or_create_key,
 )
-from specpilot.pipeline.errors import AuditKeyError
+from specpilot.pipeline.core.errors import AuditKeyError
 
 KEY_ENV = "SPECPILOT_AUDIT_KEY"
 KEY_FILE_ENV = "SPECPILOT_AUDIT_KEY_FILE"

@@ -26,8 +26,8 @@ from specpilot.flows.app import (
 )
 from specpilot.flows.pipeline_settings import audit_log_path, deliver_settings
 from specpilot.flows.settings import Settings
-from specpilot.pipeline.audit_key import AuditKey
-from specpilot.pipeline.errors import (
+from specpilot.pipeline.audit.key import AuditKey
+from specpilot.pipeline.core.errors import (
     AuditError,
     AuditKeyError,
     DiffError,
@@ -35,8 +35,8 @@ from specpilot.pipeline.errors import (
     PolicyError,
     SpecError,
 )
-from specpilot.pipeline.run_record import RunMode
-from specpilot.pipeline.spec import Spec, parse_spec
+from specpilot.pipeline.run.record import RunMode
+from specpilot.pipeline.run.spec import Spec, parse_spec
 
 MODES = ("suggest", "pr", "auto")
 
@@ -128,8 +128,8 @@ def run(
     root = repo_dir(repo)
     settings = settings_for(root, set_)
     from specpilot.flows.spec_run import SpecRequest, default_actor, ensure_index, run_request
-    from specpilot.pipeline.errors import NoModelError, WorktreeError
-    from specpilot.pipeline.worktree import repo_root
+    from specpilot.pipeline.core.errors import NoModelError, WorktreeError
+    from specpilot.pipeline.workspace.worktree import repo_root
 
     top = run_guarded(lambda: repo_root(root), usage=(WorktreeError,))
     request = SpecRequest(
@@ -233,7 +233,7 @@ def policy_explain(
     diff_text = read_input(diff, "--diff", "a file made with `git diff`", strict=True)
     settings = settings_for(root, set_)
     log = audit_log_path(deliver_settings(settings))
-    from specpilot.pipeline.tiering import explain
+    from specpilot.pipeline.tiers.tiering import explain
 
     decision = run_guarded(
         lambda: explain(root, diff_text, spec_risk=risk, mode=mode, ref=ref, audit_log=log),
@@ -265,7 +265,7 @@ def audit_show(
     """The audit records of one run."""
     setup(verbose)
     path = _log_path(log, repo, set_)
-    from specpilot.pipeline.audit import show
+    from specpilot.pipeline.audit.log import show
 
     records = run_guarded(lambda: show(path, run_id), usage=(AuditError,))
     rows: list[dict[str, Any]] = [r.model_dump(mode="json") for r in records]
@@ -296,7 +296,7 @@ def audit_verify(
     anchors = _anchors(anchor or [])
     path = _log_path(log, repo, set_)
     key = _existing_key(path, repo, set_)
-    from specpilot.pipeline.audit import verify
+    from specpilot.pipeline.audit.log import verify
 
     result = run_guarded(
         lambda: verify(path, key, require_keyed=require_keyed, anchors=anchors),
@@ -334,7 +334,7 @@ def audit_head(
     setup(verbose)
     path = _log_path(log, repo, set_)
     key = _existing_key(path, repo, set_)
-    from specpilot.pipeline.audit import verify
+    from specpilot.pipeline.audit.log import verify
 
     result = run_guarded(lambda: verify(path, key), failures=(AuditError,))
     if not result.ok:

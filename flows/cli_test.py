@@ -22,9 +22,9 @@ from specpilot.flows.app import (
 )
 from specpilot.flows.cli_pipeline import ModeOpt, RepoOpt, check_mode, read_spec
 from specpilot.flows.pipeline_settings import pipeline_config
-from specpilot.pipeline.errors import PipelineError, SandboxError, SpecError, WorktreeError
-from specpilot.pipeline.spec import parse_spec
-from specpilot.pipeline.test_check import TestCheck, check_tests
+from specpilot.pipeline.core.errors import PipelineError, SandboxError, SpecError, WorktreeError
+from specpilot.pipeline.run.spec import parse_spec
+from specpilot.pipeline.run.test_check import TestCheck, check_tests
 
 SpecOpt = Annotated[
     Path | None,

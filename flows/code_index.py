@@ -28,8 +28,8 @@ from specpilot.indexer.build import index_repo
 from specpilot.indexer.config import IndexerConfig
 from specpilot.indexer.embedding import Embedder, make_embedder
 from specpilot.indexer.store import IndexStore, path_filter
-from specpilot.pipeline.config import PipelineConfig
-from specpilot.pipeline.context import (
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.run.context import (
     CodeIndex,
     Hit,
     RankedFile,
@@ -37,7 +37,7 @@ from specpilot.pipeline.context import (
     SymbolHit,
     gather_context,
 )
-from specpilot.pipeline.spec import Spec
+from specpilot.pipeline.run.spec import Spec
 from specpilot.retrieval import lookup
 from specpilot.retrieval.config import RetrievalConfig
 from specpilot.retrieval.packing import pack_context

@@ -49,7 +49,7 @@ def run_checks(
 
 
 def sandbox_check() -> Check:
-    from specpilot.pipeline.sandbox import probe_isolation
+    from specpilot.pipeline.workspace.sandbox import probe_isolation
 
     status = probe_isolation()
     if status.filesystem:
@@ -93,8 +93,8 @@ def model_check(settings: Settings, env: Mapping[str, str]) -> Check:
 def github_check(repo: Path, settings: Settings, env: Mapping[str, str]) -> Check:
     from specpilot.flows.pipeline_settings import deliver_settings
     from specpilot.flows.spec_run import github_token
-    from specpilot.pipeline.deploy_git import git
-    from specpilot.pipeline.github import repo_from_remote_url
+    from specpilot.pipeline.deliver.deploy_git import git
+    from specpilot.pipeline.deliver.github import repo_from_remote_url
 
     remote = deliver_settings(settings).remote
     done = git(repo, "remote", "get-url", remote, check=False)

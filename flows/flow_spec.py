@@ -37,16 +37,16 @@ from specpilot.flows.settings import load_settings
 from specpilot.flows.spec_run import Composition, SpecRequest, compose, default_actor
 from specpilot.indexer.errors import IndexerError
 from specpilot.indexer.store import IndexStore, default_db_path
-from specpilot.pipeline.context import RetrievedContext
-from specpilot.pipeline.deliver import Delivery, has_change, ship, tier
-from specpilot.pipeline.deploy import DeployResult
-from specpilot.pipeline.errors import PipelineError
-from specpilot.pipeline.plan import Plan, render_plan
-from specpilot.pipeline.run_record import RunRecord
-from specpilot.pipeline.spec import parse_spec
-from specpilot.pipeline.stages import MODES, SpecRun
-from specpilot.pipeline.test_runner import TestReport
-from specpilot.pipeline.tiering import TierDecision
+from specpilot.pipeline.core.errors import PipelineError
+from specpilot.pipeline.deliver.deliver import Delivery, has_change, ship, tier
+from specpilot.pipeline.deliver.deploy import DeployResult
+from specpilot.pipeline.run.context import RetrievedContext
+from specpilot.pipeline.run.plan import Plan, render_plan
+from specpilot.pipeline.run.record import RunRecord
+from specpilot.pipeline.run.spec import parse_spec
+from specpilot.pipeline.run.stages import MODES, SpecRun
+from specpilot.pipeline.tiers.tiering import TierDecision
+from specpilot.pipeline.workspace.test_runner import TestReport
 
 T = TypeVar("T")
 MAX_DIFF_CHARS = 60_000

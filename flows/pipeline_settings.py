@@ -19,9 +19,9 @@ from typing import Any
 from specpilot.flows.errors import ConfigError
 from specpilot.flows.settings import Settings, build
 from specpilot.indexer.config import specpilot_home
-from specpilot.pipeline.audit import default_audit_path
-from specpilot.pipeline.config import ModelPrice, PipelineConfig
-from specpilot.pipeline.github import API_URL
+from specpilot.pipeline.audit.log import default_audit_path
+from specpilot.pipeline.core.config import ModelPrice, PipelineConfig
+from specpilot.pipeline.deliver.github import API_URL
 
 _PATH_FIELDS = ("runs_dir", "worktrees_dir")
 

@@ -37,7 +37,7 @@ from specpilot.flows.user_config import (
     user_config_paths,
 )
 from specpilot.indexer.config import IndexerConfig
-from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.retrieval.config import RetrievalConfig
 
 # the defaults a repository may lower but not raise (flows.user_config.REPO_MAY_ONLY_LOWER)

@@ -29,22 +29,22 @@ from specpilot.flows.settings import Settings
 from specpilot.indexer.build import IndexSummary, Progress, index_repo
 from specpilot.indexer.embedding import Embedder, make_embedder
 from specpilot.indexer.store import IndexStore
-from specpilot.pipeline.anthropic_model import API_KEY_ENV, AnthropicModel
-from specpilot.pipeline.audit_key import AuditKey
-from specpilot.pipeline.config import PipelineConfig
-from specpilot.pipeline.context import RetrievedContext
-from specpilot.pipeline.deliver import Delivery, conclude, deliver
-from specpilot.pipeline.deploy import DeployResult
-from specpilot.pipeline.deploy_git import git as deploy_git
-from specpilot.pipeline.errors import DeployError, NoModelError
-from specpilot.pipeline.github import GitHubClient, repo_from_remote_url
-from specpilot.pipeline.model import Model
-from specpilot.pipeline.policy import Policy, blocked_write_globs, load_policy, write_refusal
-from specpilot.pipeline.run import SpecRun, drive
-from specpilot.pipeline.run_record import RunMode, RunRecord
-from specpilot.pipeline.spec import Spec
-from specpilot.pipeline.tiering import TierDecision
-from specpilot.pipeline.worktree import repo_root
+from specpilot.pipeline.audit.key import AuditKey
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.core.errors import DeployError, NoModelError
+from specpilot.pipeline.deliver.deliver import Delivery, conclude, deliver
+from specpilot.pipeline.deliver.deploy import DeployResult
+from specpilot.pipeline.deliver.deploy_git import git as deploy_git
+from specpilot.pipeline.deliver.github import GitHubClient, repo_from_remote_url
+from specpilot.pipeline.model.anthropic import API_KEY_ENV, AnthropicModel
+from specpilot.pipeline.model.protocol import Model
+from specpilot.pipeline.run.context import RetrievedContext
+from specpilot.pipeline.run.drive import SpecRun, drive
+from specpilot.pipeline.run.record import RunMode, RunRecord
+from specpilot.pipeline.run.spec import Spec
+from specpilot.pipeline.tiers.policy import Policy, blocked_write_globs, load_policy, write_refusal
+from specpilot.pipeline.tiers.tiering import TierDecision
+from specpilot.pipeline.workspace.worktree import repo_root
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from specpilot.pipeline.context import Hit, SymbolHit
+from specpilot.pipeline.run.context import Hit, SymbolHit
 
 
 @dataclass(frozen=True, slots=True)

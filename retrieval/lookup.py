@@ -8,14 +8,12 @@ Definitions in code files come before those in tests, docs and stubs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from specpilot.retrieval.catalog import SEP
 from specpilot.retrieval.errors import QueryError
+from specpilot.retrieval.evidence import SearcherView
 from specpilot.retrieval.symbols import SymbolHit, definition_hits
-
-if TYPE_CHECKING:
-    from specpilot.retrieval.search import Searcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +36,7 @@ class UseSite:
         }
 
 
-def resolve_name(searcher: Searcher, name: str) -> list[tuple[str, float]]:
+def resolve_name(searcher: SearcherView, name: str) -> list[tuple[str, float]]:
     """Symbol keys a name can mean, with how exactly it matched (1.0 best), best first."""
     name = name.strip().strip("`").removesuffix("()")
     if not name:
@@ -73,23 +71,23 @@ def _module_matches(key: str, module: list[str]) -> bool:
     )
 
 
-def find_symbol(searcher: Searcher, name: str, limit: int = 20) -> list[SymbolHit]:
+def find_symbol(searcher: SearcherView, name: str, limit: int = 20) -> list[SymbolHit]:
     cat = searcher.catalog
     hits = [h for k, s in resolve_name(searcher, name) for h in definition_hits(cat.symbols[k], s)]
     return hits[:limit]
 
 
-def callers(searcher: Searcher, name: str, limit: int = 50) -> list[UseSite]:
+def callers(searcher: SearcherView, name: str, limit: int = 50) -> list[UseSite]:
     """Where the symbols ``name`` means are used (calls, inheritance, imports, references)."""
     return _uses(searcher, name, limit, incoming=True)
 
 
-def callees(searcher: Searcher, name: str, limit: int = 50) -> list[UseSite]:
+def callees(searcher: SearcherView, name: str, limit: int = 50) -> list[UseSite]:
     """What the symbols ``name`` means use."""
     return _uses(searcher, name, limit, incoming=False)
 
 
-def _uses(searcher: Searcher, name: str, limit: int, *, incoming: bool) -> list[UseSite]:
+def _uses(searcher: SearcherView, name: str, limit: int, *, incoming: bool) -> list[UseSite]:
     graph, cat = searcher.graph, searcher.catalog
     matches = resolve_name(searcher, name)
     best = matches[0][1] if matches else 0.0

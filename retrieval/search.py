@@ -21,8 +21,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from specpilot.indexer.embedding import Embedder
 from specpilot.indexer.filetypes import is_code
 from specpilot.indexer.store import IndexStore
@@ -31,10 +29,11 @@ from specpilot.retrieval.channels import Channels
 from specpilot.retrieval.cochange import CoChange
 from specpilot.retrieval.config import RetrievalConfig
 from specpilot.retrieval.errors import QueryError
+from specpilot.retrieval.evidence import Evidence
 from specpilot.retrieval.fusion import dedupe, is_support_file, rrf
 from specpilot.retrieval.graph import CodeGraph
 from specpilot.retrieval.lookup import UseSite, callees, callers, find_symbol
-from specpilot.retrieval.query import Query, analyse
+from specpilot.retrieval.query import analyse
 from specpilot.retrieval.symbols import SymbolHit, rank_symbols
 
 log = logging.getLogger(__name__)
@@ -82,21 +81,6 @@ class FileHit:
             "symbols": list(self.symbols),
             "channels": self.ranks,
         }
-
-
-@dataclass(slots=True)
-class Evidence:
-    """Everything the channels said about one query; rankings are derived from it."""
-
-    query: Query
-    chunk_lists: dict[str, list[str]]  # channel -> chunk ids, best first
-    chunk_scores: dict[str, float]  # fused
-    identifier: list[str]  # symbol keys the query names
-    frames: list[str]  # symbol keys of stack-trace frames
-    path_files: list[str]
-    file_fulltext: list[str]
-    pagerank: np.ndarray | None = None  # personalised PageRank over the code graph
-    _files: tuple[dict[str, float], dict[str, dict[str, int]]] | None = None
 
 
 class Searcher:

@@ -16,13 +16,11 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from specpilot.retrieval.catalog import SymbolInfo
+from specpilot.retrieval.evidence import Evidence, SearcherView
 from specpilot.retrieval.fusion import dedupe, rrf
-
-if TYPE_CHECKING:
-    from specpilot.retrieval.search import Evidence, Searcher
 
 _CHUNK_CHANNELS = ("vector", "fulltext", "message", "version", "word")
 
@@ -69,7 +67,7 @@ class SymbolHit:
 
 
 def symbol_scores(
-    searcher: Searcher, ev: Evidence
+    searcher: SearcherView, ev: Evidence
 ) -> tuple[dict[str, float], dict[str, dict[str, int]]]:
     """Every candidate symbol's score and its channel ranks."""
     cat, c = searcher.catalog, searcher.config
@@ -101,7 +99,7 @@ def symbol_scores(
     return scores, ranks
 
 
-def _neighbors(searcher: Searcher, scores: dict[str, float]) -> list[str]:
+def _neighbors(searcher: SearcherView, scores: dict[str, float]) -> list[str]:
     """Callers and callees of the best symbols, by hit score times edge weight."""
     graph, c = searcher.graph, searcher.config
     best = sorted(scores, key=lambda k: (-scores[k], k))[: c.neighbor_hits]
@@ -113,7 +111,7 @@ def _neighbors(searcher: Searcher, scores: dict[str, float]) -> list[str]:
     return sorted(found, key=lambda k: (-found[k], k))
 
 
-def rank_symbols(searcher: Searcher, ev: Evidence, top_k: int) -> list[SymbolHit]:
+def rank_symbols(searcher: SearcherView, ev: Evidence, top_k: int) -> list[SymbolHit]:
     scores, ranks = symbol_scores(searcher, ev)
     hits: list[SymbolHit] = []
     for key in sorted(scores, key=lambda k: (-scores[k], k)):

@@ -28,7 +28,7 @@ ALLOWED = {
 # third-party package -> the only modules allowed to import it
 CONFINED = {
     "prefect": ("flows/",),
-    "anthropic": ("pipeline/anthropic_model.py",),
+    "anthropic": ("pipeline/model/anthropic.py",),
     "tree_sitter": ("indexer/treesitter.py",),
     "llama_index": ("retrieval/llama.py",),
     "typer": ("flows/",),
@@ -98,3 +98,75 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     found = _violations(bad, "indexer", "indexer/bad.py")
     assert any("indexer may not import flows" in v for v in found)
     assert any("import as specpilot.retrieval.search" in v for v in found)
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return "specpilot." + ".".join(parts)
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Module -> the modules of ours it imports, ``TYPE_CHECKING`` imports included."""
+    modules = {_module_name(p): p for p in _modules()}
+    graph: dict[str, set[str]] = {m: set() for m in modules}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            found: list[str] = []
+            if isinstance(node, ast.Import):
+                found = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            graph[name] |= {f for f in found if f in modules and f != name}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (iterative Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, edges = work[-1]
+            nxt = next(edges, None)
+            if nxt is None:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    comp = []
+                    while True:
+                        top = stack.pop()
+                        on_stack.discard(top)
+                        comp.append(top)
+                        if top == node:
+                            break
+                    if len(comp) > 1:
+                        found.append(sorted(comp))
+            elif nxt not in index:
+                index[nxt] = low[nxt] = len(index)
+                stack.append(nxt)
+                on_stack.add(nxt)
+                work.append((nxt, iter(sorted(graph[nxt]))))
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+    return found
+
+
+def test_no_import_cycles_even_type_only_ones() -> None:
+    assert _cycles(_import_graph()) == []
+
+
+def test_the_cycle_finder_sees_a_type_only_cycle() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]

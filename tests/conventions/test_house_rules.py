@@ -131,10 +131,10 @@ def _mixed_repo(make_repo: Callable[..., Path]) -> Path:
 
 def test_every_rule_of_a_mixed_repo_carries_its_language(make_repo: Callable[..., Path]) -> None:
     from specpilot.conventions import profile_for_repo
-    from specpilot.pipeline.config import PipelineConfig
-    from specpilot.pipeline.context import RetrievedContext
-    from specpilot.pipeline.plan import plan_from_retrieval
-    from specpilot.pipeline.spec import parse_spec
+    from specpilot.pipeline.core.config import PipelineConfig
+    from specpilot.pipeline.run.context import RetrievedContext
+    from specpilot.pipeline.run.plan import plan_from_retrieval
+    from specpilot.pipeline.run.spec import parse_spec
 
     profile = profile_for_repo(_mixed_repo(make_repo))
     text = render_house_rules(profile, 2000)

@@ -44,10 +44,10 @@ from specpilot.flows.pipeline_settings import (
 from specpilot.flows.settings import load_settings
 from specpilot.flows.user_config import USER_ONLY_KEYS
 from specpilot.indexer.config import IndexerConfig
-from specpilot.pipeline.config import PipelineConfig
-from specpilot.pipeline.fake_github import FakeGitHub
+from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.testing import ScriptedMessagesServer
 from specpilot.retrieval.config import RetrievalConfig
+from tests.fake_github import FakeGitHub
 
 API_KEY = "sk-ant-api03-attack-test-key"
 GH_TOKEN = "ghp_attacktesttoken0000000000000000000000"

@@ -26,8 +26,8 @@ from typer.testing import CliRunner, Result
 
 from specpilot.flows import render_pipeline
 from specpilot.flows.cli import app
-from specpilot.pipeline.audit import AuditEntry, append
-from specpilot.pipeline.audit_key import AuditKey, default_key_path, load_or_create_key
+from specpilot.pipeline.audit.key import AuditKey, default_key_path, load_or_create_key
+from specpilot.pipeline.audit.log import AuditEntry, append
 from specpilot.pipeline.testing import ScriptedMessagesServer
 
 

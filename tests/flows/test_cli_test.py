@@ -18,7 +18,7 @@ from spec_helpers import git
 from typer.testing import CliRunner, Result
 
 from specpilot.flows.cli import app
-from specpilot.pipeline.sandbox import IsolationStatus, probe_isolation
+from specpilot.pipeline.workspace.sandbox import IsolationStatus, probe_isolation
 
 MakeRepo = Callable[..., Path]
 needs_bwrap = pytest.mark.skipif(
@@ -55,7 +55,7 @@ def _json(result: Result, code: int) -> Any:
 
 
 def _no_bubblewrap(monkeypatch: pytest.MonkeyPatch) -> None:
-    import specpilot.pipeline.test_runner as test_runner
+    import specpilot.pipeline.workspace.test_runner as test_runner
 
     monkeypatch.setattr(
         test_runner,

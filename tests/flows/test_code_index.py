@@ -16,8 +16,8 @@ from specpilot.flows.conventions_bridge import load_conventions
 from specpilot.indexer.build import index_repo
 from specpilot.indexer.config import EmbedConfig, IndexerConfig
 from specpilot.indexer.testing import RecordingEmbedder
-from specpilot.pipeline.config import PipelineConfig
-from specpilot.pipeline.spec import parse_spec
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.run.spec import parse_spec
 from specpilot.retrieval.config import RetrievalConfig
 
 CFG = IndexerConfig(embed=EmbedConfig(model="hash"))

@@ -245,12 +245,12 @@ def test_red_tests_after_the_repair_rounds_stop_the_run(
 def test_a_crash_in_a_stage_fails_the_run_and_is_audited(
     repo: Path, env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import specpilot.pipeline.stages
+    import specpilot.pipeline.run.stages
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(specpilot.pipeline.stages, "plan_from_retrieval", boom)
+    monkeypatch.setattr(specpilot.pipeline.run.stages, "plan_from_retrieval", boom)
     state = _spec_flow(spec_text=DOCS_SPEC, repo=str(repo))
     assert state.is_failed() and state.name == "Failed"
     assert "the run crashed: RuntimeError: disk on fire" in str(state.message)
@@ -263,8 +263,8 @@ def test_a_conventions_repair_round_runs_code_and_test_again(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import specpilot.flows.spec_run
-    import specpilot.pipeline.stages
-    from specpilot.pipeline.conventions_gate import GateResult
+    import specpilot.pipeline.run.stages
+    from specpilot.pipeline.run.conventions_gate import GateResult
 
     gates = [GateResult(feedback="Name functions in snake_case."), GateResult()]
     from specpilot.conventions import ConventionProfile
@@ -273,7 +273,9 @@ def test_a_conventions_repair_round_runs_code_and_test_again(
     monkeypatch.setattr(
         specpilot.flows.spec_run, "load_conventions", lambda store: (ConventionProfile(), None)
     )
-    monkeypatch.setattr(specpilot.pipeline.stages, "conventions_gate", lambda *a, **k: gates.pop(0))
+    monkeypatch.setattr(
+        specpilot.pipeline.run.stages, "conventions_gate", lambda *a, **k: gates.pop(0)
+    )
     script = [*docs_script(), tool_reply(("finish", {"summary": "Names fixed."}))]
     with _scripted_model(monkeypatch, script) as server:
         state = _spec_flow(spec_text=DOCS_SPEC, repo=str(repo), mode="suggest")

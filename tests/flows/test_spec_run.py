@@ -27,9 +27,9 @@ def test_a_crash_in_a_stage_is_audited_and_reported_not_raised(
     make_repo, tmp_path: Path, monkeypatch
 ) -> None:
     from specpilot.flows.spec_run import SpecRequest, run_request
-    from specpilot.pipeline.audit import read_records
-    from specpilot.pipeline.spec import parse_spec
-    from specpilot.pipeline.stages import SpecRun
+    from specpilot.pipeline.audit.log import read_records
+    from specpilot.pipeline.run.spec import parse_spec
+    from specpilot.pipeline.run.stages import SpecRun
 
     monkeypatch.setenv("SPECPILOT_HOME", str(tmp_path / "home"))
     repo = make_repo({"calc/ops.py": "def add(a, b):\n    return a + b\n"}, git=True)
@@ -57,7 +57,7 @@ def test_a_run_reads_the_conventions_profile_once(make_repo, tmp_path: Path, mon
     """The prompts' house rules and the gate before the commit use one read of the profile."""
     from specpilot.flows import conventions_bridge
     from specpilot.flows.spec_run import SpecRequest, run_request
-    from specpilot.pipeline.spec import parse_spec
+    from specpilot.pipeline.run.spec import parse_spec
 
     monkeypatch.setenv("SPECPILOT_HOME", str(tmp_path / "home"))
     repo = make_repo({"calc/ops.py": "def add(a, b):\n    return a + b\n"}, git=True)

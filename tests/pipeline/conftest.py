@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from run_helpers import DEMO_FILES, PYTEST
 
-from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.testing import ScriptedMessagesServer, ScriptedReply
 
 StartServer = Callable[[Sequence[ScriptedReply]], ScriptedMessagesServer]

@@ -11,7 +11,7 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from specpilot.pipeline.audit_key import key_from_hex
+from specpilot.pipeline.audit.key import key_from_hex
 
 GIT_ENV: dict[str, str] = {
     "GIT_AUTHOR_NAME": "t",

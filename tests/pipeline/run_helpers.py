@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from specpilot.pipeline.anthropic_model import AnthropicModel
-from specpilot.pipeline.config import PipelineConfig
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.model.anthropic import AnthropicModel
 from specpilot.pipeline.testing import ScriptedMessagesServer, ScriptedReply, tool_reply
 
 PYTEST = f"{shlex.quote(sys.executable)} -m pytest -q"

@@ -9,10 +9,10 @@ import pytest
 from conftest import StartServer
 from run_helpers import model_for
 
-from specpilot.pipeline.anthropic_model import AnthropicModel
-from specpilot.pipeline.config import PipelineConfig
-from specpilot.pipeline.errors import ModelError, NoModelError
-from specpilot.pipeline.model import Message, SystemBlock, ToolCall, ToolResult, ToolSpec
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.core.errors import ModelError, NoModelError
+from specpilot.pipeline.model.anthropic import AnthropicModel
+from specpilot.pipeline.model.protocol import Message, SystemBlock, ToolCall, ToolResult, ToolSpec
 from specpilot.pipeline.testing import error_reply, text_reply, tool_reply
 
 TOOL = ToolSpec(

@@ -18,9 +18,9 @@ from run_helpers import DEMO_FILES
 from typer.testing import CliRunner, Result
 
 from specpilot.flows.cli import app
-from specpilot.pipeline.audit import AuditEntry, append
-from specpilot.pipeline.audit_key import key_from_hex
-from specpilot.pipeline.errors import AuditError
+from specpilot.pipeline.audit.key import key_from_hex
+from specpilot.pipeline.audit.log import AuditEntry, append
+from specpilot.pipeline.core.errors import AuditError
 
 T0 = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 KEY_HEX = "5e" * 32  # the user's key (in the user's environment); the attacker never sees it

@@ -33,17 +33,17 @@ from run_helpers import (
     tool_results,
 )
 
-from specpilot.pipeline.config import PipelineConfig
-from specpilot.pipeline.deploy import TestOutcome, deploy
-from specpilot.pipeline.errors import WorktreeTampered
-from specpilot.pipeline.policy import Policy
-from specpilot.pipeline.run import run_spec
-from specpilot.pipeline.run_record import RunMode
-from specpilot.pipeline.sandbox import probe_isolation
-from specpilot.pipeline.spec import parse_spec
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.core.errors import WorktreeTampered
+from specpilot.pipeline.deliver.deploy import TestOutcome, deploy
+from specpilot.pipeline.run.drive import run_spec
+from specpilot.pipeline.run.record import RunMode
+from specpilot.pipeline.run.spec import parse_spec
 from specpilot.pipeline.testing import tool_reply
-from specpilot.pipeline.tiering import explain
-from specpilot.pipeline.worktree import commit_paths, create_worktree, diff_against_base
+from specpilot.pipeline.tiers.policy import Policy
+from specpilot.pipeline.tiers.tiering import explain
+from specpilot.pipeline.workspace.sandbox import probe_isolation
+from specpilot.pipeline.workspace.worktree import commit_paths, create_worktree, diff_against_base
 
 SPEC = parse_spec(
     "---\ntitle: Add a multiply helper\nrisk: low\n---\nAdd `mul` next to `add`.\n",
@@ -342,7 +342,7 @@ def test_the_model_cannot_rewrite_dot_git_through_a_committed_symlink(
     git(repo, "add", "link_git", "hooks_link")
     git(repo, "commit", "-q", "-m", "links")
     # the attacker reads link_git first to learn the admin dir; a fixed run id stands in for that
-    monkeypatch.setattr("specpilot.pipeline.stages.new_run_id", lambda slug, now: "run-fixed")
+    monkeypatch.setattr("specpilot.pipeline.run.stages.new_run_id", lambda slug, now: "run-fixed")
     assert config.worktrees_dir is not None
     wt = (config.worktrees_dir / "run-fixed").resolve()
     admin = (repo / ".git" / "worktrees" / "run-fixed").resolve()

@@ -19,15 +19,15 @@ from conftest import StartServer
 from policy_fixtures import AUDIT_KEY
 from run_helpers import git, model_for, plan_reply
 
-from specpilot.pipeline.audit import read_records
-from specpilot.pipeline.config import PipelineConfig
-from specpilot.pipeline.context import RetrievedContext
-from specpilot.pipeline.deliver import deliver
-from specpilot.pipeline.errors import ModelError
-from specpilot.pipeline.model import Message
-from specpilot.pipeline.plan import make_plan
-from specpilot.pipeline.run import run_spec
-from specpilot.pipeline.spec import parse_spec
+from specpilot.pipeline.audit.log import read_records
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.core.errors import ModelError
+from specpilot.pipeline.deliver.deliver import deliver
+from specpilot.pipeline.model.protocol import Message
+from specpilot.pipeline.run.context import RetrievedContext
+from specpilot.pipeline.run.drive import run_spec
+from specpilot.pipeline.run.plan import make_plan
+from specpilot.pipeline.run.spec import parse_spec
 from specpilot.pipeline.testing import GrepIndex, ScriptedReply, raw_reply, tool_reply
 
 SPEC = parse_spec(

@@ -26,12 +26,17 @@ import pytest
 from conftest import StartServer
 from run_helpers import PYTEST, edit, model_for, plan_reply, tool_results
 
-from specpilot.pipeline.config import PipelineConfig
-from specpilot.pipeline.run import run_spec
-from specpilot.pipeline.sandbox import IsolationStatus, probe_isolation
-from specpilot.pipeline.spec import parse_spec
-from specpilot.pipeline.test_runner import TestCommand, TestReport, format_for_model, run_tests
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.run.drive import run_spec
+from specpilot.pipeline.run.spec import parse_spec
 from specpilot.pipeline.testing import tool_reply
+from specpilot.pipeline.workspace.sandbox import IsolationStatus, probe_isolation
+from specpilot.pipeline.workspace.test_runner import (
+    TestCommand,
+    TestReport,
+    format_for_model,
+    run_tests,
+)
 
 MakeRepo = Callable[..., Path]
 MakeCheckout = Callable[[dict[str, str]], tuple[Path, Path]]
@@ -421,7 +426,7 @@ def test_suggest_mode_runs_no_tests_without_a_file_system_sandbox(
     if why == "config":
         config = replace(config, sandbox_filesystem=False)
     else:
-        import specpilot.pipeline.test_runner as test_runner
+        import specpilot.pipeline.workspace.test_runner as test_runner
 
         monkeypatch.setattr(
             test_runner,
@@ -477,7 +482,7 @@ def test_without_bubblewrap_the_report_claims_no_file_system_or_home_protection(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import specpilot.pipeline.test_runner as test_runner
+    import specpilot.pipeline.workspace.test_runner as test_runner
 
     monkeypatch.setattr(
         test_runner,
@@ -535,7 +540,7 @@ def test_the_run_report_states_the_protections_in_force_and_no_more(
     bubblewrap: bool,
 ) -> None:
     if not bubblewrap:
-        import specpilot.pipeline.test_runner as test_runner
+        import specpilot.pipeline.workspace.test_runner as test_runner
 
         monkeypatch.setattr(
             test_runner,

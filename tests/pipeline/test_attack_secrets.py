@@ -19,20 +19,20 @@ from conftest import StartServer
 from policy_fixtures import AUDIT_KEY, bare_remote, git, init_repo, make_diff, refs, write
 from run_helpers import edit, model_for, plan_reply
 
-from specpilot.pipeline.config import PipelineConfig
-from specpilot.pipeline.deliver import deliver
-from specpilot.pipeline.deploy import deploy
-from specpilot.pipeline.diffparse import parse_diff
-from specpilot.pipeline.errors import SecretsFound
-from specpilot.pipeline.fake_github import FakeGitHub
-from specpilot.pipeline.github import GitHubClient
-from specpilot.pipeline.policy import Policy
-from specpilot.pipeline.run import run_spec
-from specpilot.pipeline.secret_samples import ordinary_values, sample
-from specpilot.pipeline.secrets_scan import ensure_no_secrets, scan_diff
-from specpilot.pipeline.spec import parse_spec
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.core.diffparse import parse_diff
+from specpilot.pipeline.core.errors import SecretsFound
+from specpilot.pipeline.deliver.deliver import deliver
+from specpilot.pipeline.deliver.deploy import deploy
+from specpilot.pipeline.deliver.github import GitHubClient
+from specpilot.pipeline.run.drive import run_spec
+from specpilot.pipeline.run.spec import parse_spec
+from specpilot.pipeline.secrets.samples import ordinary_values, sample
+from specpilot.pipeline.secrets.scan import ensure_no_secrets, scan_diff
 from specpilot.pipeline.testing import tool_reply
-from specpilot.pipeline.tiering import decide
+from specpilot.pipeline.tiers.policy import Policy
+from specpilot.pipeline.tiers.tiering import decide
+from tests.fake_github import FakeGitHub
 
 RNG = random.Random(14)
 T = {

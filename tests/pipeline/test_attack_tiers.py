@@ -23,11 +23,11 @@ from policy_fixtures import BASE_FILES, GIT_ENV, bare_remote, git, init_repo, wr
 from typer.testing import CliRunner
 
 from specpilot.flows.cli import app
-from specpilot.pipeline.base_tree import GitTree
-from specpilot.pipeline.diffparse import parse_diff
-from specpilot.pipeline.policy import load_policy
+from specpilot.pipeline.core.diffparse import parse_diff
 from specpilot.pipeline.testing import ScriptedMessagesServer, tool_reply
-from specpilot.pipeline.tiering import TierDecision, decide, explain
+from specpilot.pipeline.tiers.base_tree import GitTree
+from specpilot.pipeline.tiers.policy import load_policy
+from specpilot.pipeline.tiers.tiering import TierDecision, decide, explain
 
 Change = Callable[[Path], None]
 
@@ -436,8 +436,8 @@ def test_carriage_returns_survive_the_cli_and_the_run_directory(tmp_path: Path) 
     standard input) and by delivery from ``changes.patch``, never with universal newlines."""
     from typer.testing import CliRunner
 
-    from specpilot.pipeline.deliver import change_text
-    from specpilot.pipeline.run_record import RunDir
+    from specpilot.pipeline.deliver.deliver import change_text
+    from specpilot.pipeline.run.record import RunDir
 
     repo = _repo(tmp_path)
     text = "\r".join(f"line {i} of a page" for i in range(5000)) + "\n"

@@ -14,7 +14,9 @@ from pathlib import Path
 import audit_forge as forge
 import pytest
 
-from specpilot.pipeline.audit import (
+from specpilot.pipeline.audit.chain import head_path, keyed_head
+from specpilot.pipeline.audit.key import key_from_hex
+from specpilot.pipeline.audit.log import (
     GENESIS,
     AuditEntry,
     append,
@@ -25,9 +27,7 @@ from specpilot.pipeline.audit import (
     show,
     verify,
 )
-from specpilot.pipeline.audit_chain import head_path, keyed_head
-from specpilot.pipeline.audit_key import key_from_hex
-from specpilot.pipeline.errors import AuditError
+from specpilot.pipeline.core.errors import AuditError
 
 T0 = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 KEY = key_from_hex("a1" * 32, source="test")

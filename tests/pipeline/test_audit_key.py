@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from specpilot.pipeline.audit import AuditEntry, append
-from specpilot.pipeline.audit_key import (
+from specpilot.pipeline.audit.key import (
     check_key_placement,
     default_key_path,
     key_from_hex,
     load_key_file,
     load_or_create_key,
 )
-from specpilot.pipeline.errors import AuditKeyError
+from specpilot.pipeline.audit.log import AuditEntry, append
+from specpilot.pipeline.core.errors import AuditKeyError
 
 
 def test_the_key_is_created_once_private_and_race_free(tmp_path: Path) -> None:

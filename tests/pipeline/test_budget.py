@@ -7,11 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-from specpilot.pipeline.budget import Budget, MeteredModel
-from specpilot.pipeline.config import PipelineConfig
-from specpilot.pipeline.errors import BudgetExceeded, ConfigError
-from specpilot.pipeline.model import Message, ModelResponse, SystemBlock, ToolSpec, Usage
-from specpilot.pipeline.run_record import RunTrace
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.core.errors import BudgetExceeded, ConfigError
+from specpilot.pipeline.model.protocol import Message, ModelResponse, SystemBlock, ToolSpec, Usage
+from specpilot.pipeline.run.budget import Budget, MeteredModel
+from specpilot.pipeline.run.record import RunTrace
 
 
 class FakeModel:

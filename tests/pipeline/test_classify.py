@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from policy_fixtures import BASE_FILES, init_repo, make_diff
 
-from specpilot.pipeline.base_tree import FileTexts, GitTree
-from specpilot.pipeline.classify import ChangeKind, Classification, classify
-from specpilot.pipeline.diffparse import parse_diff
+from specpilot.pipeline.core.diffparse import parse_diff
+from specpilot.pipeline.tiers.base_tree import FileTexts, GitTree
+from specpilot.pipeline.tiers.classify import ChangeKind, Classification, classify
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from conftest import StartServer
 from run_helpers import git, model_for, plan_reply
 
 from specpilot.conventions import ConventionsConfig, profile_for_repo
-from specpilot.pipeline.config import PipelineConfig
-from specpilot.pipeline.run import run_spec
-from specpilot.pipeline.spec import parse_spec
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.run.drive import run_spec
+from specpilot.pipeline.run.spec import parse_spec
 from specpilot.pipeline.testing import GrepIndex, tool_reply
 
 SPEC = parse_spec("---\ntitle: Add a multiply helper\n---\nAdd mul to calc/ops.py.\n")

@@ -17,13 +17,13 @@ from policy_fixtures import (
     refs,
 )
 
-from specpilot.pipeline.audit import AuditEntry, append, read_records, verify
-from specpilot.pipeline.config import PipelineConfig
-from specpilot.pipeline.deliver import Delivery, deliver
-from specpilot.pipeline.deliver_audit import summarize_tests, tool_calls
-from specpilot.pipeline.run_record import RunMode, RunRecord, RunStatus
-from specpilot.pipeline.spec import parse_spec
-from specpilot.pipeline.test_runner import TestReport
+from specpilot.pipeline.audit.log import AuditEntry, append, read_records, verify
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.deliver.audit_entry import summarize_tests, tool_calls
+from specpilot.pipeline.deliver.deliver import Delivery, deliver
+from specpilot.pipeline.run.record import RunMode, RunRecord, RunStatus
+from specpilot.pipeline.run.spec import parse_spec
+from specpilot.pipeline.workspace.test_runner import TestReport
 
 SPEC = parse_spec("# Improve the docs\n\nSay it twice.\n", source="specs/improve-docs.md")
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

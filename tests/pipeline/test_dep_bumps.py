@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from specpilot.pipeline.dep_bumps import check_bump
-from specpilot.pipeline.versions import compare_constraints, parse_constraint, version_key
+from specpilot.pipeline.tiers.dep_bumps import check_bump
+from specpilot.pipeline.tiers.versions import compare_constraints, parse_constraint, version_key
 
 REQS = "--index-url https://pypi.org/simple\nrequests==2.31.0 --hash=sha256:aaa\nrich>=13.7,<14\n"
 PYPROJECT = """[project]

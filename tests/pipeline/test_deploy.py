@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from policy_fixtures import AWS_KEY_LINE, bare_remote, git, init_repo, make_diff, refs, write
 
-from specpilot.pipeline.deploy import DeployResult, TestOutcome, deploy
-from specpilot.pipeline.diffparse import parse_diff
-from specpilot.pipeline.errors import DeployError, SecretsFound
-from specpilot.pipeline.fake_github import FakeGitHub
-from specpilot.pipeline.github import GitHubClient, repo_from_remote_url
-from specpilot.pipeline.policy import Policy
-from specpilot.pipeline.tiering import TierDecision, decide, explain
+from specpilot.pipeline.core.diffparse import parse_diff
+from specpilot.pipeline.core.errors import DeployError, SecretsFound
+from specpilot.pipeline.deliver.deploy import DeployResult, TestOutcome, deploy
+from specpilot.pipeline.deliver.github import GitHubClient, repo_from_remote_url
+from specpilot.pipeline.tiers.policy import Policy
+from specpilot.pipeline.tiers.tiering import TierDecision, decide, explain
+from tests.fake_github import FakeGitHub
 
 TOKEN = "ghp_test_token_never_logged"
 DOCS = {"docs/usage.md": "# Usage\n\nRun it twice.\n"}

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from policy_fixtures import git, init_repo, make_diff
 
-from specpilot.pipeline.diffparse import Patch, diff_stat, parse_diff
-from specpilot.pipeline.errors import DiffError
+from specpilot.pipeline.core.diffparse import Patch, diff_stat, parse_diff
+from specpilot.pipeline.core.errors import DiffError
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from run_helpers import DEMO_FILES
 
-from specpilot.pipeline.config import PipelineConfig
-from specpilot.pipeline.errors import PathOutsideWorktree
-from specpilot.pipeline.file_tools import Toolbox
-from specpilot.pipeline.model import ToolCall
-from specpilot.pipeline.paths import WriteGuard, resolve_in_worktree
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.core.errors import PathOutsideWorktree
+from specpilot.pipeline.model.protocol import ToolCall
 from specpilot.pipeline.testing import GrepIndex
+from specpilot.pipeline.workspace.file_tools import Toolbox
+from specpilot.pipeline.workspace.paths import WriteGuard, resolve_in_worktree
 
 MakeRepo = Callable[..., Path]
 

@@ -8,11 +8,11 @@ import pytest
 from conftest import StartServer
 from run_helpers import model_for, plan_reply
 
-from specpilot.pipeline.config import PipelineConfig
-from specpilot.pipeline.context import RankedFile, RetrievedContext, SymbolHit, gather_context
-from specpilot.pipeline.errors import ModelError
-from specpilot.pipeline.plan import Plan, make_plan, plan_from_retrieval, render_plan
-from specpilot.pipeline.spec import parse_spec
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.core.errors import ModelError
+from specpilot.pipeline.run.context import RankedFile, RetrievedContext, SymbolHit, gather_context
+from specpilot.pipeline.run.plan import Plan, make_plan, plan_from_retrieval, render_plan
+from specpilot.pipeline.run.spec import parse_spec
 from specpilot.pipeline.testing import GrepIndex, text_reply, tool_reply
 
 SPEC = parse_spec(

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from policy_fixtures import git, init_repo, write
 
-from specpilot.pipeline.errors import PolicyError
-from specpilot.pipeline.policy import (
+from specpilot.pipeline.core.errors import PolicyError
+from specpilot.pipeline.tiers.policy import (
     DEFAULT_KIND_TIERS,
     PathRule,
     Policy,

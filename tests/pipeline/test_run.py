@@ -24,12 +24,12 @@ from run_helpers import (
     tool_results,
 )
 
-from specpilot.pipeline.config import PipelineConfig
-from specpilot.pipeline.run import NEEDS_MODEL, run_spec
-from specpilot.pipeline.run_record import load_record
-from specpilot.pipeline.sandbox import probe_isolation
-from specpilot.pipeline.spec import parse_spec
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.run.drive import NEEDS_MODEL, run_spec
+from specpilot.pipeline.run.record import load_record
+from specpilot.pipeline.run.spec import parse_spec
 from specpilot.pipeline.testing import GrepIndex, error_reply, text_reply, tool_reply
+from specpilot.pipeline.workspace.sandbox import probe_isolation
 
 SPEC = parse_spec(
     "---\ntitle: Add a multiply helper\nrisk: low\nacceptance:\n  - mul(2, 3) == 6\n---\n"
@@ -441,7 +441,7 @@ def test_suggest_mode_with_a_model_leaves_a_patch_and_no_branch_or_worktree(
 def test_a_crash_still_writes_the_record(
     demo_repo: Path, config: PipelineConfig, scripted_server: StartServer, monkeypatch
 ) -> None:
-    import specpilot.pipeline.stages as run_module
+    import specpilot.pipeline.run.stages as run_module
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
@@ -456,7 +456,7 @@ def test_a_crash_still_writes_the_record(
 
 
 def test_unknown_mode_is_refused(demo_repo: Path, config: PipelineConfig) -> None:
-    from specpilot.pipeline.errors import PipelineError
+    from specpilot.pipeline.core.errors import PipelineError
 
     with pytest.raises(PipelineError, match="available: suggest, pr, auto"):
         run_spec(SPEC, repo=demo_repo, mode="yolo", config=config, model=None, index=None)  # type: ignore[arg-type]
@@ -515,8 +515,8 @@ def test_missing_network_isolation_is_reported_in_the_record(
     scripted_server: StartServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import specpilot.pipeline.test_runner as test_runner
-    from specpilot.pipeline.sandbox import IsolationStatus
+    import specpilot.pipeline.workspace.test_runner as test_runner
+    from specpilot.pipeline.workspace.sandbox import IsolationStatus
 
     monkeypatch.setattr(
         test_runner, "probe_isolation", lambda: IsolationStatus(False, "no user namespaces")

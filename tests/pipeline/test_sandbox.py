@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from specpilot.pipeline.sandbox import clean_env, probe_isolation, run_command
-from specpilot.pipeline.test_isolation import interpreter_paths
+from specpilot.pipeline.workspace.sandbox import clean_env, probe_isolation, run_command
+from specpilot.pipeline.workspace.test_isolation import interpreter_paths
 
 needs_unshare = pytest.mark.skipif(
     not probe_isolation().available, reason="unshare cannot make namespaces on this machine"
@@ -146,7 +146,7 @@ def test_only_allowlisted_variables_reach_the_test_command(tmp_path: Path) -> No
 
 
 def test_probe_explains_a_missing_unshare(monkeypatch: pytest.MonkeyPatch) -> None:
-    import specpilot.pipeline.sandbox as sandbox
+    import specpilot.pipeline.workspace.sandbox as sandbox
 
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
     status = sandbox.probe_isolation()
@@ -182,7 +182,7 @@ def test_the_file_system_outside_the_worktree_is_read_only(tmp_path: Path) -> No
 
 
 def test_probe_without_bubblewrap_falls_back_to_unshare(monkeypatch: pytest.MonkeyPatch) -> None:
-    import specpilot.pipeline.sandbox as sandbox
+    import specpilot.pipeline.workspace.sandbox as sandbox
 
     real = sandbox.shutil.which
     monkeypatch.setattr(

@@ -10,13 +10,13 @@ import pytest
 from detect_secrets.settings import get_settings
 from policy_fixtures import AWS_KEY_LINE, git, init_repo, make_diff, write
 
-from specpilot.pipeline.binary_patch import added_bytes
-from specpilot.pipeline.diffparse import parse_diff
-from specpilot.pipeline.errors import DiffError, PolicyError, SecretsFound
-from specpilot.pipeline.secret_gate import commit_block, ensure_push_is_clean
-from specpilot.pipeline.secret_rules import entropy
-from specpilot.pipeline.secret_samples import SAMPLES, sample
-from specpilot.pipeline.secrets_scan import (
+from specpilot.pipeline.core.diffparse import parse_diff
+from specpilot.pipeline.core.errors import DiffError, PolicyError, SecretsFound
+from specpilot.pipeline.deliver.secret_gate import commit_block, ensure_push_is_clean
+from specpilot.pipeline.secrets.binary_patch import added_bytes
+from specpilot.pipeline.secrets.rules import entropy
+from specpilot.pipeline.secrets.samples import SAMPLES, sample
+from specpilot.pipeline.secrets.scan import (
     SecretFinding,
     ensure_no_secrets,
     fingerprint,

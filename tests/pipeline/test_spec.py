@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from specpilot.pipeline.errors import SpecError
-from specpilot.pipeline.spec import Spec, load_spec, parse_spec, slugify
+from specpilot.pipeline.core.errors import SpecError
+from specpilot.pipeline.run.spec import Spec, load_spec, parse_spec, slugify
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 

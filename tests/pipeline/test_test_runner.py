@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from run_helpers import PYTEST
 
-from specpilot.pipeline.config import PipelineConfig
-from specpilot.pipeline.errors import SandboxError
-from specpilot.pipeline.sandbox import IsolationStatus, probe_isolation
-from specpilot.pipeline.spec import parse_spec
-from specpilot.pipeline.test_runner import (
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.core.errors import SandboxError
+from specpilot.pipeline.run.spec import parse_spec
+from specpilot.pipeline.workspace.sandbox import IsolationStatus, probe_isolation
+from specpilot.pipeline.workspace.test_runner import (
     TestCommand,
     detect_test_command,
     format_for_model,
@@ -104,7 +104,7 @@ def test_a_test_that_uses_the_network_fails_inside_the_sandbox(
 def test_unavailable_isolation_is_reported_or_refused(
     make_repo: MakeRepo, config: PipelineConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import specpilot.pipeline.test_runner as test_runner
+    import specpilot.pipeline.workspace.test_runner as test_runner
 
     monkeypatch.setattr(
         test_runner, "probe_isolation", lambda: IsolationStatus(False, "user namespaces are off")
@@ -188,12 +188,12 @@ def test_detect_finds_nothing_in_a_bare_repo(make_repo: MakeRepo) -> None:
 def test_spec_beats_config_beats_detection(make_repo: MakeRepo, config: PipelineConfig) -> None:
     repo = make_repo({"go.mod": "module x\n"})
     spec = parse_spec("---\ntitle: t\ntest_command: pytest -x tests\n---\n")
-    assert resolve_test_command(repo, spec, config) == TestCommand(
+    assert resolve_test_command(repo, spec.test_command, config) == TestCommand(
         "pytest -x tests", "pytest", "spec"
     )
     plain = parse_spec("# t\n")
-    assert resolve_test_command(repo, plain, config).source == "config"  # type: ignore[union-attr]
-    found = resolve_test_command(repo, plain, replace(config, test_command=None))
+    assert resolve_test_command(repo, plain.test_command, config).source == "config"  # type: ignore[union-attr]
+    found = resolve_test_command(repo, plain.test_command, replace(config, test_command=None))
     assert found == TestCommand("go test ./...", "go", "detected")
 
 

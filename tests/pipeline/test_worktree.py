@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from run_helpers import git
 
-from specpilot.pipeline.errors import WorktreeError
-from specpilot.pipeline.gitenv import GitPlace, git_argv, git_env
-from specpilot.pipeline.worktree import (
+from specpilot.pipeline.core.errors import WorktreeError
+from specpilot.pipeline.workspace.gitenv import GitPlace, git_argv, git_env
+from specpilot.pipeline.workspace.worktree import (
     commit_paths,
     create_worktree,
     default_worktrees_root,

@@ -1,0 +1,196 @@
+"""The pipeline's configuration: one frozen dataclass, built by the composition root (flows/).
+
+Nothing here reads files or the environment; the CLI loads ``[tool.specpilot.pipeline]`` and
+passes a ``PipelineConfig`` explicitly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from specpilot.pipeline.core.errors import ConfigError
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The test sandbox protects the user's machine from the repository's tests, so the
+# repository's own [tool.specpilot] may not loosen it: only the user (command line, their
+# own config) sets these. (``require_sandbox`` only tightens it and stays open to both.)
+SANDBOX_USER_ONLY_FIELDS = (
+    "sandbox",
+    "sandbox_filesystem",
+    "sandbox_env_passthrough",
+    "sandbox_readonly_paths",
+    "sandbox_output_bytes",
+    "sandbox_kill_output_bytes",
+    "sandbox_tmp_bytes",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelPrice:
+    """US dollars per million tokens of each kind."""
+
+    input_per_mtok: float
+    output_per_mtok: float
+    cache_read_per_mtok: float
+    cache_write_per_mtok: float
+
+
+# List prices (USD per MTok; cache write = 5-minute TTL) as last checked; verify them against
+# Anthropic's pricing page when adding a model. A model missing here has its cost reported as
+# unknown (never as 0) and cannot be held to max_cost_usd.
+DEFAULT_PRICES: Mapping[str, ModelPrice] = MappingProxyType(
+    {
+        "claude-opus-4-6": ModelPrice(5.0, 25.0, 0.50, 6.25),
+        "claude-opus-4-5": ModelPrice(5.0, 25.0, 0.50, 6.25),
+        "claude-opus-4-1": ModelPrice(15.0, 75.0, 1.50, 18.75),
+        "claude-sonnet-4-6": ModelPrice(3.0, 15.0, 0.30, 3.75),
+        "claude-sonnet-4-5": ModelPrice(3.0, 15.0, 0.30, 3.75),
+        "claude-haiku-4-5": ModelPrice(1.0, 5.0, 0.10, 1.25),
+    }
+)
+
+
+def _default_prices() -> dict[str, ModelPrice]:
+    return dict(DEFAULT_PRICES)
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineConfig:
+    """Settings for one run of the spec pipeline. Every limit is per run."""
+
+    # --- model -------------------------------------------------------------------------
+    model: str = "claude-sonnet-4-6"  # Messages API model name
+    max_tokens: int = 8192  # output tokens per model response
+    request_timeout_s: float = 120.0  # per HTTP request to the Messages API
+    max_retries: int = 2  # SDK retries on 408/409/429/5xx and connection errors
+    base_url: str | None = None  # None: the SDK default (or ANTHROPIC_BASE_URL)
+    # replies cut off at max_tokens in a row that are answered with "not run, ask again"
+    # before the stage gives up (their tool calls are never run)
+    max_cut_off_retries: int = 2
+    prices: Mapping[str, ModelPrice] = field(default_factory=_default_prices)
+
+    # --- budget (hitting one stops the run cleanly) -------------------------------------
+    max_total_tokens: int = 2_000_000  # input + output + cache read + cache write
+    max_cost_usd: float = 10.0  # not enforceable when the model's price is unknown
+    max_tool_steps: int = 80  # tool calls over the whole run
+    max_wall_time_s: float = 1800.0
+
+    # --- code / repair ------------------------------------------------------------------
+    max_repair_rounds: int = 2  # code-loop rounds after the first failing test run
+    max_idle_turns: int = 2  # model turns without a tool call before the loop gives up
+    read_max_lines: int = 400  # lines returned by one read_file call
+    tool_output_chars: int = 12_000  # cap on one tool result sent to the model
+    blocked_paths: tuple[str, ...] = ()  # gitignore-style globs the agent may not write
+
+    # --- tests --------------------------------------------------------------------------
+    test_command: str | None = None  # overrides detection; the spec's test_command wins
+    test_timeout_s: float = 600.0
+    sandbox: bool = True  # run tests with no network (unshare) when the machine allows
+    # and, with bubblewrap installed, in a file-system sandbox (see pipeline/workspace/sandbox.py);
+    # suggest mode runs no tests without it
+    sandbox_filesystem: bool = True
+    require_sandbox: bool = False  # True: refuse to run tests without network + fs isolation
+    # names of variables passed from specpilot's environment to the tests, besides the
+    # allowlist (PATH, LANG, LC_*, TERM, TZ); a user setting: a repository may not set it
+    sandbox_env_passthrough: tuple[str, ...] = ()
+    # host paths shown read-only in the file-system sandbox although they lie in a hidden
+    # place (the home, /tmp, ...): toolchains such as ~/.rustup; a user setting, like the above
+    sandbox_readonly_paths: tuple[str, ...] = ()
+    sandbox_output_bytes: int = 1_000_000  # output kept while produced: first and last half
+    sandbox_kill_output_bytes: int = 20_000_000  # more output than this kills the tests
+    sandbox_tmp_bytes: int = 1 << 30  # size of the sandbox's private /tmp (memory-backed)
+    test_output_chars: int = 8_000  # trimmed test output kept in reports / sent to the model
+
+    # --- retrieval grounding (used when no RetrievedContext is passed in) ----------------
+    context_top_k: int = 12
+    context_max_chars: int = 24_000
+    # a retrieval-only plan lists at most plan_max_files files, and only those scoring at
+    # least plan_score_ratio of the best one (it stops where the score falls off)
+    plan_max_files: int = 8
+    plan_score_ratio: float = 0.5
+
+    # --- git / files --------------------------------------------------------------------
+    runs_dir: Path = Path("runs")
+    worktrees_dir: Path | None = None  # None: <git common dir>/specpilot/worktrees
+    branch_prefix: str = "specpilot/"
+    commit_author_name: str = "specpilot"
+    commit_author_email: str = "specpilot@localhost"
+
+    def __post_init__(self) -> None:
+        positive = {
+            "max_tokens": self.max_tokens,
+            "request_timeout_s": self.request_timeout_s,
+            "max_total_tokens": self.max_total_tokens,
+            "max_cost_usd": self.max_cost_usd,
+            "max_tool_steps": self.max_tool_steps,
+            "max_wall_time_s": self.max_wall_time_s,
+            "read_max_lines": self.read_max_lines,
+            "tool_output_chars": self.tool_output_chars,
+            "test_timeout_s": self.test_timeout_s,
+            "test_output_chars": self.test_output_chars,
+            "sandbox_output_bytes": self.sandbox_output_bytes,
+            "sandbox_tmp_bytes": self.sandbox_tmp_bytes,
+            "context_top_k": self.context_top_k,
+            "context_max_chars": self.context_max_chars,
+            "plan_max_files": self.plan_max_files,
+        }
+        for name, value in positive.items():
+            if value <= 0:
+                raise ConfigError(f"PipelineConfig.{name} must be greater than 0, not {value!r}.")
+        for name in ("max_retries", "max_cut_off_retries", "max_repair_rounds", "max_idle_turns"):
+            value = getattr(self, name)
+            if value < 0:
+                raise ConfigError(f"PipelineConfig.{name} must be 0 or more, not {value!r}.")
+        if not 0.0 <= self.plan_score_ratio <= 1.0:
+            raise ConfigError(
+                f"PipelineConfig.plan_score_ratio must be between 0 and 1, not {self.plan_score_ratio!r}."
+            )
+        self._check_sandbox()
+        if not self.branch_prefix or self.branch_prefix.startswith(("-", "/")):
+            raise ConfigError(
+                f"PipelineConfig.branch_prefix {self.branch_prefix!r} is not a usable branch "
+                "prefix; use something like 'specpilot/'."
+            )
+
+    def _check_sandbox(self) -> None:
+        if self.sandbox_kill_output_bytes < self.sandbox_output_bytes:
+            raise ConfigError(
+                "PipelineConfig.sandbox_kill_output_bytes must be at least sandbox_output_bytes "
+                f"({self.sandbox_output_bytes}), not {self.sandbox_kill_output_bytes!r}."
+            )
+        for name in self.sandbox_env_passthrough:
+            if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
+                raise ConfigError(
+                    f"PipelineConfig.sandbox_env_passthrough holds {name!r}, which is not an "
+                    "environment variable name; use names such as 'PIP_INDEX_URL'."
+                )
+        for path in self.sandbox_readonly_paths:
+            if not isinstance(path, str) or not path.startswith(("/", "~")):
+                raise ConfigError(
+                    f"PipelineConfig.sandbox_readonly_paths holds {path!r}; give absolute paths "
+                    "(or paths starting with ~), such as '~/.rustup'."
+                )
+
+    def price(self) -> ModelPrice | None:
+        """The price of the configured model, or None when it is not in the table."""
+        return self.prices.get(self.model)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready view (paths as strings), written into the run directory."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Path):
+                value = str(value)
+            elif f.name == "prices":
+                value = {k: dataclasses.asdict(v) for k, v in value.items()}
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        return out

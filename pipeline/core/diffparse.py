@@ -1,0 +1,18 @@
+"""Diffs for the pipeline's stages: the reader is :mod:`indexer.diffs`; a diff it cannot read
+raises the pipeline's own :class:`~pipeline.errors.DiffError`, so stages catch one tree."""
+
+from __future__ import annotations
+
+from specpilot.indexer import diffs
+from specpilot.indexer.diffs import DiffLine, FileDiff, FileStatus, Hunk, Patch, diff_stat
+from specpilot.pipeline.core.errors import DiffError
+
+__all__ = ["DiffLine", "FileDiff", "FileStatus", "Hunk", "Patch", "diff_stat", "parse_diff"]
+
+
+def parse_diff(text: str) -> Patch:
+    """:func:`indexer.diffs.parse_diff`, raising :class:`pipeline.errors.DiffError`."""
+    try:
+        return diffs.parse_diff(text)
+    except diffs.DiffError as exc:
+        raise DiffError(str(exc)) from exc

@@ -1,0 +1,362 @@
+"""After ``run_spec``: policy → limits → secrets → tier → deploy → audit, as one function.
+
+``deliver`` takes a finished run (its ``RunRecord`` and run directory) and:
+
+1. loads the policy from the run's **base commit** (a change cannot loosen its own policy);
+2. counts the rate limits from the audit log, which must verify under the audit key (not in
+   ``suggest`` mode, which writes nothing): a tampered log fails the run before anything ships;
+3. scans the diff's added lines for secrets;
+4. ``decide``s the tier (the spec's risk hint, the mode's cap, red tests, limits);
+5. ``deploy``s as the tier says (suggestion / PR / tier-1 merge with the tests re-run on the
+   merge result by the sandboxed test runner) into ``<run dir>/deploy/``;
+6. appends one audit record (who asked, the spec's hash, model and tool-call summary, test
+   results, decision, deploy result, cost) — for every run, also stopped or failed ones; when
+   the log fails verification nothing is chained onto it: the run says so (``audit_error``)
+   and keeps the entry in ``<run dir>/audit_entry.json``;
+7. writes ``<run dir>/delivery.json`` and returns the :class:`Delivery`.
+
+A run without a diff (stopped, or a plan-only suggestion) skips steps 1 to 5. Errors of the policy,
+the deploy or git make the outcome ``failed`` with the reason; they are not raised.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from specpilot.pipeline.audit.key import AuditKey
+from specpilot.pipeline.audit.log import append, read_verified
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.core.diffparse import parse_diff
+from specpilot.pipeline.core.errors import AuditError, PipelineError
+from specpilot.pipeline.deliver.audit_entry import (
+    Outcome,
+    audit_entry,
+    delivery_message,
+    summarize_tests,
+)
+from specpilot.pipeline.deliver.deploy import DeployResult, RunTests, TestOutcome, deploy
+from specpilot.pipeline.deliver.deploy_git import git as deploy_git
+from specpilot.pipeline.deliver.github import GitHubClient
+from specpilot.pipeline.deliver.limits import check_limits, open_pr_checker
+from specpilot.pipeline.run.plan import render_plan
+from specpilot.pipeline.run.record import RunMode, RunRecord, RunStatus
+from specpilot.pipeline.run.spec import Spec
+from specpilot.pipeline.secrets.scan import scan_patch
+from specpilot.pipeline.tiers.base_tree import GitTree
+from specpilot.pipeline.tiers.policy import Policy, load_policy
+from specpilot.pipeline.tiers.tiering import TierDecision, decide
+from specpilot.pipeline.workspace.test_runner import resolve_test_command, run_tests
+from specpilot.pipeline.workspace.worktree import Worktree, remove_worktree
+
+log = logging.getLogger(__name__)
+
+DELIVERY_FILE = "delivery.json"
+AUDIT_ENTRY_FILE = "audit_entry.json"  # the entry a broken audit log could not take
+DEPLOY_DIR = "deploy"
+_ACTION_OUTCOME: dict[str, Outcome] = {
+    "merge": "merged",
+    "pr": "pr",
+    "suggest": "suggested",
+    "blocked": "blocked",
+}
+
+
+class Delivery(BaseModel):
+    """How a run ended after tiering and deploy (``<run dir>/delivery.json``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: Literal[1] = 1
+    run_id: str
+    outcome: Outcome
+    message: str  # one sentence: what happened, and where to look
+    mode: RunMode
+    run_status: RunStatus
+    stop_reason: str | None = None
+    run_dir: str
+    record_path: str
+    decision: TierDecision | None = None
+    deploy: DeployResult | None = None
+    error: str | None = None
+    audit_log: str
+    audit_seq: int | None = None
+    audit_hash: str | None = None
+    audit_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """The run did what its outcome says (merged, PR, suggestion or a policy block)."""
+        return self.outcome not in ("stopped", "failed") and self.audit_error is None
+
+
+def deliver(
+    record: RunRecord,
+    spec: Spec,
+    *,
+    config: PipelineConfig,
+    audit_log: Path,
+    audit_key: AuditKey,
+    actor: str,
+    trigger: str = "cli",
+    spec_text: str | None = None,
+    remote: str | None = "origin",
+    github: GitHubClient | None = None,
+    now: datetime | None = None,
+) -> Delivery:
+    """Tier and deploy the change of ``record``, audit it, and return the :class:`Delivery`."""
+    decision: TierDecision | None = None
+    result: DeployResult | None = None
+    error: str | None = None
+    if has_change(record):
+        try:
+            decision = tier(
+                record,
+                spec,
+                audit_log=audit_log,
+                audit_key=audit_key,
+                remote=remote,
+                github=github,
+                now=now,
+            )
+            result = ship(record, spec, decision, config=config, remote=remote, github=github)
+        except PipelineError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            log.error("deploy of run %s failed: %s", record.run_id, exc)
+    return conclude(
+        record,
+        spec,
+        decision=decision,
+        result=result,
+        error=error,
+        audit_log=audit_log,
+        audit_key=audit_key,
+        actor=actor,
+        trigger=trigger,
+        spec_text=spec_text,
+        now=now,
+    )
+
+
+def change_text(record: RunRecord) -> str:
+    """The run's diff (``changes.patch``), or "" when it made none."""
+    patch_file = Path(record.run_dir) / "changes.patch"
+    if not patch_file.is_file():
+        return ""
+    # bytes as written: universal newlines would turn a carriage return inside a line into a
+    # line break, and the diff tiered and applied would not be the one git produced
+    return patch_file.read_bytes().decode("utf-8", errors="surrogateescape")
+
+
+def has_change(record: RunRecord) -> bool:
+    """A finished (not stopped) run with a diff: something to tier and deploy."""
+    return record.status not in ("stopped", "error") and bool(change_text(record).strip())
+
+
+def tier(
+    record: RunRecord,
+    spec: Spec,
+    *,
+    audit_log: Path,
+    audit_key: AuditKey,
+    remote: str | None = "origin",
+    github: GitHubClient | None = None,
+    now: datetime | None = None,
+) -> TierDecision:
+    """The tier of the run's change: the policy of its base commit, the limits from the audit
+    log (except in suggest mode; AuditError when it fails verification under ``audit_key``), a
+    secrets scan, the spec's hint and the mode's cap."""
+    repo = Path(record.repo).resolve()
+    policy = load_policy(repo, ref=record.base_commit)
+    audit = (audit_log, audit_key)
+    return _decide(record, spec, change_text(record), repo, policy, audit, remote, github, now)
+
+
+def ship(
+    record: RunRecord,
+    spec: Spec,
+    decision: TierDecision,
+    *,
+    config: PipelineConfig,
+    remote: str | None = "origin",
+    github: GitHubClient | None = None,
+) -> DeployResult:
+    """Deploy the run's change as ``decision`` says (into ``<run dir>/deploy/``)."""
+    repo = Path(record.repo).resolve()
+    policy = load_policy(repo, ref=record.base_commit)
+    diff_text = change_text(record)
+    return _deploy(record, spec, diff_text, repo, config, policy, decision, remote, github)
+
+
+def conclude(
+    record: RunRecord,
+    spec: Spec,
+    *,
+    decision: TierDecision | None,
+    result: DeployResult | None,
+    error: str | None,
+    audit_log: Path,
+    audit_key: AuditKey,
+    actor: str,
+    trigger: str = "cli",
+    spec_text: str | None = None,
+    now: datetime | None = None,
+) -> Delivery:
+    """Append the audit record, write ``delivery.json`` and return the Delivery.
+
+    A log that fails verification takes no record: ``audit_error`` says why, and the entry is
+    kept in ``<run dir>/audit_entry.json`` so it can be recorded once the log is restored.
+    """
+    repo = Path(record.repo).resolve()
+    run_dir = Path(record.run_dir)
+    outcome: Outcome
+    if error is not None or record.status == "error":
+        outcome = "failed"
+    elif record.status == "stopped":
+        outcome = "stopped"
+    elif result is not None:
+        outcome = _ACTION_OUTCOME[result.action]
+    else:
+        outcome = "suggested"  # a plan-only suggestion (no model, or nothing changed)
+    if result is not None and result.pushed and record.worktree:
+        _remove_run_worktree(record, repo)
+    entry = audit_entry(
+        record, spec, spec_text, str(repo), actor, trigger, decision, result, error, outcome
+    )
+    seq = digest = audit_error = None
+    try:
+        audited = append(audit_log, entry, key=audit_key, now=now)
+        seq, digest = audited.seq, audited.hash
+    except AuditError as exc:
+        kept = run_dir / AUDIT_ENTRY_FILE
+        kept.write_text(entry.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        audit_error = f"{exc} The run's entry is kept in {kept}."
+        log.error("run %s was not audited: %s", record.run_id, exc)
+    delivery = Delivery(
+        run_id=record.run_id,
+        outcome=outcome,
+        message=delivery_message(outcome, record, decision, result, error),
+        mode=record.mode,
+        run_status=record.status,
+        stop_reason=record.stop_reason,
+        run_dir=str(run_dir),
+        record_path=str(run_dir / "record.json"),
+        decision=decision,
+        deploy=result,
+        error=error,
+        audit_log=str(audit_log),
+        audit_seq=seq,
+        audit_hash=digest,
+        audit_error=audit_error,
+    )
+    (run_dir / DELIVERY_FILE).write_text(delivery.model_dump_json(indent=2) + "\n")
+    return delivery
+
+
+def _decide(
+    record: RunRecord,
+    spec: Spec,
+    diff_text: str,
+    repo: Path,
+    policy: Policy,
+    audit: tuple[Path, AuditKey],
+    remote: str | None,
+    github: GitHubClient | None,
+    now: datetime | None,
+) -> TierDecision:
+    patch = parse_diff(diff_text)
+    limits = None
+    if record.mode != "suggest":
+        has_remote = remote is not None and remote in deploy_git(repo, "remote").stdout.split()
+        checker = open_pr_checker(repo, remote, github) if has_remote and remote else None
+        limits = check_limits(
+            read_verified(*audit), policy.limits, repo=str(repo), now=now, is_open=checker
+        )
+    last = record.test_reports[-1] if record.test_reports else None
+    return decide(
+        patch,
+        policy,
+        spec_risk=spec.risk,
+        mode=record.mode,
+        secrets=scan_patch(patch, allowlist=policy.secrets_allowlist),
+        tests_passed=last.passed if last else None,
+        limits=limits,
+        base=GitTree(repo, record.base_commit) if record.base_commit else None,
+    )
+
+
+def _deploy(
+    record: RunRecord,
+    spec: Spec,
+    diff_text: str,
+    repo: Path,
+    config: PipelineConfig,
+    policy: Policy,
+    decision: TierDecision,
+    remote: str | None,
+    github: GitHubClient | None,
+) -> DeployResult:
+    run_dir = Path(record.run_dir)
+    last = record.test_reports[-1] if record.test_reports else None
+    return deploy(
+        decision,
+        repo=repo,
+        diff_text=diff_text,
+        branch=record.branch or config.branch_prefix + spec.slug,
+        base=_base_branch(repo, record),
+        out_dir=run_dir / DEPLOY_DIR,
+        policy=policy,
+        title=spec.title,
+        plan=render_plan(record.plan) if record.plan else "",
+        test_summary=summarize_tests(last) if last else "",
+        tests_passed=last.passed if last else None,
+        run_tests=merge_tester(spec, config, run_dir / "tests" / "merge"),
+        remote=remote if record.mode != "suggest" else None,
+        github=github,
+    )
+
+
+def _base_branch(repo: Path, record: RunRecord) -> str:
+    """The branch a PR targets / a merge lands on: the spec's base, else the checked-out one."""
+    base = record.base_ref or "HEAD"
+    if base != "HEAD" or record.mode == "suggest":
+        return base
+    done = deploy_git(repo, "symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+    if done.returncode != 0:
+        raise PipelineError(
+            f"{repo} is on a detached HEAD, so there is no branch to open a PR against or merge "
+            "into; set 'base' in the spec to a branch name."
+        )
+    return done.stdout.strip()
+
+
+def merge_tester(spec: Spec, config: PipelineConfig, artifacts_dir: Path) -> RunTests:
+    """Runs the repo's tests (sandboxed test runner) on a merge result for a tier-1 merge."""
+
+    def run(where: Path) -> TestOutcome:
+        command = resolve_test_command(where, spec.test_command, config)
+        if command is None:
+            return TestOutcome(False, "no test command was found for the merge result")
+        report = run_tests(where, command, config=config, artifacts_dir=artifacts_dir)
+        return TestOutcome(report.passed, summarize_tests(report))
+
+    return run
+
+
+def _remove_run_worktree(record: RunRecord, repo: Path) -> None:
+    """The change is pushed: the run's worktree is no longer needed (its branch stays)."""
+    wt = Worktree(
+        repo=repo,
+        path=Path(record.worktree or ""),
+        branch=record.branch,
+        base_ref=record.base_ref or "HEAD",
+        base_commit=record.base_commit or "",
+    )
+    try:
+        remove_worktree(wt, delete_branch=False)
+    except (PipelineError, OSError) as exc:
+        log.warning("could not remove the run's worktree %s: %s", wt.path, exc)

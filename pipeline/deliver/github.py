@@ -1,0 +1,253 @@
+"""A small GitHub REST client (stdlib ``urllib``): pull requests, labels, merges, checks.
+
+The token comes from the caller or ``GITHUB_TOKEN``; it is sent as a bearer token and never
+logged or shown in errors. ``base_url`` points at the API root (default
+``https://api.github.com``; tests use :mod:`pipeline.fake_github` on 127.0.0.1). Proxies from
+the environment are honoured except for loopback hosts.
+
+Checks: a commit is ``green`` when it has at least one check run or commit status and all of
+them succeeded; ``none`` (nothing configured or reported) is *not* green.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import os
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from specpilot.pipeline.core.errors import DeployError
+
+logger = logging.getLogger(__name__)
+
+API_URL = "https://api.github.com"
+_REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_REMOTE_RE = re.compile(r"github\.com[:/]([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+?)(?:\.git)?/?$")
+_GOOD = frozenset({"success", "neutral", "skipped"})
+
+CheckVerdict = Literal["green", "red", "pending", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequest:
+    number: int
+    url: str  # the human (html) URL
+    head_ref: str
+    head_sha: str
+    base_ref: str
+    state: str
+    merged: bool
+    mergeable: bool | None
+    draft: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CheckState:
+    verdict: CheckVerdict
+    details: tuple[str, ...]  # "check run 'ci': success", "status 'lint': pending", ...
+
+    def describe(self) -> str:
+        listed = "; ".join(self.details) if self.details else "no check runs or statuses"
+        return f"{self.verdict} ({listed})"
+
+
+def repo_from_remote_url(url: str) -> str | None:
+    """``owner/name`` of a github.com remote URL (ssh or https), else ``None``."""
+    m = _REMOTE_RE.search(url.strip())
+    return m.group(1) if m else None
+
+
+class GitHubClient:
+    def __init__(
+        self,
+        repo: str,
+        *,
+        token: str | None = None,
+        base_url: str = API_URL,
+        timeout_s: float = 30.0,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        if not _REPO_RE.match(repo):
+            raise DeployError(f"The GitHub repository {repo!r} is not of the form 'owner/name'.")
+        token = token or (os.environ if env is None else env).get("GITHUB_TOKEN")
+        if not token:
+            raise DeployError(
+                "GITHUB_TOKEN is not set; export a token with 'repo' scope to open or merge "
+                "pull requests through the GitHub API."
+            )
+        self.repo = repo
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self._timeout = timeout_s
+        host = urllib.parse.urlsplit(self.base_url).hostname or ""
+        proxies = urllib.request.ProxyHandler({} if _is_loopback(host) else None)
+        self._opener = urllib.request.build_opener(proxies)
+
+    def __repr__(self) -> str:
+        return f"GitHubClient(repo={self.repo!r}, base_url={self.base_url!r})"
+
+    # -- pull requests -------------------------------------------------------------------
+    def create_pull(
+        self, *, title: str, head: str, base: str, body: str, draft: bool = False
+    ) -> PullRequest:
+        data = self._call(
+            "POST",
+            f"/repos/{self.repo}/pulls",
+            {"title": title, "head": head, "base": base, "body": body, "draft": draft},
+        )
+        return _pull(data)
+
+    def get_pull(self, number: int) -> PullRequest:
+        return _pull(self._call("GET", f"/repos/{self.repo}/pulls/{number}"))
+
+    def open_pulls(self) -> tuple[PullRequest, ...]:
+        data = self._call("GET", f"/repos/{self.repo}/pulls", query={"state": "open"})
+        return tuple(_pull(item) for item in data)
+
+    def add_labels(self, number: int, labels: Sequence[str]) -> None:
+        if labels:
+            self._call(
+                "POST", f"/repos/{self.repo}/issues/{number}/labels", {"labels": list(labels)}
+            )
+
+    def merge_pull(self, number: int, *, sha: str, method: str, title: str) -> str:
+        """Merge PR ``number`` if its head is still ``sha``; return the merge commit sha."""
+        data = self._call(
+            "PUT",
+            f"/repos/{self.repo}/pulls/{number}/merge",
+            {"sha": sha, "merge_method": method, "commit_title": title},
+        )
+        if not data.get("merged"):
+            raise DeployError(f"GitHub did not merge PR #{number}: {data.get('message')}.")
+        return str(data.get("sha", ""))
+
+    # -- checks --------------------------------------------------------------------------
+    def checks(self, sha: str, required: Sequence[str] = ()) -> CheckState:
+        """Check runs and commit statuses of ``sha``; ``required`` names must be present."""
+        runs = self._call(
+            "GET", f"/repos/{self.repo}/commits/{sha}/check-runs", query={"per_page": "100"}
+        )
+        status = self._call("GET", f"/repos/{self.repo}/commits/{sha}/status")
+        entries: list[tuple[str, str, str]] = []  # (kind, name, success|pending|<failure>)
+        for run in runs.get("check_runs", []):
+            conclusion = str(run.get("conclusion"))
+            if run.get("status") != "completed":
+                state = "pending"
+            else:
+                state = "success" if conclusion in _GOOD else conclusion
+            entries.append(("check run", str(run.get("name")), state))
+        for st in status.get("statuses", []):
+            entries.append(("status", str(st.get("context")), str(st.get("state"))))
+        names = {name for _, name, _ in entries}
+        missing = [name for name in required if name not in names]
+        details = tuple(f"{kind} {name!r}: {state}" for kind, name, state in entries)
+        details += tuple(f"required check {name!r}: not reported yet" for name in missing)
+        states = {state for _, _, state in entries}
+        if states - {"success", "pending"}:
+            return CheckState("red", details)
+        if "pending" in states or missing:
+            return CheckState("pending", details)
+        return CheckState("green" if entries else "none", details)
+
+    def wait_for_checks(
+        self,
+        sha: str,
+        *,
+        required: Sequence[str] = (),
+        timeout_s: float,
+        poll_s: float,
+        appear_s: float,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> CheckState:
+        """Poll until the checks of ``sha`` are green or red; ``none`` after ``appear_s`` with
+        nothing reported; ``pending`` after ``timeout_s``."""
+        start = clock()
+        while True:
+            state = self.checks(sha, required)
+            elapsed = clock() - start
+            if state.verdict in ("green", "red"):
+                return state
+            if state.verdict == "none" and elapsed >= appear_s:
+                return state
+            if elapsed >= timeout_s:
+                return CheckState("pending", (*state.details, f"timed out after {timeout_s:g} s"))
+            sleep(poll_s)
+
+    # -- transport -----------------------------------------------------------------------
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        query: Mapping[str, str] | None = None,
+    ) -> Any:
+        url = self.base_url + path + ("?" + urllib.parse.urlencode(query) if query else "")
+        data = json.dumps(body).encode("utf-8") if body is not None else None
+        request = urllib.request.Request(url, data=data, method=method)
+        request.add_header("Accept", "application/vnd.github+json")
+        request.add_header("X-GitHub-Api-Version", "2022-11-28")
+        request.add_header("User-Agent", "specpilot")
+        request.add_header("Authorization", f"Bearer {self._token}")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        logger.debug("GitHub %s %s", method, path)
+        try:
+            with self._opener.open(request, timeout=self._timeout) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as err:
+            message = _error_message(err)
+            raise DeployError(
+                f"GitHub {method} {path} failed with HTTP {err.code}: {message}"
+            ) from None
+        except (urllib.error.URLError, TimeoutError, OSError) as err:
+            reason = getattr(err, "reason", err)
+            raise DeployError(f"Cannot reach GitHub at {self.base_url}: {reason}.") from None
+        return json.loads(raw) if raw else {}
+
+
+def _pull(data: Mapping[str, Any]) -> PullRequest:
+    try:
+        return PullRequest(
+            number=int(data["number"]),
+            url=str(data.get("html_url") or data.get("url")),
+            head_ref=str(data["head"]["ref"]),
+            head_sha=str(data["head"]["sha"]),
+            base_ref=str(data["base"]["ref"]),
+            state=str(data.get("state", "open")),
+            merged=bool(data.get("merged", False)),
+            mergeable=data.get("mergeable"),
+            draft=bool(data.get("draft", False)),
+        )
+    except (KeyError, TypeError, ValueError) as err:
+        raise DeployError(f"GitHub returned a pull request without {err}.") from None
+
+
+def _error_message(err: urllib.error.HTTPError) -> str:
+    try:
+        data = json.loads(err.read() or b"{}")
+    except (json.JSONDecodeError, OSError):
+        return str(err.reason)
+    message = str(data.get("message", err.reason)) if isinstance(data, dict) else str(err.reason)
+    errors = data.get("errors") if isinstance(data, dict) else None
+    if errors:
+        message += f" ({json.dumps(errors)[:300]})"
+    return message
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,201 @@
+"""``AnthropicModel``: the ``Model`` protocol on Anthropic's Messages API.
+
+The only module that imports ``anthropic``. The SDK retries 408/409/429/5xx and connection
+errors (``config.max_retries``, honouring ``retry-after``); when it gives up, the error becomes
+a ``ModelError``. A 200 body is checked by ``pipeline.messages_reply`` before anything reads it
+(the SDK's own parsing does not validate), so a reply that is not a Messages API response is a
+``ModelError`` naming the server too. Static system blocks are marked for prompt caching.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+import anthropic
+from anthropic.types import MessageParam, TextBlockParam, ToolChoiceParam, ToolParam
+
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.core.errors import ModelError, NoModelError
+from specpilot.pipeline.model.messages_reply import MessagesReply, parse_reply
+from specpilot.pipeline.model.protocol import (
+    Message,
+    ModelResponse,
+    SystemBlock,
+    ToolCall,
+    ToolSpec,
+    Usage,
+    cost_of,
+)
+
+log = logging.getLogger(__name__)
+
+API_KEY_ENV = "ANTHROPIC_API_KEY"
+
+
+class AnthropicModel:
+    def __init__(
+        self, config: PipelineConfig, *, api_key: str, base_url: str | None = None
+    ) -> None:
+        if not api_key:
+            raise NoModelError(f"An Anthropic API key is needed; set {API_KEY_ENV}.")
+        self._config = config
+        self._client = anthropic.Anthropic(
+            api_key=api_key,
+            base_url=base_url or config.base_url,
+            max_retries=config.max_retries,
+            timeout=config.request_timeout_s,
+        )
+
+    @classmethod
+    def from_env(cls, config: PipelineConfig, environ: Mapping[str, str]) -> AnthropicModel | None:
+        """A model when ``ANTHROPIC_API_KEY`` is set in ``environ``; None otherwise."""
+        key = environ.get(API_KEY_ENV, "")
+        return cls(config, api_key=key) if key else None
+
+    @property
+    def name(self) -> str:
+        return self._config.model
+
+    def complete(
+        self,
+        *,
+        system: Sequence[SystemBlock],
+        messages: Sequence[Message],
+        tools: Sequence[ToolSpec] = (),
+        tool_choice: str | None = None,
+        max_tokens: int | None = None,
+    ) -> ModelResponse:
+        kwargs: dict[str, Any] = {
+            "model": self._config.model,
+            "max_tokens": max_tokens or self._config.max_tokens,
+            "system": _system_blocks(system),
+            "messages": _messages_param(messages),
+        }
+        if tools:
+            kwargs["tools"] = [_tool_param(t) for t in tools]
+            choice: ToolChoiceParam = (
+                {"type": "tool", "name": tool_choice} if tool_choice else {"type": "auto"}
+            )
+            kwargs["tool_choice"] = choice
+        try:
+            raw = self._client.messages.with_raw_response.create(**kwargs)
+        except anthropic.APIStatusError as exc:
+            raise ModelError(
+                f"The Messages API answered HTTP {exc.status_code} for model "
+                f"{self._config.model!r} after {self._config.max_retries} retries: "
+                f"{_error_text(exc)}."
+            ) from exc
+        except anthropic.APITimeoutError as exc:
+            raise ModelError(
+                f"The Messages API did not answer within {self._config.request_timeout_s} s "
+                f"after {self._config.max_retries} retries; raise request_timeout_s or retry."
+            ) from exc
+        except anthropic.APIConnectionError as exc:
+            raise ModelError(
+                f"Cannot reach the Messages API after {self._config.max_retries} retries: {exc}."
+            ) from exc
+        reply = parse_reply(
+            raw.text(),
+            content_type=raw.headers.get("content-type", ""),
+            server=str(self._client.base_url).rstrip("/"),
+        )
+        return self._response(reply, raw.request_id)
+
+    def _response(self, msg: MessagesReply, request_id: str | None) -> ModelResponse:
+        texts: list[str] = []
+        calls: list[ToolCall] = []
+        for block in msg.content:
+            # parse_reply guarantees the fields of text and tool_use blocks
+            if block.type == "text" and block.text is not None:
+                texts.append(block.text)
+            elif block.type == "tool_use" and block.id and block.name:
+                calls.append(ToolCall(id=block.id, name=block.name, arguments=block.input or {}))
+            else:
+                log.warning("ignoring a %s content block in the model's reply", block.type)
+        u = msg.usage
+        usage = Usage(
+            input_tokens=u.input_tokens,
+            output_tokens=u.output_tokens,
+            cache_read_tokens=u.cache_read_input_tokens or 0,
+            cache_write_tokens=u.cache_creation_input_tokens or 0,
+        )
+        return ModelResponse(
+            text="\n".join(texts),
+            tool_calls=tuple(calls),
+            stop_reason=str(msg.stop_reason or "unknown"),
+            usage=usage,
+            cost_usd=cost_of(usage, self._config.price()),
+            model=msg.model or self._config.model,
+            request_id=request_id,
+        )
+
+
+def _system_blocks(blocks: Sequence[SystemBlock]) -> list[TextBlockParam]:
+    out: list[TextBlockParam] = []
+    for block in blocks:
+        param: TextBlockParam = {"type": "text", "text": block.text}
+        if block.cache:
+            param["cache_control"] = {"type": "ephemeral"}
+        out.append(param)
+    return out
+
+
+def _tool_param(tool: ToolSpec) -> ToolParam:
+    return {
+        "name": tool.name,
+        "description": tool.description,
+        "input_schema": cast(Any, dict(tool.input_schema)),
+    }
+
+
+def _messages_param(messages: Sequence[Message]) -> list[MessageParam]:
+    """The conversation, with a cache breakpoint on its last block: the next turn of a tool
+    loop re-sends this prefix and reads it from the cache (the API ignores breakpoints on
+    prompts below its minimum cacheable length)."""
+    params = [_message_param(m) for m in messages]
+    if params:
+        content = cast(list[dict[str, Any]], params[-1]["content"])
+        content[-1]["cache_control"] = {"type": "ephemeral"}
+    return params
+
+
+def _message_param(message: Message) -> MessageParam:
+    content: list[dict[str, Any]] = []
+    if message.role == "user":
+        for result in message.tool_results:
+            content.append(
+                {
+                    "type": "tool_result",
+                    "tool_use_id": result.call_id,
+                    "content": result.content,
+                    "is_error": result.is_error,
+                }
+            )
+        if message.text:
+            content.append({"type": "text", "text": message.text})
+    else:
+        if message.text:
+            content.append({"type": "text", "text": message.text})
+        for call in message.tool_calls:
+            content.append(
+                {
+                    "type": "tool_use",
+                    "id": call.id,
+                    "name": call.name,
+                    "input": dict(call.arguments),
+                }
+            )
+    if not content:
+        content.append({"type": "text", "text": "(empty)"})
+    return cast(MessageParam, {"role": message.role, "content": content})
+
+
+def _error_text(exc: anthropic.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict) and err.get("message"):
+            return f"{err.get('type', 'error')}: {err['message']}"
+    return str(exc.message)

@@ -1,0 +1,166 @@
+"""The code stage: a bounded tool loop. Each turn asks the model, runs the tools it called
+and sends back their results, until the model calls ``finish``, gives up, or the budget stops
+it (``BudgetExceeded`` propagates to the orchestrator). A reply cut off at max_tokens is never
+acted on: its tool calls are answered "not run" and the model is asked again, at most
+``config.max_cut_off_retries`` times in a row."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.model.protocol import (
+    Message,
+    Model,
+    SystemBlock,
+    ToolResult,
+    cut_off_reason,
+    cut_off_turn,
+    is_cut_off,
+)
+from specpilot.pipeline.run.budget import Budget
+from specpilot.pipeline.run.context import RetrievedContext, render_context
+from specpilot.pipeline.run.plan import Plan, render_plan
+from specpilot.pipeline.run.record import RunTrace
+from specpilot.pipeline.run.spec import Spec
+from specpilot.pipeline.workspace.file_tools import Toolbox
+
+log = logging.getLogger(__name__)
+
+CODER_INSTRUCTIONS = """\
+You are the coding stage of specpilot. You work in a git worktree of the repository on a \
+branch of your own; all paths are relative to the repository root. Implement the spec \
+following the plan and the house rules: read before you edit, change as little as needed, \
+add or update tests for the acceptance criteria, and run the tests. edit_file replaces text \
+that must match exactly once. When the change is complete and the tests pass, call finish \
+with a short summary. Tool errors are messages for you: read them and adapt."""
+
+NUDGE = "Use the tools to make the change, then call finish with a summary."
+CUT_OFF_ADVICE = (
+    "Reply again in smaller steps: one edit per call, and a big new file in parts "
+    "(create_file with the first part, then edit_file to add the rest)."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LoopResult:
+    finished: bool
+    summary: str
+    turns: int
+    stop_reason: str  # "finished" or why the loop ended without finishing
+    messages: tuple[Message, ...]
+
+
+def coder_system(context: RetrievedContext) -> list[SystemBlock]:
+    return [SystemBlock(CODER_INSTRUCTIONS), SystemBlock(render_context(context), cache=True)]
+
+
+def first_message(spec: Spec, plan: Plan) -> Message:
+    return Message(
+        "user", "Implement this spec.\n\n" + spec.to_markdown() + "\n" + render_plan(plan)
+    )
+
+
+def code_loop(
+    spec: Spec,
+    plan: Plan,
+    context: RetrievedContext,
+    *,
+    model: Model,
+    toolbox: Toolbox,
+    config: PipelineConfig,
+    budget: Budget,
+    trace: RunTrace | None = None,
+    messages: Sequence[Message] = (),
+    feedback: str | None = None,
+) -> LoopResult:
+    """Run the tool loop. ``messages`` continues an earlier round (repair); ``feedback`` is
+    added as a user turn (e.g. the trimmed test failures)."""
+    history = list(messages) or [first_message(spec, plan)]
+    if feedback:
+        _add_user_text(history, feedback)
+    system = coder_system(context)
+    idle = 0
+    cut_offs = 0  # cut-off replies in a row
+    turns = 0
+    while True:
+        turns += 1
+        response = model.complete(
+            system=system, messages=history, tools=toolbox.specs(), max_tokens=config.max_tokens
+        )
+        history.append(Message("assistant", response.text, response.tool_calls))
+        if is_cut_off(response):
+            cut_offs += 1
+            log.warning(
+                "the model's reply was cut off (%s, %d in a row); its %d tool call(s) not run",
+                response.stop_reason, cut_offs, len(response.tool_calls),
+            )  # fmt: skip
+            if trace:
+                trace.event(
+                    "cut_off",
+                    stage="code",
+                    stop_reason=response.stop_reason,
+                    not_run=[c.name for c in response.tool_calls],
+                    in_a_row=cut_offs,
+                )
+            if cut_offs > config.max_cut_off_retries:
+                reason = cut_off_reason("the model's reply", cut_offs, config.max_tokens)
+                return LoopResult(False, response.text, turns, reason, tuple(history))
+            history.append(cut_off_turn(response, config.max_tokens, CUT_OFF_ADVICE))
+            continue
+        cut_offs = 0
+        if not response.tool_calls:
+            idle += 1
+            if idle > config.max_idle_turns:
+                reason = (
+                    f"the model stopped calling tools {idle} times without calling finish "
+                    f"(last stop reason {response.stop_reason!r})"
+                )
+                return LoopResult(False, response.text, turns, reason, tuple(history))
+            history.append(Message("user", NUDGE))
+            continue
+        idle = 0
+        results: list[ToolResult] = []
+        summary: str | None = None
+        for call in response.tool_calls:
+            budget.charge_step()
+            outcome = toolbox.call(call)
+            results.append(ToolResult(call.id, outcome.content, outcome.is_error))
+            if trace:
+                trace.event(
+                    "tool_call",
+                    tool=call.name,
+                    call_id=call.id,
+                    arguments=_short_args(call.arguments),
+                    is_error=outcome.is_error,
+                    result=outcome.content[:300],
+                )
+            if outcome.finished:
+                summary = str(call.arguments.get("summary", ""))
+        history.append(Message("user", tool_results=tuple(results)))
+        if summary is not None:
+            return LoopResult(True, summary, turns, "finished", tuple(history))
+
+
+def _add_user_text(history: list[Message], text: str) -> None:
+    """Append ``text`` as a user turn, merged into a trailing user turn (tool results)."""
+    if history and history[-1].role == "user":
+        last = history[-1]
+        joined = f"{last.text}\n\n{text}" if last.text else text
+        history[-1] = Message("user", joined, last.tool_calls, last.tool_results)
+    else:
+        history.append(Message("user", text))
+
+
+def _short_args(value: Any, limit: int = 2000) -> Any:
+    """Arguments for the trace, long strings shortened (file contents can be big)."""
+    if isinstance(value, Mapping):
+        return {str(k): _short_args(v, limit) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_short_args(v, limit) for v in value]
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + f"... [{len(value) - limit} more chars]"
+    return value

@@ -1,0 +1,86 @@
+"""The orchestrator: one spec through retrieve → plan → code → test (→ repair) → commit.
+
+``run_spec`` never touches the user's checkout. In ``pr``/``auto`` mode a green run ends with
+a commit on ``<branch_prefix><slug>`` in its own worktree (tiering and deploy come after, in
+``pipeline.deliver``). In ``suggest`` mode nothing is written to the repository: without a
+model the run only plans; with a model it works in a detached worktree that is removed at the
+end and leaves ``changes.patch`` and ``report.md`` in the run directory. The run directory
+and its ``record.json`` are written in ``finally``, also when the run crashes.
+
+The stages themselves are the methods of :class:`pipeline.stages.SpecRun`; the
+``spec-to-pr`` flow calls them one task at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from specpilot.conventions import ConventionProfile
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.model.protocol import Model
+from specpilot.pipeline.run.context import CodeIndex, IndexFactory, RetrievedContext
+from specpilot.pipeline.run.record import RunMode, RunRecord
+from specpilot.pipeline.run.spec import Spec
+from specpilot.pipeline.run.stages import MODES, NEEDS_MODEL, SpecRun
+from specpilot.pipeline.workspace.paths import WriteCheck
+
+__all__ = ["MODES", "NEEDS_MODEL", "SpecRun", "drive", "run_spec"]
+
+
+def run_spec(
+    spec: Spec,
+    *,
+    repo: Path,
+    mode: RunMode,
+    config: PipelineConfig,
+    model: Model | None,
+    index: CodeIndex | None,
+    context: RetrievedContext | None = None,
+    worktree_index: IndexFactory | None = None,
+    blocked_paths: Sequence[str] = (),
+    write_check: WriteCheck | None = None,
+    conventions: ConventionProfile | None = None,
+) -> RunRecord:
+    """Run one spec and return its RunRecord (also written to ``<run dir>/record.json``).
+
+    ``index`` grounds retrieval unless a ready ``context`` is given; ``worktree_index``
+    builds an index over the worktree for the agent's searches (so they see its edits);
+    ``blocked_paths`` (e.g. ``policy.blocked_write_globs(policy)``) adds globs to the spec's
+    blocked paths and ``write_check`` (e.g. ``partial(policy.write_refusal, policy)``) can
+    veto any write with a reason the model sees; ``conventions`` (the repo's measured
+    profile) is checked on every green diff and what it breaks goes back to the code loop
+    like a failing test. Budget, model, sandbox and git
+    errors stop the run cleanly (status ``stopped``); anything unexpected is re-raised after
+    the record is written (status ``error``).
+    """
+    run = SpecRun.start(
+        spec,
+        repo=repo,
+        mode=mode,
+        config=config,
+        model=model,
+        index=index,
+        worktree_index=worktree_index,
+        blocked_paths=blocked_paths,
+        write_check=write_check,
+        conventions=conventions,
+    )
+    try:
+        drive(run, context)
+    finally:
+        record = run.finalize()
+    return record
+
+
+def drive(run: SpecRun, context: RetrievedContext | None = None) -> None:
+    """The stages in order, under ``run.guard()``; the caller finalizes the run."""
+    with run.guard():
+        run.plan(run.retrieve(context))
+        if run.wants_code:
+            run.code()
+        while run.wants_test:
+            run.test()
+            if run.wants_repair:
+                run.code()
+        run.commit()

@@ -1,0 +1,281 @@
+"""The plan stage: a structured ``Plan`` from the model (through a forced tool call), or,
+without a model, ``plan_from_retrieval`` — which says plainly that it is retrieval only."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from specpilot.conventions import house_rule_items
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.core.errors import ModelError
+from specpilot.pipeline.model.protocol import (
+    Message,
+    Model,
+    ModelResponse,
+    SystemBlock,
+    ToolSpec,
+    cut_off_reason,
+    cut_off_turn,
+    is_cut_off,
+)
+from specpilot.pipeline.run.context import RankedFile, RetrievedContext, render_context
+from specpilot.pipeline.run.spec import Spec
+from specpilot.pipeline.workspace.paths import WriteGuard
+
+log = logging.getLogger(__name__)
+
+PLAN_TOOL_NAME = "submit_plan"
+RETRIEVAL_ONLY_NOTE = (
+    "This plan was made from retrieval only: no model read the code or wrote it. "
+    "Writing code needs a model — set ANTHROPIC_API_KEY and run again."
+)
+_TEST_FILE = re.compile(r"(^|/)(tests?/|test_[^/]*$|[^/]*_test\.\w+$|[^/]*\.(test|spec)\.\w+$)")
+
+
+class FileChange(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str = Field(min_length=1)
+    reason: str = ""
+    symbols: tuple[str, ...] = ()
+
+
+class Plan(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: Literal[1] = 1
+    source: Literal["model", "retrieval"]
+    summary: str
+    steps: tuple[str, ...] = ()
+    files_to_change: tuple[FileChange, ...] = ()
+    files_to_create: tuple[FileChange, ...] = ()
+    tests_to_add: tuple[str, ...] = ()
+    tests_to_run: tuple[str, ...] = ()
+    conventions: tuple[str, ...] = ()
+    risks: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+_FILES = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "path": {"type": "string", "description": "repo-relative path"},
+            "reason": {"type": "string"},
+            "symbols": {"type": "array", "items": {"type": "string"}},
+        },
+        "required": ["path"],
+    },
+}
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+
+PLAN_TOOL = ToolSpec(
+    name=PLAN_TOOL_NAME,
+    description="Submit the implementation plan for the spec. Call this exactly once.",
+    input_schema={
+        "type": "object",
+        "properties": {
+            "summary": {"type": "string", "description": "one paragraph: what changes and why"},
+            "steps": {**_STRINGS, "description": "ordered implementation steps"},
+            "files_to_change": _FILES,
+            "files_to_create": _FILES,
+            "tests_to_add": {**_STRINGS, "description": "test cases to write"},
+            "tests_to_run": {**_STRINGS, "description": "test files or node ids to run"},
+            "conventions": {**_STRINGS, "description": "house rules that apply here"},
+            "risks": {**_STRINGS, "description": "what could break; what a reviewer checks"},
+        },
+        "required": ["summary", "steps", "files_to_change", "risks"],
+    },
+)
+
+PLANNER_INSTRUCTIONS = """\
+You are the planning stage of specpilot, a coding agent that turns a written spec into a \
+tested change. Read the spec and the repository context, then call the submit_plan tool once \
+with a concrete plan: the files and symbols to change or create, ordered steps, tests to add \
+and to run, the house rules that apply, and the risks a reviewer should check. Use only paths \
+that appear in the context or that you propose to create. Do not write code yet."""
+
+
+def make_plan(
+    spec: Spec, context: RetrievedContext, *, model: Model, config: PipelineConfig
+) -> Plan:
+    """Ask the model for a plan through the ``submit_plan`` tool (a plan cut off at
+    max_tokens is never used: the model is asked again, ``config.max_cut_off_retries`` times)."""
+    response = _whole_reply(spec, context, model=model, config=config)
+    call = next((c for c in response.tool_calls if c.name == PLAN_TOOL_NAME), None)
+    if call is None:
+        raise ModelError(
+            f"The model did not call {PLAN_TOOL_NAME} (stop reason {response.stop_reason!r}); "
+            "a plan must come through that tool."
+        )
+    data: dict[str, Any] = {k: v for k, v in call.arguments.items() if k in PLAN_FIELDS}
+    dropped = sorted(set(call.arguments) - PLAN_FIELDS)
+    notes = (
+        [f"Ignored unknown plan fields from the model: {', '.join(dropped)}."] if dropped else []
+    )
+    try:
+        plan = Plan.model_validate({**data, "source": "model", "notes": notes})
+    except ValidationError as exc:
+        raise ModelError(f"The model's plan does not match the plan schema: {exc}") from exc
+    return _without_forbidden(spec, plan)
+
+
+def _without_forbidden(spec: Spec, plan: Plan) -> Plan:
+    """The model's plan without files the spec does not allow writing (named in the notes)."""
+    guard = WriteGuard(spec.paths.allow, spec.paths.block)
+    dropped: list[str] = []
+
+    def allowed(files: tuple[FileChange, ...]) -> tuple[FileChange, ...]:
+        kept = []
+        for f in files:
+            reason = guard.refusal(f.path)
+            if reason is None:
+                kept.append(f)
+            else:
+                dropped.append(
+                    f"Not planned: the model proposed {f.path}, which may not be written ({reason})."
+                )
+        return tuple(kept)
+
+    change, create = allowed(plan.files_to_change), allowed(plan.files_to_create)
+    if not dropped:
+        return plan
+    update = {
+        "files_to_change": change,
+        "files_to_create": create,
+        "notes": (*plan.notes, *dropped),
+    }
+    return plan.model_copy(update=update)
+
+
+PLAN_FIELDS = frozenset(PLAN_TOOL.input_schema["properties"])
+CUT_OFF_ADVICE = f"Call {PLAN_TOOL_NAME} again with a shorter plan: fewer, terser entries."
+
+
+def _whole_reply(
+    spec: Spec, context: RetrievedContext, *, model: Model, config: PipelineConfig
+) -> ModelResponse:
+    """The first reply to the plan request that was not cut off; ModelError after too many."""
+    system = [
+        SystemBlock(PLANNER_INSTRUCTIONS),
+        SystemBlock(render_context(context), cache=True),
+    ]
+    messages = [Message("user", "Plan the change for this spec.\n\n" + spec.to_markdown())]
+    for attempt in range(1, config.max_cut_off_retries + 2):
+        response = model.complete(
+            system=system,
+            messages=messages,
+            tools=[PLAN_TOOL],
+            tool_choice=PLAN_TOOL_NAME,
+            max_tokens=config.max_tokens,
+        )
+        if not is_cut_off(response):
+            return response
+        log.warning("the model's plan was cut off at max_tokens (attempt %d)", attempt)
+        messages += [
+            Message("assistant", response.text, response.tool_calls),
+            cut_off_turn(response, config.max_tokens, CUT_OFF_ADVICE),
+        ]
+    reason = cut_off_reason("The model's plan", config.max_cut_off_retries + 1, config.max_tokens)
+    raise ModelError(reason + ".")
+
+
+def plan_from_retrieval(spec: Spec, context: RetrievedContext, *, config: PipelineConfig) -> Plan:
+    """A plan built only from retrieval ranking: honest about not having read the code.
+
+    It lists the best-ranked files down to where the score falls off (``plan_score_ratio`` of
+    the best, at most ``plan_max_files``), and never a file the spec does not allow writing:
+    those are named in the notes instead."""
+    files, refused = _focused(spec, context, config)
+    symbols_by_path: dict[str, list[str]] = {}
+    for sym in context.symbols:
+        symbols_by_path.setdefault(sym.path, []).append(sym.symbol)
+    source_files = [f for f in files if not _TEST_FILE.search(f.path)]
+    test_files = [f.path for f in files if _TEST_FILE.search(f.path)]
+    changes = tuple(
+        FileChange(
+            path=f.path,
+            reason=f"ranked #{i} by retrieval (score {f.score:.3g}; {f.reason})",
+            symbols=tuple(dict.fromkeys(symbols_by_path.get(f.path, []))),
+        )
+        for i, f in enumerate(source_files, 1)
+    )
+    test_command = spec.test_command or config.test_command
+    steps = [f"Read {c.path} and decide whether it must change." for c in changes[:3]]
+    if spec.acceptance:
+        steps.append("Add tests for each acceptance criterion.")
+    steps.append(f"Run the tests ({test_command or 'the detected test command'}).")
+    risks = ["Retrieval-only plan: the ranking is a starting point, not a reading of the code."]
+    if spec.risk:
+        risks.append(f"The spec's risk hint is {spec.risk!r}.")
+    if not files:
+        risks.append("Retrieval found no relevant files; the index may be missing or stale.")
+    conventions = house_rule_items(context.house_rules)  # each rule keeps its language
+    if not conventions and context.house_rules.strip():
+        conventions = (context.house_rules.strip(),)
+    return Plan(
+        source="retrieval",
+        summary=f"Retrieval-grounded starting points for: {spec.title}.",
+        steps=tuple(steps),
+        files_to_change=changes,
+        tests_to_add=spec.acceptance,
+        tests_to_run=tuple(test_files) or ((test_command,) if test_command else ()),
+        conventions=conventions,
+        risks=tuple(risks),
+        notes=(RETRIEVAL_ONLY_NOTE, *refused, *context.notes),
+    )
+
+
+def _focused(
+    spec: Spec, context: RetrievedContext, config: PipelineConfig
+) -> tuple[list[RankedFile], list[str]]:
+    """The files worth planning, and a note for each well-ranked file the spec forbids."""
+    guard = WriteGuard(spec.paths.allow, spec.paths.block)
+    # tests ranked high become tests to run; the fall-off is measured among the others
+    best = max((f.score for f in context.files if not _TEST_FILE.search(f.path)), default=0.0)
+    kept: list[RankedFile] = []
+    refused: list[str] = []
+    for f in context.files:
+        if len(kept) >= config.plan_max_files:
+            break
+        if f.score < config.plan_score_ratio * best and not _TEST_FILE.search(f.path):
+            continue
+        reason = guard.refusal(f.path)
+        if reason is None:
+            kept.append(f)
+        else:
+            refused.append(f"Not planned: {f.path} ranks high but may not be written ({reason}).")
+    return kept, refused
+
+
+def render_plan(plan: Plan) -> str:
+    """The plan as Markdown for reports."""
+    out = [f"## Plan ({'model' if plan.source == 'model' else 'retrieval only'})", plan.summary]
+
+    def section(title: str, items: list[str]) -> None:
+        if items:
+            out.append(f"### {title}")
+            out.extend(f"- {item}" for item in items)
+
+    section("Steps", list(plan.steps))
+    section(
+        "Files to change",
+        [
+            f"`{f.path}`"
+            + (f" ({', '.join(f'`{s}`' for s in f.symbols)})" if f.symbols else "")
+            + (f" — {f.reason}" if f.reason else "")
+            for f in plan.files_to_change
+        ],
+    )
+    section("Files to create", [f"`{f.path}` — {f.reason}" for f in plan.files_to_create])
+    section("Tests to add", list(plan.tests_to_add))
+    section("Tests to run", [f"`{t}`" for t in plan.tests_to_run])
+    section("Conventions to follow", list(plan.conventions))
+    section("Risks", list(plan.risks))
+    section("Notes", list(plan.notes))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,418 @@
+"""One run of a spec, stage by stage: ``SpecRun``.
+
+``run_spec`` (``pipeline.run``) calls the stages in order; the ``spec-to-pr`` Prefect flow
+calls the same methods, one task per stage, driving the repair loop itself:
+
+    run = SpecRun.start(spec, repo=..., mode=..., config=..., model=..., index=...)
+    with run.guard():
+        context = run.retrieve()
+        run.plan(context)
+        if run.wants_code:
+            run.code()                      # round 0: the tool loop
+            while run.wants_test:
+                run.test()                  # verification run; red → feedback for a repair
+                if run.wants_repair:
+                    run.code()              # the next round gets the failures as feedback
+            run.commit()                    # green → one commit on the run's branch
+    record = run.finalize()                 # always: diff, clean-up, record.json
+
+``guard`` turns budget, model and other pipeline errors into a clean stop (status
+``stopped``), a rewritten ``.git`` of the worktree (``WorktreeTampered``) into status ``error``
+with ``tampered`` set, and marks anything unexpected as ``error`` before re-raising it. A
+stopped run ignores later stages. ``finalize`` writes the run directory whatever happened before.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from specpilot.conventions import ConventionProfile, Violation
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.core.errors import (
+    BudgetExceeded,
+    ModelError,
+    PipelineError,
+    SandboxError,
+    WorktreeTampered,
+)
+from specpilot.pipeline.deliver.secret_gate import commit_block
+from specpilot.pipeline.model.protocol import Message, Model
+from specpilot.pipeline.run.agent_loop import code_loop
+from specpilot.pipeline.run.budget import Budget, MeteredModel
+from specpilot.pipeline.run.context import (
+    CodeIndex,
+    IndexFactory,
+    RetrievedContext,
+    gather_context,
+    render_context,
+)
+from specpilot.pipeline.run.conventions_gate import conventions_gate
+from specpilot.pipeline.run.end import write_record
+from specpilot.pipeline.run.plan import Plan, make_plan, plan_from_retrieval
+from specpilot.pipeline.run.record import (
+    RunDir,
+    RunMode,
+    RunRecord,
+    RunStatus,
+    RunTrace,
+    new_run_id,
+)
+from specpilot.pipeline.run.spec import Spec
+from specpilot.pipeline.workspace.file_tools import Toolbox
+from specpilot.pipeline.workspace.paths import WriteCheck
+from specpilot.pipeline.workspace.prepare import WorkspaceRequest, open_workspace
+from specpilot.pipeline.workspace.test_runner import (
+    TestCommand,
+    TestReport,
+    failure_line,
+    format_for_model,
+    run_tests,
+)
+from specpilot.pipeline.workspace.worktree import (
+    Worktree,
+    check_worktree,
+    commit_paths,
+    diff_against_base,
+    repo_root,
+)
+
+log = logging.getLogger(__name__)
+
+NEEDS_MODEL = (
+    "Writing code needs a model: set ANTHROPIC_API_KEY to let specpilot implement and test "
+    "this change. This run only planned from retrieval."
+)
+MODES: tuple[RunMode, ...] = ("suggest", "pr", "auto")
+
+
+@dataclass(slots=True)
+class SpecRun:
+    """One run's inputs and what it has so far; ``finalize`` turns it into the RunRecord."""
+
+    spec: Spec
+    repo: Path
+    mode: RunMode
+    config: PipelineConfig
+    model: Model | None
+    index: CodeIndex | None
+    worktree_index: IndexFactory | None
+    blocked_paths: tuple[str, ...]
+    write_check: WriteCheck | None
+    run_id: str
+    run_dir: RunDir
+    trace: RunTrace
+    budget: Budget
+    started: datetime
+    status: RunStatus = "error"
+    stop_reason: str | None = None
+    done: bool = False  # stopped, suggested or green: later stages do nothing
+    context: RetrievedContext | None = None
+    plan_: Plan | None = None
+    metered: MeteredModel | None = None
+    worktree: Worktree | None = None
+    scratch: Path | None = None  # suggest mode: temp dir holding the detached worktree
+    toolbox: Toolbox | None = None
+    command: TestCommand | None = None
+    messages: tuple[Message, ...] = ()
+    feedback: str | None = None  # test failures for the next code round
+    round_no: int = 0
+    coded: bool = False  # a code round finished with changes, awaiting its test run
+    reports: list[TestReport] = field(default_factory=list)
+    repair_rounds: int = 0
+    commit_sha: str | None = None
+    summary: str = ""
+    warnings: list[str] = field(default_factory=list)
+    conventions: ConventionProfile | None = None  # checked on green diffs before the commit
+    violations: list[Violation] = field(default_factory=list)  # left by the last check
+    tampered: str | None = None  # what rewrote the worktree's .git metadata (WorktreeTampered)
+
+    @classmethod
+    def start(
+        cls,
+        spec: Spec,
+        *,
+        repo: Path,
+        mode: RunMode,
+        config: PipelineConfig,
+        model: Model | None,
+        index: CodeIndex | None,
+        worktree_index: IndexFactory | None = None,
+        blocked_paths: Sequence[str] = (),
+        write_check: WriteCheck | None = None,
+        conventions: ConventionProfile | None = None,
+        started: datetime | None = None,
+    ) -> SpecRun:
+        """Create the run and its directory (raises PipelineError before anything exists).
+
+        ``started``: when the request began (before the index refresh and retrieval the caller
+        did), so the report's duration is the run's real one; default now."""
+        if mode not in MODES:
+            raise PipelineError(f"Unknown mode {mode!r}; available: {', '.join(MODES)}.")
+        started = started or datetime.now().astimezone()
+        run_id = new_run_id(spec.slug, started)
+        run_dir = RunDir(config.runs_dir, run_id)
+        return cls(
+            spec=spec,
+            repo=repo,
+            mode=mode,
+            config=config,
+            model=model,
+            index=index,
+            worktree_index=worktree_index,
+            blocked_paths=tuple(blocked_paths),
+            write_check=write_check,
+            run_id=run_id,
+            run_dir=run_dir,
+            trace=RunTrace(run_dir.path / "trace.jsonl"),
+            budget=Budget(config),
+            started=started,
+            conventions=conventions,
+        )
+
+    @contextmanager
+    def guard(self) -> Iterator[None]:
+        """Budget, model and pipeline errors stop the run cleanly; others mark it ``error``."""
+        try:
+            yield
+        except BudgetExceeded as exc:
+            self.stop(f"budget: {exc}")
+        except ModelError as exc:
+            self.stop(f"model: {exc}")
+        except WorktreeTampered as exc:
+            self.tamper(exc)
+        except PipelineError as exc:
+            self.stop(f"{type(exc).__name__}: {exc}")
+        except BaseException as exc:
+            self.status, self.done = "error", True
+            self.stop_reason = f"{type(exc).__name__}: {exc}"
+            log.exception("run %s crashed", self.run_id)
+            raise
+
+    def stop(self, reason: str) -> None:
+        self.status, self.stop_reason, self.done = "stopped", reason, True
+        log.warning("run %s stopped: %s", self.run_id, reason)
+
+    def tamper(self, exc: WorktreeTampered) -> None:
+        """The worktree's .git was rewritten: status ``error``, nothing more runs in it."""
+        self.status, self.done, self.tampered = "error", True, str(exc)
+        self.stop_reason = f"WorktreeTampered: {exc}"
+        self.trace.event("tampered", reason=str(exc))
+        log.error("run %s: %s", self.run_id, exc)
+
+    def warn(self, message: str) -> None:
+        log.warning("%s", message)
+        self.warnings.append(message)
+
+    @property
+    def wants_code(self) -> bool:
+        return not self.done and self.metered is not None and not self.coded
+
+    @property
+    def wants_test(self) -> bool:
+        return not self.done and self.coded
+
+    @property
+    def wants_repair(self) -> bool:
+        return not self.done and not self.coded and self.feedback is not None
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.reports) and self.reports[-1].passed
+
+    # --- stages -------------------------------------------------------------------------------
+    def retrieve(self, context: RetrievedContext | None = None) -> RetrievedContext:
+        """Record the run's inputs and the retrieval context (gathered here when not given)."""
+        spec, cfg = self.spec, self.config
+        self.run_dir.write_text("spec.md", spec.to_markdown())
+        self.run_dir.write_json(
+            "config.json",
+            {
+                "mode": self.mode,
+                "repo": str(self.repo),
+                "model": self.model.name if self.model else None,
+                "blocked_paths": list(self.blocked_paths),
+                "pipeline": cfg.to_dict(),
+            },
+        )
+        self.trace.event("run_start", run_id=self.run_id, mode=self.mode, spec=spec.title)
+        repo_root(self.repo)
+        if context is None and self.index is not None:
+            context = gather_context(
+                spec, self.index, top_k=cfg.context_top_k, max_chars=cfg.context_max_chars
+            )
+        elif context is None:
+            self.warn("No code index was given: the plan has no retrieval grounding.")
+            context = RetrievedContext(notes=("No code index was available.",))
+        self.run_dir.write_text("context.md", render_context(context))
+        self.trace.event("retrieve", files=[f.path for f in context.files[:20]])
+        self.warnings.extend(context.notes)
+        self.context = context
+        return context
+
+    def plan(self, context: RetrievedContext | None = None) -> Plan | None:
+        """The model's plan, or a retrieval-only one (which ends a run without a model)."""
+        if self.done:
+            return self.plan_
+        context = context or self.context or self.retrieve()
+        self.metered = MeteredModel(self.model, self.budget, self.trace) if self.model else None
+        if self.metered is not None:
+            self.metered.stage = "plan"
+            self.plan_ = make_plan(self.spec, context, model=self.metered, config=self.config)
+        else:
+            self.plan_ = plan_from_retrieval(self.spec, context, config=self.config)
+        self.run_dir.write_model("plan.json", self.plan_)
+        self.trace.event("plan", source=self.plan_.source)
+        if self.metered is None:
+            if self.mode == "suggest":
+                self.status, self.stop_reason, self.done = "suggested", NEEDS_MODEL, True
+            else:
+                self.stop(f"no model: {NEEDS_MODEL} (Or run with --mode suggest.)")
+        return self.plan_
+
+    def code(self) -> bool:
+        """One round of the tool loop (the first one makes the worktree). True when the model
+        finished with changes that can be tested."""
+        if self.done or self.metered is None or self.context is None or self.plan_ is None:
+            return False
+        # the first round makes the worktree, finds its test command, builds the file tools
+        toolbox = self.toolbox or self._open_workspace()
+        self.metered.stage = "code"
+        result = code_loop(
+            self.spec, self.plan_, self.context, model=self.metered, toolbox=toolbox,
+            config=self.config, budget=self.budget, trace=self.trace,
+            messages=self.messages, feedback=self.feedback,
+        )  # fmt: skip
+        self.messages, self.summary, self.feedback = result.messages, result.summary, None
+        if not result.finished:
+            self.stop(f"the code loop ended without finishing: {result.stop_reason}")
+        elif not toolbox.changed:
+            self.stop("the model called finish without changing any file")
+        elif self.command is None:
+            self.stop("no test command: the change cannot be tested (set test_command)")
+        else:
+            self.coded = True
+        return self.coded
+
+    def test(self) -> TestReport | None:
+        """The verification run of the tests; red with rounds left → feedback for a repair."""
+        if not self.wants_test or self.toolbox is None or self.command is None:
+            return None
+        self.coded = False
+        self.budget.check_time()  # tests cost no tokens: they run even at the token limit
+        try:  # suggest mode runs no tests without a file-system sandbox (see test_isolation)
+            report = run_tests(
+                self.toolbox.root, self.command, config=self.config,
+                artifacts_dir=self.tests_dir, require_filesystem=self.mode == "suggest",
+            )  # fmt: skip
+        except SandboxError as exc:
+            if self.mode != "suggest":
+                raise
+            self.warn(str(exc))
+            self.status, self.stop_reason, self.done = "suggested", f"untested: {exc}", True
+            return None
+        self.reports.append(report)
+        self.trace.test_run("verify", report, round=self.round_no)
+        if self.worktree is not None:
+            check_worktree(self.worktree)  # tests that rewrote .git end the run here
+        if self.config.sandbox and not report.network_isolated:
+            self.warn(f"The tests were not isolated from the network: {report.sandbox_note}.")
+        elif self.config.sandbox and not report.filesystem_isolated:
+            self.warn(f"The tests ran without a file-system sandbox: {report.sandbox_note}.")
+        rounds = self.config.max_repair_rounds
+        if report.passed:
+            self._check_conventions(rounds)
+        elif self.round_no >= rounds:
+            self.stop(
+                f"the tests still fail after {rounds} repair round(s): {failure_line(report)}"
+            )
+        else:
+            self.round_no += 1
+            self.repair_rounds += 1
+            self.feedback = (
+                "The tests fail after your change. Fix the code (or the tests, if they are "
+                "wrong), run the tests, then call finish.\n\n" + format_for_model(report)
+            )
+        return report
+
+    def _check_conventions(self, rounds: int) -> None:
+        """Green tests: the conventions gate (see ``pipeline.conventions_gate``)."""
+        if self.conventions is None or self.worktree is None or self.toolbox is None:
+            return
+        wt, diff = self.worktree, diff_against_base(self.worktree, self.toolbox.changed)
+        gate = conventions_gate(self.conventions, diff, wt.path, repair_left=self.round_no < rounds)
+        self.violations = list(gate.violations)
+        self.trace.event("conventions", violations=[v.to_dict() for v in gate.violations])
+        if gate.warning:
+            self.warn(gate.warning)
+        if gate.feedback:  # a repair round, like failing tests
+            self.round_no, self.repair_rounds = self.round_no + 1, self.repair_rounds + 1
+            self.feedback = gate.feedback
+
+    def commit(self) -> str | None:
+        """Green tests → commit exactly the files the agent wrote (suggest mode: no commit)."""
+        if self.done or not self.passed or self.worktree is None or self.toolbox is None:
+            return None
+        wt, changed = self.worktree, self.toolbox.changed
+        self.done = True
+        diff = diff_against_base(wt, changed)
+        if not diff.strip():
+            self.stop("the model's edits leave the files as they were; nothing to commit")
+        elif self.mode == "suggest":
+            self.status, self.stop_reason = "suggested", None
+        elif (blocked := commit_block(self.repo, wt.base_commit, diff)) is not None:
+            self.stop(blocked)
+        else:
+            message = (
+                f"specpilot: {self.spec.title}\n\n{self.summary}\n\n"
+                f"Spec: {self.spec.source or '-'}\nRun: {self.run_id}\n"
+            )
+            self.commit_sha = commit_paths(
+                wt,
+                changed,
+                message,
+                author_name=self.config.commit_author_name,
+                author_email=self.config.commit_author_email,
+            )
+            self.status = "green"
+            self.trace.event("commit", sha=self.commit_sha, branch=wt.branch, files=list(changed))
+        return self.commit_sha
+
+    def _open_workspace(self) -> Toolbox:
+        """The first code round makes the workspace; the run keeps what it returns."""
+        ws = open_workspace(
+            WorkspaceRequest(
+                repo=self.repo,
+                mode=self.mode,
+                run_id=self.run_id,
+                config=self.config,
+                base=self.spec.base,
+                slug=self.spec.slug,
+                test_command=self.spec.test_command,
+                allow=tuple(self.spec.paths.allow),
+                block=(*self.spec.paths.block, *self.config.blocked_paths, *self.blocked_paths),
+                index=self.index,
+                worktree_index=self.worktree_index,
+                write_check=self.write_check,
+                tests_dir=self.tests_dir,
+            ),
+            self.trace,
+        )
+        self.worktree, self.command, self.scratch = ws.worktree, ws.command, ws.scratch
+        self.toolbox = ws.toolbox
+        for message in ws.warnings:
+            self.warn(message)
+        return ws.toolbox
+
+    @property
+    def tests_dir(self) -> Path:
+        return self.run_dir.path / "tests"
+
+    # --- the record ---------------------------------------------------------------------------
+    def finalize(self) -> RunRecord:
+        """Write the diff, clean up, write the record — whatever happened before."""
+        return write_record(self)
