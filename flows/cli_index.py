@@ -90,22 +90,46 @@ def search(
     settings = settings_for(root, set_)
     from specpilot.retrieval.open import open_searcher
 
-    def go() -> list[dict[str, Any]]:
+    def go() -> tuple[list[dict[str, Any]], str | None]:
         searcher = open_searcher(
             db_for(settings, root, db),
             settings.index.embed,
             settings.retrieval,
             repo_hint=str(root),
         )
-        if files:
-            return [h.to_dict() for h in searcher.search_files(text, top_k)]
-        return [h.to_dict() for h in searcher.search(text, top_k)]
+        found = searcher.search_files(text, top_k) if files else searcher.search(text, top_k)
+        warning = _index_warning(searcher.store.meta.state, searcher.store.meta.last_commit, root)
+        return [
+            h.to_dict() | ({"index_warning": warning} if warning else {}) for h in found
+        ], warning
 
-    hits = run_guarded(go)
+    hits, warning = run_guarded(go)
+    if warning:  # an honest answer: say what the index does not know, on stderr (and in --json)
+        render.err_console().print(f"warning: {warning}", markup=False, highlight=False)
     if json_out:
         render.print_json(hits)
     else:
         render.hits_table(hits, files)
+
+
+def _index_warning(state: str, indexed_commit: str, root: Path) -> str | None:
+    """Why the index may not answer for the repository as it is now, or None."""
+    from specpilot.indexer.gitinfo import commits_since, head_commit
+
+    if state != "complete":
+        return (
+            f"the last index run of {root} did not finish (state {state}): files it had not "
+            "reached are missing from the results; run `specpilot index` to complete it"
+        )
+    head = head_commit(root)
+    if head and indexed_commit and head != indexed_commit:
+        behind = commits_since(root, indexed_commit)
+        ahead = f"{behind} commit(s)" if behind else "commits"
+        return (
+            f"the index of {root} is {ahead} behind HEAD ({indexed_commit[:12]} vs "
+            f"{head[:12]}); run `specpilot index` to refresh it"
+        )
+    return None
 
 
 def _query_text(query: str | None, query_file: Path | None) -> str:

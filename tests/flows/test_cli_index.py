@@ -224,3 +224,29 @@ def test_query_file_dash_reads_standard_input(runner: CliRunner, make_repo) -> N
     args = ["search", "--query-file", "-", "--repo", str(repo), "--files", "--json", *HASH]
     hits = _json(runner.invoke(app, args, input="how long to wait between retries\n"))
     assert hits[0]["path"] == "app/retry.py"
+
+
+def test_search_says_when_the_index_is_behind_or_unfinished(
+    runner: CliRunner, make_repo, tmp_path: Path
+) -> None:
+    """An honest answer: results from an old or half-written index say so (stderr and JSON)."""
+    from specpilot.indexer.store import IndexStore
+    from tests.conftest import run_git
+
+    repo = make_repo(FILES, git=True)
+    summary = _json(runner.invoke(app, ["index", str(repo), "--json", *HASH]))
+    args = ["search", "retry delay", "--repo", str(repo), "--files", "--json", *HASH]
+    fresh = runner.invoke(app, args)
+    assert fresh.exit_code == 0 and "warning" not in fresh.stderr
+    assert all("index_warning" not in h for h in json.loads(fresh.stdout))
+
+    (repo / "app" / "retry.py").write_text("def backoff_delay(attempt):\n    return attempt\n")
+    run_git(repo, "commit", "-qam", "change")
+    behind = runner.invoke(app, args)
+    assert behind.exit_code == 0 and "1 commit(s) behind HEAD" in behind.stderr
+    assert all("behind HEAD" in h["index_warning"] for h in json.loads(behind.stdout))
+
+    store = IndexStore.open(summary["db"])
+    store.write_meta(store.meta.with_(state="in_progress"))
+    unfinished = runner.invoke(app, args)
+    assert "did not finish (state in_progress)" in unfinished.stderr
