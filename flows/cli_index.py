@@ -46,17 +46,25 @@ def index(
     settings = settings_for(repo, overrides)
     from specpilot.flows.conventions_bridge import index_plugins
     from specpilot.indexer.build import index_repo
+    from specpilot.indexer.errors import IndexInterrupted
 
-    with render.progress_bars(enabled=sys.stderr.isatty()) as progress:
-        summary = run_guarded(
-            lambda: index_repo(
-                repo,
-                db=db_for(settings, repo, db),
-                config=settings.index,
-                rebuild=rebuild,
-                progress=progress,
-                plugins=index_plugins(settings.conventions),
+    try:
+        with render.progress_bars(enabled=sys.stderr.isatty()) as progress:
+            summary = run_guarded(
+                lambda: index_repo(
+                    repo,
+                    db=db_for(settings, repo, db),
+                    config=settings.index,
+                    rebuild=rebuild,
+                    progress=progress,
+                    plugins=index_plugins(settings.conventions),
+                )
             )
+    except IndexInterrupted as stop:  # Ctrl-C: one line saying what was kept
+        fail(
+            f"interrupted: {stop.files_kept} files ({stop.chunks_kept} chunks) were written and "
+            f"are kept; run `specpilot index {path}` again to index the rest.",
+            code=130,
         )
     if json_out:
         render.print_json(summary.to_dict())

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from specpilot.indexer.chunking import Chunk
 from specpilot.indexer.config import EmbedConfig, IndexerConfig
@@ -20,6 +21,7 @@ from specpilot.indexer.embedding import Embedder, make_embedder
 from specpilot.indexer.errors import (
     DamagedIndexError,
     EmptyRepoError,
+    IndexInterrupted,
     NotIndexedError,
     SchemaVersionError,
 )
@@ -49,6 +51,7 @@ __all__ = ["IndexSummary", "MapParse", "ParseBatch", "ParsedBatch", "Progress", 
 
 Progress = Callable[[str, int, int], None]
 EMBED_WRITE_BATCH = 256  # chunks embedded and committed together
+EMBED_CALL = 32  # texts per embedder call (an interrupt loses at most one call's work)
 
 
 def index_repo(
@@ -271,7 +274,7 @@ def _embed_and_write(
 ) -> tuple[int, int]:
     total = sum(len(p.chunks) for p in prepared)
     cache = store.cached_vectors({chunk_key(c, ec) for p in prepared for c in p.chunks})
-    embedded = cached = done = 0
+    embedded = cached = done = kept_files = 0
     report("embed", 0, total)
     for batch in _batches(prepared, EMBED_WRITE_BATCH):
         chunks = [c for p in batch for c in p.chunks]
@@ -280,22 +283,43 @@ def _embed_and_write(
             key = chunk_key(c, ec)
             if key not in cache:
                 todo.setdefault(key, c)
-        for cap in sorted({cap for _, cap in todo}):
-            keys = [k for k in todo if k[1] == cap]
-            vecs = emb.embed([todo[k].embed_text for k in keys], max_tokens=cap)
-            cache.update(zip(keys, vecs, strict=True))
+        try:
+            for cap in sorted({cap for _, cap in todo}):
+                keys = [k for k in todo if k[1] == cap]
+                for i in range(0, len(keys), EMBED_CALL):  # small calls: Ctrl-C loses little
+                    part = keys[i : i + EMBED_CALL]
+                    vecs = emb.embed([todo[k].embed_text for k in part], max_tokens=cap)
+                    cache.update(zip(part, vecs, strict=True))
+        except KeyboardInterrupt:
+            # keep what was embedded: the files of this batch whose chunks all have vectors
+            whole = [p for p in batch if all(chunk_key(c, ec) in cache for c in p.chunks)]
+            if whole:
+                _write(store, whole, cache, ec, commit)
+            n = sum(len(p.chunks) for p in whole)
+            raise IndexInterrupted(kept_files + len(whole), done + n) from None
         embedded += len(todo)
         cached += len(chunks) - len(todo)
-        vectors = {c.id: cache[chunk_key(c, ec)] for c in chunks}
-        store.replace_files(
-            [p.source.path for p in batch],
-            file_rows(batch, commit),
-            chunk_rows(batch, vectors, ec),
-            symbol_rows(batch),
-        )
+        _write(store, batch, cache, ec, commit)
         done += len(chunks)
+        kept_files += len(batch)
         report("embed", done, total)
     return embedded, cached
+
+
+def _write(
+    store: IndexStore,
+    batch: list[Prepared],
+    cache: dict[ChunkKey, Any],
+    ec: EmbedConfig,
+    commit: str,
+) -> None:
+    vectors = {c.id: cache[chunk_key(c, ec)] for p in batch for c in p.chunks}
+    store.replace_files(
+        [p.source.path for p in batch],
+        file_rows(batch, commit),
+        chunk_rows(batch, vectors, ec),
+        symbol_rows(batch),
+    )
 
 
 def _edges_to_redo(

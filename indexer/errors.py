@@ -73,3 +73,13 @@ class ParseError(IndexerError):
 
 class DiffError(IndexerError):
     pass
+
+
+class IndexInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGINT) during an index run, after what was embedded had been written: the
+    next run embeds only the rest. Still a KeyboardInterrupt, so callers stop as they would."""
+
+    def __init__(self, files_kept: int, chunks_kept: int) -> None:
+        super().__init__(f"interrupted; {files_kept} files ({chunks_kept} chunks) were kept")
+        self.files_kept = files_kept
+        self.chunks_kept = chunks_kept

@@ -337,3 +337,33 @@ def test_a_struct_and_its_impl_are_indexed_and_re_indexed(make_repo, tmp_path: P
     chunk_ids = [r["id"] for r in _rows(db, "chunks")]
     assert len(chunk_ids) == len(set(chunk_ids))
     assert [r["symbol"] for r in _rows(db, "chunks")].count("Foo.get") == 1
+
+
+class _CtrlC(RecordingEmbedder):
+    """Ctrl-C arrives while the embedder works on its ``at``-th text."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.at = at
+
+    def embed(self, texts, *, max_tokens=None):  # type: ignore[no-untyped-def]
+        if len(self.texts) + len(texts) > self.at:
+            raise KeyboardInterrupt
+        return super().embed(texts, max_tokens=max_tokens)
+
+
+def test_ctrl_c_keeps_what_was_embedded_and_the_next_run_embeds_only_the_rest(
+    make_repo, tmp_path: Path
+) -> None:
+    from specpilot.indexer.errors import IndexInterrupted
+
+    files = {f"mod{i}.py": f"def f{i}(x):\n    return x + {i}\n" for i in range(200)}
+    repo = make_repo(files)
+    db = tmp_path / "db"
+    with pytest.raises(IndexInterrupted) as stop:
+        _index(repo, db, _CtrlC(at=150))  # inside the first write batch of 256 chunks
+    assert stop.value.chunks_kept >= 128 and stop.value.files_kept == stop.value.chunks_kept
+    emb = RecordingEmbedder()
+    s = _index(repo, db, emb)
+    assert s.unchanged == stop.value.files_kept and s.added == 200 - stop.value.files_kept
+    assert len(emb.texts) == 200 - stop.value.chunks_kept  # only the rest was embedded
