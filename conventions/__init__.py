@@ -16,26 +16,68 @@ Errors: ``ConventionsError`` and its subclasses (see ``conventions.errors``).
 
 from __future__ import annotations
 
-from specpilot.conventions.api import extract_profile, measure_repo, profile_for_repo
-from specpilot.conventions.check import CheckReport, check_diff, check_diff_report
-from specpilot.conventions.config import ConventionsConfig
-from specpilot.conventions.errors import (
-    ConfigError,
-    ConventionsError,
-    DiffParseError,
-    FactsError,
-    NoProfileError,
-)
-from specpilot.conventions.model import Convention, ConventionProfile, FileFacts, Violation
-from specpilot.conventions.plugin import ConventionsPlugin, PluginRun
-from specpilot.conventions.profile import build_profile
-from specpilot.conventions.render import (
-    house_rule_items,
-    render_house_rules,
-    render_json,
-    render_markdown,
-)
-from specpilot.conventions.storage import load_profile
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# The public API, imported on first use (PEP 562): `import specpilot.conventions.config` (the
+# CLI's settings) must not pull in the measures, the store and LanceDB.
+_WHERE: dict[str, str] = {
+    "CheckReport": "specpilot.conventions.check",
+    "ConfigError": "specpilot.conventions.errors",
+    "Convention": "specpilot.conventions.model",
+    "ConventionProfile": "specpilot.conventions.model",
+    "ConventionsConfig": "specpilot.conventions.config",
+    "ConventionsError": "specpilot.conventions.errors",
+    "ConventionsPlugin": "specpilot.conventions.plugin",
+    "DiffParseError": "specpilot.conventions.errors",
+    "FactsError": "specpilot.conventions.errors",
+    "FileFacts": "specpilot.conventions.model",
+    "NoProfileError": "specpilot.conventions.errors",
+    "PluginRun": "specpilot.conventions.plugin",
+    "Violation": "specpilot.conventions.model",
+    "build_profile": "specpilot.conventions.profile",
+    "check_diff": "specpilot.conventions.check",
+    "check_diff_report": "specpilot.conventions.check",
+    "extract_profile": "specpilot.conventions.api",
+    "house_rule_items": "specpilot.conventions.render",
+    "load_profile": "specpilot.conventions.storage",
+    "measure_repo": "specpilot.conventions.api",
+    "profile_for_repo": "specpilot.conventions.api",
+    "render_house_rules": "specpilot.conventions.render",
+    "render_json": "specpilot.conventions.render",
+    "render_markdown": "specpilot.conventions.render",
+}
+
+if TYPE_CHECKING:
+    from specpilot.conventions.api import extract_profile, measure_repo, profile_for_repo
+    from specpilot.conventions.check import CheckReport, check_diff, check_diff_report
+    from specpilot.conventions.config import ConventionsConfig
+    from specpilot.conventions.errors import (
+        ConfigError,
+        ConventionsError,
+        DiffParseError,
+        FactsError,
+        NoProfileError,
+    )
+    from specpilot.conventions.model import Convention, ConventionProfile, FileFacts, Violation
+    from specpilot.conventions.plugin import ConventionsPlugin, PluginRun
+    from specpilot.conventions.profile import build_profile
+    from specpilot.conventions.render import (
+        house_rule_items,
+        render_house_rules,
+        render_json,
+        render_markdown,
+    )
+    from specpilot.conventions.storage import load_profile
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CheckReport",

@@ -20,7 +20,6 @@ from specpilot.flows.app import (
 )
 from specpilot.flows.cli_pipeline import ModeOpt, check_mode, read_spec
 from specpilot.flows.deployments import INDEX_DEPLOYMENT, SPEC_DEPLOYMENT
-from specpilot.flows.pipeline_settings import schedule_settings
 
 NO_API = (
     "PREFECT_API_URL is not set: start a server (`prefect server start`) and point "
@@ -63,6 +62,8 @@ def serve(
     setup(verbose)
     root = repo_dir(repo)
     settings = settings_for(root, set_)
+    from specpilot.flows.pipeline_settings import schedule_settings
+
     schedule = run_guarded(lambda: schedule_settings(settings))
     url = api_url()
     from specpilot.flows.deployments import build_deployments

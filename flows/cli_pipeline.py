@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -24,9 +24,7 @@ from specpilot.flows.app import (
     settings_for,
     setup,
 )
-from specpilot.flows.pipeline_settings import audit_log_path, deliver_settings
 from specpilot.flows.settings import Settings
-from specpilot.pipeline.audit.key import AuditKey
 from specpilot.pipeline.core.errors import (
     AuditError,
     AuditKeyError,
@@ -35,10 +33,26 @@ from specpilot.pipeline.core.errors import (
     PolicyError,
     SpecError,
 )
-from specpilot.pipeline.run.record import RunMode
-from specpilot.pipeline.run.spec import Spec, parse_spec
+
+if TYPE_CHECKING:  # imported where used: `specpilot --help` must not build these modules
+    from specpilot.pipeline.audit.key import AuditKey
+    from specpilot.pipeline.run.record import RunMode
+    from specpilot.pipeline.run.spec import Spec
 
 MODES = ("suggest", "pr", "auto")
+
+
+def audit_log_path(delivery: Any) -> Path:
+    from specpilot.flows.pipeline_settings import audit_log_path as path_of
+
+    return path_of(delivery)
+
+
+def deliver_settings(settings: Settings) -> Any:
+    from specpilot.flows.pipeline_settings import deliver_settings as of
+
+    return of(settings)
+
 
 policy_app = typer.Typer(no_args_is_help=True, help="See how the risk policy tiers a change.")
 audit_app = typer.Typer(no_args_is_help=True, help="Read and verify the audit log.")
@@ -81,7 +95,7 @@ AnchorOpt = Annotated[
 def check_mode(mode: str) -> RunMode:
     if mode not in MODES:
         fail(f"unknown mode {mode!r}; use one of: {', '.join(MODES)}.")
-    return cast(RunMode, mode)
+    return cast("RunMode", mode)
 
 
 def read_spec(path: Path) -> tuple[Spec, str]:
@@ -93,6 +107,8 @@ def read_spec(path: Path) -> tuple[Spec, str]:
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read the spec file {path}: {exc}.")
     try:
+        from specpilot.pipeline.run.spec import parse_spec
+
         return parse_spec(text, source=str(path)), text
     except SpecError as exc:
         fail(str(exc))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,10 +21,10 @@ from specpilot.flows.app import (
     setup,
 )
 from specpilot.flows.cli_pipeline import ModeOpt, RepoOpt, check_mode, read_spec
-from specpilot.flows.pipeline_settings import pipeline_config
 from specpilot.pipeline.core.errors import PipelineError, SandboxError, SpecError, WorktreeError
-from specpilot.pipeline.run.spec import parse_spec
-from specpilot.pipeline.run.test_check import TestCheck, check_tests
+
+if TYPE_CHECKING:
+    from specpilot.pipeline.run.test_check import TestCheck
 
 SpecOpt = Annotated[
     Path | None,
@@ -49,6 +49,10 @@ def test(
     """
     setup(verbose)
     run_mode = check_mode(mode)
+    from specpilot.flows.pipeline_settings import pipeline_config
+    from specpilot.pipeline.run.spec import parse_spec
+    from specpilot.pipeline.run.test_check import check_tests
+
     parsed = read_spec(spec)[0] if spec is not None else parse_spec("# specpilot test\n")
     root = repo_dir(repo)
     settings = settings_for(root, set_)

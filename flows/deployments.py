@@ -15,11 +15,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from specpilot.flows.errors import ConfigError
-from specpilot.flows.pipeline_settings import ScheduleSettings
+
+if TYPE_CHECKING:
+    from specpilot.flows.pipeline_settings import ScheduleSettings
 
 INDEX_DEPLOYMENT = "index-repo/nightly"
 SPEC_DEPLOYMENT = "spec-to-pr/default"
