@@ -56,8 +56,10 @@ def ensure_text_is_clean(label: str, text: str, *, allowlist: Sequence[str] = ()
 def final_diff(repo: Path, remote: str, sha: str, base: str) -> str:
     """What the remote lacks of ``sha``: its diff from the remote's merge base on ``base``."""
     start = EMPTY_TREE
-    if remote_tip(repo, remote, base) is not None:
-        tip = fetch_tip(repo, remote, base)
+    # the push destination decides what is new to it (a remote may fetch from elsewhere)
+    where = _git(repo, "remote", "get-url", "--push", remote, check=False).strip() or remote
+    if remote_tip(repo, where, base) is not None:
+        tip = fetch_tip(repo, where, base)
         merge_base = _git(repo, "merge-base", tip, sha, check=False)
         if merge_base:
             start = merge_base.strip()

@@ -157,8 +157,8 @@ def test_only_anthropic_model_imports_the_sdk() -> None:
 
     root = Path(specpilot.pipeline.__file__).parent
     importers = sorted(
-        p.name
-        for p in root.glob("*.py")
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*.py")
         if "import anthropic" in p.read_text() or "from anthropic" in p.read_text()
     )
-    assert importers == ["anthropic_model.py"]
+    assert importers == ["model/anthropic.py"]
