@@ -16,7 +16,6 @@ import socket
 import sys
 import tempfile
 import threading
-import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -338,7 +337,6 @@ def test_an_output_flood_is_cut_while_it_is_produced(
     )
     repo = make_repo({"README.md": "x\n"})
     tracemalloc.start()
-    started = time.monotonic()
     try:
         report = run_tests(
             repo, TestCommand(flood, "custom", "spec"), config=cfg, artifacts_dir=tmp_path / "a"
@@ -346,10 +344,10 @@ def test_an_output_flood_is_cut_while_it_is_produced(
         _, peak_memory = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    took = time.monotonic() - started
 
     assert not report.passed and report.output_killed and not report.timed_out
-    assert took < 4, f"the flood ran {took:.1f} s: it was not killed at the output limit"
+    # killed at the output limit, not at the 6 s time limit (``not report.timed_out``): a
+    # unit test checks what happened, never how many seconds it took
     assert f"output passed the {kill}-byte limit" in report.output
     assert host_tmp_watch[0] < 4 * keep, f"{host_tmp_watch[0]} bytes buffered on the host disk"
     assert peak_memory < 8 * keep + 2_000_000, f"{peak_memory} bytes buffered in memory"

