@@ -2,7 +2,13 @@
 and sends back their results, until the model calls ``finish``, gives up, or the budget stops
 it (``BudgetExceeded`` propagates to the orchestrator). A reply cut off at max_tokens is never
 acted on: its tool calls are answered "not run" and the model is asked again, at most
-``config.max_cut_off_retries`` times in a row."""
+``config.max_cut_off_retries`` times in a row.
+
+What small models do instead of a tool call is handled here, each as a fallback in the trace
+(``pipeline.fallbacks``): a call written as text is run (``pipeline.text_tool_calls``); a
+call of a tool that does not exist is answered with the tools that do; a model that changed
+files and then stops calling tools without ``finish`` is taken as finished — the tests, run
+next by the stage, decide whether the change is green."""
 
 from __future__ import annotations
 
@@ -14,11 +20,13 @@ from typing import Any
 from specpilot.pipeline.budget import Budget
 from specpilot.pipeline.config import PipelineConfig
 from specpilot.pipeline.context import RetrievedContext, render_context
+from specpilot.pipeline.fallbacks import fallback
 from specpilot.pipeline.file_tools import Toolbox
 from specpilot.pipeline.model import (
     Message,
     Model,
     SystemBlock,
+    ToolCall,
     ToolResult,
     cut_off_reason,
     cut_off_turn,
@@ -27,6 +35,7 @@ from specpilot.pipeline.model import (
 from specpilot.pipeline.plan import Plan, render_plan
 from specpilot.pipeline.run_record import RunTrace
 from specpilot.pipeline.spec import Spec
+from specpilot.pipeline.text_tool_calls import find_text_calls, strip_calls, unknown_tools_message
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +48,10 @@ that must match exactly once. When the change is complete and the tests pass, ca
 with a short summary. Tool errors are messages for you: read them and adapt."""
 
 NUDGE = "Use the tools to make the change, then call finish with a summary."
+NUDGE_CHANGED = (
+    "If the change is complete and the tests pass, call finish with a summary; otherwise go "
+    "on with the tools (as tool calls, not text)."
+)
 CUT_OFF_ADVICE = (
     "Reply again in smaller steps: one edit per call, and a big new file in parts "
     "(create_file with the first part, then edit_file to add the rest)."
@@ -91,8 +104,8 @@ def code_loop(
         response = model.complete(
             system=system, messages=history, tools=toolbox.specs(), max_tokens=config.max_tokens
         )
-        history.append(Message("assistant", response.text, response.tool_calls))
         if is_cut_off(response):
+            history.append(Message("assistant", response.text, response.tool_calls))
             cut_offs += 1
             log.warning(
                 "the model's reply was cut off (%s, %d in a row); its %d tool call(s) not run",
@@ -112,20 +125,37 @@ def code_loop(
             history.append(cut_off_turn(response, config.max_tokens, CUT_OFF_ADVICE))
             continue
         cut_offs = 0
-        if not response.tool_calls:
+        turn = _read_turn(response.text, response.tool_calls, toolbox, turns, trace)
+        history.append(Message("assistant", turn.text, turn.calls))
+        if not turn.calls:
             idle += 1
-            if idle > config.max_idle_turns:
+            # with changes made, a model that stops calling tools twice is taken as finished
+            limit = min(1, config.max_idle_turns) if toolbox.changed else config.max_idle_turns
+            if idle > limit and toolbox.changed:
+                fallback(
+                    trace, "finish_inferred",
+                    f"the model stopped calling tools {idle} times without finish after "
+                    f"changing {', '.join(toolbox.changed)}; taken as finished, the tests decide",
+                )  # fmt: skip
+                return LoopResult(True, turn.text, turns, "finish_inferred", tuple(history))
+            if idle > limit:
                 reason = (
                     f"the model stopped calling tools {idle} times without calling finish "
-                    f"(last stop reason {response.stop_reason!r})"
+                    f"(last stop reason {response.stop_reason!r}) and changed no file"
                 )
-                return LoopResult(False, response.text, turns, reason, tuple(history))
-            history.append(Message("user", NUDGE))
+                return LoopResult(False, turn.text, turns, reason, tuple(history))
+            nudge = turn.unknown_text or (NUDGE_CHANGED if toolbox.changed else NUDGE)
+            history.append(Message("user", nudge))
             continue
         idle = 0
         results: list[ToolResult] = []
         summary: str | None = None
-        for call in response.tool_calls:
+        offered = [t.name for t in toolbox.specs()]
+        for call in turn.calls:
+            if call.name not in offered:
+                fallback(trace, "unknown_tool", f"the model called {call.name!r}")
+                results.append(ToolResult(call.id, unknown_tools_message([call.name], offered), True))
+                continue
             budget.charge_step()
             outcome = toolbox.call(call)
             results.append(ToolResult(call.id, outcome.content, outcome.is_error))
@@ -137,12 +167,46 @@ def code_loop(
                     arguments=_short_args(call.arguments),
                     is_error=outcome.is_error,
                     result=outcome.content[:300],
+                    from_text=turn.from_text,
                 )
             if outcome.finished:
                 summary = str(call.arguments.get("summary", ""))
         history.append(Message("user", tool_results=tuple(results)))
         if summary is not None:
             return LoopResult(True, summary, turns, "finished", tuple(history))
+
+
+@dataclass(frozen=True, slots=True)
+class _Turn:
+    text: str
+    calls: tuple[ToolCall, ...]
+    from_text: bool = False  # the calls were written as text
+    unknown_text: str = ""  # what to tell a model that wrote a call of a tool that does not exist
+
+
+def _read_turn(
+    text: str, calls: tuple[ToolCall, ...], toolbox: Toolbox, turn: int, trace: RunTrace | None
+) -> _Turn:
+    """The reply's tool calls; without any, the well-formed calls written in its text."""
+    if calls or not text.strip():
+        return _Turn(text, calls)
+    offered = [t.name for t in toolbox.specs()]
+    found = find_text_calls(text, offered)
+    if found.calls:
+        names = [c.name for c in found.calls]
+        fallback(
+            trace, "text_tool_call",
+            f"the reply wrote {len(names)} tool call(s) as text ({', '.join(names)}); run them",
+            tools=names,
+        )  # fmt: skip
+        made = tuple(
+            ToolCall(f"text_{turn}_{i}", c.name, c.arguments) for i, c in enumerate(found.calls, 1)
+        )
+        return _Turn(strip_calls(text, found.calls), made, from_text=True)
+    if found.unknown:
+        fallback(trace, "unknown_tool", f"the reply's text calls {', '.join(found.unknown)}")
+        return _Turn(text, (), unknown_text=unknown_tools_message(found.unknown, offered))
+    return _Turn(text, ())
 
 
 def _add_user_text(history: list[Message], text: str) -> None:

@@ -9,7 +9,9 @@ import shutil
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from specpilot.pipeline.acceptance import acceptance_gap, acceptance_tested
 from specpilot.pipeline.errors import PipelineError
+from specpilot.pipeline.fallbacks import fallbacks_in
 from specpilot.pipeline.report import render_report
 from specpilot.pipeline.run_record import RunRecord
 from specpilot.pipeline.worktree import Worktree, diff_against_base, remove_worktree
@@ -26,6 +28,12 @@ def write_record(run: SpecRun) -> RunRecord:
     for warning in run.budget.warnings:
         if warning not in run.warnings:
             run.warnings.append(warning)
+    tested = acceptance_tested(run.spec, changed)
+    gap = acceptance_gap(run.spec, changed)
+    if gap and run.status in ("green", "suggested") and gap not in run.warnings:
+        run.warnings.append(gap)
+    events = run.trace.events()
+    calls = [e for e in events if e.get("kind") == "model_call"]
     finished = datetime.now().astimezone()
     usage = run.budget.state()
     artifacts = dict(run.run_dir.artifacts)
@@ -51,6 +59,9 @@ def write_record(run: SpecRun) -> RunRecord:
         test_reports=tuple(run.reports),
         repair_rounds=run.repair_rounds,
         model=run.model.name if run.model else None,
+        server_model=str(calls[-1]["model"]) if calls and calls[-1].get("model") else None,
+        fallbacks=fallbacks_in(events),
+        acceptance_tested=tested,
         model_calls=usage.model_calls,
         tool_steps=usage.tool_steps,
         input_tokens=usage.usage.input_tokens,

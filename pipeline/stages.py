@@ -31,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 
 from specpilot.conventions import ConventionProfile, Violation
+from specpilot.pipeline.acceptance import acceptance_gap
 from specpilot.pipeline.agent_loop import code_loop
 from specpilot.pipeline.budget import Budget, MeteredModel
 from specpilot.pipeline.config import PipelineConfig
@@ -41,6 +42,7 @@ from specpilot.pipeline.context import (
     gather_context,
     render_context,
 )
+from specpilot.pipeline.context_window import WindowedModel
 from specpilot.pipeline.conventions_gate import conventions_gate
 from specpilot.pipeline.errors import BudgetExceeded, ModelError, PipelineError
 from specpilot.pipeline.file_tools import Toolbox
@@ -183,7 +185,7 @@ class SpecRun:
 
     def stop(self, reason: str) -> None:
         self.status, self.stop_reason, self.done = "stopped", reason, True
-        log.warning("run %s stopped: %s", self.run_id, reason)
+        log.info("run %s stopped: %s", self.run_id, reason)  # the record and the CLI say it
 
     def warn(self, message: str) -> None:
         log.warning("%s", message)
@@ -240,10 +242,14 @@ class SpecRun:
         if self.done:
             return self.plan_
         context = context or self.context or self.retrieve()
-        self.metered = MeteredModel(self.model, self.budget, self.trace) if self.model else None
-        if self.metered is not None:
+        self.metered = None
+        if self.model is not None:  # every request packed to the model's context window
+            windowed = WindowedModel(self.model, self.config, self.trace)
+            self.metered = MeteredModel(windowed, self.budget, self.trace)
             self.metered.stage = "plan"
-            self.plan_ = make_plan(self.spec, context, model=self.metered, config=self.config)
+            self.plan_ = make_plan(
+                self.spec, context, model=self.metered, config=self.config, trace=self.trace
+            )
         else:
             self.plan_ = plan_from_retrieval(self.spec, context, config=self.config)
         self.run_dir.write_model("plan.json", self.plan_)
@@ -328,8 +334,11 @@ class SpecRun:
             return None
         wt, changed = self.worktree, self.toolbox.changed
         self.done = True
+        gap = acceptance_gap(self.spec, changed)
         if not diff_against_base(wt, changed).strip():
             self.stop("the model's edits leave the files as they were; nothing to commit")
+        elif gap and self.config.require_acceptance_tests:
+            self.stop(f"{gap} (pipeline.require_acceptance_tests is set)")
         elif self.mode == "suggest":
             self.status, self.stop_reason = "suggested", None
         else:
