@@ -134,8 +134,8 @@ class AnthropicModel:
             "system": _system_blocks(system),
             "messages": _messages_param(messages),
         }
-        if self._config.temperature is not None:
-            kwargs["temperature"] = self._config.temperature
+        if self._config.temperature is not None:  # this SDK has no parameter for it
+            kwargs["extra_body"] = {"temperature": self._config.temperature}
         if tools:
             kwargs["tools"] = [_tool_param(t) for t in tools]
             choice: ToolChoiceParam = (
