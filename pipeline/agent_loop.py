@@ -12,7 +12,9 @@ next by the stage, decide whether the change is green."""
 
 from __future__ import annotations
 
+import json
 import logging
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +53,11 @@ NUDGE = "Use the tools to make the change, then call finish with a summary."
 NUDGE_CHANGED = (
     "If the change is complete and the tests pass, call finish with a summary; otherwise go "
     "on with the tools (as tool calls, not text)."
+)
+REPEAT_LIMIT = 3  # the same call this often since the last write is not run again
+REPEATED = (
+    "Not run: you made this same {name} call {n} times and its result has not changed. Take "
+    "the next step: change the file with edit_file (or create_file), or call finish."
 )
 CUT_OFF_ADVICE = (
     "Reply again in smaller steps: one edit per call, and a big new file in parts "
@@ -96,7 +103,8 @@ def code_loop(
     if feedback:
         _add_user_text(history, feedback)
     system = coder_system(context)
-    idle = 0
+    idle = 0  # turns in a row without progress
+    seen: Counter[str] = Counter()  # calls made since the last write, to refuse loops
     cut_offs = 0  # cut-off replies in a row
     turns = 0
     while True:
@@ -127,53 +135,85 @@ def code_loop(
         cut_offs = 0
         turn = _read_turn(response.text, response.tool_calls, toolbox, turns, trace)
         history.append(Message("assistant", turn.text, turn.calls))
+        ran = _Ran((), None, False)
+        if turn.calls:
+            ran = _run_calls(turn, toolbox, budget, trace, seen)
+            history.append(Message("user", tool_results=ran.results))
+            if ran.summary is not None:
+                return LoopResult(True, ran.summary, turns, "finished", tuple(history))
+            if ran.progressed:
+                idle = 0
+                continue
+        # no progress this turn: no call, only calls of missing tools, or only repeats
+        idle += 1
+        # with changes made, a model that stops making progress twice is taken as finished
+        limit = min(1, config.max_idle_turns) if toolbox.changed else config.max_idle_turns
+        if idle > limit and toolbox.changed:
+            fallback(
+                trace, "finish_inferred",
+                f"the model made no progress {idle} times without calling finish after "
+                f"changing {', '.join(toolbox.changed)}; taken as finished, the tests decide",
+            )  # fmt: skip
+            return LoopResult(True, turn.text, turns, "finish_inferred", tuple(history))
+        if idle > limit:
+            reason = (
+                f"the model made no progress {idle} turns in a row (no tool call, a tool that "
+                "does not exist, or a call it had repeated) without calling finish (last stop "
+                f"reason {response.stop_reason!r}) and changed no file"
+            )
+            return LoopResult(False, turn.text, turns, reason, tuple(history))
         if not turn.calls:
-            idle += 1
-            # with changes made, a model that stops calling tools twice is taken as finished
-            limit = min(1, config.max_idle_turns) if toolbox.changed else config.max_idle_turns
-            if idle > limit and toolbox.changed:
-                fallback(
-                    trace, "finish_inferred",
-                    f"the model stopped calling tools {idle} times without finish after "
-                    f"changing {', '.join(toolbox.changed)}; taken as finished, the tests decide",
-                )  # fmt: skip
-                return LoopResult(True, turn.text, turns, "finish_inferred", tuple(history))
-            if idle > limit:
-                reason = (
-                    f"the model stopped calling tools {idle} times without calling finish "
-                    f"(last stop reason {response.stop_reason!r}) and changed no file"
-                )
-                return LoopResult(False, turn.text, turns, reason, tuple(history))
             nudge = turn.unknown_text or (NUDGE_CHANGED if toolbox.changed else NUDGE)
             history.append(Message("user", nudge))
+
+
+@dataclass(frozen=True, slots=True)
+class _Ran:
+    results: tuple[ToolResult, ...]
+    summary: str | None  # set when finish was called
+    progressed: bool  # some call ran that was neither a missing tool nor a repeat
+
+
+def _run_calls(
+    turn: _Turn, toolbox: Toolbox, budget: Budget, trace: RunTrace | None, seen: Counter[str]
+) -> _Ran:
+    """Run the turn's calls. A call of a tool that does not exist gets the list of those that
+    do; the same call made ``REPEAT_LIMIT`` times since the last write is not run again."""
+    results: list[ToolResult] = []
+    summary: str | None = None
+    progressed = False
+    offered = [t.name for t in toolbox.specs()]
+    for call in turn.calls:
+        if call.name not in offered:
+            fallback(trace, "unknown_tool", f"the model called {call.name!r}")
+            results.append(ToolResult(call.id, unknown_tools_message([call.name], offered), True))
             continue
-        idle = 0
-        results: list[ToolResult] = []
-        summary: str | None = None
-        offered = [t.name for t in toolbox.specs()]
-        for call in turn.calls:
-            if call.name not in offered:
-                fallback(trace, "unknown_tool", f"the model called {call.name!r}")
-                results.append(ToolResult(call.id, unknown_tools_message([call.name], offered), True))
-                continue
-            budget.charge_step()
-            outcome = toolbox.call(call)
-            results.append(ToolResult(call.id, outcome.content, outcome.is_error))
-            if trace:
-                trace.event(
-                    "tool_call",
-                    tool=call.name,
-                    call_id=call.id,
-                    arguments=_short_args(call.arguments),
-                    is_error=outcome.is_error,
-                    result=outcome.content[:300],
-                    from_text=turn.from_text,
-                )
-            if outcome.finished:
-                summary = str(call.arguments.get("summary", ""))
-        history.append(Message("user", tool_results=tuple(results)))
-        if summary is not None:
-            return LoopResult(True, summary, turns, "finished", tuple(history))
+        key = json.dumps([call.name, call.arguments], sort_keys=True, default=str)
+        seen[key] += 1
+        if seen[key] >= REPEAT_LIMIT:
+            log.info("not running %s again: the same call %d times", call.name, seen[key])
+            results.append(ToolResult(call.id, REPEATED.format(name=call.name, n=seen[key]), True))
+            continue
+        budget.charge_step()
+        written = toolbox.writes
+        outcome = toolbox.call(call)
+        if toolbox.writes != written:
+            seen.clear()  # the files changed: the same read may now answer differently
+        progressed = True
+        results.append(ToolResult(call.id, outcome.content, outcome.is_error))
+        if trace:
+            trace.event(
+                "tool_call",
+                tool=call.name,
+                call_id=call.id,
+                arguments=_short_args(call.arguments),
+                is_error=outcome.is_error,
+                result=outcome.content[:300],
+                from_text=turn.from_text,
+            )
+        if outcome.finished:
+            summary = str(call.arguments.get("summary", ""))
+    return _Ran(tuple(results), summary, progressed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,14 +230,15 @@ def _read_turn(
     """The reply's tool calls; without any, the well-formed calls written in its text."""
     if calls or not text.strip():
         return _Turn(text, calls)
-    offered = [t.name for t in toolbox.specs()]
-    found = find_text_calls(text, offered)
+    specs = toolbox.specs()
+    offered = [t.name for t in specs]
+    found = find_text_calls(text, offered, {t.name: t.input_schema for t in specs})
     if found.calls:
-        names = [c.name for c in found.calls]
+        names = [c.name + (f" (named {c.named!r})" if c.named else "") for c in found.calls]
         fallback(
             trace, "text_tool_call",
             f"the reply wrote {len(names)} tool call(s) as text ({', '.join(names)}); run them",
-            tools=names,
+            tools=[c.name for c in found.calls],
         )  # fmt: skip
         made = tuple(
             ToolCall(f"text_{turn}_{i}", c.name, c.arguments) for i, c in enumerate(found.calls, 1)

@@ -12,6 +12,8 @@ block, inside ``<tool_call>`` tags or tags of their own — and the server retur
     <function=read_file>{"path": ...}</function>
     {"read_file": {"path": "a.py"}}                                  (an offered tool only)
     {"name": "read_file", "path": "a.py"}                            (an offered tool only)
+    {"name": "<the spec's title>", "arguments": {"path": "a.py"}}    (arguments that fit one
+                                                                      tool's schema only)
 
 A call that names a tool which is not offered is returned in ``unknown`` (so the caller can
 tell the model which tools exist) only when it is clearly meant as a call: it has an
@@ -41,6 +43,7 @@ class TextCall:
     arguments: Mapping[str, Any]
     start: int  # the span of the call's JSON in the text
     end: int
+    named: str | None = None  # the name the model wrote, when it was no tool's (see ``fits``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +70,12 @@ def json_values(text: str) -> Iterator[tuple[int, int, Any]]:
         pos = end
 
 
-def find_text_calls(text: str, offered: Collection[str]) -> TextCalls:
-    """The tool calls written in ``text`` (see the module docstring)."""
+def find_text_calls(
+    text: str, offered: Collection[str], schemas: Mapping[str, Mapping[str, Any]] | None = None
+) -> TextCalls:
+    """The tool calls written in ``text`` (see the module docstring). With ``schemas`` (tool
+    name -> input schema), a call under a name that is no tool's — small models use the spec's
+    title — whose arguments fit exactly one tool's schema is read as a call of that tool."""
     calls: list[TextCall] = []
     unknown: list[str] = []
     seen: set[str] = set()
@@ -83,14 +90,19 @@ def find_text_calls(text: str, offered: Collection[str]) -> TextCalls:
             if found is None:
                 continue
             name, args, explicit = found
+            named = None
             if name not in offered:
-                if explicit and name not in unknown:
-                    unknown.append(name)
-                continue
+                fitting = [t for t, schema in (schemas or {}).items() if fits(args, schema)]
+                if explicit and len(fitting) == 1:
+                    name, named = fitting[0], name
+                else:
+                    if explicit and name not in unknown:
+                        unknown.append(name)
+                    continue
             key = json.dumps([name, args], sort_keys=True, default=str)
             if key not in seen:
                 seen.add(key)
-                calls.append(TextCall(name, args, start, end))
+                calls.append(TextCall(name, args, start, end, named))
     return TextCalls(tuple(calls), tuple(unknown))
 
 
@@ -126,6 +138,14 @@ def _as_call(
     return None
 
 
+def fits(args: Mapping[str, Any], schema: Mapping[str, Any]) -> bool:
+    """Whether ``args`` are non-empty, name only the schema's properties and hold every
+    required one."""
+    props = set(schema.get("properties") or {})
+    required = set(schema.get("required") or [])
+    return bool(args) and set(args) <= props and required <= set(args)
+
+
 def _arguments(value: Any) -> dict[str, Any] | None:
     if value is None:
         return {}
@@ -152,7 +172,12 @@ def strip_calls(text: str, calls: Collection[TextCall]) -> str:
 def unknown_tools_message(unknown: Collection[str], offered: Collection[str]) -> str:
     """What the model is told when it called tools that do not exist."""
     names = ", ".join(repr(n) for n in unknown)
+    example = (
+        ' For example: {"name": "read_file", "arguments": {"path": "<a path>"}}.'
+        if "read_file" in offered
+        else ""
+    )
     return (
         f"There is no tool named {names}. The tools are: {', '.join(offered)}. "
-        "Call one of them with a tool call (not as text)."
+        f"Call one of them by its name, with its arguments.{example}"
     )

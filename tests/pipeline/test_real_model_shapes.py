@@ -124,6 +124,26 @@ def test_a_text_call_of_a_tool_that_does_not_exist_is_told_the_tools_that_do(
     assert record.fallbacks == {"unknown_tool": 1}
 
 
+@pytest.mark.timeout(90)
+def test_a_model_looping_between_a_missing_tool_and_the_same_read_is_stopped_early(
+    demo_repo: Path, config: PipelineConfig, scripted_server: StartServer
+) -> None:
+    invented = _fenced("add_multiply_helper", {"a": 2, "b": 3})  # what the 0.5B model did
+    same_read = _fenced("read_file", {"path": OPS})
+    server = scripted_server([plan_reply(), *[invented, same_read] * 10])
+    record = _run(demo_repo, config, server)
+    assert record.status == "stopped" and "made no progress" in (record.stop_reason or "")
+    assert server.remaining > 10  # stopped after 7 code turns, not at the end of the script
+    results = [
+        b["content"]
+        for r in server.requests
+        for b in r.body["messages"][-1]["content"]
+        if b.get("type") == "tool_result"
+    ]
+    assert any(c.startswith("Not run: you made this same read_file call 3 times") for c in results)
+    assert record.tool_steps == 2  # the third identical read was not run
+
+
 # --- the plan: offered, never forced; lenient; re-asked once; then the retrieval plan ---------
 def test_the_plan_tool_is_offered_with_auto_and_a_plan_written_as_json_text_is_read(
     config: PipelineConfig, scripted_server: StartServer

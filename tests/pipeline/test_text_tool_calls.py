@@ -67,3 +67,24 @@ def test_strip_calls_leaves_the_prose() -> None:
     text = "Let me read it.\n" + CALLS["fenced-json"] + "\nThen edit."
     found = find_text_calls(text, OFFERED)
     assert strip_calls(text, found.calls) == "Let me read it.\n\nThen edit."
+
+
+def test_a_call_under_the_specs_title_whose_arguments_fit_one_tool_is_that_tool() -> None:
+    schemas = {
+        "read_file": {"properties": {"path": {}, "start_line": {}, "end_line": {}},
+                      "required": ["path"]},
+        "edit_file": {"properties": {"path": {}, "old_text": {}, "new_text": {}},
+                      "required": ["path", "old_text", "new_text"]},
+    }  # fmt: skip
+    text = _title_call({"path": "src/strings.js", "start_line": 4, "end_line": 6})
+    (call,) = find_text_calls(text, OFFERED, schemas).calls  # what the 0.5B model wrote
+    assert call.name == "read_file" and call.named == "capitalize crashes on an empty string"
+    nothing = find_text_calls(_title_call({"x": -3}), OFFERED, schemas)  # fits no tool
+    assert nothing.calls == () and nothing.unknown == ("capitalize crashes on an empty string",)
+
+
+def _title_call(arguments: dict) -> str:
+    import json
+
+    body = {"name": "capitalize crashes on an empty string", "arguments": arguments}
+    return "```json\n" + json.dumps(body) + "\n```"
