@@ -328,7 +328,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"failure={run.failure}: {run.reason[:160]}", file=sys.stderr, flush=True)  # fmt: skip
     rate = sum(r.resolved for r in runs) / len(runs) if runs else 0.0
     print(table(runs))
-    print(f"\nresolved {sum(r.resolved for r in runs)}/{len(runs)} = {rate:.0%} ({model}, {base_url})")
+    print(
+        f"\nresolved {sum(r.resolved for r in runs)}/{len(runs)} = {rate:.0%} ({model}, {base_url})"
+    )
     if args.json_out:
         out = {"model": model, "runs": [_json_run(r) for r in runs], "resolved_rate": rate}
         args.json_out.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")

@@ -49,8 +49,7 @@ USER_ONLY_KEYS: Mapping[str, UserOnly] = MappingProxyType(
             "decides which model your API key is used (and billed) for", env="SPECPILOT_MODEL"
         ),
         "pipeline.auth": UserOnly(
-            "decides whether your ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN is sent to the "
-            "server"
+            "decides whether your ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN is sent to the server"
         ),
         "pipeline.context_window": UserOnly(
             "describes the model your server runs (every request is packed to it)"

@@ -105,6 +105,8 @@ def code_loop(
     system = coder_system(context)
     idle = 0  # turns in a row without progress
     seen: Counter[str] = Counter()  # calls made since the last write, to refuse loops
+    planned = [f.path for f in (*plan.files_to_change, *plan.files_to_create)]
+    example = planned[0] if planned else None  # a real path for the example call
     cut_offs = 0  # cut-off replies in a row
     turns = 0
     while True:
@@ -133,11 +135,11 @@ def code_loop(
             history.append(cut_off_turn(response, config.max_tokens, CUT_OFF_ADVICE))
             continue
         cut_offs = 0
-        turn = _read_turn(response.text, response.tool_calls, toolbox, turns, trace)
+        turn = _read_turn(response.text, response.tool_calls, toolbox, turns, trace, example)
         history.append(Message("assistant", turn.text, turn.calls))
         ran = _Ran((), None, False)
         if turn.calls:
-            ran = _run_calls(turn, toolbox, budget, trace, seen)
+            ran = _run_calls(turn, toolbox, budget, trace, seen, example)
             history.append(Message("user", tool_results=ran.results))
             if ran.summary is not None:
                 return LoopResult(True, ran.summary, turns, "finished", tuple(history))
@@ -175,7 +177,12 @@ class _Ran:
 
 
 def _run_calls(
-    turn: _Turn, toolbox: Toolbox, budget: Budget, trace: RunTrace | None, seen: Counter[str]
+    turn: _Turn,
+    toolbox: Toolbox,
+    budget: Budget,
+    trace: RunTrace | None,
+    seen: Counter[str],
+    example: str | None,
 ) -> _Ran:
     """Run the turn's calls. A call of a tool that does not exist gets the list of those that
     do; the same call made ``REPEAT_LIMIT`` times since the last write is not run again."""
@@ -186,7 +193,8 @@ def _run_calls(
     for call in turn.calls:
         if call.name not in offered:
             fallback(trace, "unknown_tool", f"the model called {call.name!r}")
-            results.append(ToolResult(call.id, unknown_tools_message([call.name], offered), True))
+            message = unknown_tools_message([call.name], offered, example)
+            results.append(ToolResult(call.id, message, True))
             continue
         key = json.dumps([call.name, call.arguments], sort_keys=True, default=str)
         seen[key] += 1
@@ -225,7 +233,12 @@ class _Turn:
 
 
 def _read_turn(
-    text: str, calls: tuple[ToolCall, ...], toolbox: Toolbox, turn: int, trace: RunTrace | None
+    text: str,
+    calls: tuple[ToolCall, ...],
+    toolbox: Toolbox,
+    turn: int,
+    trace: RunTrace | None,
+    example: str | None,
 ) -> _Turn:
     """The reply's tool calls; without any, the well-formed calls written in its text."""
     if calls or not text.strip():
@@ -246,7 +259,8 @@ def _read_turn(
         return _Turn(strip_calls(text, found.calls), made, from_text=True)
     if found.unknown:
         fallback(trace, "unknown_tool", f"the reply's text calls {', '.join(found.unknown)}")
-        return _Turn(text, (), unknown_text=unknown_tools_message(found.unknown, offered))
+        told = unknown_tools_message(found.unknown, offered, example)
+        return _Turn(text, (), unknown_text=told)
     return _Turn(text, ())
 
 

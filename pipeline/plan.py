@@ -169,9 +169,7 @@ def make_plan(
     return retrieval.model_copy(update={"notes": (note, *notes)})
 
 
-def _read_plan(
-    spec: Spec, response: ModelResponse, trace: Trace | None
-) -> tuple[Plan | None, str]:
+def _read_plan(spec: Spec, response: ModelResponse, trace: Trace | None) -> tuple[Plan | None, str]:
     """The plan in ``response``, or None and what is wrong with it (one line)."""
     if is_cut_off(response):
         log.warning("the model's plan was cut off (%s)", response.stop_reason)
@@ -188,7 +186,9 @@ def _read_plan(
         fallback(trace, "plan_from_text", f"the plan was read from {how}")
     data, repairs = lenient_plan_data(raw)
     dropped = sorted(set(raw) - PLAN_FIELDS - {"plan", "arguments", "function", "name"})
-    notes = [f"Ignored unknown plan fields from the model: {', '.join(dropped)}."] if dropped else []
+    notes = (
+        [f"Ignored unknown plan fields from the model: {', '.join(dropped)}."] if dropped else []
+    )
     if repairs:
         notes.append("Read leniently: " + "; ".join(repairs) + ".")
     try:

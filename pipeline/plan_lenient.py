@@ -61,7 +61,7 @@ def lenient_plan_data(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]
     if isinstance(summary, str) and summary.strip():
         out["summary"] = summary
     elif _all_strings(summary):
-        out["summary"] = " ".join(summary)
+        out["summary"] = " ".join(str(x) for x in summary or ())
         notes.append("summary was a list of strings, joined")
     elif summary is not None:
         out["summary"] = summary  # left for the schema to refuse
@@ -138,7 +138,9 @@ def _files(value: Any, key: str, notes: list[str]) -> list[dict[str, Any]]:
         if any(k in value for k in _PATH_KEYS):
             value = [value]
         else:  # {"calc/ops.py": "add mul"}
-            value = [{"path": p, "reason": r if isinstance(r, str) else ""} for p, r in value.items()]
+            value = [
+                {"path": p, "reason": r if isinstance(r, str) else ""} for p, r in value.items()
+            ]
         notes.append(f"{key} was an object, read as a list")
     elif not isinstance(value, list):
         return []

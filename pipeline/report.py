@@ -63,7 +63,8 @@ def render_report(record: RunRecord) -> str:
         out.append("## Fallbacks")
         out.append(
             "\n".join(
-                f"- `{kind}` ({n}×): {KINDS.get(kind, '')}" for kind, n in record.fallbacks.items()
+                f"- `{kind}` ({n} times): {KINDS.get(kind, '')}"
+                for kind, n in record.fallbacks.items()
             )
         )
     out.append("## Usage")

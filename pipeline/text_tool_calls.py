@@ -169,12 +169,15 @@ def strip_calls(text: str, calls: Collection[TextCall]) -> str:
     return re.sub(r"\n{3,}", "\n\n", rest).strip()
 
 
-def unknown_tools_message(unknown: Collection[str], offered: Collection[str]) -> str:
-    """What the model is told when it called tools that do not exist."""
+def unknown_tools_message(
+    unknown: Collection[str], offered: Collection[str], example_path: str | None = None
+) -> str:
+    """What the model is told when it called tools that do not exist (with an example call
+    of read_file on a real path: small models copy placeholders literally)."""
     names = ", ".join(repr(n) for n in unknown)
     example = (
-        ' For example: {"name": "read_file", "arguments": {"path": "<a path>"}}.'
-        if "read_file" in offered
+        f' For example: {{"name": "read_file", "arguments": {{"path": "{example_path}"}}}}.'
+        if "read_file" in offered and example_path
         else ""
     )
     return (

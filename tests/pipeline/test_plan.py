@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from conftest import StartServer
 from run_helpers import model_for, plan_reply
 
 from specpilot.pipeline.config import PipelineConfig
 from specpilot.pipeline.context import RankedFile, RetrievedContext, SymbolHit, gather_context
-from specpilot.pipeline.errors import ModelError
 from specpilot.pipeline.plan import Plan, make_plan, plan_from_retrieval, render_plan
 from specpilot.pipeline.spec import parse_spec
 from specpilot.pipeline.testing import GrepIndex, text_reply, tool_reply
@@ -65,7 +63,9 @@ def test_a_model_that_does_not_plan_is_asked_once_more_then_the_retrieval_plan_i
     reask = server.requests[1].body
     assert "did not call submit_plan" in reask["messages"][-1]["content"][-1]["text"]
     assert set(reask["tools"][0]["input_schema"]["properties"]) == {
-        "summary", "steps", "files_to_change",
+        "summary",
+        "steps",
+        "files_to_change",
     }  # fmt: skip  (the simpler schema)
 
 

@@ -63,9 +63,7 @@ def _edit_args(path: str, old: str, new: str) -> dict:
     return {"path": path, "old_text": old, "new_text": new}
 
 
-def _run(
-    repo: Path, config: PipelineConfig, server: object, **kw: object
-) -> RunRecord:
+def _run(repo: Path, config: PipelineConfig, server: object, **kw: object) -> RunRecord:
     return run_spec(
         SPEC, repo=repo, mode="pr", config=config, model=model_for(server, config),  # type: ignore[arg-type]
         index=GrepIndex(repo), **kw,  # type: ignore[arg-type]
@@ -114,8 +112,12 @@ def test_a_text_call_of_a_tool_that_does_not_exist_is_told_the_tools_that_do(
 ) -> None:
     invented = _tagged("write_code", {"file": OPS, "code": "def mul(a, b): ..."})
     server = scripted_server(
-        [plan_reply(), invented, tool_reply(edit(OPS, *ADD_MUL), edit(TESTS, *ADD_MUL_TEST)),
-         FINISH]  # fmt: skip
+        [
+            plan_reply(),
+            invented,
+            tool_reply(edit(OPS, *ADD_MUL), edit(TESTS, *ADD_MUL_TEST)),
+            FINISH,
+        ]
     )
     record = _run(demo_repo, config, server)
     assert record.status == "green", record.stop_reason
@@ -149,9 +151,13 @@ def test_the_plan_tool_is_offered_with_auto_and_a_plan_written_as_json_text_is_r
     config: PipelineConfig, scripted_server: StartServer
 ) -> None:
     plan = {"summary": "Add mul.", "steps": ["add mul"], "files_to_change": [{"path": OPS}]}
-    server = scripted_server([text_reply("Here is the plan:\n```json\n" + json.dumps(plan) + "\n```")])
+    server = scripted_server(
+        [text_reply("Here is the plan:\n```json\n" + json.dumps(plan) + "\n```")]
+    )
     got = make_plan(SPEC, RetrievedContext(), model=model_for(server, config), config=config)
-    assert got.source == "model" and got.summary == "Add mul." and got.files_to_change[0].path == OPS
+    assert (
+        got.source == "model" and got.summary == "Add mul." and got.files_to_change[0].path == OPS
+    )
     assert server.requests[0].body["tool_choice"] == {"type": "auto"}
 
 
@@ -195,8 +201,12 @@ def test_no_plan_at_all_falls_back_to_the_retrieval_plan_and_the_run_goes_on(
 ) -> None:
     ramble = text_reply("\n" * 200, stop_reason="max_tokens")  # what a forced tool did
     server = scripted_server(
-        [ramble, text_reply("I think we should add mul."),
-         tool_reply(edit(OPS, *ADD_MUL), edit(TESTS, *ADD_MUL_TEST)), FINISH]  # fmt: skip
+        [
+            ramble,
+            text_reply("I think we should add mul."),
+            tool_reply(edit(OPS, *ADD_MUL), edit(TESTS, *ADD_MUL_TEST)),
+            FINISH,
+        ]
     )
     record = _run(demo_repo, config, server)
     assert record.status == "green", record.stop_reason
@@ -306,9 +316,11 @@ def test_a_request_slower_than_the_timeout_is_a_one_line_model_error_and_the_wai
     server = scripted_server([slow(text_reply("late"), 2.0)])
     quick = replace(config, request_timeout_s=0.5, max_retries=0)
     model = WindowedModel(model_for(server, quick), quick)
-    with caplog.at_level(logging.INFO, logger="specpilot.pipeline.model_wait"):
-        with pytest.raises(ModelError, match=r"within 0 s|within 1 s") as caught:
-            model.complete(system=[], messages=[Message("user", "x")])
+    with (
+        caplog.at_level(logging.INFO, logger="specpilot.pipeline.model_wait"),
+        pytest.raises(ModelError, match=r"within 0 s|within 1 s") as caught,
+    ):
+        model.complete(system=[], messages=[Message("user", "x")])
     assert "pipeline.request_timeout_s" in str(caught.value) and "\n" not in str(caught.value)
     assert any("waiting on the model" in r.getMessage() for r in caplog.records)
 
@@ -323,8 +335,12 @@ def test_requests_are_packed_to_a_small_context_window(
     git(demo_repo, "commit", "-qm", "big")
     small = replace(config, context_window=4096, max_tokens=2048, tool_output_chars=20_000)
     server = scripted_server(
-        [plan_reply(), tool_reply(("read_file", {"path": "calc/big.py", "end_line": 3000})),
-         tool_reply(edit(OPS, *ADD_MUL), edit(TESTS, *ADD_MUL_TEST)), FINISH]  # fmt: skip
+        [
+            plan_reply(),
+            tool_reply(("read_file", {"path": "calc/big.py", "end_line": 3000})),
+            tool_reply(edit(OPS, *ADD_MUL), edit(TESTS, *ADD_MUL_TEST)),
+            FINISH,
+        ]
     )
     record = _run(demo_repo, small, server)
     assert record.status == "green", record.stop_reason

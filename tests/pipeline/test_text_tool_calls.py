@@ -59,7 +59,9 @@ def test_text_that_is_no_call(text: str) -> None:
 
 
 def test_an_invented_tool_is_reported_as_unknown() -> None:
-    found = find_text_calls('<tool_call>{"name": "write_code", "arguments": {}}</tool_call>', OFFERED)
+    found = find_text_calls(
+        '<tool_call>{"name": "write_code", "arguments": {}}</tool_call>', OFFERED
+    )
     assert found.calls == () and found.unknown == ("write_code",)
 
 
