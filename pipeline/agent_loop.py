@@ -54,6 +54,10 @@ NUDGE_CHANGED = (
     "If the change is complete and the tests pass, call finish with a summary; otherwise go "
     "on with the tools (as tool calls, not text)."
 )
+NOT_FINISHED = (
+    "Not finished: a call before finish in this reply failed (see its result). Fix that "
+    "first, then call finish."
+)
 REPEAT_LIMIT = 3  # the same call this often since the last write is not run again
 REPEATED = (
     "Not run: you made this same {name} call {n} times and its result has not changed. Take "
@@ -195,6 +199,10 @@ def _run_calls(
             fallback(trace, "unknown_tool", f"the model called {call.name!r}")
             message = unknown_tools_message([call.name], offered, example)
             results.append(ToolResult(call.id, message, True))
+            continue
+        failed = [r for r in results if r.is_error]
+        if call.name == "finish" and failed:  # e.g. an edit that did not apply, then finish
+            results.append(ToolResult(call.id, NOT_FINISHED, True))
             continue
         key = json.dumps([call.name, call.arguments], sort_keys=True, default=str)
         seen[key] += 1

@@ -146,6 +146,21 @@ def test_a_model_looping_between_a_missing_tool_and_the_same_read_is_stopped_ear
     assert record.tool_steps == 2  # the third identical read was not run
 
 
+@pytest.mark.timeout(90)
+def test_finish_after_a_failed_edit_in_the_same_reply_is_not_taken(
+    demo_repo: Path, config: PipelineConfig, scripted_server: StartServer
+) -> None:
+    wrong = edit(OPS, "def mul(a, b):\n    return a * b\n", "def mul(a, b): ...")  # the 1.5B
+    both = tool_reply(wrong, ("finish", {"summary": "Added mul."}))
+    server = scripted_server(
+        [plan_reply(), both, tool_reply(edit(OPS, *ADD_MUL), edit(TESTS, *ADD_MUL_TEST)), FINISH]
+    )
+    record = _run(demo_repo, config, server)
+    assert record.status == "green", record.stop_reason
+    results = [b for b in server.requests[2].body["messages"][-1]["content"]]
+    assert results[1]["is_error"] and results[1]["content"].startswith("Not finished")
+
+
 # --- the plan: offered, never forced; lenient; re-asked once; then the retrieval plan ---------
 def test_the_plan_tool_is_offered_with_auto_and_a_plan_written_as_json_text_is_read(
     config: PipelineConfig, scripted_server: StartServer
