@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 BENCH_OUT ?= /tmp/locbench-dev
 SHARED_BENCH ?= ../shared/bench
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench bench-agent clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,16 @@ bench: $(STAMP)
 	$(PY) -m pip install -q bm25s  # evaluate.py's BM25 baseline
 	$(PY) bench/locbench.py --corpus-root $(BENCH_OUT)/corpus \
 		--instances $(SHARED_BENCH)/dev/instances.jsonl --evaluate $(SHARED_BENCH)/evaluate.py
+
+## Agent benchmark: a local Qwen2.5-Coder (registry packages) drives `specpilot run --mode pr`
+## on 12 fixture specs; AGENT_SIZE=1.5b for the bigger model, AGENT_SPECS=a,b for a subset.
+AGENT_SIZE ?= 0.5b
+AGENT_PORT ?= 18081
+AGENT_OUT ?= bench/results/agent-bench-$(AGENT_SIZE).json
+bench-agent: $(STAMP)
+	mkdir -p bench/results
+	$(PY) bench/agent_bench.py --size $(AGENT_SIZE) --port $(AGENT_PORT) --json-out $(AGENT_OUT) \
+		$(if $(AGENT_SPECS),--specs $(AGENT_SPECS))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
@@ -157,20 +160,21 @@ def run(
         db=db_for(settings, top, db),
         actor=default_actor(os.environ),
     )
-    if run_mode != "suggest" and not os.environ.get("ANTHROPIC_API_KEY"):
-        from specpilot.flows.spec_run import MODEL_NEEDED
+    from specpilot.flows.spec_run import MODEL_NEEDED, has_model
 
+    if run_mode != "suggest" and not run_guarded(lambda: has_model(settings, top, os.environ)):
         fail(MODEL_NEEDED.format(mode=run_mode))
     if as_flow:
         _run_as_flow(request, list(set_ or []), db, json_out)
         return
     with render.progress_bars(enabled=sys.stderr.isatty()) as progress:
         run_guarded(lambda: ensure_index(top, request.db, settings, progress=progress))
-    delivery = run_guarded(
-        lambda: run_request(request),
-        usage=(SpecError, NoModelError, PolicyError, AuditKeyError),
-        failures=(PipelineError,),
-    )
+    with _model_wait_lines(enabled=sys.stderr.isatty() and not verbose):
+        delivery = run_guarded(
+            lambda: run_request(request),
+            usage=(SpecError, NoModelError, PolicyError, AuditKeyError),
+            failures=(PipelineError,),
+        )
     data = (
         delivery.model_dump(mode="json")
         | {"ok": delivery.ok}
@@ -182,6 +186,28 @@ def run(
         render_pipeline.delivery(data)
     if not delivery.ok:
         raise typer.Exit(1)
+
+
+@contextmanager
+def _model_wait_lines(*, enabled: bool) -> Iterator[None]:
+    """One stderr line each time the run starts and stops waiting on the model (a small model
+    on a CPU takes minutes a request); ``-v`` shows them through the log anyway."""
+    if not enabled:
+        yield
+        return
+    logger = logging.getLogger("specpilot.pipeline.model_wait")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("… %(message)s"))
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
 
 
 def _suggestion(*, data_dir: str | None, spec: Spec) -> dict[str, Any]:

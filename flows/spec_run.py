@@ -36,7 +36,11 @@ from specpilot.pipeline.deliver.deliver import Delivery, conclude, deliver
 from specpilot.pipeline.deliver.deploy import DeployResult
 from specpilot.pipeline.deliver.deploy_git import git as deploy_git
 from specpilot.pipeline.deliver.github import GitHubClient, repo_from_remote_url
-from specpilot.pipeline.model.anthropic import API_KEY_ENV, AnthropicModel
+from specpilot.pipeline.model.anthropic import (
+    BASE_URL_ENV,
+    AnthropicModel,
+    auth_from_env,
+)
 from specpilot.pipeline.model.protocol import Model
 from specpilot.pipeline.run.context import RetrievedContext
 from specpilot.pipeline.run.drive import SpecRun, drive
@@ -49,8 +53,9 @@ from specpilot.pipeline.workspace.worktree import repo_root
 log = logging.getLogger(__name__)
 
 MODEL_NEEDED = (
-    "--mode {mode} writes code, which needs a model: set ANTHROPIC_API_KEY "
-    "(or run with --mode suggest for a retrieval-grounded plan and report)."
+    "--mode {mode} writes code, which needs a model: set ANTHROPIC_API_KEY (or "
+    "ANTHROPIC_AUTH_TOKEN, or ANTHROPIC_BASE_URL for a local server that needs no key), "
+    "or run with --mode suggest for a retrieval-grounded plan and report."
 )
 
 
@@ -80,18 +85,30 @@ def default_actor(environ: Mapping[str, str]) -> str:
 
 
 def make_model(config: PipelineConfig, mode: RunMode, environ: Mapping[str, str]) -> Model | None:
-    """The Messages API model when ``ANTHROPIC_API_KEY`` is set; ``None`` in suggest mode
-    without a key; NoModelError for pr/auto without one. The endpoint is ``config.base_url``
-    — only ever the user's (their config, ``ANTHROPIC_BASE_URL`` or ``--set``: a repository
-    that names one is refused by ``flows.settings``) — else ``ANTHROPIC_BASE_URL`` of
-    ``environ`` (callers that pass their own environment), else the SDK's default."""
-    key = environ.get(API_KEY_ENV, "")
-    if not key:
+    """The Messages API model: with ``ANTHROPIC_API_KEY``, else ``ANTHROPIC_AUTH_TOKEN``,
+    else — when a base URL names a server of your own (Ollama, llama.cpp, a LiteLLM proxy) —
+    with no credential (``pipeline.auth`` chooses explicitly). ``None`` in suggest mode
+    without any of them; NoModelError for pr/auto. The endpoint is ``config.base_url`` — only
+    ever the user's (their config, ``ANTHROPIC_BASE_URL`` or ``--set``: a repository that
+    names one is refused by ``flows.settings``) — else ``ANTHROPIC_BASE_URL`` of ``environ``
+    (callers that pass their own environment), else the SDK's default."""
+    base_url = config.base_url or environ.get(BASE_URL_ENV) or None
+    auth = auth_from_env(config, environ, base_url=base_url)
+    if auth is None:
         if mode != "suggest":
             raise NoModelError(MODEL_NEEDED.format(mode=mode))
         return None
-    base_url = config.base_url or environ.get("ANTHROPIC_BASE_URL") or None
-    return AnthropicModel(config, api_key=key, base_url=base_url)
+    return AnthropicModel(config, auth=auth, base_url=base_url)
+
+
+def has_model(settings: Settings, repo: Path, environ: Mapping[str, str]) -> bool:
+    """Whether ``make_model`` would find a model (a credential, or a server of your own)."""
+    config = pipeline_config(settings, repo)
+    base_url = config.base_url or environ.get(BASE_URL_ENV) or None
+    try:
+        return auth_from_env(config, environ, base_url=base_url) is not None
+    except NoModelError:
+        return False
 
 
 def ensure_index(

@@ -49,6 +49,16 @@ USER_ONLY_KEYS: Mapping[str, UserOnly] = MappingProxyType(
         "pipeline.model": UserOnly(
             "decides which model your API key is used (and billed) for", env="SPECPILOT_MODEL"
         ),
+        "pipeline.auth": UserOnly(
+            "decides whether your ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN is sent to the server"
+        ),
+        "pipeline.context_window": UserOnly(
+            "describes the model your server runs (every request is packed to it)"
+        ),
+        "pipeline.request_timeout_s": UserOnly(
+            "describes how slow your server is (a small model on a busy CPU needs minutes)"
+        ),
+        "pipeline.connect_timeout_s": UserOnly("describes how your server is reached"),
         "deliver.github_api_url": UserOnly(
             "decides where your GITHUB_TOKEN is sent", env="GITHUB_API_URL"
         ),

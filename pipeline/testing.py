@@ -10,7 +10,8 @@ The server listens on 127.0.0.1 (ephemeral port) and answers ``POST /v1/messages
 next scripted reply; when the script runs out it answers HTTP 500 with ``x-should-retry:
 false``. Error replies carry ``retry-after-ms`` so SDK retries are quick. ``raw_reply`` sends
 bytes exactly as given (a broken or foreign server: invalid JSON, an HTML page, a body that is
-JSON but not a Messages API message).
+JSON but not a Messages API message); ``slow`` delays a reply, ``served_as`` names the model
+the server reports.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import itertools
 import json
 import re
 import threading
+import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -36,6 +38,7 @@ class ScriptedReply:
     headers: Mapping[str, str] = field(default_factory=dict)
     raw: bytes | None = None  # sent as is instead of ``body`` (see ``raw_reply``)
     content_type: str = "application/json"
+    delay_s: float = 0.0  # the server waits this long before answering (a slow CPU model)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,16 @@ def raw_reply(
     return ScriptedReply(status, {}, raw=data, content_type=content_type)
 
 
+def served_as(reply: ScriptedReply, model: str) -> ScriptedReply:
+    """``reply`` reporting ``model`` as the model that answered (a server's own name)."""
+    return replace(reply, body={**reply.body, "model": model})
+
+
+def slow(reply: ScriptedReply, seconds: float) -> ScriptedReply:
+    """``reply``, sent only after ``seconds`` (a request that outlasts a timeout)."""
+    return replace(reply, delay_s=seconds)
+
+
 _ERROR_TYPES = {429: "rate_limit_error", 500: "api_error", 529: "overloaded_error"}
 
 
@@ -176,11 +189,12 @@ class ScriptedMessagesServer:
                 return reply
             body = json.loads(json.dumps(reply.body))
             body["id"] = f"msg_{next(self._ids):04d}"
-            body["model"] = request.body.get("model", "unknown")
+            # the name the server reports: the scripted one (see ``served_as``), else the asked
+            body["model"] = body.get("model") or request.body.get("model", "unknown")
             for block in body["content"]:
                 if block["type"] == "tool_use" and not block["id"]:
                     block["id"] = f"toolu_{next(self._ids):04d}"
-            return ScriptedReply(200, body, reply.headers)
+            return ScriptedReply(200, body, reply.headers, delay_s=reply.delay_s)
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -205,6 +219,8 @@ class ScriptedMessagesServer:
                     )
                 else:
                     reply = server._next(recorded)
+                if reply.delay_s:
+                    time.sleep(reply.delay_s)
                 payload = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 self.send_header("content-type", reply.content_type)

@@ -56,6 +56,9 @@ DEFAULT_PRICES: Mapping[str, ModelPrice] = MappingProxyType(
 )
 
 
+AUTH_MODES = ("auto", "api_key", "auth_token", "none")
+
+
 def _default_prices() -> dict[str, ModelPrice]:
     return dict(DEFAULT_PRICES)
 
@@ -67,9 +70,20 @@ class PipelineConfig:
     # --- model -------------------------------------------------------------------------
     model: str = "claude-sonnet-4-6"  # Messages API model name
     max_tokens: int = 8192  # output tokens per model response
-    request_timeout_s: float = 120.0  # per HTTP request to the Messages API
+    # seconds one Messages API request may take (a small model on a busy CPU needs 600+)
+    request_timeout_s: float = 120.0
+    connect_timeout_s: float = 10.0  # to open the connection (a server that is not up)
     max_retries: int = 2  # SDK retries on 408/409/429/5xx and connection errors
     base_url: str | None = None  # None: the SDK default (or ANTHROPIC_BASE_URL)
+    # which credential goes to the server: "auto" (ANTHROPIC_API_KEY, else
+    # ANTHROPIC_AUTH_TOKEN, else none when base_url names a server of your own), "api_key",
+    # "auth_token", or "none" (a local server; no credential is sent even when one is set)
+    auth: str = "auto"
+    temperature: float | None = None  # None: the server's own default; 0 for repeatable runs
+    # the model's context window in tokens: every request (input + max_tokens) is packed to
+    # fit it (small local models have 8-32k); tokens are estimated as chars / chars_per_token
+    context_window: int = 200_000
+    chars_per_token: float = 3.0
     # replies cut off at max_tokens in a row that are answered with "not run, ask again"
     # before the stage gives up (their tool calls are never run)
     max_cut_off_retries: int = 2
@@ -84,6 +98,9 @@ class PipelineConfig:
     # --- code / repair ------------------------------------------------------------------
     max_repair_rounds: int = 2  # code-loop rounds after the first failing test run
     max_idle_turns: int = 2  # model turns without a tool call before the loop gives up
+    # a green change whose diff touches no test while the spec has acceptance criteria is
+    # reported ("no test covers them"); True: it is not committed (the run stops instead)
+    require_acceptance_tests: bool = False
     read_max_lines: int = 400  # lines returned by one read_file call
     tool_output_chars: int = 12_000  # cap on one tool result sent to the model
     blocked_paths: tuple[str, ...] = ()  # gitignore-style globs the agent may not write
@@ -126,6 +143,9 @@ class PipelineConfig:
         positive = {
             "max_tokens": self.max_tokens,
             "request_timeout_s": self.request_timeout_s,
+            "connect_timeout_s": self.connect_timeout_s,
+            "context_window": self.context_window,
+            "chars_per_token": self.chars_per_token,
             "max_total_tokens": self.max_total_tokens,
             "max_cost_usd": self.max_cost_usd,
             "max_tool_steps": self.max_tool_steps,
@@ -147,6 +167,15 @@ class PipelineConfig:
             value = getattr(self, name)
             if value < 0:
                 raise ConfigError(f"PipelineConfig.{name} must be 0 or more, not {value!r}.")
+        if self.auth not in AUTH_MODES:
+            raise ConfigError(
+                f"PipelineConfig.auth {self.auth!r} is not known; use one of: "
+                f"{', '.join(AUTH_MODES)}."
+            )
+        if self.temperature is not None and not 0.0 <= self.temperature <= 2.0:
+            raise ConfigError(
+                f"PipelineConfig.temperature must be between 0 and 2, not {self.temperature!r}."
+            )
         if not 0.0 <= self.plan_score_ratio <= 1.0:
             raise ConfigError(
                 f"PipelineConfig.plan_score_ratio must be between 0 and 1, not {self.plan_score_ratio!r}."

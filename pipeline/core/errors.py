@@ -3,7 +3,8 @@
     PipelineError
     ├── SpecError            a spec file is malformed (names the field and the line)
     ├── ModelError           the model API failed after retries, or is not configured
-    │   └── NoModelError     a stage needs a model and no API key is set
+    │   ├── NoModelError     a stage needs a model and no API key is set
+    │   └── ContextWindowError  the request is longer than the model's context window
     ├── BudgetExceeded       a token / cost / step / wall-time limit was reached
     ├── ToolError            a tool call was refused or failed (the model sees the message)
     │   └── PathOutsideWorktree  a path escapes the worktree (.., absolute, symlink out)
@@ -38,6 +39,15 @@ class ModelError(PipelineError):
 
 class NoModelError(ModelError):
     pass
+
+
+class ContextWindowError(ModelError):
+    """``rejected_by_server``: the server refused a sent request as too long (else the
+    request was never sent: it does not fit even after packing)."""
+
+    def __init__(self, message: str, *, rejected_by_server: bool = False) -> None:
+        super().__init__(message)
+        self.rejected_by_server = rejected_by_server
 
 
 class BudgetExceeded(PipelineError):

@@ -102,6 +102,12 @@ def delivery_message(
     if outcome == "merged" and result is not None:
         sha = (result.merge_sha or "")[:12]
         return f"Merged into {result.base} as {sha} (tier {result.tier}){fallback}."
+    if outcome == "pr" and result is not None and not result.pushed:
+        return (
+            f"Branch {result.branch} is kept in the repository at {(result.commit_sha or '')[:12]}"
+            f" (tier {result.tier}), not pushed: {result.fallback_reason}. Push it with "
+            f"`git push <remote> {result.branch}` and open a PR from it."
+        )
     if outcome == "pr" and result is not None:
         where = result.pr_url or f"PR description in {result.pr_description_path}"
         return f"Branch {result.branch} pushed for review (tier {result.tier}): {where}{fallback}."

@@ -126,7 +126,7 @@ def deliver(
             result = ship(record, spec, decision, config=config, remote=remote, github=github)
         except PipelineError as exc:
             error = f"{type(exc).__name__}: {exc}"
-            log.error("deploy of run %s failed: %s", record.run_id, exc)
+            log.info("deploy of run %s failed: %s", record.run_id, exc)  # in the Delivery
     return conclude(
         record,
         spec,

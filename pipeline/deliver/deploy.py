@@ -5,7 +5,8 @@
   branch, ref or remote of the repo.
 - ``pr``: the change is committed on ``base`` off to the side, pushed to ``branch`` (never
   forced), and a PR is opened through the GitHub API (with labels), or for a plain git remote
-  the pushed branch plus a PR description file (``pr.md``).
+  the pushed branch plus a PR description file (``pr.md``). A repository without the remote
+  keeps the run's tested branch; the result names it and how to push it (``pushed: false``).
 - ``merge`` (tier 1): the change is merged onto the *current* tip of the remote's ``base`` in a
   temporary worktree and ``run_tests`` re-runs the tests there. Green → a plain remote gets a
   fast-forward push of ``base`` (rejected, not forced, if it moved meanwhile); GitHub gets a PR
@@ -33,6 +34,7 @@ from specpilot.pipeline.core.errors import DeployError
 from specpilot.pipeline.deliver.deploy_git import (
     commit_diff,
     fetch_tip,
+    git,
     merge_in_worktree,
     push,
     remote_tip,
@@ -205,9 +207,11 @@ class _Deploy:
         self, commit: str, reason: str | None = None, *, red: bool = False, **kw: Any
     ) -> DeployResult:
         """Push ``commit`` to the branch and open a PR (GitHub) or write ``pr.md``."""
+        remote = self._remote()
+        if remote is None:
+            return self.kept_locally(commit, reason)
         if reason:
             self.notes.append(f"Opened a PR instead of merging: {reason}.")
-        remote = require_remote(self.repo, self.remote)
         body = pr_body(self.text, self.decision, self.patch, self.notes)
         if self.github is not None:  # the description (plan, test output) goes to GitHub too
             allowlist = self.policy.secrets_allowlist
@@ -252,6 +256,49 @@ class _Deploy:
             **common,
         )
 
+    def _remote(self) -> str | None:
+        """The configured remote when the repository has it; None when there is none."""
+        remotes = git(self.repo, "remote").stdout.split()
+        return self.remote if self.remote is not None and self.remote in remotes else None
+
+    def kept_locally(self, commit: str, reason: str | None = None) -> DeployResult:
+        """No remote to push to: the tested branch stays in the repository, and the result
+        says where it is and how to push it (nothing is pushed; not a failure)."""
+        remotes = git(self.repo, "remote").stdout.split()
+        why = (
+            f"{self.remote!r} is not a git remote of {self.repo} "
+            f"(remotes: {', '.join(remotes) or 'none'})"
+        )
+        done = git(self.repo, "rev-parse", "--verify", "--quiet", f"refs/heads/{self.branch}",
+                   check=False)  # fmt: skip
+        tip = done.stdout.strip() if done.returncode == 0 else ""
+        if not tip:
+            git(self.repo, "branch", self.branch, commit)
+            tip = commit
+        push_hint = f"git -C {self.repo} push <remote> {self.branch}"
+        if reason:
+            self.notes.append(f"Not merged: {reason}.")
+        self.notes.append(
+            f"Nothing was pushed: {why}. The branch {self.branch} is kept at {tip[:12]}; "
+            f"push it with `{push_hint}` and open a PR from it."
+        )
+        logger.info("no remote to push %s to; the branch is kept", self.branch)
+        body = pr_body(self.text, self.decision, self.patch, self.notes)
+        desc = write_text(
+            self.out_dir, PR_FILE, pr_file(self.text.title, self.branch, self.base, body)
+        )
+        outcome = f"branch `{self.branch}` kept in the repository (no remote to push to)"
+        rep = report(self.text, self.decision, self.patch, outcome=outcome, notes=self.notes)
+        return self.result(
+            "pr",
+            branch=self.branch,
+            commit_sha=tip,
+            pushed=False,
+            pr_description_path=str(desc),
+            report_path=str(write_text(self.out_dir, REPORT_FILE, rep)),
+            fallback_reason=why,
+        )
+
     def fall_back(self, commit: str, reason: str, *, red: bool = False, **kw: Any) -> DeployResult:
         logger.warning("not merging %s: %s", self.branch, reason)
         if self.policy.merge.fallback == "suggest":
@@ -260,7 +307,9 @@ class _Deploy:
 
     # -- tier 1 --------------------------------------------------------------------------
     def merge(self, commit: str) -> DeployResult:
-        remote = require_remote(self.repo, self.remote)
+        remote = self._remote()
+        if remote is None:
+            return self.kept_locally(commit, "there is no remote to merge into")
         target = fetch_tip(self.repo, remote, self.base)
         if target != rev(self.repo, self.base):
             self.notes.append(

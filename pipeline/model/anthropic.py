@@ -5,19 +5,27 @@ errors (``config.max_retries``, honouring ``retry-after``); when it gives up, th
 a ``ModelError``. A 200 body is checked by ``pipeline.messages_reply`` before anything reads it
 (the SDK's own parsing does not validate), so a reply that is not a Messages API response is a
 ``ModelError`` naming the server too. Static system blocks are marked for prompt caching.
+
+Any server speaking the Messages API works (Ollama, llama.cpp's server, a LiteLLM proxy,
+vLLM): the credential is an API key, a bearer token (``ANTHROPIC_AUTH_TOKEN``) or none for a
+local server (``auth_from_env``); ``temperature`` is sent only when configured; the request
+timeout and the connect timeout are separate; a rejection for length is a
+``ContextWindowError`` (the ``WindowedModel`` packs tighter and asks once more).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
 
 import anthropic
 from anthropic.types import MessageParam, TextBlockParam, ToolChoiceParam, ToolParam
 
 from specpilot.pipeline.core.config import PipelineConfig
-from specpilot.pipeline.core.errors import ModelError, NoModelError
+from specpilot.pipeline.core.errors import ContextWindowError, ModelError, NoModelError
 from specpilot.pipeline.model.messages_reply import MessagesReply, parse_reply
 from specpilot.pipeline.model.protocol import (
     Message,
@@ -32,27 +40,80 @@ from specpilot.pipeline.model.protocol import (
 log = logging.getLogger(__name__)
 
 API_KEY_ENV = "ANTHROPIC_API_KEY"
+AUTH_TOKEN_ENV = "ANTHROPIC_AUTH_TOKEN"
+BASE_URL_ENV = "ANTHROPIC_BASE_URL"
+_TOO_LONG = re.compile(
+    r"context (length|size|window)|too long|exceeds? .*(context|tokens)|maximum context",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Auth:
+    """The credential sent to the server: an API key, a bearer token, or none."""
+
+    kind: Literal["api_key", "auth_token", "none"]
+    secret: str = field(default="", repr=False)
+
+
+def auth_from_env(
+    config: PipelineConfig, environ: Mapping[str, str], *, base_url: str | None
+) -> Auth | None:
+    """The credential ``config.auth`` asks for, from ``environ``; None when there is none to
+    use (NoModelError when the one ``config.auth`` names is not set).
+
+    ``auto``: ``ANTHROPIC_API_KEY``, else ``ANTHROPIC_AUTH_TOKEN``, else — when ``base_url``
+    names a server of the user's own — no credential (a local server needs none)."""
+    key, token = environ.get(API_KEY_ENV, ""), environ.get(AUTH_TOKEN_ENV, "")
+    if config.auth == "none":
+        return Auth("none")
+    if config.auth == "api_key" or (config.auth == "auto" and key):
+        if not key:
+            raise NoModelError(f"pipeline.auth is 'api_key' but {API_KEY_ENV} is not set.")
+        return Auth("api_key", key)
+    if config.auth == "auth_token" or (config.auth == "auto" and token):
+        if not token:
+            raise NoModelError(f"pipeline.auth is 'auth_token' but {AUTH_TOKEN_ENV} is not set.")
+        return Auth("auth_token", token)
+    return Auth("none") if base_url else None
 
 
 class AnthropicModel:
     def __init__(
-        self, config: PipelineConfig, *, api_key: str, base_url: str | None = None
+        self,
+        config: PipelineConfig,
+        *,
+        api_key: str | None = None,
+        auth: Auth | None = None,
+        base_url: str | None = None,
     ) -> None:
-        if not api_key:
-            raise NoModelError(f"An Anthropic API key is needed; set {API_KEY_ENV}.")
+        url = base_url or config.base_url
+        auth = auth or (Auth("api_key", api_key) if api_key else None)
+        if auth is None or (auth.kind == "none" and not url):
+            raise NoModelError(
+                f"An Anthropic API key is needed; set {API_KEY_ENV} (or {AUTH_TOKEN_ENV}, or "
+                f"point {BASE_URL_ENV} / pipeline.base_url at a server that needs none)."
+            )
         self._config = config
+        credential: dict[str, Any] = {"api_key": auth.secret}
+        if auth.kind == "auth_token":
+            credential = {"auth_token": auth.secret}
+        elif auth.kind == "none":  # explicit (so no variable is read) and then left out
+            credential["default_headers"] = {"Authorization": anthropic.omit,
+                                             "X-Api-Key": anthropic.omit}  # fmt: skip
         self._client = anthropic.Anthropic(
-            api_key=api_key,
-            base_url=base_url or config.base_url,
+            **credential,
+            base_url=url,
             max_retries=config.max_retries,
-            timeout=config.request_timeout_s,
+            timeout=anthropic.Timeout(config.request_timeout_s, connect=config.connect_timeout_s),
         )
 
     @classmethod
     def from_env(cls, config: PipelineConfig, environ: Mapping[str, str]) -> AnthropicModel | None:
-        """A model when ``ANTHROPIC_API_KEY`` is set in ``environ``; None otherwise."""
-        key = environ.get(API_KEY_ENV, "")
-        return cls(config, api_key=key) if key else None
+        """A model when ``environ`` has a credential (``auth_from_env``) or ``config.base_url``
+        names a server of your own; None otherwise."""
+        auth = auth_from_env(config, environ, base_url=config.base_url)
+        return cls(config, auth=auth) if auth else None
 
     @property
     def name(self) -> str:
@@ -73,6 +134,8 @@ class AnthropicModel:
             "system": _system_blocks(system),
             "messages": _messages_param(messages),
         }
+        if self._config.temperature is not None:  # this SDK has no parameter for it
+            kwargs["extra_body"] = {"temperature": self._config.temperature}
         if tools:
             kwargs["tools"] = [_tool_param(t) for t in tools]
             choice: ToolChoiceParam = (
@@ -82,6 +145,13 @@ class AnthropicModel:
         try:
             raw = self._client.messages.with_raw_response.create(**kwargs)
         except anthropic.APIStatusError as exc:
+            if exc.status_code in (400, 413) and _TOO_LONG.search(_error_text(exc)):
+                raise ContextWindowError(
+                    f"The server rejected the request as longer than the model's context "
+                    f"window (HTTP {exc.status_code}: {_error_text(exc)}); set "
+                    "pipeline.context_window to the server's context size.",
+                    rejected_by_server=True,
+                ) from exc
             raise ModelError(
                 f"The Messages API answered HTTP {exc.status_code} for model "
                 f"{self._config.model!r} after {self._config.max_retries} retries: "
@@ -89,8 +159,9 @@ class AnthropicModel:
             ) from exc
         except anthropic.APITimeoutError as exc:
             raise ModelError(
-                f"The Messages API did not answer within {self._config.request_timeout_s} s "
-                f"after {self._config.max_retries} retries; raise request_timeout_s or retry."
+                f"The Messages API did not answer within {self._config.request_timeout_s:.0f} s "
+                f"after {self._config.max_retries} retries; raise pipeline.request_timeout_s "
+                "(a small model on a busy CPU may need 600 s or more) or retry."
             ) from exc
         except anthropic.APIConnectionError as exc:
             raise ModelError(

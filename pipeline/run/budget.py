@@ -2,8 +2,8 @@
 
 ``Budget.check()`` runs before every model call and ``charge_step()`` before every tool call;
 either raises ``BudgetExceeded`` naming the limit, which the orchestrator turns into a clean
-stop. A model without a known price cannot be held to ``max_cost_usd``: that is logged and
-reported once, never treated as free.
+stop. A model without a known price cannot be held to ``max_cost_usd``: its cost is reported
+as unpriced (never as free, and without a warning on every run) and the token limit applies.
 """
 
 from __future__ import annotations
@@ -94,14 +94,12 @@ class Budget:
         self.model_calls += 1
         self.usage = self.usage + usage
         if cost_usd is None:
-            if self.cost_usd is not None:
-                msg = (
-                    f"The price of model {self._config.model!r} is unknown, so the run's cost "
-                    "is reported as unknown and max_cost_usd is not enforced; add the model to "
-                    "PipelineConfig.prices."
+            if self.cost_usd is not None:  # once per run, and no warning: reported as unpriced
+                log.info(
+                    "model %r is unpriced: the run reports tokens, its cost as unpriced, and "
+                    "only the token limit (max_total_tokens) applies",
+                    self._config.model,
                 )
-                log.warning(msg)
-                self.warnings.append(msg)
             self.cost_usd = None
         elif self.cost_usd is not None:
             self.cost_usd += cost_usd
@@ -165,8 +163,19 @@ class MeteredModel:
                 cache_write_tokens=u.cache_write_tokens,
                 cost_usd=response.cost_usd,
                 tool_calls=[c.name for c in response.tool_calls],
+                text=_trimmed(response.text),  # what the model said: a failed plan is readable
                 messages_sent=len(messages),
                 seconds=round(time.monotonic() - started, 3),
                 request_id=response.request_id,
             )
         return response
+
+
+REPLY_TEXT_CHARS = 2000  # of each reply's text kept in the trace
+
+
+def _trimmed(text: str) -> str:
+    if len(text) <= REPLY_TEXT_CHARS:
+        return text
+    half = REPLY_TEXT_CHARS // 2
+    return f"{text[:half]}\n[... {len(text) - REPLY_TEXT_CHARS} chars ...]\n{text[-half:]}"

@@ -15,7 +15,9 @@ from typing import Protocol
 
 from specpilot.pipeline.core.errors import PipelineError, WorktreeTampered
 from specpilot.pipeline.model.protocol import Model
+from specpilot.pipeline.run.acceptance import acceptance_gap, acceptance_tested
 from specpilot.pipeline.run.budget import Budget
+from specpilot.pipeline.run.fallbacks import fallbacks_in
 from specpilot.pipeline.run.plan import Plan
 from specpilot.pipeline.run.record import RunDir, RunMode, RunRecord, RunStatus, RunTrace
 from specpilot.pipeline.run.report import render_report
@@ -66,6 +68,12 @@ def write_record(run: EndingRun) -> RunRecord:
     for warning in run.budget.warnings:
         if warning not in run.warnings:
             run.warnings.append(warning)
+    tested = acceptance_tested(run.spec, changed)
+    gap = acceptance_gap(run.spec, changed)
+    if gap and run.status in ("green", "suggested") and gap not in run.warnings:
+        run.warnings.append(gap)
+    events = run.trace.events()
+    calls = [e for e in events if e.get("kind") == "model_call"]
     finished = datetime.now().astimezone()
     usage = run.budget.state()
     artifacts = dict(run.run_dir.artifacts)
@@ -91,6 +99,9 @@ def write_record(run: EndingRun) -> RunRecord:
         test_reports=tuple(run.reports),
         repair_rounds=run.repair_rounds,
         model=run.model.name if run.model else None,
+        server_model=str(calls[-1]["model"]) if calls and calls[-1].get("model") else None,
+        fallbacks=fallbacks_in(events),
+        acceptance_tested=tested,
         model_calls=usage.model_calls,
         tool_steps=usage.tool_steps,
         input_tokens=usage.usage.input_tokens,

@@ -1,39 +1,46 @@
-"""The plan stage: a structured ``Plan`` from the model (through a forced tool call), or,
-without a model, ``plan_from_retrieval`` — which says plainly that it is retrieval only."""
+"""The plan stage: a structured ``Plan`` from the model (through the ``submit_plan`` tool), or,
+without a model — or when the model gives no usable plan — ``plan_from_retrieval``, which says
+plainly that it is retrieval only."""
 
 from __future__ import annotations
 
+import json
 import logging
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from specpilot.conventions import house_rule_items
 from specpilot.pipeline.core.config import PipelineConfig
-from specpilot.pipeline.core.errors import ModelError
 from specpilot.pipeline.model.protocol import (
     Message,
     Model,
     ModelResponse,
     SystemBlock,
+    ToolResult,
     ToolSpec,
-    cut_off_reason,
     cut_off_turn,
     is_cut_off,
 )
+from specpilot.pipeline.run.acceptance import TEST_FILE
 from specpilot.pipeline.run.context import RankedFile, RetrievedContext, render_context
+from specpilot.pipeline.run.fallbacks import Trace, fallback
+from specpilot.pipeline.run.plan_lenient import (
+    PLAN_TOOL_NAME,
+    lenient_plan_data,
+    one_line,
+    plan_arguments_in_text,
+)
 from specpilot.pipeline.run.spec import Spec
 from specpilot.pipeline.workspace.paths import WriteGuard
 
 log = logging.getLogger(__name__)
 
-PLAN_TOOL_NAME = "submit_plan"
 RETRIEVAL_ONLY_NOTE = (
     "This plan was made from retrieval only: no model read the code or wrote it. "
     "Writing code needs a model — set ANTHROPIC_API_KEY and run again."
 )
-_TEST_FILE = re.compile(r"(^|/)(tests?/|test_[^/]*$|[^/]*_test\.\w+$|[^/]*\.(test|spec)\.\w+$)")
+_TEST_FILE = TEST_FILE
 
 
 class FileChange(BaseModel):
@@ -98,31 +105,134 @@ You are the planning stage of specpilot, a coding agent that turns a written spe
 tested change. Read the spec and the repository context, then call the submit_plan tool once \
 with a concrete plan: the files and symbols to change or create, ordered steps, tests to add \
 and to run, the house rules that apply, and the risks a reviewer should check. Use only paths \
-that appear in the context or that you propose to create. Do not write code yet."""
+that appear in the context or that you propose to create. Do not write code yet. Answer with \
+the submit_plan tool call itself, not with text."""
+
+# The re-ask offers a simpler schema: plain strings only (read leniently into the full plan).
+SIMPLE_PLAN_TOOL = ToolSpec(
+    name=PLAN_TOOL_NAME,
+    description="Submit the implementation plan for the spec: a summary, steps and file paths.",
+    input_schema={
+        "type": "object",
+        "properties": {
+            "summary": {"type": "string"},
+            "steps": _STRINGS,
+            "files_to_change": {**_STRINGS, "description": "repo-relative paths"},
+        },
+        "required": ["summary", "steps", "files_to_change"],
+    },
+)
+FALLBACK_NOTE = (
+    "The model's plan could not be used ({problem}); this plan comes from retrieval only. "
+    "The code stage still works with the model."
+)
 
 
 def make_plan(
-    spec: Spec, context: RetrievedContext, *, model: Model, config: PipelineConfig
+    spec: Spec,
+    context: RetrievedContext,
+    *,
+    model: Model,
+    config: PipelineConfig,
+    trace: Trace | None = None,
 ) -> Plan:
-    """Ask the model for a plan through the ``submit_plan`` tool (a plan cut off at
-    max_tokens is never used: the model is asked again, ``config.max_cut_off_retries`` times)."""
-    response = _whole_reply(spec, context, model=model, config=config)
-    call = next((c for c in response.tool_calls if c.name == PLAN_TOOL_NAME), None)
-    if call is None:
-        raise ModelError(
-            f"The model did not call {PLAN_TOOL_NAME} (stop reason {response.stop_reason!r}); "
-            "a plan must come through that tool."
+    """The model's plan, offered as the ``submit_plan`` tool with ``tool_choice: auto`` (a
+    forced tool makes some servers ramble to max_tokens).
+
+    A plan written as text is read from the text; one that almost fits the schema is repaired
+    where the meaning is clear (``pipeline.plan_lenient``). A missing, invalid or cut-off plan
+    is asked for once more, with the error and a simpler schema; after that the retrieval
+    plan is used. Every such step is a fallback (``pipeline.fallbacks``) in the trace."""
+    system = [
+        SystemBlock(PLANNER_INSTRUCTIONS),
+        SystemBlock(render_context(context), cache=True),
+    ]
+    messages = [Message("user", "Plan the change for this spec.\n\n" + spec.to_markdown())]
+    tool, problem = PLAN_TOOL, ""
+    for attempt in (1, 2):
+        response = model.complete(
+            system=system, messages=messages, tools=[tool], max_tokens=config.max_tokens
         )
-    data: dict[str, Any] = {k: v for k, v in call.arguments.items() if k in PLAN_FIELDS}
-    dropped = sorted(set(call.arguments) - PLAN_FIELDS)
+        plan, problem = _read_plan(spec, response, trace)
+        if plan is not None:
+            return plan
+        if trace:
+            trace.event("plan_rejected", attempt=attempt, problem=problem)
+        if attempt == 1:
+            fallback(trace, "plan_reask", problem)
+            messages += [Message("assistant", response.text, response.tool_calls),
+                         _reask_turn(response, problem, config)]  # fmt: skip
+            tool = SIMPLE_PLAN_TOOL
+    fallback(trace, "plan_from_retrieval", problem)
+    retrieval = plan_from_retrieval(spec, context, config=config)
+    note = FALLBACK_NOTE.format(problem=problem.rstrip("."))
+    notes = tuple(n for n in retrieval.notes if n != RETRIEVAL_ONLY_NOTE)
+    return retrieval.model_copy(update={"notes": (note, *notes)})
+
+
+def _read_plan(spec: Spec, response: ModelResponse, trace: Trace | None) -> tuple[Plan | None, str]:
+    """The plan in ``response``, or None and what is wrong with it (one line)."""
+    if is_cut_off(response):
+        log.warning("the model's plan was cut off (%s)", response.stop_reason)
+        return None, (
+            f"the plan was cut off at max_tokens (stop reason {response.stop_reason!r}); "
+            "none of it was used"
+        )
+    raw, how = _plan_arguments(response)
+    if raw is None:
+        others = sorted({c.name for c in response.tool_calls})
+        called = f" (it called {', '.join(others)} instead)" if others else ""
+        return None, f"the model did not call {PLAN_TOOL_NAME}{called}"
+    if how != "tool":
+        fallback(trace, "plan_from_text", f"the plan was read from {how}")
+    data, repairs = lenient_plan_data(raw)
+    dropped = sorted(set(raw) - PLAN_FIELDS - {"plan", "arguments", "function", "name"})
     notes = (
         [f"Ignored unknown plan fields from the model: {', '.join(dropped)}."] if dropped else []
     )
+    if repairs:
+        notes.append("Read leniently: " + "; ".join(repairs) + ".")
     try:
         plan = Plan.model_validate({**data, "source": "model", "notes": notes})
     except ValidationError as exc:
-        raise ModelError(f"The model's plan does not match the plan schema: {exc}") from exc
-    return _without_forbidden(spec, plan)
+        if trace:
+            trace.event("plan_invalid", error=str(exc), arguments=_short(raw))
+        return None, f"the plan does not match the plan schema: {one_line(exc)}"
+    if repairs:
+        fallback(trace, "plan_lenient", "; ".join(repairs))
+    return _without_forbidden(spec, plan), ""
+
+
+def _plan_arguments(response: ModelResponse) -> tuple[dict[str, Any] | None, str]:
+    """The plan's raw arguments and where they came from: the tool call, the text, or a call
+    of another (invented) tool whose arguments are a plan."""
+    for call in response.tool_calls:
+        if call.name == PLAN_TOOL_NAME:
+            return dict(call.arguments), "tool"
+    for call in response.tool_calls:
+        if PLAN_FIELDS & set(call.arguments):
+            return dict(call.arguments), f"a call of the unknown tool {call.name!r}"
+    found = plan_arguments_in_text(response.text) if response.text else None
+    return (found, "the reply's text") if found is not None else (None, "")
+
+
+def _reask_turn(response: ModelResponse, problem: str, config: PipelineConfig) -> Message:
+    ask = (
+        f"Call the {PLAN_TOOL_NAME} tool now (a tool call, not text) with: summary (a "
+        "string), steps (a list of strings), files_to_change (a list of file paths)."
+    )
+    if is_cut_off(response):
+        turn = cut_off_turn(response, config.max_tokens, CUT_OFF_ADVICE + " " + ask)
+        return turn
+    results = tuple(
+        ToolResult(c.id, f"Not accepted: {problem}.", is_error=True) for c in response.tool_calls
+    )
+    return Message("user", f"Not accepted: {problem}. {ask}", tool_results=results)
+
+
+def _short(value: Any, limit: int = 4000) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _without_forbidden(spec: Spec, plan: Plan) -> Plan:
@@ -155,34 +265,6 @@ def _without_forbidden(spec: Spec, plan: Plan) -> Plan:
 
 PLAN_FIELDS = frozenset(PLAN_TOOL.input_schema["properties"])
 CUT_OFF_ADVICE = f"Call {PLAN_TOOL_NAME} again with a shorter plan: fewer, terser entries."
-
-
-def _whole_reply(
-    spec: Spec, context: RetrievedContext, *, model: Model, config: PipelineConfig
-) -> ModelResponse:
-    """The first reply to the plan request that was not cut off; ModelError after too many."""
-    system = [
-        SystemBlock(PLANNER_INSTRUCTIONS),
-        SystemBlock(render_context(context), cache=True),
-    ]
-    messages = [Message("user", "Plan the change for this spec.\n\n" + spec.to_markdown())]
-    for attempt in range(1, config.max_cut_off_retries + 2):
-        response = model.complete(
-            system=system,
-            messages=messages,
-            tools=[PLAN_TOOL],
-            tool_choice=PLAN_TOOL_NAME,
-            max_tokens=config.max_tokens,
-        )
-        if not is_cut_off(response):
-            return response
-        log.warning("the model's plan was cut off at max_tokens (attempt %d)", attempt)
-        messages += [
-            Message("assistant", response.text, response.tool_calls),
-            cut_off_turn(response, config.max_tokens, CUT_OFF_ADVICE),
-        ]
-    reason = cut_off_reason("The model's plan", config.max_cut_off_retries + 1, config.max_tokens)
-    raise ModelError(reason + ".")
 
 
 def plan_from_retrieval(spec: Spec, context: RetrievedContext, *, config: PipelineConfig) -> Plan:

@@ -4,7 +4,8 @@ spec.md         the spec as parsed
 config.json     the resolved PipelineConfig, mode, repo
 context.md      the retrieval context the model saw
 plan.json       the Plan
-trace.jsonl     one event per line: model_call, tool_call, test_run, note
+trace.jsonl     one event per line: model_call (with the reply's text, trimmed), tool_call,
+                fallback, plan_rejected, test_run, ...
 tests/          JUnit XML and TestReport JSON of every test run
 changes.patch   the diff of the agent's changes against the base commit
 report.md       a human-readable summary (the suggestion report in suggest mode)
@@ -67,7 +68,8 @@ class RunRecord(BaseModel):
     plan: Plan | None = None
     test_reports: tuple[TestReport, ...] = ()
     repair_rounds: int = 0
-    model: str | None = None
+    model: str | None = None  # the configured model name
+    server_model: str | None = None  # the model the server says answered (its last reply)
     model_calls: int = 0
     tool_steps: int = 0
     input_tokens: int = 0
@@ -79,6 +81,12 @@ class RunRecord(BaseModel):
     filesystem_isolated: bool | None = None  # read-only outside the worktree; None: no test ran
     tampered: str | None = None  # the worktree's .git metadata was rewritten (see the docstring)
     warnings: tuple[str, ...] = ()
+    # what the pipeline did instead when the model did not do as asked: kind -> times
+    # (``pipeline.fallbacks``)
+    fallbacks: Mapping[str, int] = {}
+    # whether the change touches a test while the spec has acceptance criteria (None: no
+    # criteria, or no change)
+    acceptance_tested: bool | None = None
     artifacts: Mapping[str, str] = {}  # name -> path relative to run_dir
     started_at: datetime
     finished_at: datetime

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from specpilot.pipeline.run.fallbacks import KINDS
 from specpilot.pipeline.run.plan import render_plan
 from specpilot.pipeline.run.record import RunRecord
 from specpilot.pipeline.workspace.test_runner import TestReport
@@ -23,7 +24,7 @@ def render_report(record: RunRecord) -> str:
     ]
     if record.stop_reason:
         out.append(f"**Why:** {record.stop_reason}")
-    if record.plan is not None and record.plan.source == "retrieval":
+    if record.plan is not None and record.plan.source == "retrieval" and record.model is None:
         out.append(
             "> This is a retrieval-only plan. Writing code needs a model: set "
             "ANTHROPIC_API_KEY and run again to implement and test the change."
@@ -55,12 +56,33 @@ def render_report(record: RunRecord) -> str:
     elif record.stop_reason and record.stop_reason.startswith("untested: "):
         out.append("## Test sandbox")
         out.append(f"- The tests were not run: {record.stop_reason.removeprefix('untested: ')}")
+    if record.acceptance_tested is not None:
+        out.append("## Acceptance criteria")
+        verdict = (
+            "the change touches a test file"
+            if record.acceptance_tested
+            else "**no test covers them**: the change touches no test file"
+        )
+        out.append(f"- {verdict}")
+    if record.fallbacks:
+        out.append("## Fallbacks")
+        out.append(
+            "\n".join(
+                f"- `{kind}` ({n} times): {KINDS.get(kind, '')}"
+                for kind, n in record.fallbacks.items()
+            )
+        )
     out.append("## Usage")
-    cost = "unknown" if record.cost_usd is None else f"${record.cost_usd:.4f}"
+    cost = "unpriced" if record.cost_usd is None else f"${record.cost_usd:.4f}"
     if record.model is None:
         cost = "none (no model)"
+    served = (
+        f" (the server reports {record.server_model})"
+        if record.server_model and record.server_model != record.model
+        else ""
+    )
     out.append(
-        f"- Model: {record.model or 'none'}; {record.model_calls} calls; "
+        f"- Model: {record.model or 'none'}{served}; {record.model_calls} calls; "
         f"{record.input_tokens} input, {record.output_tokens} output, "
         f"{record.cache_read_tokens} cache-read, {record.cache_write_tokens} cache-write tokens\n"
         f"- Cost: {cost}; tool steps: {record.tool_steps}; repair rounds: "

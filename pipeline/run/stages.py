@@ -41,7 +41,9 @@ from specpilot.pipeline.core.errors import (
     WorktreeTampered,
 )
 from specpilot.pipeline.deliver.secret_gate import commit_block
+from specpilot.pipeline.model.context_window import WindowedModel
 from specpilot.pipeline.model.protocol import Message, Model
+from specpilot.pipeline.run.acceptance import acceptance_gap
 from specpilot.pipeline.run.agent_loop import code_loop
 from specpilot.pipeline.run.budget import Budget, MeteredModel
 from specpilot.pipeline.run.context import (
@@ -195,7 +197,7 @@ class SpecRun:
 
     def stop(self, reason: str) -> None:
         self.status, self.stop_reason, self.done = "stopped", reason, True
-        log.warning("run %s stopped: %s", self.run_id, reason)
+        log.info("run %s stopped: %s", self.run_id, reason)  # the record and the CLI say it
 
     def tamper(self, exc: WorktreeTampered) -> None:
         """The worktree's .git was rewritten: status ``error``, nothing more runs in it."""
@@ -259,10 +261,14 @@ class SpecRun:
         if self.done:
             return self.plan_
         context = context or self.context or self.retrieve()
-        self.metered = MeteredModel(self.model, self.budget, self.trace) if self.model else None
-        if self.metered is not None:
+        self.metered = None
+        if self.model is not None:  # every request packed to the model's context window
+            windowed = WindowedModel(self.model, self.config, self.trace)
+            self.metered = MeteredModel(windowed, self.budget, self.trace)
             self.metered.stage = "plan"
-            self.plan_ = make_plan(self.spec, context, model=self.metered, config=self.config)
+            self.plan_ = make_plan(
+                self.spec, context, model=self.metered, config=self.config, trace=self.trace
+            )
         else:
             self.plan_ = plan_from_retrieval(self.spec, context, config=self.config)
         self.run_dir.write_model("plan.json", self.plan_)
@@ -359,9 +365,12 @@ class SpecRun:
             return None
         wt, changed = self.worktree, self.toolbox.changed
         self.done = True
+        gap = acceptance_gap(self.spec, changed)
         diff = diff_against_base(wt, changed)
         if not diff.strip():
             self.stop("the model's edits leave the files as they were; nothing to commit")
+        elif gap and self.config.require_acceptance_tests:
+            self.stop(f"{gap} (pipeline.require_acceptance_tests is set)")
         elif self.mode == "suggest":
             self.status, self.stop_reason = "suggested", None
         elif (blocked := commit_block(self.repo, wt.base_commit, diff)) is not None:

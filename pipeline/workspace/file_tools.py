@@ -104,6 +104,7 @@ class Toolbox:
         self._write_check = write_check
         self._run_tests = run_tests
         self.changed: list[str] = []
+        self.writes = 0  # successful edit_file / create_file calls
         self._stale: list[str] = []
         self._handlers: dict[str, Callable[[Mapping[str, Any]], ToolOutcome]] = {
             "read_file": self._read_file,
@@ -228,6 +229,7 @@ class Toolbox:
                 raise ToolError(refusal)
 
     def _mark_changed(self, rel: str) -> None:
+        self.writes += 1
         if rel not in self.changed:
             self.changed.append(rel)
         self._stale.append(rel)

@@ -139,6 +139,33 @@ def test_pr_mode_pushes_a_branch_with_a_pr_description(
     assert shown[0]["tests"]["passed"] is True and shown[0]["deploy"]["action"] == "pr"
 
 
+def test_pr_mode_without_a_remote_keeps_the_branch_exit_0_said_once(
+    runner: CliRunner, repo: Path, spec_file: Path, model_env: dict[str, str]
+) -> None:
+    result = _run(runner, spec_file, repo, "--mode", "pr", env=model_env)
+    data = _json(result)  # exit 0: the tested commit exists, on a branch that is kept
+    assert data["outcome"] == "pr" and data["ok"] is True and data["error"] is None
+    branch = data["deploy"]["branch"]
+    assert data["deploy"]["pushed"] is False and branch == "specpilot/usage-docs"
+    assert git(repo, "rev-parse", branch).strip() == data["deploy"]["commit_sha"]
+    assert f"git push <remote> {branch}" in data["message"]
+    assert "not a git remote" not in result.stderr  # said once, in the delivery
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_a_local_server_without_any_key_is_enough_for_pr_mode(
+    runner: CliRunner, repo: Path, spec_file: Path, tmp_path: Path
+) -> None:
+    add_bare_remote(repo, tmp_path / "remote.git")
+    with ScriptedMessagesServer(docs_script()) as server:
+        result = _run(runner, spec_file, repo, "--mode", "pr",
+                      env={"ANTHROPIC_BASE_URL": server.url})  # fmt: skip
+        sent = [r.headers for r in server.requests]
+    data = _json(result)
+    assert data["outcome"] == "pr", data["message"]
+    assert sent and all("authorization" not in h and "x-api-key" not in h for h in sent)
+
+
 def test_auto_mode_merges_a_docs_only_change_on_green(
     runner: CliRunner, repo: Path, spec_file: Path, tmp_path: Path, model_env: dict[str, str]
 ) -> None:

@@ -62,15 +62,18 @@ def test_cost_limit() -> None:
         budget.check()
 
 
-def test_unknown_price_makes_cost_unknown_and_warns_once() -> None:
-    budget = Budget(PipelineConfig(max_cost_usd=0.01))
+def test_unknown_price_makes_cost_unpriced_without_a_warning_and_tokens_still_limit() -> None:
+    budget = Budget(PipelineConfig(max_cost_usd=0.01, max_total_tokens=8))
     budget.charge_model(Usage(1, 1), 0.001)
     budget.charge_model(Usage(1, 1), None)
     budget.charge_model(Usage(1, 1), None)
     assert budget.cost_usd is None
-    assert len(budget.warnings) == 1 and "max_cost_usd is not enforced" in budget.warnings[0]
+    assert budget.warnings == []  # an unpriced (local) model is normal, not a warning each run
     budget.check()  # no cost check possible; tokens are still counted
     assert budget.usage.total_tokens == 6
+    budget.charge_model(Usage(1, 1), None)
+    with pytest.raises(BudgetExceeded, match="token budget of 8"):
+        budget.check()  # the cost limit falls back to the token limit
 
 
 def test_steps_and_wall_time() -> None:

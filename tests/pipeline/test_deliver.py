@@ -117,15 +117,17 @@ def test_a_secret_blocks_the_change_and_nothing_is_pushed(tmp_path: Path) -> Non
     assert refs(remote) == before and d.deploy is not None and not d.deploy.pushed
 
 
-def test_a_push_without_a_remote_fails_with_the_reason_and_is_audited(tmp_path: Path) -> None:
+def test_a_pr_without_a_remote_keeps_the_branch_names_it_and_is_audited(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo")
     diff = make_diff(repo, {"docs/usage.md": "# Usage\n\nRun it twice.\n"})
     log = tmp_path / "audit.jsonl"
     d = _deliver(_record(repo, tmp_path / "runs/r3", diff), log)
-    assert d.outcome == "failed" and d.error is not None and "Pushing needs a git remote" in d.error
-    assert d.decision is not None and d.decision.tier == 2 and d.deploy is None
+    assert d.outcome == "pr" and d.ok and d.error is None
+    assert d.deploy is not None and d.deploy.pushed is False and d.deploy.branch
+    assert git(repo, "rev-parse", d.deploy.branch).strip() == d.deploy.commit_sha
+    assert f"git push <remote> {d.deploy.branch}" in d.message and "not pushed" in d.message
     (rec,) = read_records(log)
-    assert rec.decision is not None and any(n.startswith("error: ") for n in rec.notes)
+    assert rec.deploy is not None and rec.deploy["pushed"] is False
     assert verify(log, AUDIT_KEY).ok
 
 

@@ -291,8 +291,11 @@ def test_github_client_errors_and_missing_remote(env: Env, fake: FakeGitHub) -> 
     with pytest.raises(DeployError, match="not of the form"):
         GitHubClient("acme", token="x")
     git(env.repo, "remote", "remove", "origin")
-    with pytest.raises(DeployError, match="'origin' is not one of"):
-        _deploy(env, SOURCE)
+    kept = _deploy(env, SOURCE, mode="pr")  # no remote: the branch is kept, not a failure
+    assert kept.action == "pr" and kept.pushed is False and kept.branch
+    assert git(env.repo, "rev-parse", kept.branch).strip() == kept.commit_sha
+    assert "'origin' is not a git remote" in (kept.fallback_reason or "")
+    assert any(f"push <remote> {kept.branch}" in n for n in kept.notes)
 
 
 def test_decision_round_trips_into_the_result(env: Env) -> None:

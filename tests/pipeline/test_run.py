@@ -125,7 +125,7 @@ def test_happy_path_ends_in_a_green_commit_on_its_own_branch(
     # the model name comes from config, every tool_use gets its tool_result back
     first = server.requests[0].body
     assert first["model"] == config.model
-    assert first["tool_choice"] == {"type": "tool", "name": "submit_plan"}
+    assert first["tool_choice"] == {"type": "auto"}  # offered, never forced
     assert first["system"][-1]["cache_control"] == {"type": "ephemeral"}
     assert "calc/ops.py" in first["system"][-1]["text"]  # retrieval grounding
     code_req = server.requests[1].body

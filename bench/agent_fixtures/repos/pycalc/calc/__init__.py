@@ -1,0 +1,1 @@
+"""pycalc: tiny arithmetic and text helpers."""
