@@ -41,7 +41,6 @@ from specpilot.pipeline.core.errors import (
     WorktreeTampered,
 )
 from specpilot.pipeline.deliver.secret_gate import commit_block
-from specpilot.pipeline.model.context_window import WindowedModel
 from specpilot.pipeline.model.protocol import Message, Model
 from specpilot.pipeline.run.acceptance import acceptance_gap
 from specpilot.pipeline.run.agent_loop import code_loop
@@ -53,6 +52,7 @@ from specpilot.pipeline.run.context import (
     gather_context,
     render_context,
 )
+from specpilot.pipeline.run.context_window import WindowedModel
 from specpilot.pipeline.run.conventions_gate import conventions_gate
 from specpilot.pipeline.run.end import write_record
 from specpilot.pipeline.run.plan import Plan, make_plan, plan_from_retrieval

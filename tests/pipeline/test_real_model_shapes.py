@@ -326,7 +326,7 @@ def test_temperature_is_sent_only_when_configured(
 def test_a_request_slower_than_the_timeout_is_a_one_line_model_error_and_the_wait_is_logged(
     config: PipelineConfig, scripted_server: StartServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from specpilot.pipeline.model.context_window import WindowedModel
+    from specpilot.pipeline.run.context_window import WindowedModel
 
     server = scripted_server([slow(text_reply("late"), 2.0)])
     quick = replace(config, request_timeout_s=0.5, max_retries=0)
@@ -368,7 +368,7 @@ def test_requests_are_packed_to_a_small_context_window(
 def test_a_request_that_cannot_fit_is_never_sent(
     config: PipelineConfig, scripted_server: StartServer
 ) -> None:
-    from specpilot.pipeline.model.context_window import WindowedModel
+    from specpilot.pipeline.run.context_window import WindowedModel
 
     server = scripted_server([text_reply("never")])
     tiny = replace(config, context_window=1200)
@@ -381,8 +381,8 @@ def test_a_request_that_cannot_fit_is_never_sent(
 def test_a_server_that_rejects_for_length_gets_a_tighter_request_once(
     config: PipelineConfig, scripted_server: StartServer
 ) -> None:
-    from specpilot.pipeline.model.context_window import WindowedModel
     from specpilot.pipeline.model.protocol import SystemBlock
+    from specpilot.pipeline.run.context_window import WindowedModel
     from specpilot.pipeline.testing import error_reply
 
     llama = error_reply(400, "the request exceeds the available context size, try increasing it")
