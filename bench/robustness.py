@@ -39,15 +39,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from specpilot.indexer.build import index_repo
 from specpilot.indexer.chunking import Chunk, chunk_file
-from specpilot.indexer.config import ChunkConfig, EmbedConfig, IndexerConfig
+from specpilot.indexer.config import ChunkConfig, EmbedConfig, IndexerConfig, WalkConfig
 from specpilot.indexer.filetypes import is_code, language_for
 from specpilot.indexer.parse import parse_source
+from specpilot.indexer.walk import _content_reason
 from specpilot.retrieval.config import RetrievalConfig
 from specpilot.retrieval.errors import QueryError
 from specpilot.retrieval.open import open_searcher
 
 SKIP_DIRS = {"__pycache__", ".git", "node_modules"}
-MAX_BYTES = 1_000_000  # the walker's default file-size cap: bigger files are not indexed
+MAX_BYTES = 1_000_000
+WALK = WalkConfig()  # the walker's default file-size cap: bigger files are not indexed
 
 
 def source_files(root: Path, limit: int | None) -> list[tuple[Path, str]]:
@@ -56,10 +58,14 @@ def source_files(root: Path, limit: int | None) -> list[tuple[Path, str]]:
         if SKIP_DIRS & set(path.parts) or not path.is_file() or path.is_symlink():
             continue
         language = language_for(path.name)
-        if language and is_code(language) and path.stat().st_size <= MAX_BYTES:
-            found.append((path, language))
-            if limit and len(found) >= limit:
-                break
+        if not (language and is_code(language) and path.stat().st_size <= MAX_BYTES):
+            continue
+        # what the walker skips (binary, generated, minified) the index never sees
+        if _content_reason(str(path), language, path.stat().st_size, WALK.minified_line_chars):
+            continue
+        found.append((path, language))
+        if limit and len(found) >= limit:
+            break
     return found
 
 
