@@ -309,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--wall", type=float, default=1500.0, help="max_wall_time_s of each run")
     p.add_argument("--embed", default="hash", help="index.embed.model for the runs")
     p.add_argument("--work", type=Path, help="keep each run's files here (default: a temp dir)")
+    p.add_argument("--label", help="the model as the report names it (default: its name)")
     p.add_argument("--check-fixtures", action="store_true")
     args = p.parse_args(argv)
     cases = load_cases(args.specs.split(",") if args.specs else None)
@@ -332,7 +333,8 @@ def main(argv: list[str] | None = None) -> int:
         f"\nresolved {sum(r.resolved for r in runs)}/{len(runs)} = {rate:.0%} ({model}, {base_url})"
     )
     if args.json_out:
-        out = {"model": model, "runs": [_json_run(r) for r in runs], "resolved_rate": rate}
+        label = args.label or model
+        out = {"model": label, "runs": [_json_run(r) for r in runs], "resolved_rate": rate}
         args.json_out.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     unclear = [r.spec for r in runs if r.traceback or r.status not in ("green", "stopped",
                                                                        "escalated")]  # fmt: skip
