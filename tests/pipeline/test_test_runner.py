@@ -241,8 +241,10 @@ def test_a_test_cannot_write_outside_its_worktree(
     )
     try:
         boxed = run_tests(repo, _cmd(), config=config, artifacts_dir=tmp_path / "boxed")
-        assert not boxed.passed and boxed.filesystem_isolated
-        assert "Read-only file system" in boxed.failed_cases[0].details
+        assert boxed.filesystem_isolated
+        # the writes fail (a read-only bind) or land in the sandbox's private /tmp, which is
+        # thrown away (a checkout under /tmp, as in CI): either way the host files are as
+        # they were
         assert not checkout_file.exists()
         assert beside.read_text() == "tier = 3\n"
         off = run_tests(
