@@ -1,8 +1,8 @@
-"""The ``spec-to-pr`` flow: one spec through the stages of ``pipeline.stages.SpecRun``, one
-task per stage, then ``pipeline.deliver``'s tier and ship, and the audit record.
+"""The ``spec-to-pr`` flow: one spec through ``drive``, the pipeline's one stage loop, with each
+stage a task (``_task_step``), then ``pipeline.deliver``'s tier and ship, and the audit record.
 
-    retrieve (retries: read-only) → plan → code ⇄ test (the repair loop) → tier (retries:
-    read-only) → deploy → audit
+    retrieve (retries: read-only) → plan → code ⇄ test (the repair loop) → commit → tier
+    (retries: read-only) → deploy → audit
 
 Retries are set only where a stage reads and nothing else: ``retrieve`` and ``tier``. The
 model stages are not retried by Prefect (the SDK already retries its HTTP calls and a retry
@@ -16,6 +16,7 @@ budget``, ``Stopped``, ``Failed`` (Failed) — and its message names the run rec
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -40,13 +41,12 @@ from specpilot.indexer.store import IndexStore, default_db_path
 from specpilot.pipeline.core.errors import PipelineError
 from specpilot.pipeline.deliver.deliver import Delivery, has_change, ship, tier
 from specpilot.pipeline.deliver.deploy import DeployResult
-from specpilot.pipeline.run.context import RetrievedContext
+from specpilot.pipeline.run.drive import Step, drive
 from specpilot.pipeline.run.plan import Plan, render_plan
 from specpilot.pipeline.run.record import RunRecord
 from specpilot.pipeline.run.spec import parse_spec
 from specpilot.pipeline.run.stages import MODES, SpecRun
 from specpilot.pipeline.tiers.tiering import TierDecision
-from specpilot.pipeline.workspace.test_runner import TestReport
 
 T = TypeVar("T")
 MAX_DIFF_CHARS = 60_000
@@ -58,42 +58,32 @@ _STATE_NAMES = {
 }
 
 
-@task(name="retrieve", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def retrieve_task(run: SpecRun, comp: Composition, req: SpecRequest) -> RetrievedContext:
-    """Hybrid search + house rules (read-only: retried), recorded in the run directory."""
-    context = comp.context(req, comp.open_index(req))
-    with run.guard():
-        run.retrieve(context)
-    return context
+# Prefect retries only the stages that read and nothing else (see the module docstring).
+_RETRIES = {"retrieve": 2}
 
 
-@task(name="plan", cache_policy=NO_CACHE)
-def plan_task(run: SpecRun, context: RetrievedContext) -> Plan | None:
-    with run.guard():
-        plan = run.plan(context)
-    if plan is not None:
-        create_markdown_artifact(render_plan(plan), key="plan", description=run.spec.title)
-    return plan
+def _task_step(run: SpecRun) -> Step:
+    """``drive``'s step for the flow: each stage a Prefect task of its name, run under the
+    run's guard (a stopped stage completes its task; the run says why), plus its artifact."""
 
+    def step(name: str, stage: Callable[[], Any]) -> Any:
+        def guarded() -> Any:
+            with run.guard():
+                return stage()
+            return None
 
-@task(name="code", cache_policy=NO_CACHE)
-def code_task(run: SpecRun) -> bool:
-    """One round of the agent's tool loop in the run's worktree."""
-    with run.guard():
-        return run.code()
-    return False
+        retries = _RETRIES.get(name, 0)
+        result = task(
+            name=name, retries=retries, retry_delay_seconds=2 if retries else 0,
+            cache_policy=NO_CACHE,
+        )(guarded)()  # fmt: skip
+        if name == "plan" and isinstance(result, Plan):
+            create_markdown_artifact(render_plan(result), key="plan", description=run.spec.title)
+        elif name == "test" and result is not None:
+            create_table_artifact(_test_rows(run), key="test-report")
+        return result
 
-
-@task(name="test", cache_policy=NO_CACHE)
-def test_task(run: SpecRun) -> TestReport | None:
-    """The verification test run (and the conventions gate); green and nothing to repair →
-    the tested commit."""
-    with run.guard():
-        report = run.test()
-        if not run.wants_repair:
-            run.commit()
-        return report
-    return None
+    return step
 
 
 @task(name="tier", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
@@ -206,21 +196,12 @@ def spec_to_pr(
 
 
 def _stages(run: SpecRun, comp: Composition, req: SpecRequest) -> tuple[RunRecord, str | None]:
-    """retrieve → plan → code ⇄ test; the record is written whatever happens. A crash (the
-    run's status is then ``error``) comes back as its one-line description."""
+    """``drive``'s one stage loop, each stage a task; the record is written whatever
+    happens. A crash (the run's status is then ``error``) comes back as its one-line
+    description."""
     crash = None
     try:
-        with run.guard():
-            context = retrieve_task(_q(run), _q(comp), _q(req))
-            plan_task(_q(run), context)
-            if run.wants_code:
-                code_task(_q(run))
-            while run.wants_test:
-                report = test_task(_q(run))
-                if report is not None:
-                    create_table_artifact(_test_rows(run), key="test-report")
-                if run.wants_repair:
-                    code_task(_q(run))
+        drive(run, lambda: comp.context(req, comp.open_index(req)), step=_task_step(run))
     except Exception as exc:  # logged with its traceback by run.guard
         crash = f"the run crashed: {type(exc).__name__}: {exc}"
     finally:

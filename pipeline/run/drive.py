@@ -7,14 +7,16 @@ model the run only plans; with a model it works in a detached worktree that is r
 end and leaves ``changes.patch`` and ``report.md`` in the run directory. The run directory
 and its ``record.json`` are written in ``finally``, also when the run crashes.
 
-The stages themselves are the methods of :class:`pipeline.stages.SpecRun`; the
-``spec-to-pr`` flow calls them one task at a time.
+The stages themselves are the methods of ``SpecRun`` (``pipeline/run/stages.py``); ``drive``
+is the one loop over them, which the ``spec-to-pr`` flow wraps stage by stage in Prefect
+tasks (its ``step``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from specpilot.conventions import ConventionProfile
 from specpilot.pipeline.core.config import PipelineConfig
@@ -25,7 +27,7 @@ from specpilot.pipeline.run.spec import Spec
 from specpilot.pipeline.run.stages import MODES, NEEDS_MODEL, SpecRun
 from specpilot.pipeline.workspace.paths import WriteCheck
 
-__all__ = ["MODES", "NEEDS_MODEL", "SpecRun", "drive", "run_spec"]
+__all__ = ["MODES", "NEEDS_MODEL", "ContextSource", "SpecRun", "Step", "drive", "run_spec"]
 
 
 def run_spec(
@@ -73,14 +75,27 @@ def run_spec(
     return record
 
 
-def drive(run: SpecRun, context: RetrievedContext | None = None) -> None:
-    """The stages in order, under ``run.guard()``; the caller finalizes the run."""
+# ``step(name, stage)`` runs one stage and returns what it returns: the default calls it; the
+# spec-to-pr flow passes one that runs it as a Prefect task (``flows/flow_spec.py``).
+Step = Callable[[str, Callable[[], Any]], Any]
+ContextSource = RetrievedContext | Callable[[], RetrievedContext] | None
+
+
+def _direct(name: str, stage: Callable[[], Any]) -> Any:
+    return stage()
+
+
+def drive(run: SpecRun, context: ContextSource = None, *, step: Step = _direct) -> None:
+    """The stage loop, written once: retrieve → plan → code ⇄ test (repair) → commit, under
+    ``run.guard()``; the caller finalizes the run. ``context``: a ready context, a function
+    that makes one (called inside the retrieve stage), or None (the run's index)."""
     with run.guard():
-        run.plan(run.retrieve(context))
+        ctx = step("retrieve", lambda: run.retrieve(context() if callable(context) else context))
+        step("plan", lambda: run.plan(ctx))
         if run.wants_code:
-            run.code()
+            step("code", run.code)
         while run.wants_test:
-            run.test()
+            step("test", run.test)
             if run.wants_repair:
-                run.code()
-        run.commit()
+                step("code", run.code)
+        step("commit", run.commit)

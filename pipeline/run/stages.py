@@ -1,20 +1,9 @@
 """One run of a spec, stage by stage: ``SpecRun``.
 
-``run_spec`` (``pipeline.run``) calls the stages in order; the ``spec-to-pr`` Prefect flow
-calls the same methods, one task per stage, driving the repair loop itself:
-
-    run = SpecRun.start(spec, repo=..., mode=..., config=..., model=..., index=...)
-    with run.guard():
-        context = run.retrieve()
-        run.plan(context)
-        if run.wants_code:
-            run.code()                      # round 0: the tool loop
-            while run.wants_test:
-                run.test()                  # verification run; red → feedback for a repair
-                if run.wants_repair:
-                    run.code()              # the next round gets the failures as feedback
-            run.commit()                    # green → one commit on the run's branch
-    record = run.finalize()                 # always: diff, clean-up, record.json
+Its methods are the stages (``retrieve``, ``plan``, ``code``, ``test``, ``commit``); the loop over
+them is written once, ``drive`` in ``pipeline/run/drive.py``, which ``run_spec`` calls directly
+and the ``spec-to-pr`` flow wraps stage by stage in Prefect tasks. ``finalize`` writes the
+run directory whatever happened before.
 
 ``guard`` turns budget, model and other pipeline errors into a clean stop (status
 ``stopped``), a rewritten ``.git`` of the worktree (``WorktreeTampered``) into status ``error``

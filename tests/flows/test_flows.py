@@ -163,7 +163,7 @@ def test_spec_to_pr_opens_a_pr_with_one_task_per_stage(
     run_id = state.state_details.flow_run_id
     names = task_names(run_id)
     assert names == [  # the index-repo subflow first: the repo was not indexed yet
-        "index-repo", "retrieve", "plan", "code", "test", "tier", "deploy",
+        "index-repo", "retrieve", "plan", "code", "test", "commit", "tier", "deploy",
     ]  # fmt: skip
     artifacts = _by_key(run_id)
     assert {"plan", "diff", "test-report", "tier-decision", "run-record"} <= set(artifacts)
@@ -282,7 +282,15 @@ def test_a_conventions_repair_round_runs_code_and_test_again(
         assert "snake_case" in json.dumps(server.requests[-1].body)
     assert state.is_completed() and state.name == "Suggested", state.message
     names = task_names(state.state_details.flow_run_id)
-    assert names[names.index("code") :] == ["code", "test", "code", "test", "tier", "deploy"]
+    assert names[names.index("code") :] == [
+        "code",
+        "test",
+        "code",
+        "test",
+        "commit",
+        "tier",
+        "deploy",
+    ]
     assert state.result()["deploy"]["patch_path"] and not gates
 
 
