@@ -1,4 +1,4 @@
-"""CLI: run (a spec, in process), policy explain, audit show / verify / head."""
+"""CLI: run (a spec, in process) and policy explain; the audit commands are in cli_audit.py."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -27,7 +27,7 @@ from specpilot.flows.app import (
     settings_for,
     setup,
 )
-from specpilot.flows.settings import Settings
+from specpilot.pipeline.core.config import MODES
 from specpilot.pipeline.core.errors import (
     AuditError,
     AuditKeyError,
@@ -38,29 +38,12 @@ from specpilot.pipeline.core.errors import (
 )
 
 if TYPE_CHECKING:  # imported where used: `specpilot --help` must not build these modules
-    from specpilot.pipeline.audit.key import AuditKey
     from specpilot.pipeline.run.record import RunMode
     from specpilot.pipeline.run.spec import Spec
 
-MODES = ("suggest", "pr", "auto")
-
-
-def audit_log_path(delivery: Any) -> Path:
-    from specpilot.flows.pipeline_settings import audit_log_path as path_of
-
-    return path_of(delivery)
-
-
-def deliver_settings(settings: Settings) -> Any:
-    from specpilot.flows.pipeline_settings import deliver_settings as of
-
-    return of(settings)
-
 
 policy_app = typer.Typer(no_args_is_help=True, help="See how the risk policy tiers a change.")
-audit_app = typer.Typer(no_args_is_help=True, help="Read and verify the audit log.")
 app.add_typer(policy_app, name="policy")
-app.add_typer(audit_app, name="audit")
 
 ModeOpt = Annotated[
     str,
@@ -71,34 +54,12 @@ ModeOpt = Annotated[
     ),
 ]
 RepoOpt = Annotated[Path, typer.Option("--repo", help="The target repository.")]
-LogOpt = Annotated[
-    Path | None,
-    typer.Option("--log", help="Audit log (default: $SPECPILOT_HOME/audit/audit.jsonl)."),
-]
-AuditRepoOpt = Annotated[
-    Path | None, typer.Option("--repo", help="Read the audit log location from its config.")
-]
-RequireKeyedOpt = Annotated[
-    bool,
-    typer.Option(
-        "--require-keyed",
-        help="Fail on records of the old unkeyed scheme too (once a log has been migrated).",
-    ),
-]
-AnchorOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--anchor",
-        help="SEQ:HASH from `specpilot audit head`, recorded elsewhere earlier (a PR body, a "
-        "git note): record SEQ must still have that hash. Repeatable.",
-    ),
-]
 
 
 def check_mode(mode: str) -> RunMode:
     if mode not in MODES:
         fail(f"unknown mode {mode!r}; use one of: {', '.join(MODES)}.")
-    return cast("RunMode", mode)
+    return mode  # narrowed by the membership test
 
 
 def read_spec(path: Path) -> tuple[Spec, str]:
@@ -274,8 +235,10 @@ def policy_explain(
     root = repo_dir(repo)
     diff_text = read_input(diff, "--diff", "a file made with `git diff`", strict=True)
     settings = settings_for(root, set_)
-    log = audit_log_path(deliver_settings(settings))
+    from specpilot.flows.pipeline_settings import audit_log_path, deliver_settings
     from specpilot.pipeline.tiers.tiering import explain
+
+    log = audit_log_path(deliver_settings(settings))
 
     decision = run_guarded(
         lambda: explain(root, diff_text, spec_risk=risk, mode=mode, ref=ref, audit_log=log),
@@ -286,139 +249,3 @@ def policy_explain(
         render.print_json(decision.model_dump(mode="json"))
     else:
         render_pipeline.decision(decision.model_dump(mode="json"))
-
-
-def _log_path(log: Path | None, repo: Path | None, overrides: list[str] | None) -> Path:
-    if log is not None:
-        return log
-    settings: Settings = settings_for(repo_dir(repo) if repo else None, overrides)
-    return audit_log_path(deliver_settings(settings))
-
-
-@audit_app.command("show")
-def audit_show(
-    run_id: Annotated[str, typer.Argument(help="A run id, or a unique prefix of one.")],
-    log: LogOpt = None,
-    repo: AuditRepoOpt = None,
-    json_out: JsonOpt = False,
-    set_: SetOpt = None,
-    verbose: VerboseOpt = False,
-) -> None:
-    """The audit records of one run."""
-    setup(verbose)
-    path = _log_path(log, repo, set_)
-    from specpilot.pipeline.audit.log import show
-
-    records = run_guarded(lambda: show(path, run_id), usage=(AuditError,))
-    rows: list[dict[str, Any]] = [r.model_dump(mode="json") for r in records]
-    if json_out:
-        render.print_json(rows)
-    else:
-        render_pipeline.audit_records(rows)
-
-
-@audit_app.command("verify")
-def audit_verify(
-    log: LogOpt = None,
-    repo: AuditRepoOpt = None,
-    require_keyed: RequireKeyedOpt = False,
-    anchor: AnchorOpt = None,
-    json_out: JsonOpt = False,
-    set_: SetOpt = None,
-    verbose: VerboseOpt = False,
-) -> None:
-    """Check the keyed chain and the head; exit code 1 and the first bad record when anything
-    was changed, forged, removed or reordered without the key (0: intact; 2: bad input).
-
-    The key comes from SPECPILOT_AUDIT_KEY (hex), SPECPILOT_AUDIT_KEY_FILE or
-    $SPECPILOT_HOME/keys/audit.key, never from the repository. Records of the old unkeyed
-    scheme verify with a warning.
-    """
-    setup(verbose)
-    anchors = _anchors(anchor or [])
-    path = _log_path(log, repo, set_)
-    key = _existing_key(path, repo, set_)
-    from specpilot.pipeline.audit.log import verify
-
-    result = run_guarded(
-        lambda: verify(path, key, require_keyed=require_keyed, anchors=anchors),
-        failures=(AuditError,),
-    )
-    data = {
-        "ok": result.ok,
-        "records": result.records,
-        "line": result.line,
-        "problem": result.problem,
-        "log": str(path),
-        "key_id": key.key_id if key else None,
-        "unkeyed": result.unkeyed,
-        "warnings": list(result.warnings),
-        "head": _head(result.last_seq, result.last_hash) if result.ok else None,
-    }
-    if json_out:
-        render.print_json(data)
-    else:
-        render_pipeline.audit_verify(data)
-    if not result.ok:
-        raise typer.Exit(1)
-
-
-@audit_app.command("head")
-def audit_head(
-    log: LogOpt = None,
-    repo: AuditRepoOpt = None,
-    json_out: JsonOpt = False,
-    set_: SetOpt = None,
-    verbose: VerboseOpt = False,
-) -> None:
-    """The verified head, SEQ:HASH, to record outside the log (a PR body, a git note) and check
-    later with `specpilot audit verify --anchor SEQ:HASH`; exit code 1 when the log fails."""
-    setup(verbose)
-    path = _log_path(log, repo, set_)
-    key = _existing_key(path, repo, set_)
-    from specpilot.pipeline.audit.log import verify
-
-    result = run_guarded(lambda: verify(path, key), failures=(AuditError,))
-    if not result.ok:
-        where = f" at line {result.line}" if result.line else ""
-        fail(f"the audit log {path} fails verification{where}: {result.problem}", code=1)
-    data = {
-        "log": str(path),
-        "records": result.records,
-        "key_id": result.key_id,
-        "head": _head(result.last_seq, result.last_hash),
-        "warnings": list(result.warnings),
-    }
-    if json_out:
-        render.print_json(data)
-    else:
-        render_pipeline.audit_head(data)
-
-
-def _existing_key(log: Path, repo: Path | None, overrides: list[str] | None) -> AuditKey | None:
-    from specpilot.flows.audit_keys import existing_audit_key
-
-    top = repo_dir(repo) if repo else None
-    named = deliver_settings(settings_for(top, overrides)).audit_key_file  # user config only
-    return run_guarded(
-        lambda: existing_audit_key(os.environ, log=log, repo=top, user_key_file=named),
-        usage=(AuditKeyError,),
-    )
-
-
-def _anchors(items: list[str]) -> dict[int, str]:
-    """``SEQ:HASH`` items (as `specpilot audit head` prints them) as seq -> hash."""
-    anchors: dict[int, str] = {}
-    for item in items:
-        seq, sep, digest = item.strip().partition(":")
-        hexdigits = set(digest.lower()) <= set("0123456789abcdef")
-        if not sep or not seq.isdigit() or len(digest) != 64 or not hexdigits:
-            fail(f"--anchor {item!r} is not SEQ:HASH (a record number, a colon, 64 hex digits).")
-        anchors[int(seq)] = digest.lower()
-    return anchors
-
-
-def _head(seq: int | None, digest: str | None) -> dict[str, Any] | None:
-    if seq is None or digest is None:
-        return None
-    return {"seq": seq, "hash": digest, "anchor": f"{seq}:{digest}"}

@@ -40,7 +40,7 @@ from specpilot.indexer.errors import IndexerError
 from specpilot.indexer.store import IndexStore, default_db_path
 from specpilot.pipeline.core.errors import PipelineError
 from specpilot.pipeline.deliver.deliver import Delivery, has_change, ship, tier
-from specpilot.pipeline.deliver.deploy import DeployResult
+from specpilot.pipeline.deliver.deploy_result import DeployResult
 from specpilot.pipeline.run.drive import Step, drive
 from specpilot.pipeline.run.plan import Plan, render_plan
 from specpilot.pipeline.run.record import RunRecord

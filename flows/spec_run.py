@@ -33,8 +33,8 @@ from specpilot.pipeline.audit.key import AuditKey
 from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.core.errors import DeployError, NoModelError
 from specpilot.pipeline.deliver.deliver import Delivery, conclude, deliver
-from specpilot.pipeline.deliver.deploy import DeployResult
 from specpilot.pipeline.deliver.deploy_git import git as deploy_git
+from specpilot.pipeline.deliver.deploy_result import DeployResult
 from specpilot.pipeline.deliver.github import GitHubClient, repo_from_remote_url
 from specpilot.pipeline.model.anthropic import (
     BASE_URL_ENV,

@@ -8,11 +8,11 @@ and what would be valid, which the CLI prints as one line (exit code 2).
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from specpilot.flows.errors import ConfigError
+from specpilot.pipeline.core.toml_text import TomlTextError, load_toml_bytes
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -22,17 +22,12 @@ def read_toml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}.") from exc
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"{path} is not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start}); "
-            "save it as UTF-8, as TOML requires."
-        ) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"cannot read {path}: {exc}; fix the TOML syntax.") from None
-    except RecursionError:
+        return load_toml_bytes(data)
+    except TomlTextError as exc:
+        if exc.kind == "encoding":
+            raise ConfigError(f"{path} {exc.detail}.") from None
+        if exc.kind == "syntax":
+            raise ConfigError(f"cannot read {path}: {exc.detail}; fix the TOML syntax.") from None
         raise ConfigError(
             f"cannot read {path}: arrays or tables are nested too deep to parse; "
             "a specpilot config needs at most a few levels."

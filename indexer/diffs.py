@@ -20,6 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from specpilot.indexer.diff_paths import header_path, split_git_paths, strip_prefix, unquote
 from specpilot.indexer.errors import DiffError
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,6 @@ FileStatus = Literal["added", "modified", "deleted", "renamed", "copied"]
 
 _INDEX_RE = re.compile(r"^index [0-9a-f]+\.\.[0-9a-f]+ ([0-7]{6})$")
 _HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
 
 
 class _Frozen(BaseModel):
@@ -153,8 +153,8 @@ class _Builder:
     removed: list[DiffLine] = field(default_factory=list)
 
     def build(self) -> FileDiff:
-        old = self.rename_from or _strip_prefix(self.minus, "a/") or self.git_old
-        new = self.rename_to or _strip_prefix(self.plus, "b/") or self.git_new
+        old = self.rename_from or strip_prefix(self.minus, "a/") or self.git_old
+        new = self.rename_to or strip_prefix(self.plus, "b/") or self.git_new
         status = self.status
         if status is None:
             if self.minus == "/dev/null":
@@ -210,15 +210,15 @@ def parse_diff(text: str) -> Patch:
             if current is not None:
                 files.append(current.build())
             current = _Builder(line_no=i + 1)
-            current.git_old, current.git_new = _split_git_paths(line[len("diff --git ") :])
+            current.git_old, current.git_new = split_git_paths(line[len("diff --git ") :])
             i += 1
         elif line.startswith("--- ") and i + 1 < n and lines[i + 1].startswith("+++ "):
             if current is None or current.minus is not None or current.hunks:
                 if current is not None:
                     files.append(current.build())
                 current = _Builder(line_no=i + 1)
-            current.minus = _header_path(line[4:])
-            current.plus = _header_path(lines[i + 1][4:])
+            current.minus = header_path(line[4:])
+            current.plus = header_path(lines[i + 1][4:])
             i += 2
         elif line.startswith("@@"):
             if current is None:
@@ -271,13 +271,13 @@ def _read_header_line(line: str, b: _Builder) -> None:
     elif line.startswith("new mode "):
         b.new_mode = line.split()[-1]
     elif line.startswith("rename from "):
-        b.rename_from, b.status = _unquote(line[len("rename from ") :]), "renamed"
+        b.rename_from, b.status = unquote(line[len("rename from ") :]), "renamed"
     elif line.startswith("rename to "):
-        b.rename_to, b.status = _unquote(line[len("rename to ") :]), "renamed"
+        b.rename_to, b.status = unquote(line[len("rename to ") :]), "renamed"
     elif line.startswith("copy from "):
-        b.rename_from, b.status, b.copy = _unquote(line[len("copy from ") :]), "copied", True
+        b.rename_from, b.status, b.copy = unquote(line[len("copy from ") :]), "copied", True
     elif line.startswith("copy to "):
-        b.rename_to, b.status, b.copy = _unquote(line[len("copy to ") :]), "copied", True
+        b.rename_to, b.status, b.copy = unquote(line[len("copy to ") :]), "copied", True
     elif line.startswith("Binary files ") and line.endswith(" differ"):
         b.binary = True
     elif m := _INDEX_RE.match(line):
@@ -337,74 +337,3 @@ def _read_hunk(lines: list[str], start: int, b: _Builder) -> int:
         )
     )
     return i
-
-
-def _header_path(raw: str) -> str:
-    # "--- a/path\t2024-01-01 ..." (a timestamp may follow a tab in non-git diffs)
-    raw = raw.rstrip("\n")
-    if not raw.startswith('"') and "\t" in raw:
-        raw = raw.split("\t", 1)[0]
-    return _unquote(raw)
-
-
-def _strip_prefix(path: str | None, prefix: str) -> str | None:
-    if path is None or path == "/dev/null":
-        return None
-    return path[len(prefix) :] if path.startswith(prefix) else path
-
-
-def _split_git_paths(rest: str) -> tuple[str | None, str | None]:
-    """Split ``a/X b/Y`` from a ``diff --git`` line; quoted or unquoted, spaces allowed."""
-    if rest.startswith('"'):
-        end = _closing_quote(rest)
-        old, tail = _unquote(rest[: end + 1]), rest[end + 2 :]
-        return _strip_prefix(old, "a/"), _strip_prefix(_unquote(tail), "b/")
-    if rest.endswith('"'):
-        start = rest.rfind(' "')
-        return _strip_prefix(rest[:start], "a/"), _strip_prefix(_unquote(rest[start + 1 :]), "b/")
-    half = (len(rest) - 1) // 2
-    if len(rest) % 2 == 1 and rest[:half].startswith("a/") and rest[half] == " ":
-        old, new = rest[:half], rest[half + 1 :]
-        if old[2:] == new[2:] and new.startswith("b/"):
-            return old[2:], new[2:]
-    if " b/" in rest:
-        old, new = rest.split(" b/", 1)
-        return _strip_prefix(old, "a/"), new
-    return None, None
-
-
-def _closing_quote(s: str) -> int:
-    i = 1
-    while i < len(s):
-        if s[i] == "\\":
-            i += 2
-            continue
-        if s[i] == '"':
-            return i
-        i += 1
-    raise DiffError(f"The diff has an unterminated quoted path: {s[:80]!r}.")
-
-
-def _unquote(s: str) -> str:
-    """Undo git's C-style quoting (``"a/caf\\303\\251.txt"``)."""
-    if len(s) < 2 or not (s.startswith('"') and s.endswith('"')):
-        return s
-    out = bytearray()
-    body = s[1:-1]
-    i = 0
-    while i < len(body):
-        ch = body[i]
-        if ch != "\\":
-            out += ch.encode("utf-8", "surrogateescape")
-            i += 1
-            continue
-        nxt = body[i + 1 : i + 2]
-        if nxt in _ESCAPES:
-            out.append(_ESCAPES[nxt])
-            i += 2
-        elif body[i + 1 : i + 4].isdigit():
-            out.append(int(body[i + 1 : i + 4], 8))
-            i += 4
-        else:
-            raise DiffError(f"The quoted path {s[:80]!r} has an unknown escape '\\{nxt}'.")
-    return out.decode("utf-8", "surrogateescape")

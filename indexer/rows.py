@@ -21,9 +21,9 @@ import numpy as np
 
 from specpilot.indexer.chunking import Chunk
 from specpilot.indexer.config import EmbedConfig
+from specpilot.indexer.parse_codec import parsed_to_json
 from specpilot.indexer.prepare import Prepared
 from specpilot.indexer.roles import is_support_path
-from specpilot.indexer.store import parsed_to_json
 from specpilot.indexer.tokens import search_text
 
 ChunkKey = tuple[str, int]  # (content hash, embed cap): the embedding cache key

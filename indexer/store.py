@@ -8,11 +8,9 @@ hashes in ``files`` last, so a file whose rows were not all written still looks 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +28,8 @@ from specpilot.indexer.errors import (
 )
 from specpilot.indexer.lancedb_import import import_lancedb, lance_reason
 from specpilot.indexer.location import check_index_location
-from specpilot.indexer.model import Edge, Import, ParsedFile, Reference, Symbol
+from specpilot.indexer.model import Edge, ParsedFile
+from specpilot.indexer.parse_codec import parsed_from_json
 from specpilot.indexer.schema import (
     SCHEMA_VERSION,
     IndexMeta,
@@ -386,24 +385,3 @@ class IndexStore:
     def cochange_pairs(self) -> int:
         """File pairs in the co-change table (each is stored once per direction)."""
         return int(self.table("cochange").count_rows()) // 2 if self.has_table("cochange") else 0
-
-
-def parsed_to_json(parsed: ParsedFile) -> str:
-    return json.dumps(asdict(parsed), separators=(",", ":"))
-
-
-def parsed_from_json(text: str, *, inherits_only: bool = False) -> ParsedFile:
-    """A stored parse; ``inherits_only`` keeps just the inheritance references (all another
-    file's resolution reads of this one), which skips most of the decoding time."""
-    d = json.loads(text)
-    refs = d.get("references", ())
-    return ParsedFile(
-        path=d["path"],
-        language=d["language"],
-        symbols=tuple(Symbol(**s) for s in d.get("symbols", ())),
-        imports=tuple(Import(**i) for i in d.get("imports", ())),
-        references=tuple(
-            Reference(**r) for r in refs if not inherits_only or r["kind"] == "inherit"
-        ),
-        error_nodes=d.get("error_nodes", 0),
-    )

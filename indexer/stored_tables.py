@@ -27,7 +27,8 @@ from specpilot.indexer.file_tables import (
 )
 from specpilot.indexer.model import ParsedFile
 from specpilot.indexer.modpaths import ModuleIndex
-from specpilot.indexer.store import IndexStore, parsed_from_json
+from specpilot.indexer.parse_codec import parsed_from_json
+from specpilot.indexer.store import IndexStore
 
 
 def stored_tables(store: IndexStore, resolving: Collection[str]) -> Tables:

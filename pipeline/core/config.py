@@ -12,9 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal, get_args
 
 from specpilot.pipeline.core.errors import ConfigError
+
+# How far a run may go: suggest (read-only), pr (at most a PR), auto (tier 1 merges itself)
+RunMode = Literal["suggest", "pr", "auto"]
+MODES: tuple[RunMode, ...] = get_args(RunMode)
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # The test sandbox protects the user's machine from the repository's tests, so the

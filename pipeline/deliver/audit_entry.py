@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from specpilot.pipeline.audit.log import AuditEntry, sha256_text
-from specpilot.pipeline.deliver.deploy import DeployResult
+from specpilot.pipeline.deliver.deploy_result import DeployResult
 from specpilot.pipeline.run.record import RunRecord
 from specpilot.pipeline.run.spec import Spec
 from specpilot.pipeline.tiers.tiering import TierDecision

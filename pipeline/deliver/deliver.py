@@ -39,8 +39,9 @@ from specpilot.pipeline.deliver.audit_entry import (
     delivery_message,
     summarize_tests,
 )
-from specpilot.pipeline.deliver.deploy import DeployResult, RunTests, TestOutcome, deploy
+from specpilot.pipeline.deliver.deploy import deploy
 from specpilot.pipeline.deliver.deploy_git import git as deploy_git
+from specpilot.pipeline.deliver.deploy_result import DeployResult, RunTests, TestOutcome
 from specpilot.pipeline.deliver.github import GitHubClient
 from specpilot.pipeline.deliver.limits import check_limits, open_pr_checker
 from specpilot.pipeline.run.plan import render_plan

@@ -25,9 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
-
-from pydantic import BaseModel, ConfigDict
+from typing import Any
 
 from specpilot.pipeline.core.diffparse import Patch, parse_diff
 from specpilot.pipeline.core.errors import DeployError
@@ -42,6 +40,7 @@ from specpilot.pipeline.deliver.deploy_git import (
     rev,
     temp_worktree,
 )
+from specpilot.pipeline.deliver.deploy_result import DeployResult, RunTests
 from specpilot.pipeline.deliver.deploy_text import (
     PATCH_FILE,
     PR_FILE,
@@ -55,55 +54,10 @@ from specpilot.pipeline.deliver.deploy_text import (
 from specpilot.pipeline.deliver.github import GitHubClient
 from specpilot.pipeline.deliver.secret_gate import ensure_push_is_clean, ensure_text_is_clean
 from specpilot.pipeline.secrets.scan import ensure_no_secrets
-from specpilot.pipeline.tiers.policy import Mode, Policy, Tier
+from specpilot.pipeline.tiers.policy import Policy
 from specpilot.pipeline.tiers.tiering import Action, TierDecision
 
 logger = logging.getLogger(__name__)
-
-
-class TestResultLike(Protocol):
-    """What ``run_tests`` returns (e.g. the test runner's report)."""
-
-    @property
-    def passed(self) -> bool: ...
-
-    @property
-    def summary(self) -> str: ...
-
-
-@dataclass(frozen=True, slots=True)
-class TestOutcome:
-    passed: bool
-    summary: str
-
-
-RunTests = Callable[[Path], TestResultLike]
-
-
-class DeployResult(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    schema_version: Literal[1] = 1
-    action: Action  # what was done
-    requested: Action  # what the decision asked for
-    tier: Tier
-    mode: Mode
-    base: str
-    branch: str | None = None  # the pushed branch of a PR
-    commit_sha: str | None = None  # the change's own commit
-    merge_sha: str | None = None
-    pushed: bool = False
-    pr_number: int | None = None
-    pr_url: str | None = None
-    pr_description_path: str | None = None
-    patch_path: str | None = None
-    report_path: str | None = None
-    labels: tuple[str, ...] = ()
-    checks: str | None = None  # what was waited for, and how it ended
-    merge_tests_passed: bool | None = None
-    merge_tests_summary: str | None = None
-    fallback_reason: str | None = None
-    notes: tuple[str, ...] = ()
 
 
 def deploy(

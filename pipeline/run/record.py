@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from specpilot.pipeline.core.config import RunMode
 from specpilot.pipeline.core.errors import PipelineError
 from specpilot.pipeline.run.plan import Plan
 from specpilot.pipeline.workspace.test_runner import TestReport
@@ -32,7 +33,6 @@ from specpilot.pipeline.workspace.test_runner import TestReport
 log = logging.getLogger(__name__)
 
 RunStatus = Literal["green", "suggested", "stopped", "error"]
-RunMode = Literal["suggest", "pr", "auto"]
 
 
 class RunRecord(BaseModel):

@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from specpilot.conventions import ConventionProfile, Violation
-from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.core.config import MODES, PipelineConfig
 from specpilot.pipeline.core.errors import (
     BudgetExceeded,
     ModelError,
@@ -62,6 +62,7 @@ from specpilot.pipeline.workspace.test_runner import (
     TestReport,
     failure_line,
     format_for_model,
+    isolation_warning,
     run_tests,
 )
 from specpilot.pipeline.workspace.worktree import (
@@ -78,7 +79,6 @@ NEEDS_MODEL = (
     "Writing code needs a model: set ANTHROPIC_API_KEY to let specpilot implement and test "
     "this change. This run only planned from retrieval."
 )
-MODES: tuple[RunMode, ...] = ("suggest", "pr", "auto")
 
 
 @dataclass(slots=True)
@@ -148,22 +148,12 @@ class SpecRun:
         run_id = new_run_id(spec.slug, started)
         run_dir = RunDir(config.runs_dir, run_id)
         return cls(
-            spec=spec,
-            repo=repo,
-            mode=mode,
-            config=config,
-            model=model,
-            index=index,
-            worktree_index=worktree_index,
-            blocked_paths=tuple(blocked_paths),
-            write_check=write_check,
-            run_id=run_id,
-            run_dir=run_dir,
-            trace=RunTrace(run_dir.path / "trace.jsonl"),
-            budget=Budget(config),
-            started=started,
-            conventions=conventions,
-        )
+            spec=spec, repo=repo, mode=mode, config=config, model=model, index=index,
+            worktree_index=worktree_index, blocked_paths=tuple(blocked_paths),
+            write_check=write_check, run_id=run_id, run_dir=run_dir,
+            trace=RunTrace(run_dir.path / "trace.jsonl"), budget=Budget(config),
+            started=started, conventions=conventions,
+        )  # fmt: skip
 
     @contextmanager
     def guard(self) -> Iterator[None]:
@@ -314,10 +304,8 @@ class SpecRun:
         self.trace.test_run("verify", report, round=self.round_no)
         if self.worktree is not None:
             check_worktree(self.worktree)  # tests that rewrote .git end the run here
-        if self.config.sandbox and not report.network_isolated:
-            self.warn(f"The tests were not isolated from the network: {report.sandbox_note}.")
-        elif self.config.sandbox and not report.filesystem_isolated:
-            self.warn(f"The tests ran without a file-system sandbox: {report.sandbox_note}.")
+        if (warning := isolation_warning(self.config, report)) is not None:
+            self.warn(warning)
         rounds = self.config.max_repair_rounds
         if report.passed:
             self._check_conventions(rounds)
@@ -382,24 +370,15 @@ class SpecRun:
 
     def _open_workspace(self) -> Toolbox:
         """The first code round makes the workspace; the run keeps what it returns."""
-        ws = open_workspace(
-            WorkspaceRequest(
-                repo=self.repo,
-                mode=self.mode,
-                run_id=self.run_id,
-                config=self.config,
-                base=self.spec.base,
-                slug=self.spec.slug,
-                test_command=self.spec.test_command,
-                allow=tuple(self.spec.paths.allow),
-                block=(*self.spec.paths.block, *self.config.blocked_paths, *self.blocked_paths),
-                index=self.index,
-                worktree_index=self.worktree_index,
-                write_check=self.write_check,
-                tests_dir=self.tests_dir,
-            ),
-            self.trace,
-        )
+        request = WorkspaceRequest(
+            repo=self.repo, mode=self.mode, run_id=self.run_id, config=self.config,
+            base=self.spec.base, slug=self.spec.slug, test_command=self.spec.test_command,
+            allow=tuple(self.spec.paths.allow),
+            block=(*self.spec.paths.block, *self.config.blocked_paths, *self.blocked_paths),
+            index=self.index, worktree_index=self.worktree_index,
+            write_check=self.write_check, tests_dir=self.tests_dir,
+        )  # fmt: skip
+        ws = open_workspace(request, self.trace)
         self.worktree, self.command, self.scratch = ws.worktree, ws.command, ws.scratch
         self.toolbox = ws.toolbox
         for message in ws.warnings:

@@ -21,10 +21,12 @@ from specpilot.pipeline.tiers.dep_common import (
     LockRules,
     Report,
     compare_lock_entries,
+    compare_manifests,
     keyed_packages,
+    labelled_by_place,
     load_toml,
 )
-from specpilot.pipeline.tiers.versions import compare_constraints, compare_versions, version_key
+from specpilot.pipeline.tiers.versions import compare_versions, version_key
 
 _CARGO_SECTIONS = (
     "dependencies",
@@ -36,15 +38,8 @@ _CARGO_SECTIONS = (
 
 
 def cargo_toml(old: str, new: str, report: Report) -> None:
-    a, slots_a = _strip_cargo(load_toml(old))
-    b, slots_b = _strip_cargo(load_toml(new))
-    if a != b:
-        report.differ("", a, b)
-        return
-    for where, before in slots_a.items():
-        after = slots_b[where]
-        if before != after:
-            report.change(where, before, after, compare_constraints(before, after, "semver"))
+    old_doc, new_doc = _strip_cargo(load_toml(old)), _strip_cargo(load_toml(new))
+    compare_manifests(labelled_by_place(old_doc), labelled_by_place(new_doc), "semver", report)
 
 
 def _strip_cargo(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:

@@ -10,7 +10,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from specpilot.pipeline.tiers.versions import Grammar, VersionChange, compare_versions
+from specpilot.pipeline.tiers.versions import (
+    Grammar,
+    VersionChange,
+    compare_constraints,
+    compare_versions,
+)
 
 MAX_PROBLEMS = 5
 
@@ -175,3 +180,33 @@ def keyed_packages(
             raise ValueError(f"the package {key} is listed twice")
         out[key] = entry
     return out
+
+
+Slots = dict[str, tuple[str, str]]  # where a constraint stands -> (its label, the constraint)
+
+
+def compare_manifests(
+    old: tuple[dict[str, Any], Slots],
+    new: tuple[dict[str, Any], Slots],
+    grammar: Grammar,
+    report: Report,
+) -> None:
+    """A manifest's two sides with their dependency constraints cut out (``old``, ``new``: the
+    rest of the document and the slots): the rest must be equal, and each constraint may only
+    change in a way ``grammar`` reads as a version update."""
+    (a, slots_a), (b, slots_b) = old, new
+    if a != b:
+        report.differ("", a, b)
+        return
+    for where, (label, before) in slots_a.items():
+        after = slots_b[where][1]
+        if before != after:
+            report.change(label, before, after, compare_constraints(before, after, grammar))
+
+
+def labelled_by_place(
+    stripped: tuple[dict[str, Any], dict[str, str]],
+) -> tuple[dict[str, Any], Slots]:
+    """Slots labelled by where they stand (package.json, Cargo.toml: the place is the name)."""
+    doc, slots = stripped
+    return doc, {where: (where, c) for where, c in slots.items()}

@@ -20,9 +20,11 @@ from specpilot.pipeline.tiers.dep_common import (
     LockRules,
     Report,
     compare_lock_entries,
+    compare_manifests,
+    labelled_by_place,
     load_json,
 )
-from specpilot.pipeline.tiers.versions import compare_constraints, parse_constraint
+from specpilot.pipeline.tiers.versions import parse_constraint
 
 DEPENDENCY_SECTIONS = (
     "dependencies",
@@ -33,15 +35,11 @@ DEPENDENCY_SECTIONS = (
 
 
 def package_json(old: str, new: str, report: Report) -> None:
-    a, slots_a = _strip_manifest(_object(load_json(old)))
-    b, slots_b = _strip_manifest(_object(load_json(new)))
-    if a != b:
-        report.differ("", a, b)
-        return
-    for where, before in slots_a.items():
-        after = slots_b[where]
-        if before != after:
-            report.change(where, before, after, compare_constraints(before, after, "semver"))
+    old_doc, new_doc = (
+        _strip_manifest(_object(load_json(old))),
+        _strip_manifest(_object(load_json(new))),
+    )
+    compare_manifests(labelled_by_place(old_doc), labelled_by_place(new_doc), "semver", report)
 
 
 def _strip_manifest(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:

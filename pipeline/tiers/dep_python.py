@@ -24,6 +24,7 @@ from specpilot.pipeline.tiers.dep_common import (
     LockRules,
     Report,
     compare_lock_entries,
+    compare_manifests,
     keyed_packages,
     load_toml,
 )
@@ -142,15 +143,8 @@ _POETRY_TABLES: tuple[tuple[str, ...], ...] = (
 
 
 def pyproject(old: str, new: str, report: Report) -> None:
-    a, slots_a = _strip_pyproject(load_toml(old))
-    b, slots_b = _strip_pyproject(load_toml(new))
-    if a != b:
-        report.differ("", a, b)
-        return
-    for where, (label, before) in slots_a.items():
-        after = slots_b[where][1]
-        if before != after:
-            report.change(label, before, after, compare_constraints(before, after, "pep440"))
+    old_doc, new_doc = _strip_pyproject(load_toml(old)), _strip_pyproject(load_toml(new))
+    compare_manifests(old_doc, new_doc, "pep440", report)
 
 
 def _strip_pyproject(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:

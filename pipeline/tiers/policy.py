@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
-import subprocess
 import tomllib
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -29,6 +27,12 @@ from specpilot.pipeline.tiers.classify import (
     ChangeKind,
     Matcher,
 )
+from specpilot.pipeline.tiers.policy_files import (
+    PYPROJECT,
+    parse_toml,
+    read_policy_text,
+    specpilot_ranges,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +40,6 @@ Tier = Literal[1, 2, 3]
 Mode = Literal["suggest", "pr", "auto"]
 
 POLICY_FILE = ".specpilot/policy.toml"
-PYPROJECT = "pyproject.toml"
 PROTECTED_GLOBS: tuple[str, ...] = (".specpilot/**", "specpilot.toml")
 
 _CODE_EXTS = ("py", "js", "jsx", "ts", "tsx", "go", "java", "kt", "rs", "rb", "php", "cs", "swift")
@@ -219,18 +222,18 @@ def load_policy(repo: Path, *, ref: str | None = None) -> Policy:
 
     Reading from the base commit (``ref``) keeps a change from loosening its own policy.
     """
-    pyproject = _read(repo, PYPROJECT, ref)
-    policy_toml = _read(repo, POLICY_FILE, ref)
+    pyproject = read_policy_text(repo, PYPROJECT, ref)
+    policy_toml = read_policy_text(repo, POLICY_FILE, ref)
     ranges: tuple[tuple[int, int], ...] = ()
     found: list[tuple[str, str, str, Any]] = []  # (file, where, raw text, table)
     if pyproject is not None:
         ranges = specpilot_ranges(pyproject)
-        table = _parse_toml(pyproject, PYPROJECT).get("tool", {}).get("specpilot", {})
+        table = parse_toml(pyproject, PYPROJECT).get("tool", {}).get("specpilot", {})
         if isinstance(table, dict) and "policy" in table:
             where = f"{PYPROJECT} [tool.specpilot.policy]"
             found.append((PYPROJECT, where, pyproject, table["policy"]))
     if policy_toml is not None:
-        found.append((POLICY_FILE, POLICY_FILE, policy_toml, _parse_toml(policy_toml, POLICY_FILE)))
+        found.append((POLICY_FILE, POLICY_FILE, policy_toml, parse_toml(policy_toml, POLICY_FILE)))
     if not found:
         logger.info("no policy in %s; using the default policy", repo)
         return Policy(origin=PolicyOrigin(pyproject_ranges=ranges))
@@ -307,85 +310,6 @@ def _normalize(path: str) -> str | None:
     if pure.is_absolute() or ".." in pure.parts or not pure.parts:
         return None
     return pure.as_posix()
-
-
-def specpilot_ranges(pyproject_text: str) -> tuple[tuple[int, int], ...]:
-    """1-based inclusive line ranges of the ``[tool.specpilot*]`` tables of a pyproject.toml."""
-    ranges: list[tuple[int, int]] = []
-    lines = pyproject_text.split("\n")
-    start: int | None = None
-    table = ""
-    for no, line in enumerate(lines, start=1):
-        m = _HEADER_RE.match(line)
-        if m:
-            table = re.sub(r"[\s\"']", "", m.group(1))
-            ours = table == "tool.specpilot" or table.startswith("tool.specpilot.")
-            if ours and start is None:
-                start = no
-            elif not ours and start is not None:
-                ranges.append((start, no - 1))
-                start = None
-        elif start is None and _DOTTED_RE.match(line) and table in ("", "tool"):
-            ranges.append((no, no))  # tool.specpilot.x = ... / specpilot = {...} under [tool]
-    if start is not None:
-        ranges.append((start, len(lines)))
-    return tuple(ranges)
-
-
-_HEADER_RE = re.compile(r"^\s*\[\[?\s*([^\[\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_DOTTED_RE = re.compile(r"^\s*(?:tool\s*\.\s*)?[\"']?specpilot[\"']?\s*(?:\.|=(?!=))")
-
-
-def _read(repo: Path, rel: str, ref: str | None) -> str | None:
-    if ref is None:
-        path = repo / rel
-        if not path.is_file():
-            return None
-        try:
-            return _utf8(path.read_bytes(), rel)
-        except OSError as err:
-            raise PolicyError(f"Cannot read the policy file {rel}: {err.strerror}.") from None
-    done = subprocess.run(
-        ["git", "show", f"{ref}:{rel}"], cwd=repo, capture_output=True, timeout=30
-    )
-    if done.returncode == 0:
-        return _utf8(done.stdout, f"{rel} at {ref!r}")
-    check = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    if check.returncode != 0:
-        raise PolicyError(f"Cannot read the policy of {repo} at {ref!r}: no such commit.")
-    return None  # the file does not exist at that commit
-
-
-def _utf8(data: bytes, name: str) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise PolicyError(
-            f"{name} is not UTF-8 text (byte {data[err.start]:#04x} at offset {err.start}); "
-            "save it as UTF-8, as TOML requires."
-        ) from None
-
-
-def _parse_toml(text: str, name: str) -> dict[str, Any]:
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise PolicyError(f"{name} is not valid TOML ({err}); fix it to load the policy.") from None
-    except RecursionError:  # tomllib recurses once per nesting level
-        raise PolicyError(
-            f"{name} has arrays or tables nested too deep to parse; fix it to load the policy."
-        ) from None
-    tool = doc.get("tool", {}) if name == PYPROJECT else {}
-    if not isinstance(tool, dict) or not isinstance(tool.get("specpilot", {}), dict):
-        bad = "[tool]" if not isinstance(tool, dict) else "[tool.specpilot]"
-        raise PolicyError(f"{bad} in {name} must be a table; fix it to load the policy.")
-    return doc
 
 
 _SUBMODELS: dict[str, type[BaseModel]] = {

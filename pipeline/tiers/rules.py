@@ -17,7 +17,8 @@ from specpilot.pipeline.core.diffparse import Patch
 from specpilot.pipeline.tiers.base_tree import FileTexts, Unverifiable
 from specpilot.pipeline.tiers.classify import KIND_ORDER, Classification, Matcher
 from specpilot.pipeline.tiers.file_types import GITLINK_MODE, SYMLINK_MODE, mode_change
-from specpilot.pipeline.tiers.policy import PROTECTED_GLOBS, PYPROJECT, Policy, Tier
+from specpilot.pipeline.tiers.policy import PROTECTED_GLOBS, Policy, Tier
+from specpilot.pipeline.tiers.policy_files import PYPROJECT
 
 MAX_LISTED = 3  # per-file explanations quoted in one reason
 

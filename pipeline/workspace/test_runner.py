@@ -343,3 +343,12 @@ def failure_line(report: TestReport) -> str:
         return f"`{report.command}` was killed for writing too much output"
     names = ", ".join(c.name for c in report.failed_cases[:5])
     return f"`{report.command}` exited {report.returncode}" + (f" ({names})" if names else "")
+
+
+def isolation_warning(config: PipelineConfig, report: TestReport) -> str | None:
+    """What the run should warn about when the tests ran with less isolation than asked."""
+    if config.sandbox and not report.network_isolated:
+        return f"The tests were not isolated from the network: {report.sandbox_note}."
+    if config.sandbox and not report.filesystem_isolated:
+        return f"The tests ran without a file-system sandbox: {report.sandbox_note}."
+    return None

@@ -35,7 +35,8 @@ from run_helpers import (
 
 from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.core.errors import WorktreeTampered
-from specpilot.pipeline.deliver.deploy import TestOutcome, deploy
+from specpilot.pipeline.deliver.deploy import deploy
+from specpilot.pipeline.deliver.deploy_result import TestOutcome
 from specpilot.pipeline.run.drive import run_spec
 from specpilot.pipeline.run.record import RunMode
 from specpilot.pipeline.run.spec import parse_spec

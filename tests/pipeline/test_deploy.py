@@ -15,7 +15,8 @@ from policy_fixtures import AWS_KEY_LINE, bare_remote, git, init_repo, make_diff
 
 from specpilot.pipeline.core.diffparse import parse_diff
 from specpilot.pipeline.core.errors import DeployError, SecretsFound
-from specpilot.pipeline.deliver.deploy import DeployResult, TestOutcome, deploy
+from specpilot.pipeline.deliver.deploy import deploy
+from specpilot.pipeline.deliver.deploy_result import DeployResult, TestOutcome
 from specpilot.pipeline.deliver.github import GitHubClient, repo_from_remote_url
 from specpilot.pipeline.tiers.policy import Policy
 from specpilot.pipeline.tiers.tiering import TierDecision, decide, explain
