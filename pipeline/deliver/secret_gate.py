@@ -17,14 +17,11 @@ All use the allowlist of the policy at the run's base commit, which the change c
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 from specpilot.pipeline.core.diffparse import DiffLine, FileDiff, Patch, parse_diff
-from specpilot.pipeline.core.errors import DeployError
-from specpilot.pipeline.deliver.deploy_git import fetch_tip, remote_tip
+from specpilot.pipeline.deliver.deploy_git import fetch_tip, git, remote_tip
 from specpilot.pipeline.secrets.scan import ensure_no_secrets, scan_diff, secrets_message
 from specpilot.pipeline.tiers.policy import load_policy
 
@@ -71,17 +68,7 @@ def final_diff(repo: Path, remote: str, sha: str, base: str) -> str:
 
 
 def _git(repo: Path, *args: str, check: bool = True) -> str:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
-    try:
-        done = subprocess.run(
-            ["git", *args], cwd=repo, capture_output=True, timeout=300, env=env, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as err:
-        raise DeployError(f"git {args[0]} could not run in {repo}: {err}.") from err
-    if done.returncode != 0:
-        if not check:
-            return ""
-        message = done.stderr.decode("utf-8", "replace").strip()
-        raise DeployError(f"git {' '.join(args[:2])} failed in {repo}: {message}")
-    # any byte sequence: a file that is not UTF-8 is still scanned, not a crash
-    return done.stdout.decode("utf-8", "surrogateescape")
+    """Through deploy's git (the fixed environment); stdout keeps any byte sequence, so a file
+    that is not UTF-8 is still scanned. Unchecked: "" when git fails."""
+    done = git(repo, *args, check=check)
+    return done.stdout if done.returncode == 0 else ""
