@@ -37,7 +37,7 @@ lint: $(STAMP)
 ## Localization benchmark (../shared/bench/dev): corpora from PyPI, results in bench/results.
 bench: $(STAMP)
 	OUT=$(BENCH_OUT) PYTHON=$(PY) bash $(SHARED_BENCH)/dev/build.sh
-	$(PY) -m pip install -q bm25s  # evaluate.py's BM25 baseline
+	$(PY) -m pip install -q bm25s pandas  # the [bench] extra: BM25 baseline, pandas as real code
 	$(PY) bench/locbench.py --corpus-root $(BENCH_OUT)/corpus \
 		--instances $(SHARED_BENCH)/dev/instances.jsonl --evaluate $(SHARED_BENCH)/evaluate.py
 
