@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from specpilot.indexer.model import ParsedFile, Symbol
-from specpilot.indexer.treesitter import Node, captures, load_query, parse
+from specpilot.indexer.treesitter import Node, captures, load_query, parse_tree
 
 # language id -> language group (JavaScript and TypeScript share their conventions)
 GROUPS: dict[str, str] = {
@@ -71,7 +71,7 @@ def make_source(
     group = GROUPS[language]
     nodes: dict[str, list[Node]] = defaultdict(list)
     if language in _WITH_QUERY:
-        tree = parse(language, text.encode("utf-8"))
+        tree = parse_tree(language, text.encode("utf-8"))
         for name, node in captures(load_query(language, "conventions"), tree.root_node):
             if not name.startswith("_"):
                 nodes[name].append(node)

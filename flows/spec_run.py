@@ -32,7 +32,7 @@ from specpilot.indexer.store import IndexStore
 from specpilot.pipeline.audit.key import AuditKey
 from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.core.errors import DeployError, NoModelError
-from specpilot.pipeline.deliver.deliver import Delivery, conclude, deliver
+from specpilot.pipeline.deliver.deliver import Delivery, conclude, deliver_change
 from specpilot.pipeline.deliver.deploy_git import git as deploy_git
 from specpilot.pipeline.deliver.deploy_result import DeployResult
 from specpilot.pipeline.deliver.github import GitHubClient, repo_from_remote_url
@@ -299,7 +299,7 @@ def run_request(
             record = run.finalize()
     if crash is not None:
         return comp.conclude(req, record, error=crash)
-    return deliver(
+    return deliver_change(
         record,
         req.spec,
         config=comp.config,

@@ -30,7 +30,7 @@ from specpilot.indexer.docstrings import comment_text, python_docstring
 from specpilot.indexer.languages import LanguageSpec, get_spec
 from specpilot.indexer.model import ParsedFile, Reference, Symbol
 from specpilot.indexer.parse_imports import extract_imports
-from specpilot.indexer.treesitter import Match, Node, count_errors, load_query, matches, parse
+from specpilot.indexer.treesitter import Match, Node, count_errors, load_query, matches, parse_tree
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def parse_source(path: str, source: bytes, language: str) -> ParsedFile:
     the content of ``source``.
     """
     spec = get_spec(language)
-    root = parse(language, source).root_node
+    root = parse_tree(language, source).root_node
     imports, import_ranges = extract_imports(language, root)
     definitions, sites = _read_tags(language, root)
     definitions = [

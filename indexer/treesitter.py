@@ -28,7 +28,7 @@ __all__ = [
     "language",
     "load_query",
     "matches",
-    "parse",
+    "parse_tree",
 ]
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def language(language_id: str) -> Language:
         raise ParseError(f"the grammar for {language_id!r} cannot be loaded: {exc}.") from exc
 
 
-def parse(language_id: str, source: bytes) -> Tree:
+def parse_tree(language_id: str, source: bytes) -> Tree:
     """Parse ``source``; never raises for bad source (errors become ERROR/MISSING nodes)."""
     return Parser(language(language_id)).parse(source)
 

@@ -95,7 +95,7 @@ class Delivery(BaseModel):
         return self.outcome not in ("stopped", "failed") and self.audit_error is None
 
 
-def deliver(
+def deliver_change(
     record: RunRecord,
     spec: Spec,
     *,

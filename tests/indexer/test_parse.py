@@ -331,12 +331,12 @@ def test_missing_query_is_a_parse_error() -> None:
 
 
 def test_captures_are_sorted_and_errors_counted() -> None:
-    tree = treesitter.parse("python", b"def b():\n    a()\n\ndef a():\n    b()\n")
+    tree = treesitter.parse_tree("python", b"def b():\n    a()\n\ndef a():\n    b()\n")
     found = treesitter.captures(treesitter.load_query("python", "tags"), tree.root_node)
     starts = [node.start_byte for _, node in found]
     assert starts == sorted(starts)
     assert treesitter.count_errors(tree.root_node) == 0
-    broken = treesitter.parse("python", b"def f(:\n  pass\n")
+    broken = treesitter.parse_tree("python", b"def f(:\n  pass\n")
     assert treesitter.count_errors(broken.root_node) > 0
 
 

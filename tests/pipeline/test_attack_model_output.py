@@ -22,7 +22,7 @@ from run_helpers import git, model_for, plan_reply
 from specpilot.pipeline.audit.log import read_records
 from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.core.errors import ModelError
-from specpilot.pipeline.deliver.deliver import deliver
+from specpilot.pipeline.deliver.deliver import deliver_change
 from specpilot.pipeline.model.protocol import Message
 from specpilot.pipeline.run.context import RetrievedContext
 from specpilot.pipeline.run.drive import run_spec
@@ -63,7 +63,7 @@ def test_a_tool_call_cut_off_at_max_tokens_is_never_run_committed_or_pushed(
         SPEC, repo=demo_repo, mode="pr", config=config, model=model_for(server, config),
         index=GrepIndex(demo_repo),
     )  # fmt: skip
-    delivery = deliver(
+    delivery = deliver_change(
         record, SPEC, config=config, audit_log=tmp_path / "a.jsonl", actor="t", audit_key=AUDIT_KEY
     )
 

@@ -22,7 +22,7 @@ from run_helpers import edit, model_for, plan_reply
 from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.core.diffparse import parse_diff
 from specpilot.pipeline.core.errors import SecretsFound
-from specpilot.pipeline.deliver.deliver import deliver
+from specpilot.pipeline.deliver.deliver import deliver_change
 from specpilot.pipeline.deliver.deploy import deploy
 from specpilot.pipeline.deliver.github import GitHubClient
 from specpilot.pipeline.run.drive import run_spec
@@ -355,7 +355,7 @@ def test_a_scripted_model_cannot_push_a_token_with_a_pragma_in_pr_mode(
     record = run_spec(
         SPEC, repo=demo_repo, mode="pr", config=config, model=model_for(server, config), index=None
     )
-    d = deliver(
+    d = deliver_change(
         record,
         SPEC,
         config=config,

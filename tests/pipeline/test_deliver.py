@@ -1,4 +1,4 @@
-"""deliver(): tier + deploy + audit after run_spec, for outcomes the CLI tests do not reach:
+"""deliver_change(): tier + deploy + audit after run_spec, for outcomes the CLI tests do not reach:
 a stopped run, a blocked secret, a failed push, red tests, the rate limits, a tampered log."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from policy_fixtures import (
 from specpilot.pipeline.audit.log import AuditEntry, append, read_records, verify
 from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.deliver.audit_entry import summarize_tests, tool_calls
-from specpilot.pipeline.deliver.deliver import Delivery, deliver
+from specpilot.pipeline.deliver.deliver import Delivery, deliver_change
 from specpilot.pipeline.run.record import RunMode, RunRecord, RunStatus
 from specpilot.pipeline.run.spec import parse_spec
 from specpilot.pipeline.workspace.test_runner import TestReport
@@ -89,7 +89,7 @@ def _record(
 
 def _deliver(record: RunRecord, log: Path) -> Delivery:
     config = PipelineConfig(runs_dir=Path(record.run_dir).parent, test_command="true")
-    return deliver(
+    return deliver_change(
         record, SPEC, config=config, audit_log=log, audit_key=AUDIT_KEY, actor="t", now=NOW
     )
 

@@ -20,7 +20,7 @@ from run_helpers import ADD_MUL, ADD_MUL_TEST, edit, git, model_for, plan_reply
 
 from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.core.errors import ModelError
-from specpilot.pipeline.deliver.deliver import deliver
+from specpilot.pipeline.deliver.deliver import deliver_change
 from specpilot.pipeline.model.anthropic import AnthropicModel, auth_from_env
 from specpilot.pipeline.model.protocol import Message
 from specpilot.pipeline.run.context import RetrievedContext
@@ -298,7 +298,7 @@ def test_pr_mode_without_a_remote_keeps_the_tested_branch_and_says_how_to_push_i
     record = _run(demo_repo, config, server)
     assert record.status == "green" and record.branch and record.commit
     assert record.model == config.model and record.server_model == "qwen2.5-coder-0.5b-instruct"
-    delivery = deliver(
+    delivery = deliver_change(
         record, SPEC, config=config, audit_log=tmp_path / "a.jsonl", audit_key=AUDIT_KEY, actor="t"
     )
     assert delivery.ok and delivery.outcome == "pr" and delivery.error is None
