@@ -93,18 +93,17 @@ def model_check(settings: Settings, env: Mapping[str, str]) -> Check:
 def github_check(repo: Path, settings: Settings, env: Mapping[str, str]) -> Check:
     from specpilot.flows.pipeline_settings import deliver_settings
     from specpilot.flows.spec_run import github_token
-    from specpilot.pipeline.deliver.deploy_git import git
+    from specpilot.pipeline.deliver.deploy_git import remote_url
     from specpilot.pipeline.deliver.github import repo_from_remote_url
 
     remote = deliver_settings(settings).remote
-    done = git(repo, "remote", "get-url", remote, check=False)
-    if done.returncode != 0:
+    url = remote_url(repo, remote)
+    if url is None:
         return Check(
             "delivery",
             "warn",
             f"no git remote {remote!r}: --mode pr/auto keep the branch locally and say how to push",
         )
-    url = done.stdout.strip()
     slug = repo_from_remote_url(url)
     token = github_token(env)
     if slug and not token:

@@ -33,7 +33,7 @@ from specpilot.pipeline.audit.key import AuditKey
 from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.core.errors import DeployError, NoModelError
 from specpilot.pipeline.deliver.deliver import Delivery, conclude, deliver_change
-from specpilot.pipeline.deliver.deploy_git import git as deploy_git
+from specpilot.pipeline.deliver.deploy_git import remote_url
 from specpilot.pipeline.deliver.deploy_result import DeployResult
 from specpilot.pipeline.deliver.github import GitHubClient, repo_from_remote_url
 from specpilot.pipeline.model.anthropic import (
@@ -147,8 +147,8 @@ def github_client(
     token = github_token(environ)
     if not token:
         return None
-    done = deploy_git(repo, "remote", "get-url", remote, check=False)
-    slug = repo_from_remote_url(done.stdout) if done.returncode == 0 else None
+    url = remote_url(repo, remote)
+    slug = repo_from_remote_url(url) if url is not None else None
     if slug is None:
         log.info("remote %r of %s is not on GitHub; using plain git", remote, repo)
         return None

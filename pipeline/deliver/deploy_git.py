@@ -71,6 +71,12 @@ def rev(repo: Path, ref: str) -> str:
     return done.stdout.strip()
 
 
+def remote_url(repo: Path, remote: str) -> str | None:
+    """The URL of ``remote`` in ``repo``, or None when there is no such remote."""
+    done = git(repo, "remote", "get-url", remote, check=False)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
 def require_remote(repo: Path, remote: str | None) -> str:
     remotes = git(repo, "remote").stdout.split()
     if remote is None or remote not in remotes:
