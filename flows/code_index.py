@@ -38,8 +38,9 @@ from specpilot.pipeline.run.context import (
     gather_context,
 )
 from specpilot.pipeline.run.spec import Spec
-from specpilot.retrieval import lookup
 from specpilot.retrieval.config import RetrievalConfig
+from specpilot.retrieval.lookup import callers as find_callers
+from specpilot.retrieval.lookup import find_symbol as find_definitions
 from specpilot.retrieval.packing import pack_context
 from specpilot.retrieval.search import Searcher
 
@@ -118,7 +119,7 @@ class SearcherCodeIndex:
                 h.score,
                 self._lines(h.path, h.start_line, h.end_line) or h.signature,
             )
-            for h in lookup.find_symbol(self._searcher, name, MAX_SYMBOLS)
+            for h in find_definitions(self._searcher, name, MAX_SYMBOLS)
         ]
 
     def callers(self, name: str) -> list[SymbolHit]:
@@ -126,7 +127,7 @@ class SearcherCodeIndex:
         imports are left out)."""
         if not name.strip():
             return []
-        uses = lookup.callers(self._searcher, name, MAX_SYMBOLS * 2)
+        uses = find_callers(self._searcher, name, MAX_SYMBOLS * 2)
         return [
             SymbolHit(
                 u.path,
