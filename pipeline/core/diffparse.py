@@ -3,8 +3,9 @@ raises the pipeline's own :class:`~pipeline.errors.DiffError`, so stages catch o
 
 from __future__ import annotations
 
-from specpilot.indexer import diffs
+from specpilot.indexer.diffs import DiffError as UnreadableDiff
 from specpilot.indexer.diffs import DiffLine, FileDiff, FileStatus, Hunk, Patch, diff_stat
+from specpilot.indexer.diffs import parse_diff as read_diff
 from specpilot.pipeline.core.errors import DiffError
 
 __all__ = ["DiffLine", "FileDiff", "FileStatus", "Hunk", "Patch", "diff_stat", "parse_diff"]
@@ -13,6 +14,6 @@ __all__ = ["DiffLine", "FileDiff", "FileStatus", "Hunk", "Patch", "diff_stat", "
 def parse_diff(text: str) -> Patch:
     """:func:`indexer.diffs.parse_diff`, raising :class:`pipeline.errors.DiffError`."""
     try:
-        return diffs.parse_diff(text)
-    except diffs.DiffError as exc:
+        return read_diff(text)
+    except UnreadableDiff as exc:
         raise DiffError(str(exc)) from exc
