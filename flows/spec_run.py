@@ -1,7 +1,7 @@
 """One spec, in process: refresh the index → retrieve → the stages → deliver (tier, deploy, audit).
 
-The composition of issue 4 and 5 that the CLI's ``run`` calls and the ``spec-to-pr`` flow
-mirrors stage by stage. Nothing here prints; progress goes to the callback.
+The composition of the index, retrieval and the pipeline that the CLI's ``run`` calls; the
+``spec-to-pr`` flow runs the same stages, each as a Prefect task. Nothing here prints; progress goes to the callback.
 """
 
 from __future__ import annotations

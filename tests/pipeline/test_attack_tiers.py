@@ -1,4 +1,4 @@
-"""Attacks on the risk tiers: changes that look harmless by name but are not (issue 14, item 1).
+"""Attacks on the risk tiers: changes that look harmless by name but are not.
 
 Each diff is made with real ``git diff`` in a tiny repo (modes, symlinks and all) and tiered by
 ``explain`` — the same path ``specpilot policy explain`` and the pipeline take. Tier 1 means the

@@ -214,7 +214,7 @@ def test_a_write_check_can_veto_with_a_reason(root: Path, config: PipelineConfig
     assert seen[1][0] == "calc/ops.py" and "return a - b" in (seen[1][1] or "")
 
 
-# --- symlinks into .git: resolved before the .git check (issue 13) ---------------------------
+# --- symlinks into .git: resolved before the .git check ---------------------------
 
 
 @pytest.fixture
