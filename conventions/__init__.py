@@ -12,6 +12,10 @@ check the lines a diff adds. See docs/conventions.md.
         print(v.to_dict())
 
 Errors: ``ConventionsError`` and its subclasses (see ``conventions.errors``).
+
+The public API of this package, imported on first use (PEP 562) so that importing one
+name does not import the rest (the CLI starts fast). Other packages import only these
+names (tests/test_layering.py).
 """
 
 from __future__ import annotations
@@ -19,89 +23,72 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-# The public API, imported on first use (PEP 562): `import specpilot.conventions.config` (the
-# CLI's settings) must not pull in the measures, the store and LanceDB.
+# name -> the module that defines it
 _WHERE: dict[str, str] = {
+    "build_profile": "specpilot.conventions.profile",
+    "check_diff": "specpilot.conventions.check",
+    "check_diff_report": "specpilot.conventions.check",
     "CheckReport": "specpilot.conventions.check",
     "ConfigError": "specpilot.conventions.errors",
-    "Convention": "specpilot.conventions.model",
-    "ConventionProfile": "specpilot.conventions.model",
+    "Convention": "specpilot.conventions.types",
+    "ConventionProfile": "specpilot.conventions.types",
     "ConventionsConfig": "specpilot.conventions.config",
     "ConventionsError": "specpilot.conventions.errors",
     "ConventionsPlugin": "specpilot.conventions.plugin",
     "DiffParseError": "specpilot.conventions.errors",
-    "FactsError": "specpilot.conventions.errors",
-    "FileFacts": "specpilot.conventions.model",
-    "NoProfileError": "specpilot.conventions.errors",
-    "PluginRun": "specpilot.conventions.plugin",
-    "Violation": "specpilot.conventions.model",
-    "build_profile": "specpilot.conventions.profile",
-    "check_diff": "specpilot.conventions.check",
-    "check_diff_report": "specpilot.conventions.check",
     "extract_profile": "specpilot.conventions.api",
+    "FactsError": "specpilot.conventions.errors",
+    "FileFacts": "specpilot.conventions.types",
     "house_rule_items": "specpilot.conventions.render",
     "load_profile": "specpilot.conventions.storage",
     "measure_repo": "specpilot.conventions.api",
+    "NoProfileError": "specpilot.conventions.errors",
+    "PluginRun": "specpilot.conventions.plugin",
     "profile_for_repo": "specpilot.conventions.api",
     "render_house_rules": "specpilot.conventions.render",
     "render_json": "specpilot.conventions.render",
     "render_markdown": "specpilot.conventions.render",
+    "Violation": "specpilot.conventions.types",
 }
 
 if TYPE_CHECKING:
-    from specpilot.conventions.api import extract_profile, measure_repo, profile_for_repo
-    from specpilot.conventions.check import CheckReport, check_diff, check_diff_report
-    from specpilot.conventions.config import ConventionsConfig
-    from specpilot.conventions.errors import (
-        ConfigError,
-        ConventionsError,
-        DiffParseError,
-        FactsError,
-        NoProfileError,
-    )
-    from specpilot.conventions.model import Convention, ConventionProfile, FileFacts, Violation
-    from specpilot.conventions.plugin import ConventionsPlugin, PluginRun
-    from specpilot.conventions.profile import build_profile
-    from specpilot.conventions.render import (
-        house_rule_items,
-        render_house_rules,
-        render_json,
-        render_markdown,
-    )
-    from specpilot.conventions.storage import load_profile
+    from specpilot.conventions.api import extract_profile as extract_profile
+    from specpilot.conventions.api import measure_repo as measure_repo
+    from specpilot.conventions.api import profile_for_repo as profile_for_repo
+    from specpilot.conventions.check import CheckReport as CheckReport
+    from specpilot.conventions.check import check_diff as check_diff
+    from specpilot.conventions.check import check_diff_report as check_diff_report
+    from specpilot.conventions.config import ConventionsConfig as ConventionsConfig
+    from specpilot.conventions.errors import ConfigError as ConfigError
+    from specpilot.conventions.errors import ConventionsError as ConventionsError
+    from specpilot.conventions.errors import DiffParseError as DiffParseError
+    from specpilot.conventions.errors import FactsError as FactsError
+    from specpilot.conventions.errors import NoProfileError as NoProfileError
+    from specpilot.conventions.plugin import ConventionsPlugin as ConventionsPlugin
+    from specpilot.conventions.plugin import PluginRun as PluginRun
+    from specpilot.conventions.profile import build_profile as build_profile
+    from specpilot.conventions.render import house_rule_items as house_rule_items
+    from specpilot.conventions.render import render_house_rules as render_house_rules
+    from specpilot.conventions.render import render_json as render_json
+    from specpilot.conventions.render import render_markdown as render_markdown
+    from specpilot.conventions.storage import load_profile as load_profile
+    from specpilot.conventions.types import Convention as Convention
+    from specpilot.conventions.types import ConventionProfile as ConventionProfile
+    from specpilot.conventions.types import FileFacts as FileFacts
+    from specpilot.conventions.types import Violation as Violation
+
+__all__ = sorted(_WHERE)
 
 
 def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(where)
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
 
 
-__all__ = [
-    "CheckReport",
-    "ConfigError",
-    "Convention",
-    "ConventionProfile",
-    "ConventionsConfig",
-    "ConventionsError",
-    "ConventionsPlugin",
-    "DiffParseError",
-    "FactsError",
-    "FileFacts",
-    "NoProfileError",
-    "PluginRun",
-    "Violation",
-    "build_profile",
-    "check_diff",
-    "check_diff_report",
-    "extract_profile",
-    "house_rule_items",
-    "load_profile",
-    "measure_repo",
-    "profile_for_repo",
-    "render_house_rules",
-    "render_json",
-    "render_markdown",
-]
+def __dir__() -> list[str]:
+    return __all__

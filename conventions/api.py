@@ -8,18 +8,20 @@ from pathlib import Path
 from specpilot.conventions.config import ConventionsConfig
 from specpilot.conventions.errors import NoProfileError
 from specpilot.conventions.facts import measure_config, measure_file
-from specpilot.conventions.model import ConventionProfile, FileFacts
 from specpilot.conventions.profile import build_profile
 from specpilot.conventions.scope import in_scope
 from specpilot.conventions.storage import read_all_facts
 from specpilot.conventions.syntax import language_group
 from specpilot.conventions.tooling import find_config_files, is_config_name
-from specpilot.indexer.config import WalkConfig
-from specpilot.indexer.errors import IndexerError
-from specpilot.indexer.parse import parse_source
-from specpilot.indexer.plugins import LoadedFile
-from specpilot.indexer.store import IndexStore
-from specpilot.indexer.walk import walk_repo
+from specpilot.conventions.types import ConventionProfile, FileFacts
+from specpilot.indexer import (
+    IndexerError,
+    IndexStore,
+    LoadedFile,
+    WalkConfig,
+    parse_source,
+    walk_repo,
+)
 
 log = logging.getLogger(__name__)
 

@@ -28,15 +28,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from specpilot.conventions.error_idioms import JS_BUILTIN_ERRORS, PY_BUILTIN_EXCEPTIONS
 from specpilot.conventions.errors import DiffParseError
-from specpilot.conventions.errors_logging import JS_BUILTIN_ERRORS, PY_BUILTIN_EXCEPTIONS
 from specpilot.conventions.facts import observe
 from specpilot.conventions.families import FAMILIES
-from specpilot.conventions.model import Convention, ConventionProfile, Observation, Violation
 from specpilot.conventions.syntax import language_group
 from specpilot.conventions.tooling_rules import MEASURED_FAMILY, setting_variant
-from specpilot.indexer.diffs import DiffError, FileDiff, Hunk, Patch, parse_diff
-from specpilot.indexer.filetypes import language_for
+from specpilot.conventions.types import Convention, ConventionProfile, Observation, Violation
+from specpilot.indexer import DiffError, FileDiff, Hunk, Patch, language_for, parse_diff
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from specpilot.conventions.model import FileFacts, Item, Observation, Setting, fact_key
+from specpilot.conventions.types import FileFacts, Item, Observation, Setting, fact_key
 
 
 class Collector:

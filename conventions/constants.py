@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 
 from specpilot.conventions.syntax import Source, node_text
-from specpilot.indexer.treesitter import Node
+from specpilot.indexer import Node
 
 _PY_ATOMS = frozenset({"integer", "float", "string", "concatenated_string", "true", "false"})
 _PY_CONTAINERS = frozenset(

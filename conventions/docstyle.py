@@ -20,7 +20,7 @@ import re
 from specpilot.conventions.collect import Collector
 from specpilot.conventions.scope import is_stub
 from specpilot.conventions.syntax import Source
-from specpilot.indexer.model import Symbol
+from specpilot.indexer import Symbol
 
 _CLASS_LIKE = frozenset({"class", "struct", "interface", "trait", "enum", "type"})
 _FUNCTION_LIKE = frozenset({"function", "method"})

@@ -11,17 +11,16 @@ from collections.abc import Callable
 
 from specpilot.conventions.collect import Collector
 from specpilot.conventions.docstyle import measure_docs
-from specpilot.conventions.errors_logging import measure_errors, measure_logging
+from specpilot.conventions.error_idioms import measure_errors, measure_logging
 from specpilot.conventions.formatting import measure_formatting
 from specpilot.conventions.imports_style import measure_imports
-from specpilot.conventions.model import FileFacts, Observation
 from specpilot.conventions.naming import measure_naming
 from specpilot.conventions.syntax import Source, language_group, make_source
 from specpilot.conventions.tests_layout import is_test_path, measure_tests
 from specpilot.conventions.tooling import is_config_name, read_settings
+from specpilot.conventions.types import FileFacts, Observation
 from specpilot.conventions.types_async import measure_types_async
-from specpilot.indexer.parse import parse_source
-from specpilot.indexer.plugins import LoadedFile
+from specpilot.indexer import LoadedFile, parse_source
 
 Measure = Callable[[Source, Collector], None]
 MEASURES: tuple[Measure, ...] = (

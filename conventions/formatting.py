@@ -16,7 +16,7 @@ from collections import Counter
 
 from specpilot.conventions.collect import Collector
 from specpilot.conventions.syntax import Source, end_line, node_line, node_text
-from specpilot.indexer.treesitter import Node
+from specpilot.indexer import Node
 
 LIMITS: tuple[int, ...] = (79, 80, 88, 99, 100, 110, 119, 120)  # line limits in use
 SHORT = 70  # lines up to this long are one bucket; longer ones are counted per length

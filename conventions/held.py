@@ -17,9 +17,9 @@ from collections.abc import Mapping
 
 from specpilot.conventions.config import ConventionsConfig
 from specpilot.conventions.formatting import LONG, SHORT
-from specpilot.conventions.model import Convention
 from specpilot.conventions.stats import wilson_lower
 from specpilot.conventions.tooling_rules import MEASURED_FAMILY, setting_variant
+from specpilot.conventions.types import Convention
 
 _NOUNS = {
     "format.quotes": "string literals",

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from specpilot.conventions.config import ConventionsConfig
 from specpilot.conventions.facts import measure_config, measure_file
-from specpilot.conventions.model import FACTS_VERSION, PROFILE_SCHEMA_VERSION, FileFacts
 from specpilot.conventions.profile import build_profile
 from specpilot.conventions.scope import in_scope
 from specpilot.conventions.storage import (
@@ -35,10 +34,8 @@ from specpilot.conventions.storage import (
 )
 from specpilot.conventions.syntax import language_group
 from specpilot.conventions.tooling import find_config_files, is_config_name
-from specpilot.indexer.errors import IndexerError
-from specpilot.indexer.filetypes import language_for
-from specpilot.indexer.plugins import PluginContext
-from specpilot.indexer.refresh import blob_hash
+from specpilot.conventions.types import FACTS_VERSION, PROFILE_SCHEMA_VERSION, FileFacts
+from specpilot.indexer import IndexerError, PluginContext, blob_hash, language_for
 
 log = logging.getLogger(__name__)
 

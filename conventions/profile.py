@@ -26,7 +26,11 @@ from specpilot.conventions.families import CATEGORY_ORDER, FAMILIES
 from specpilot.conventions.family import Family
 from specpilot.conventions.formatting import LIMITS
 from specpilot.conventions.held import held_to, line_lengths
-from specpilot.conventions.model import (
+from specpilot.conventions.scope import in_scope
+from specpilot.conventions.stats import wilson_lower
+from specpilot.conventions.syntax import language_group
+from specpilot.conventions.tooling_rules import tooling_conventions
+from specpilot.conventions.types import (
     Convention,
     ConventionProfile,
     FileFacts,
@@ -34,10 +38,6 @@ from specpilot.conventions.model import (
     Setting,
     split_key,
 )
-from specpilot.conventions.scope import in_scope
-from specpilot.conventions.stats import wilson_lower
-from specpilot.conventions.syntax import language_group
-from specpilot.conventions.tooling_rules import tooling_conventions
 from specpilot.conventions.wording import RARE, band, dominant_statement
 
 log = logging.getLogger(__name__)

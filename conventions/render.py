@@ -13,7 +13,6 @@ import math
 
 from specpilot.conventions.config import ConventionsConfig
 from specpilot.conventions.families import CATEGORY_ORDER, FAMILIES
-from specpilot.conventions.model import Convention, ConventionProfile
 from specpilot.conventions.syntax import GROUP_NAMES
 from specpilot.conventions.tooling_rules import (
     MEASURED_FAMILY,
@@ -21,6 +20,7 @@ from specpilot.conventions.tooling_rules import (
     SETTING_KEYS,
     setting_variant,
 )
+from specpilot.conventions.types import Convention, ConventionProfile
 
 HEADER = "House rules (measured from this repository's code; follow them in new code):"
 

@@ -14,7 +14,7 @@ tests stay in, since their naming and layout are conventions too.
 
 from __future__ import annotations
 
-from specpilot.indexer.roles import is_support_path
+from specpilot.indexer import is_support_path
 
 EXCLUDE_DIRS: tuple[str, ...] = (
     "doc",

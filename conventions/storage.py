@@ -17,14 +17,14 @@ from typing import Any
 import pyarrow as pa
 
 from specpilot.conventions.errors import FactsError
-from specpilot.conventions.model import (
+from specpilot.conventions.types import (
     FACTS_VERSION,
     PROFILE_SCHEMA_VERSION,
     Convention,
     ConventionProfile,
     FileFacts,
 )
-from specpilot.indexer.store import IndexStore, path_filter, sql_quote
+from specpilot.indexer import IndexStore, path_filter, sql_quote
 
 FACTS_TABLE = "convention_facts"
 PROFILE_TABLE = "conventions"

@@ -12,8 +12,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from specpilot.indexer.model import ParsedFile, Symbol
-from specpilot.indexer.treesitter import Node, captures, load_query, parse_tree
+from specpilot.indexer import Node, ParsedFile, Symbol, captures, load_query, parse_tree
 
 # language id -> language group (JavaScript and TypeScript share their conventions)
 GROUPS: dict[str, str] = {

@@ -27,14 +27,14 @@ import yaml
 
 from specpilot.conventions.configtext import line_of as _line
 from specpilot.conventions.configtext import toml_line as _toml_line
-from specpilot.conventions.model import Setting
 from specpilot.conventions.tooling_js import (
     biome_settings,
     eslint_settings,
     package_json_settings,
     prettier_settings,
 )
-from specpilot.indexer.filetypes import is_code, language_for
+from specpilot.conventions.types import Setting
+from specpilot.indexer import is_code, language_for
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from specpilot.conventions.model import Convention, Setting
+from specpilot.conventions.types import Convention, Setting
 
 PRIORITY: tuple[str, ...] = (
     "ruff",

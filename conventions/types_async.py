@@ -12,7 +12,7 @@ from __future__ import annotations
 from specpilot.conventions.collect import Collector
 from specpilot.conventions.scope import is_stub
 from specpilot.conventions.syntax import Source, node_line, node_text
-from specpilot.indexer.treesitter import Node
+from specpilot.indexer import Node
 
 _UNTYPED = frozenset(
     {"identifier", "default_parameter", "list_splat_pattern", "dictionary_splat_pattern"}

@@ -115,7 +115,7 @@ def settings_for(repo: Path | None, overrides: list[str] | None) -> Settings:
 
 
 def db_for(settings: Settings, repo: Path, db: str | None) -> str:
-    from specpilot.indexer.store import default_db_path
+    from specpilot.indexer import default_db_path
 
     return db or settings.db or default_db_path(repo)
 
@@ -131,7 +131,7 @@ def run_guarded(
     Index and retrieval errors are always handled; a command adds its own packages' error
     types as ``usage`` (exit 2: bad input the user can fix) or ``failures`` (exit 1).
     """
-    from specpilot.indexer.errors import (
+    from specpilot.indexer import (
         DamagedIndexError,
         EmptyRepoError,
         IndexerError,
@@ -140,7 +140,7 @@ def run_guarded(
         NotIndexedError,
         RepoPathError,
     )
-    from specpilot.retrieval.errors import QueryError, RetrievalError
+    from specpilot.retrieval import QueryError, RetrievalError
 
     usage_types: tuple[type[BaseException], ...] = (
         RepoPathError,

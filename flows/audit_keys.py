@@ -17,16 +17,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from specpilot.indexer.config import specpilot_home
-from specpilot.pipeline.audit.key import (
+from specpilot.indexer import specpilot_home
+from specpilot.pipeline import (
     AuditKey,
+    AuditKeyError,
     check_key_placement,
     default_key_path,
     key_from_hex,
     load_key_file,
     load_or_create_key,
 )
-from specpilot.pipeline.core.errors import AuditKeyError
 
 KEY_ENV = "SPECPILOT_AUDIT_KEY"
 KEY_FILE_ENV = "SPECPILOT_AUDIT_KEY_FILE"

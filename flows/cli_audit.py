@@ -20,10 +20,10 @@ from specpilot.flows.app import (
     settings_for,
     setup,
 )
-from specpilot.pipeline.core.errors import AuditError, AuditKeyError
+from specpilot.pipeline import AuditError, AuditKeyError
 
 if TYPE_CHECKING:
-    from specpilot.pipeline.audit.key import AuditKey
+    from specpilot.pipeline import AuditKey
 
 audit_app = typer.Typer(no_args_is_help=True, help="Read and verify the audit log.")
 app.add_typer(audit_app, name="audit")
@@ -77,7 +77,7 @@ def audit_show(
     """The audit records of one run."""
     setup(verbose)
     path = _log_path(log, _deliver(repo, set_))
-    from specpilot.pipeline.audit.log import show
+    from specpilot.pipeline import show
 
     records = run_guarded(lambda: show(path, run_id), usage=(AuditError,))
     rows: list[dict[str, Any]] = [r.model_dump(mode="json") for r in records]
@@ -109,7 +109,7 @@ def audit_verify(
     delivery = _deliver(repo, set_)
     path = _log_path(log, delivery)
     key = _existing_key(path, repo, delivery)
-    from specpilot.pipeline.audit.log import verify
+    from specpilot.pipeline import verify
 
     result = run_guarded(
         lambda: verify(path, key, require_keyed=require_keyed, anchors=anchors),
@@ -148,7 +148,7 @@ def audit_head(
     delivery = _deliver(repo, set_)
     path = _log_path(log, delivery)
     key = _existing_key(path, repo, delivery)
-    from specpilot.pipeline.audit.log import verify
+    from specpilot.pipeline import verify
 
     result = run_guarded(lambda: verify(path, key), failures=(AuditError,))
     if not result.ok:

@@ -36,7 +36,7 @@ RepoOpt = Annotated[Path, typer.Option("--repo", help="Repository directory.")]
 def _profile(root: Path, settings: Settings, db: str | None) -> Any:
     """The stored profile; measured on the spot (and said so) when the repo is not indexed."""
     from specpilot.conventions import load_profile, profile_for_repo
-    from specpilot.indexer.store import IndexStore
+    from specpilot.indexer import IndexStore
 
     uri = db_for(settings, root, db)
     if not IndexStore.exists(uri):

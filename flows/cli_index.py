@@ -45,8 +45,7 @@ def index(
     overrides = list(set_ or []) + ([f"index.embed.model={model!r}"] if model else [])
     settings = settings_for(repo, overrides)
     from specpilot.flows.conventions_bridge import index_plugins
-    from specpilot.indexer.build import index_repo
-    from specpilot.indexer.errors import IndexInterrupted
+    from specpilot.indexer import IndexInterrupted, index_repo
 
     try:
         with render.progress_bars(enabled=sys.stderr.isatty()) as progress:
@@ -96,7 +95,7 @@ def search(
     text = _query_text(query, query_file)
     root = repo_dir(repo)
     settings = settings_for(root, set_)
-    from specpilot.retrieval.open import open_searcher
+    from specpilot.retrieval import open_searcher
 
     def go() -> tuple[list[dict[str, Any]], str | None]:
         searcher = open_searcher(
@@ -122,7 +121,7 @@ def search(
 
 def _index_warning(state: str, indexed_commit: str, root: Path) -> str | None:
     """Why the index may not answer for the repository as it is now, or None."""
-    from specpilot.indexer.gitinfo import commits_since, head_commit
+    from specpilot.indexer import commits_since, head_commit
 
     if state != "complete":
         return (
@@ -163,7 +162,7 @@ def status(
     setup(verbose)
     root = repo_dir(repo)
     settings = settings_for(root, set_)
-    from specpilot.indexer.status import index_status
+    from specpilot.indexer import index_status
 
     st = run_guarded(lambda: index_status(root, db_for(settings, root, db), settings.index.walk))
     if json_out:

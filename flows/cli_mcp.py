@@ -34,7 +34,7 @@ def mcp(
     root = repo_dir(repo)
     settings = settings_for(root, set_)
     from specpilot.flows.mcp_server import build_server
-    from specpilot.retrieval.open import open_searcher
+    from specpilot.retrieval import open_searcher
 
     searcher = run_guarded(
         lambda: open_searcher(

@@ -27,8 +27,8 @@ from specpilot.flows.app import (
     settings_for,
     setup,
 )
-from specpilot.pipeline.core.config import MODES
-from specpilot.pipeline.core.errors import (
+from specpilot.pipeline import (
+    MODES,
     AuditError,
     AuditKeyError,
     DiffError,
@@ -38,8 +38,7 @@ from specpilot.pipeline.core.errors import (
 )
 
 if TYPE_CHECKING:  # imported where used: `specpilot --help` must not build these modules
-    from specpilot.pipeline.run.record import RunMode
-    from specpilot.pipeline.run.spec import Spec
+    from specpilot.pipeline import RunMode, Spec
 
 
 policy_app = typer.Typer(no_args_is_help=True, help="See how the risk policy tiers a change.")
@@ -71,7 +70,7 @@ def read_spec(path: Path) -> tuple[Spec, str]:
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read the spec file {path}: {exc}.")
     try:
-        from specpilot.pipeline.run.spec import parse_spec
+        from specpilot.pipeline import parse_spec
 
         return parse_spec(text, source=str(path)), text
     except SpecError as exc:
@@ -108,8 +107,7 @@ def run(
     root = repo_dir(repo)
     settings = settings_for(root, set_)
     from specpilot.flows.spec_run import SpecRequest, default_actor, ensure_index, run_request
-    from specpilot.pipeline.core.errors import NoModelError, WorktreeError
-    from specpilot.pipeline.workspace.worktree import repo_root
+    from specpilot.pipeline import NoModelError, WorktreeError, repo_root
 
     top = run_guarded(lambda: repo_root(root), usage=(WorktreeError,))
     request = SpecRequest(
@@ -236,7 +234,7 @@ def policy_explain(
     diff_text = read_input(diff, "--diff", "a file made with `git diff`", strict=True)
     settings = settings_for(root, set_)
     from specpilot.flows.pipeline_settings import audit_log_path, deliver_settings
-    from specpilot.pipeline.tiers.tiering import explain
+    from specpilot.pipeline import explain
 
     log = audit_log_path(deliver_settings(settings))
 

@@ -21,10 +21,10 @@ from specpilot.flows.app import (
     setup,
 )
 from specpilot.flows.cli_pipeline import ModeOpt, RepoOpt, check_mode, read_spec
-from specpilot.pipeline.core.errors import PipelineError, SandboxError, SpecError, WorktreeError
+from specpilot.pipeline import PipelineError, SandboxError, SpecError, WorktreeError
 
 if TYPE_CHECKING:
-    from specpilot.pipeline.run.test_check import TestCheck
+    from specpilot.pipeline import TestCheck
 
 SpecOpt = Annotated[
     Path | None,
@@ -50,8 +50,7 @@ def test(
     setup(verbose)
     run_mode = check_mode(mode)
     from specpilot.flows.pipeline_settings import pipeline_config
-    from specpilot.pipeline.run.spec import parse_spec
-    from specpilot.pipeline.run.test_check import check_tests
+    from specpilot.pipeline import check_tests, parse_spec
 
     parsed = read_spec(spec)[0] if spec is not None else parse_spec("# specpilot test\n")
     root = repo_dir(repo)

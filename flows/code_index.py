@@ -24,25 +24,27 @@ from types import TracebackType
 from typing import Any
 
 from specpilot.flows.conventions_bridge import Conventions, house_rules
-from specpilot.indexer.build import index_repo
-from specpilot.indexer.config import IndexerConfig
-from specpilot.indexer.embedding import Embedder, make_embedder
-from specpilot.indexer.store import IndexStore, path_filter
-from specpilot.pipeline.core.config import PipelineConfig
-from specpilot.pipeline.run.context import (
+from specpilot.indexer import (
+    Embedder,
+    IndexerConfig,
+    IndexStore,
+    index_repo,
+    make_embedder,
+    path_filter,
+)
+from specpilot.pipeline import (
     CodeIndex,
     Hit,
+    PipelineConfig,
     RankedFile,
     RetrievedContext,
-    SymbolHit,
+    Spec,
+    SymbolSite,
     gather_context,
 )
-from specpilot.pipeline.run.spec import Spec
-from specpilot.retrieval.config import RetrievalConfig
-from specpilot.retrieval.lookup import callers as find_callers
-from specpilot.retrieval.lookup import find_symbol as find_definitions
-from specpilot.retrieval.packing import pack_context
-from specpilot.retrieval.search import Searcher
+from specpilot.retrieval import RetrievalConfig, Searcher, pack_context
+from specpilot.retrieval import callers as find_callers
+from specpilot.retrieval import find_symbol as find_definitions
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +90,7 @@ class SearcherCodeIndex:
             for i, f in enumerate(packed.files[: config.context_top_k], 1)
         )
         symbols = tuple(
-            SymbolHit(s.path, s.symbol, s.start_line, s.end_line, s.score, s.signature)
+            SymbolSite(s.path, s.symbol, s.start_line, s.end_line, s.score, s.signature)
             for s in packed.symbols
         )
         return RetrievedContext(
@@ -107,11 +109,11 @@ class SearcherCodeIndex:
             for h in hits
         ]
 
-    def find_symbol(self, name: str) -> list[SymbolHit]:
+    def find_symbol(self, name: str) -> list[SymbolSite]:
         if not name.strip():
             return []
         return [
-            SymbolHit(
+            SymbolSite(
                 h.path,
                 h.symbol,
                 h.start_line,
@@ -122,14 +124,14 @@ class SearcherCodeIndex:
             for h in find_definitions(self._searcher, name, MAX_SYMBOLS)
         ]
 
-    def callers(self, name: str) -> list[SymbolHit]:
+    def callers(self, name: str) -> list[SymbolSite]:
         """Where the definitions ``name`` means are used (calls, references, inheritance;
         imports are left out)."""
         if not name.strip():
             return []
         uses = find_callers(self._searcher, name, MAX_SYMBOLS * 2)
         return [
-            SymbolHit(
+            SymbolSite(
                 u.path,
                 u.symbol or "<module>",
                 u.line,

@@ -13,8 +13,7 @@ from specpilot.conventions import (
     load_profile,
     render_house_rules,
 )
-from specpilot.indexer.plugins import IndexPlugin
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer import IndexPlugin, IndexStore
 
 log = logging.getLogger(__name__)
 

@@ -49,7 +49,7 @@ def run_checks(
 
 
 def sandbox_check() -> Check:
-    from specpilot.pipeline.workspace.sandbox import probe_isolation
+    from specpilot.pipeline import probe_isolation
 
     status = probe_isolation()
     if status.filesystem:
@@ -93,8 +93,7 @@ def model_check(settings: Settings, env: Mapping[str, str]) -> Check:
 def github_check(repo: Path, settings: Settings, env: Mapping[str, str]) -> Check:
     from specpilot.flows.pipeline_settings import deliver_settings
     from specpilot.flows.spec_run import github_token
-    from specpilot.pipeline.deliver.deploy_git import remote_url
-    from specpilot.pipeline.deliver.github import repo_from_remote_url
+    from specpilot.pipeline import remote_url, repo_from_remote_url
 
     remote = deliver_settings(settings).remote
     url = remote_url(repo, remote)
@@ -135,8 +134,7 @@ def prefect_check(env: Mapping[str, str]) -> Check:
 
 
 def index_check(repo: Path, settings: Settings, db: str) -> Check:
-    from specpilot.indexer.errors import IndexerError
-    from specpilot.indexer.status import index_status
+    from specpilot.indexer import IndexerError, index_status
 
     try:
         st = index_status(repo, db, settings.index.walk)

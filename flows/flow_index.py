@@ -35,9 +35,14 @@ from specpilot.flows.conventions_bridge import index_plugins
 from specpilot.flows.errors import ConfigError
 from specpilot.flows.pipeline_settings import FlowSettings, flow_settings
 from specpilot.flows.settings import Settings, load_settings
-from specpilot.indexer.build import IndexSummary, ParseBatch, ParsedBatch, index_repo
-from specpilot.indexer.errors import IndexerError
-from specpilot.indexer.store import default_db_path
+from specpilot.indexer import (
+    IndexerError,
+    IndexSummary,
+    ParseBatch,
+    ParsedBatch,
+    default_db_path,
+    index_repo,
+)
 
 PARSE_WORKERS = 4  # threads parsing batches of files
 LOCK_TIMEOUT_S = 6 * 3600.0  # wait this long for another run on the same index

@@ -36,17 +36,24 @@ from specpilot.flows.flow_index import index_repo_flow
 from specpilot.flows.pipeline_settings import audit_log_path
 from specpilot.flows.settings import load_settings
 from specpilot.flows.spec_run import Composition, SpecRequest, compose, default_actor
-from specpilot.indexer.errors import IndexerError
-from specpilot.indexer.store import IndexStore, default_db_path
-from specpilot.pipeline.core.errors import PipelineError
-from specpilot.pipeline.deliver.deliver import Delivery, has_change, ship, tier
-from specpilot.pipeline.deliver.deploy_result import DeployResult
-from specpilot.pipeline.run.drive import Step, drive
-from specpilot.pipeline.run.plan import Plan, render_plan
-from specpilot.pipeline.run.record import RunRecord
-from specpilot.pipeline.run.spec import parse_spec
-from specpilot.pipeline.run.stages import MODES, SpecRun
-from specpilot.pipeline.tiers.tiering import TierDecision
+from specpilot.indexer import IndexerError, IndexStore, default_db_path
+from specpilot.pipeline import (
+    MODES,
+    Delivery,
+    DeployResult,
+    PipelineError,
+    Plan,
+    RunRecord,
+    SpecRun,
+    Step,
+    TierDecision,
+    drive,
+    has_change,
+    parse_spec,
+    render_plan,
+    ship,
+    tier,
+)
 
 T = TypeVar("T")
 MAX_DIFF_CHARS = 60_000

@@ -23,9 +23,8 @@ from typing import Any
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
-from specpilot.indexer.errors import IndexerError
-from specpilot.retrieval.errors import RetrievalError
-from specpilot.retrieval.search import Searcher
+from specpilot.indexer import IndexerError
+from specpilot.retrieval import RetrievalError, Searcher
 
 log = logging.getLogger(__name__)
 

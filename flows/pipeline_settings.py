@@ -18,10 +18,8 @@ from typing import Any
 
 from specpilot.flows.errors import ConfigError
 from specpilot.flows.settings import Settings, build
-from specpilot.indexer.config import specpilot_home
-from specpilot.pipeline.audit.log import default_audit_path
-from specpilot.pipeline.core.config import ModelPrice, PipelineConfig
-from specpilot.pipeline.deliver.github import API_URL
+from specpilot.indexer import specpilot_home
+from specpilot.pipeline import API_URL, ModelPrice, PipelineConfig, default_audit_path
 
 _PATH_FIELDS = ("runs_dir", "worktrees_dir")
 

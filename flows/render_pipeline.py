@@ -56,7 +56,7 @@ def delivery(d: dict[str, Any]) -> None:
 
 def plan(p: dict[str, Any], acceptance: list[str]) -> None:
     """The suggestion itself: files and symbols with why, steps, tests, conventions, risks."""
-    from specpilot.pipeline.run.plan import Plan, render_plan
+    from specpilot.pipeline import Plan, render_plan
 
     text = render_plan(Plan.model_validate(p))
     if acceptance:

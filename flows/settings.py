@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
 
-from specpilot.conventions.config import ConventionsConfig
+from specpilot.conventions import ConventionsConfig
 from specpilot.flows.errors import ConfigError
 from specpilot.flows.toml_files import read_toml, table_at
 from specpilot.flows.user_config import (
@@ -36,9 +36,9 @@ from specpilot.flows.user_config import (
     refuse_user_only,
     user_config_paths,
 )
-from specpilot.indexer.config import IndexerConfig
-from specpilot.pipeline.core.config import PipelineConfig
-from specpilot.retrieval.config import RetrievalConfig
+from specpilot.indexer import IndexerConfig
+from specpilot.pipeline import PipelineConfig
+from specpilot.retrieval import RetrievalConfig
 
 # the defaults a repository may lower but not raise (flows.user_config.REPO_MAY_ONLY_LOWER)
 _LIMIT_DEFAULTS = {

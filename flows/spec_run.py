@@ -26,29 +26,43 @@ from specpilot.flows.pipeline_settings import (
     pipeline_config,
 )
 from specpilot.flows.settings import Settings
-from specpilot.indexer.build import IndexSummary, Progress, index_repo
-from specpilot.indexer.embedding import Embedder, make_embedder
-from specpilot.indexer.store import IndexStore
-from specpilot.pipeline.audit.key import AuditKey
-from specpilot.pipeline.core.config import PipelineConfig
-from specpilot.pipeline.core.errors import DeployError, NoModelError
-from specpilot.pipeline.deliver.deliver import Delivery, conclude, deliver_change
-from specpilot.pipeline.deliver.deploy_git import remote_url
-from specpilot.pipeline.deliver.deploy_result import DeployResult
-from specpilot.pipeline.deliver.github import GitHubClient, repo_from_remote_url
-from specpilot.pipeline.model.anthropic import (
+from specpilot.indexer import (
+    Embedder,
+    IndexStore,
+    IndexSummary,
+    Progress,
+    index_repo,
+    make_embedder,
+)
+from specpilot.pipeline import (
     BASE_URL_ENV,
     AnthropicModel,
+    AuditKey,
+    Delivery,
+    DeployError,
+    DeployResult,
+    GitHubClient,
+    Model,
+    NoModelError,
+    PipelineConfig,
+    Policy,
+    RetrievedContext,
+    RunMode,
+    RunRecord,
+    Spec,
+    SpecRun,
+    TierDecision,
     auth_from_env,
+    blocked_write_globs,
+    conclude,
+    deliver_change,
+    drive,
+    load_policy,
+    remote_url,
+    repo_from_remote_url,
+    repo_root,
+    write_refusal,
 )
-from specpilot.pipeline.model.protocol import Model
-from specpilot.pipeline.run.context import RetrievedContext
-from specpilot.pipeline.run.drive import SpecRun, drive
-from specpilot.pipeline.run.record import RunMode, RunRecord
-from specpilot.pipeline.run.spec import Spec
-from specpilot.pipeline.tiers.policy import Policy, blocked_write_globs, load_policy, write_refusal
-from specpilot.pipeline.tiers.tiering import TierDecision
-from specpilot.pipeline.workspace.worktree import repo_root
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from specpilot.flows.errors import ConfigError
-from specpilot.pipeline.core.toml_text import TomlTextError, load_toml_bytes
+from specpilot.pipeline import TomlTextError, load_toml_bytes
 
 
 def read_toml(path: Path) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from types import MappingProxyType
 from typing import Any
 
 from specpilot.flows.errors import ConfigError
-from specpilot.pipeline.core.config import SANDBOX_USER_ONLY_FIELDS
+from specpilot.pipeline import SANDBOX_USER_ONLY_FIELDS
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,6 @@ from specpilot.indexer.history import refresh_history
 from specpilot.indexer.integrity import PROBES, find_damage, repair
 from specpilot.indexer.location import check_index_location
 from specpilot.indexer.lock import index_write_lock
-from specpilot.indexer.model import ParsedFile, SourceFile, WalkResult
 from specpilot.indexer.parse import parse_source
 from specpilot.indexer.plugins import IndexPlugin, LoadedFile, PluginContext
 from specpilot.indexer.prepare import MapParse, ParseBatch, ParsedBatch, Prepared, prepare
@@ -42,6 +41,7 @@ from specpilot.indexer.schema import SCHEMA_VERSION, IndexMeta
 from specpilot.indexer.store import IndexStore, default_db_path
 from specpilot.indexer.stored_tables import stored_tables
 from specpilot.indexer.summary import IndexSummary, make_summary
+from specpilot.indexer.types import ParsedFile, SourceFile, WalkResult
 from specpilot.indexer.vector_index import ensure_vector_index
 from specpilot.indexer.walk import walk_repo
 

@@ -19,7 +19,7 @@ import hashlib
 from dataclasses import dataclass
 
 from specpilot.indexer.config import ChunkConfig
-from specpilot.indexer.model import ParsedFile, Symbol
+from specpilot.indexer.types import ParsedFile, Symbol
 
 # kinds that do not start a chunk of their own: they stay with the code around them
 LOOSE_KINDS = frozenset({"constant"})

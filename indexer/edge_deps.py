@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from specpilot.indexer.model import ParsedFile
+from specpilot.indexer.types import ParsedFile
 
 
 @dataclass(slots=True)

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from specpilot.indexer import onnx_embedder
+import specpilot.indexer.onnx_embedder as onnx_embedder
 from specpilot.indexer.config import EmbedConfig, specpilot_home
 from specpilot.indexer.errors import EmbeddingError
 from specpilot.indexer.tokens import code_tokens

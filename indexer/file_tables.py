@@ -15,8 +15,8 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from specpilot.indexer.model import ParsedFile, Symbol
 from specpilot.indexer.modpaths import JS_FAMILY, ModuleIndex
+from specpilot.indexer.types import ParsedFile, Symbol
 
 _GO_VERSION = re.compile(r"^v\d+$")
 

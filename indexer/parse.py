@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 from specpilot.indexer.docstrings import comment_text, python_docstring
 from specpilot.indexer.languages import LanguageSpec, get_spec
-from specpilot.indexer.model import ParsedFile, Reference, Symbol
 from specpilot.indexer.parse_imports import extract_imports
 from specpilot.indexer.treesitter import Match, Node, count_errors, load_query, matches, parse_tree
+from specpilot.indexer.types import ParsedFile, Reference, Symbol
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from specpilot.indexer.model import Import, ParsedFile, Reference, Symbol
+from specpilot.indexer.types import Import, ParsedFile, Reference, Symbol
 
 
 def parsed_to_json(parsed: ParsedFile) -> str:

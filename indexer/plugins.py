@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from specpilot.indexer.model import ParsedFile
 from specpilot.indexer.store import IndexStore
+from specpilot.indexer.types import ParsedFile
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from specpilot.indexer.chunking import Chunk, chunk_file
 from specpilot.indexer.config import IndexerConfig
 from specpilot.indexer.filetypes import is_code
-from specpilot.indexer.model import ParsedFile, SourceFile
 from specpilot.indexer.parse import parse_source
 from specpilot.indexer.refresh import blob_hash
 from specpilot.indexer.tokens import search_text
+from specpilot.indexer.types import ParsedFile, SourceFile
 
 log = logging.getLogger(__name__)
 

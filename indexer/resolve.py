@@ -39,8 +39,8 @@ from collections.abc import Iterable, Mapping
 from specpilot.indexer.edge_deps import FileReads, Reads, Tracked
 from specpilot.indexer.file_tables import Tables, Target, eager_tables
 from specpilot.indexer.languages import get_spec
-from specpilot.indexer.model import Edge, ParsedFile, Reference, Symbol
 from specpilot.indexer.parse import CLASS_LIKE
+from specpilot.indexer.types import Edge, ParsedFile, Reference, Symbol
 
 MAX_FOLLOW = 4  # re-export / inheritance hops
 _MEMBERS_IN_SCOPE = frozenset({"java"})

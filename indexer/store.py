@@ -28,7 +28,6 @@ from specpilot.indexer.errors import (
 )
 from specpilot.indexer.lancedb_import import import_lancedb, lance_reason
 from specpilot.indexer.location import check_index_location
-from specpilot.indexer.model import Edge, ParsedFile
 from specpilot.indexer.parse_codec import parsed_from_json
 from specpilot.indexer.schema import (
     SCHEMA_VERSION,
@@ -41,6 +40,7 @@ from specpilot.indexer.schema import (
     meta_schema,
     symbols_schema,
 )
+from specpilot.indexer.types import Edge, ParsedFile
 
 log = logging.getLogger(__name__)
 

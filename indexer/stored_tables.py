@@ -25,10 +25,10 @@ from specpilot.indexer.file_tables import (
     import_bindings,
     symbol_table,
 )
-from specpilot.indexer.model import ParsedFile
 from specpilot.indexer.modpaths import ModuleIndex
 from specpilot.indexer.parse_codec import parsed_from_json
 from specpilot.indexer.store import IndexStore
+from specpilot.indexer.types import ParsedFile
 
 
 def stored_tables(store: IndexStore, resolving: Collection[str]) -> Tables:

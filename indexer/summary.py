@@ -10,9 +10,9 @@ from typing import Any
 
 from specpilot.indexer.embedding import Embedder
 from specpilot.indexer.errors import StoreError
-from specpilot.indexer.model import SourceFile
 from specpilot.indexer.refresh import RefreshPlan
 from specpilot.indexer.store import IndexStore
+from specpilot.indexer.types import SourceFile
 
 
 @dataclass(frozen=True, slots=True)

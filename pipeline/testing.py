@@ -28,7 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from specpilot.pipeline.run.context import Hit, SymbolHit
+from specpilot.pipeline.run.context import Hit, SymbolSite
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,16 +279,16 @@ class GrepIndex:
         hits.sort(key=lambda h: (-h.score, h.path, h.start_line))
         return hits[:top_k]
 
-    def find_symbol(self, name: str) -> list[SymbolHit]:
+    def find_symbol(self, name: str) -> list[SymbolSite]:
         pattern = re.compile(_DEF.format(name=re.escape(name)))
         return [
-            SymbolHit(rel, name, i, i, 1.0, line)
+            SymbolSite(rel, name, i, i, 1.0, line)
             for rel, lines in self._files()
             for i, line in enumerate(lines, 1)
             if pattern.match(line)
         ]
 
-    def callers(self, name: str) -> list[SymbolHit]:
+    def callers(self, name: str) -> list[SymbolSite]:
         call = re.compile(rf"\b{re.escape(name)}\s*\(")
         definition = re.compile(_DEF.format(name=re.escape(name)))
         enclosing = re.compile(_DEF.format(name=r"([A-Za-z_]\w*)"))
@@ -299,7 +299,7 @@ class GrepIndex:
                 if m := enclosing.match(line):
                     current = m.group(1)
                 if call.search(line) and not definition.match(line):
-                    out.append(SymbolHit(rel, current, i, i, 1.0, line))
+                    out.append(SymbolSite(rel, current, i, i, 1.0, line))
         return out
 
     def refresh(self, paths: Sequence[str]) -> None:

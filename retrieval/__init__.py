@@ -1,1 +1,49 @@
-"""specpilot retrieval."""
+"""specpilot retrieval.
+
+The public API of this package is ``__all__``, imported on first use (PEP 562) so that
+importing one name does not import the rest; other packages import only these names
+(tests/test_layering.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# name -> the module that defines it
+_WHERE: dict[str, str] = {
+    "callers": "specpilot.retrieval.lookup",
+    "find_symbol": "specpilot.retrieval.lookup",
+    "open_searcher": "specpilot.retrieval.open",
+    "pack_context": "specpilot.retrieval.packing",
+    "QueryError": "specpilot.retrieval.errors",
+    "RetrievalConfig": "specpilot.retrieval.config",
+    "RetrievalError": "specpilot.retrieval.errors",
+    "Searcher": "specpilot.retrieval.search",
+}
+
+if TYPE_CHECKING:
+    from specpilot.retrieval.config import RetrievalConfig as RetrievalConfig
+    from specpilot.retrieval.errors import QueryError as QueryError
+    from specpilot.retrieval.errors import RetrievalError as RetrievalError
+    from specpilot.retrieval.lookup import callers as callers
+    from specpilot.retrieval.lookup import find_symbol as find_symbol
+    from specpilot.retrieval.open import open_searcher as open_searcher
+    from specpilot.retrieval.packing import pack_context as pack_context
+    from specpilot.retrieval.search import Searcher as Searcher
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(where)
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

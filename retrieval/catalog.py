@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer import IndexStore
 
 SEP = "::"
 

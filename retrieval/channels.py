@@ -24,9 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from specpilot.indexer.embedding import Embedder
-from specpilot.indexer.filetypes import is_code
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer import Embedder, IndexStore, is_code
 from specpilot.retrieval.catalog import Catalog, symbol_key
 from specpilot.retrieval.config import RetrievalConfig
 from specpilot.retrieval.query import Query

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer import IndexStore
 from specpilot.retrieval.config import RetrievalConfig
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from specpilot.indexer.roles import DEFAULT_SUPPORT_DIRS, DEFAULT_SUPPORT_GLOBS
+from specpilot.indexer import DEFAULT_SUPPORT_DIRS, DEFAULT_SUPPORT_GLOBS
 from specpilot.retrieval.errors import RetrievalConfigError
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from specpilot.indexer.roles import is_support_path
+from specpilot.indexer import is_support_path
 from specpilot.retrieval.config import RetrievalConfig
 
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer import IndexStore
 from specpilot.retrieval.catalog import Catalog, symbol_key
 from specpilot.retrieval.config import RetrievalConfig
 

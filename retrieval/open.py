@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from specpilot.indexer.config import EmbedConfig
-from specpilot.indexer.embedding import make_embedder
-from specpilot.indexer.integrity import check_intact
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer import EmbedConfig, IndexStore, check_intact, make_embedder
 from specpilot.retrieval.config import RetrievalConfig
 from specpilot.retrieval.search import Searcher
 

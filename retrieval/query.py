@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from specpilot.indexer.tokens import code_tokens, identifiers
+from specpilot.indexer import code_tokens, identifiers
 from specpilot.retrieval.versions import Version, mentioned_versions
 
 # A path or file name: code, docs, config and the build and manifest files a spec names

@@ -21,9 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from specpilot.indexer.embedding import Embedder
-from specpilot.indexer.filetypes import is_code
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer import Embedder, IndexStore, is_code
 from specpilot.retrieval.catalog import Catalog
 from specpilot.retrieval.channels import Channels
 from specpilot.retrieval.cochange import CoChange

@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from specpilot.indexer.refresh import blob_hash
-from specpilot.indexer.store import IndexStore, sql_quote
+from specpilot.indexer import IndexStore, blob_hash, sql_quote
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ Some third-party libraries are confined to one module each (an adapter seam).
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,93 @@ def test_no_import_cycles_even_type_only_ones() -> None:
 
 def test_the_cycle_finder_sees_a_type_only_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+# --- one public surface per package ------------------------------------------------------
+SURFACES = ("indexer", "conventions", "retrieval", "pipeline")  # flows exports nothing
+
+
+def _surface(pkg: str) -> dict[str, str]:
+    """The ``_WHERE`` map of ``pkg/__init__.py``: public name -> defining module."""
+    tree = ast.parse((ROOT / pkg / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "_WHERE":
+            assert isinstance(node.value, ast.Dict)
+            return {
+                ast.literal_eval(k): ast.literal_eval(v)
+                for k, v in zip(node.value.keys, node.value.values, strict=True)
+                if k is not None
+            }
+    return {}
+
+
+def _surface_violations(
+    path: Path, pkg: str, rel: str, surfaces: dict[str, dict[str, str]]
+) -> list[str]:
+    """Imports of another package of ours that bypass its ``__init__`` or use a private name."""
+    found = []
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                ours = _ours(alias.name)
+                if ours and ours != pkg:
+                    found.append(f"{rel}: import {alias.name}: import names from specpilot.{ours}")
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            ours = _ours(node.module)
+            if ours is None or ours == pkg:
+                continue
+            if node.module != f"specpilot.{ours}":
+                found.append(
+                    f"{rel}: from {node.module}: import from specpilot.{ours}, its surface"
+                )
+                continue
+            for alias in node.names:
+                if alias.name not in surfaces.get(ours, {}):
+                    found.append(f"{rel}: {alias.name} is not in specpilot.{ours}.__all__")
+    return found
+
+
+def test_cross_package_imports_go_through_the_public_surface() -> None:
+    surfaces = {pkg: _surface(pkg) for pkg in SURFACES}
+    found = []
+    for path in _modules():
+        rel = path.relative_to(ROOT).as_posix()
+        found += _surface_violations(path, rel.split("/")[0], rel, surfaces)
+    assert found == []
+
+
+@pytest.mark.parametrize("pkg", SURFACES)
+def test_each_surface_name_resolves_and_is_typed(pkg: str) -> None:
+    """Every public name imports from where ``_WHERE`` says (never a same-named submodule
+    that shadows it), and mypy sees the same names through the ``TYPE_CHECKING`` imports."""
+    surface = _surface(pkg)
+    module = importlib.import_module(f"specpilot.{pkg}")
+    assert sorted(module.__all__) == sorted(surface)
+    for name, where in surface.items():
+        assert getattr(module, name) is getattr(importlib.import_module(where), name), name
+    children = {p.stem for p in (ROOT / pkg).glob("*.py")} | {
+        p.name for p in (ROOT / pkg).iterdir() if p.is_dir()
+    }
+    assert set(surface) & children == set()  # importing the submodule would shadow the name
+    typed = set()
+    tree = ast.parse((ROOT / pkg / "__init__.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+            for sub in node.body:
+                if isinstance(sub, ast.ImportFrom):
+                    typed |= {a.asname or a.name for a in sub.names}
+    assert typed == set(surface)
+
+
+def test_the_surface_checker_sees_a_bypass(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "from specpilot.indexer.store import IndexStore\n"
+        "from specpilot.indexer import _private\n"
+        "from specpilot.indexer import IndexStore\n"
+    )
+    found = _surface_violations(bad, "flows", "flows/bad.py", {"indexer": {"IndexStore": "x"}})
+    assert len(found) == 2
+    assert "import from specpilot.indexer, its surface" in found[0]
+    assert "_private is not in specpilot.indexer.__all__" in found[1]

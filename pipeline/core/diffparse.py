@@ -3,9 +3,9 @@ raises the pipeline's own :class:`~pipeline.errors.DiffError`, so stages catch o
 
 from __future__ import annotations
 
-from specpilot.indexer.diffs import DiffError as UnreadableDiff
-from specpilot.indexer.diffs import DiffLine, FileDiff, FileStatus, Hunk, Patch, diff_stat
-from specpilot.indexer.diffs import parse_diff as read_diff
+from specpilot.indexer import DiffError as UnreadableDiff
+from specpilot.indexer import DiffLine, FileDiff, FileStatus, Hunk, Patch, diff_stat
+from specpilot.indexer import parse_diff as read_diff
 from specpilot.pipeline.core.errors import DiffError
 
 __all__ = ["DiffLine", "FileDiff", "FileStatus", "Hunk", "Patch", "diff_stat", "parse_diff"]

@@ -27,7 +27,7 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
-class SymbolHit:
+class SymbolSite:
     """A definition (``find_symbol``) or a use site (``callers``) of a symbol."""
 
     path: str
@@ -41,9 +41,9 @@ class SymbolHit:
 class CodeIndex(Protocol):
     def search(self, query: str, top_k: int) -> list[Hit]: ...
 
-    def find_symbol(self, name: str) -> list[SymbolHit]: ...
+    def find_symbol(self, name: str) -> list[SymbolSite]: ...
 
-    def callers(self, name: str) -> list[SymbolHit]: ...
+    def callers(self, name: str) -> list[SymbolSite]: ...
 
     def refresh(self, paths: Sequence[str]) -> None:
         """Re-read these files (relative to the index root) so searches see their content."""

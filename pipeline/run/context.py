@@ -8,10 +8,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from specpilot.pipeline.core.index import CodeIndex, Hit, IndexFactory, SymbolHit
+from specpilot.pipeline.core.index import CodeIndex, Hit, IndexFactory, SymbolSite
 from specpilot.pipeline.run.spec import Spec
 
-__all__ = ["CodeIndex", "Hit", "IndexFactory", "RankedFile", "RetrievedContext", "SymbolHit"]
+__all__ = ["CodeIndex", "Hit", "IndexFactory", "RankedFile", "RetrievedContext", "SymbolSite"]
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class RetrievedContext:
     """Ranked files and symbols, the repo's conventions, and a prompt-ready packed text."""
 
     files: tuple[RankedFile, ...] = ()
-    symbols: tuple[SymbolHit, ...] = ()
+    symbols: tuple[SymbolSite, ...] = ()
     house_rules: str = ""  # conventions rendered for prompts
     packed_text: str = ""  # code excerpts packed into a token budget
     notes: tuple[str, ...] = ()  # what retrieval could not do (fallbacks, missing index, ...)
@@ -44,7 +44,7 @@ def gather_context(
     the identifiers it quotes in backticks, rank files by their best hit and pack snippets."""
     query = "\n".join([spec.title, spec.body, *spec.acceptance])
     hits = index.search(query, top_k)
-    symbols: list[SymbolHit] = []
+    symbols: list[SymbolSite] = []
     for name in dict.fromkeys(_IDENT.findall(spec.body + "\n" + "\n".join(spec.acceptance))):
         symbols.extend(index.find_symbol(name.rsplit(".", 1)[-1]))
     best: dict[str, RankedFile] = {}
@@ -62,11 +62,11 @@ def gather_context(
     )
 
 
-def pack_snippets(hits: Sequence[Hit], symbols: Sequence[SymbolHit], max_chars: int) -> str:
+def pack_snippets(hits: Sequence[Hit], symbols: Sequence[SymbolSite], max_chars: int) -> str:
     parts: list[str] = []
     used = 0
     seen: set[tuple[str, int]] = set()
-    items: list[Hit | SymbolHit] = [*symbols, *hits]
+    items: list[Hit | SymbolSite] = [*symbols, *hits]
     for item in items:
         key = (item.path, item.start_line)
         if key in seen or not item.snippet.strip():

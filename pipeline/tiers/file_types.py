@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from specpilot.indexer.filetypes import is_code, language_for
+from specpilot.indexer import is_code, language_for
 from specpilot.pipeline.core.diffparse import FileDiff
 
 SYMLINK_MODE = "120000"

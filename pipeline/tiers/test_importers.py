@@ -20,9 +20,7 @@ import logging
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
 
-from specpilot.indexer.filetypes import is_code, language_for
-from specpilot.indexer.modpaths import ModuleIndex
-from specpilot.indexer.parse import parse_source
+from specpilot.indexer import ModuleIndex, is_code, language_for, parse_source
 from specpilot.pipeline.tiers.base_tree import BaseTree
 
 logger = logging.getLogger(__name__)

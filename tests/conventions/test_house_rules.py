@@ -17,8 +17,8 @@ from specpilot.conventions import (
     render_json,
     render_markdown,
 )
-from specpilot.conventions.model import Convention
 from specpilot.conventions.render import HEADER, estimate_tokens
+from specpilot.conventions.types import Convention
 
 ProfileOf = Callable[[str], ConventionProfile]
 

@@ -7,13 +7,13 @@ import pytest
 from specpilot.conventions.docstyle import python_doc_style
 from specpilot.conventions.facts import measure_file, observe
 from specpilot.conventions.formatting import length_bucket
-from specpilot.conventions.model import Observation
 from specpilot.conventions.naming import name_style
 from specpilot.conventions.tests_layout import (
     is_test_path,
     layout_of_test_file,
     naming_of_test_file,
 )
+from specpilot.conventions.types import Observation
 from specpilot.indexer.parse import parse_source
 from specpilot.indexer.plugins import LoadedFile
 

@@ -18,15 +18,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from spec_helpers import (
-    DEMO_FILES,
-    DOCS_SPEC,
-    HASH,
-    add_bare_remote,
-    docs_script,
-    git,
-    plan_reply,
-)
 from typer.testing import CliRunner, Result
 
 from specpilot.conventions.config import ConventionsConfig
@@ -48,6 +39,15 @@ from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.testing import ScriptedMessagesServer
 from specpilot.retrieval.config import RetrievalConfig
 from tests.fake_github import FakeGitHub
+from tests.flows.spec_helpers import (
+    DEMO_FILES,
+    DOCS_SPEC,
+    HASH,
+    add_bare_remote,
+    docs_script,
+    git,
+    plan_reply,
+)
 
 API_KEY = "sk-ant-api03-attack-test-key"
 GH_TOKEN = "ghp_attacktesttoken0000000000000000000000"

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_checks import HASH, assert_one_line_error, run_cli
 from typer.testing import CliRunner
 
 from specpilot.flows.cli import app
+from tests.cli_checks import HASH, assert_one_line_error, run_cli
 
 CODE = {
     "app/util.py": "import os\n\nLIMIT = 3\nprint(os.sep)\n\n\ndef helper(x):\n    return x + 1\n",

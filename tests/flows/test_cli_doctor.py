@@ -10,10 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from spec_helpers import HASH
 from typer.testing import CliRunner
 
 from specpilot.flows.cli import app
+from tests.flows.spec_helpers import HASH
 
 
 class _Health(BaseHTTPRequestHandler):

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from spec_helpers import (
+from typer.testing import CliRunner, Result
+
+from specpilot.flows import render_pipeline
+from specpilot.flows.cli import app
+from specpilot.pipeline.audit.key import AuditKey, default_key_path, load_or_create_key
+from specpilot.pipeline.audit.log import AuditEntry, append
+from specpilot.pipeline.testing import ScriptedMessagesServer
+from tests.flows.spec_helpers import (
     DEMO_FILES,
     DOCS_SPEC,
     HASH,
@@ -22,13 +29,6 @@ from spec_helpers import (
     git,
     snapshot,
 )
-from typer.testing import CliRunner, Result
-
-from specpilot.flows import render_pipeline
-from specpilot.flows.cli import app
-from specpilot.pipeline.audit.key import AuditKey, default_key_path, load_or_create_key
-from specpilot.pipeline.audit.log import AuditEntry, append
-from specpilot.pipeline.testing import ScriptedMessagesServer
 
 
 @pytest.fixture

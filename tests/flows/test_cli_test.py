@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from spec_helpers import git
 from typer.testing import CliRunner, Result
 
 from specpilot.flows.cli import app
 from specpilot.pipeline.workspace.sandbox import IsolationStatus, probe_isolation
+from tests.flows.spec_helpers import git
 
 MakeRepo = Callable[..., Path]
 needs_bwrap = pytest.mark.skipif(

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from spec_helpers import git
 
 from specpilot.flows import conventions_bridge
 from specpilot.flows.code_index import SearcherCodeIndex, WorktreeIndexes, build_context
@@ -19,6 +18,7 @@ from specpilot.indexer.testing import RecordingEmbedder
 from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.run.spec import parse_spec
 from specpilot.retrieval.config import RetrievalConfig
+from tests.flows.spec_helpers import git
 
 CFG = IndexerConfig(embed=EmbedConfig(model="hash"))
 RCFG = RetrievalConfig()

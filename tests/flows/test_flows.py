@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from spec_helpers import (
+from typer.testing import CliRunner
+
+from specpilot.indexer.store import IndexStore
+from specpilot.pipeline.testing import ScriptedMessagesServer, tool_reply
+from tests.flows.spec_helpers import (
     DEMO_FILES,
     DOCS_SPEC,
     add_bare_remote,
@@ -22,10 +26,6 @@ from spec_helpers import (
     git,
     task_names,
 )
-from typer.testing import CliRunner
-
-from specpilot.indexer.store import IndexStore
-from specpilot.pipeline.testing import ScriptedMessagesServer, tool_reply
 
 HASH = ["index.embed.model='hash'"]
 

@@ -17,10 +17,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from services import BIN, Services, free_port, wait_for
-from spec_helpers import DEMO_FILES, DOCS_SPEC, add_bare_remote, artifacts_of, docs_script, git
 
 from specpilot.pipeline.testing import ScriptedMessagesServer
+from tests.flows.spec_helpers import (
+    DEMO_FILES,
+    DOCS_SPEC,
+    add_bare_remote,
+    artifacts_of,
+    docs_script,
+    git,
+)
+from tests.services import BIN, Services, free_port, wait_for
 
 
 class _Services(Services):

@@ -6,8 +6,8 @@ import pytest
 
 from specpilot.indexer.chunking import chunk_file
 from specpilot.indexer.config import ChunkConfig
-from specpilot.indexer.model import ParsedFile, Symbol
 from specpilot.indexer.parse import parse_source
+from specpilot.indexer.types import ParsedFile, Symbol
 
 SRC = '''import os
 

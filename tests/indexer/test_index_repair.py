@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from cli_checks import HASH, assert_one_line_error
 from typer.testing import CliRunner
 
 from specpilot.flows.cli import app
+from tests.cli_checks import HASH, assert_one_line_error
 
 FILES = {
     "shop/cart.py": (

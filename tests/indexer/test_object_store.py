@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from services import BIN, Services, free_port, wait_for
+
+from tests.services import BIN, Services, free_port, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 

@@ -10,8 +10,8 @@ from specpilot.indexer import treesitter
 from specpilot.indexer.errors import ParseError
 from specpilot.indexer.filetypes import CODE_LANGUAGES
 from specpilot.indexer.languages import available, get_spec
-from specpilot.indexer.model import SYMBOL_KINDS, Import, ParsedFile
 from specpilot.indexer.parse import parse_source
+from specpilot.indexer.types import SYMBOL_KINDS, Import, ParsedFile
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "langs"
 

@@ -12,11 +12,11 @@ import specpilot.indexer.stored_tables as stored
 from specpilot.indexer.build import index_repo
 from specpilot.indexer.config import EmbedConfig, IndexerConfig
 from specpilot.indexer.file_tables import LazyMap, eager_tables
-from specpilot.indexer.model import ParsedFile
 from specpilot.indexer.resolve import resolve, resolve_tracked
 from specpilot.indexer.store import IndexStore
 from specpilot.indexer.stored_tables import stored_tables
 from specpilot.indexer.testing import RecordingEmbedder
+from specpilot.indexer.types import ParsedFile
 
 CFG = IndexerConfig(embed=EmbedConfig(model="hash"))
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "resolve"

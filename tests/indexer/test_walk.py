@@ -11,7 +11,7 @@ import pytest
 
 from specpilot.indexer.config import WalkConfig
 from specpilot.indexer.errors import RepoPathError
-from specpilot.indexer.model import WalkResult
+from specpilot.indexer.types import WalkResult
 from specpilot.indexer.walk import walk_repo
 
 MakeRepo = Callable[..., Path]  # the make_repo fixture (tests/conftest.py)

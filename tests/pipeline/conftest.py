@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from run_helpers import DEMO_FILES, PYTEST
 
 from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.testing import ScriptedMessagesServer, ScriptedReply
+from tests.pipeline.run_helpers import DEMO_FILES, PYTEST
 
 StartServer = Callable[[Sequence[ScriptedReply]], ScriptedMessagesServer]
 

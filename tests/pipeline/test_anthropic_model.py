@@ -6,14 +6,14 @@ import socket
 from dataclasses import replace
 
 import pytest
-from conftest import StartServer
-from run_helpers import model_for
 
 from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.core.errors import ModelError, NoModelError
 from specpilot.pipeline.model.anthropic import AnthropicModel
 from specpilot.pipeline.model.protocol import Message, SystemBlock, ToolCall, ToolResult, ToolSpec
 from specpilot.pipeline.testing import error_reply, text_reply, tool_reply
+from tests.pipeline.conftest import StartServer
+from tests.pipeline.run_helpers import model_for
 
 TOOL = ToolSpec(
     "read_file", "Read a file.", {"type": "object", "properties": {"path": {"type": "string"}}}

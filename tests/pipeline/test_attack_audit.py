@@ -12,15 +12,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import audit_forge as forge
 import pytest
-from run_helpers import DEMO_FILES
 from typer.testing import CliRunner, Result
 
 from specpilot.flows.cli import app
 from specpilot.pipeline.audit.key import key_from_hex
 from specpilot.pipeline.audit.log import AuditEntry, append
 from specpilot.pipeline.core.errors import AuditError
+from tests.pipeline import audit_forge as forge
+from tests.pipeline.run_helpers import DEMO_FILES
 
 T0 = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 KEY_HEX = "5e" * 32  # the user's key (in the user's environment); the attacker never sees it

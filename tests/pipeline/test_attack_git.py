@@ -19,19 +19,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import StartServer
-from policy_fixtures import bare_remote, init_repo, make_diff
-from policy_fixtures import git as pgit
-from run_helpers import (
-    ADD_MUL,
-    ADD_MUL_TEST,
-    DEMO_FILES,
-    edit,
-    git,
-    model_for,
-    plan_reply,
-    tool_results,
-)
 
 from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.core.errors import WorktreeTampered
@@ -45,6 +32,19 @@ from specpilot.pipeline.tiers.policy import Policy
 from specpilot.pipeline.tiers.tiering import explain
 from specpilot.pipeline.workspace.sandbox import probe_isolation
 from specpilot.pipeline.workspace.worktree import commit_paths, create_worktree, diff_against_base
+from tests.pipeline.conftest import StartServer
+from tests.pipeline.policy_fixtures import bare_remote, init_repo, make_diff
+from tests.pipeline.policy_fixtures import git as pgit
+from tests.pipeline.run_helpers import (
+    ADD_MUL,
+    ADD_MUL_TEST,
+    DEMO_FILES,
+    edit,
+    git,
+    model_for,
+    plan_reply,
+    tool_results,
+)
 
 SPEC = parse_spec(
     "---\ntitle: Add a multiply helper\nrisk: low\n---\nAdd `mul` next to `add`.\n",

@@ -15,9 +15,6 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import StartServer
-from policy_fixtures import AUDIT_KEY
-from run_helpers import git, model_for, plan_reply
 
 from specpilot.pipeline.audit.log import read_records
 from specpilot.pipeline.core.config import PipelineConfig
@@ -29,6 +26,9 @@ from specpilot.pipeline.run.drive import run_spec
 from specpilot.pipeline.run.plan import make_plan
 from specpilot.pipeline.run.spec import parse_spec
 from specpilot.pipeline.testing import GrepIndex, ScriptedReply, raw_reply, tool_reply
+from tests.pipeline.conftest import StartServer
+from tests.pipeline.policy_fixtures import AUDIT_KEY
+from tests.pipeline.run_helpers import git, model_for, plan_reply
 
 SPEC = parse_spec(
     "---\ntitle: Add a multiply helper\n---\nAdd `mul` in calc/mul.py.\n", source="specs/mul.md"

@@ -22,8 +22,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import StartServer
-from run_helpers import PYTEST, edit, model_for, plan_reply, tool_results
 
 from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.run.drive import run_spec
@@ -36,6 +34,8 @@ from specpilot.pipeline.workspace.test_runner import (
     format_for_model,
     run_tests,
 )
+from tests.pipeline.conftest import StartServer
+from tests.pipeline.run_helpers import PYTEST, edit, model_for, plan_reply, tool_results
 
 MakeRepo = Callable[..., Path]
 MakeCheckout = Callable[[dict[str, str]], tuple[Path, Path]]

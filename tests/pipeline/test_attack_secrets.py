@@ -15,9 +15,6 @@ import random
 from pathlib import Path
 
 import pytest
-from conftest import StartServer
-from policy_fixtures import AUDIT_KEY, bare_remote, git, init_repo, make_diff, refs, write
-from run_helpers import edit, model_for, plan_reply
 
 from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.core.diffparse import parse_diff
@@ -33,6 +30,17 @@ from specpilot.pipeline.testing import tool_reply
 from specpilot.pipeline.tiers.policy import Policy
 from specpilot.pipeline.tiers.tiering import decide
 from tests.fake_github import FakeGitHub
+from tests.pipeline.conftest import StartServer
+from tests.pipeline.policy_fixtures import (
+    AUDIT_KEY,
+    bare_remote,
+    git,
+    init_repo,
+    make_diff,
+    refs,
+    write,
+)
+from tests.pipeline.run_helpers import edit, model_for, plan_reply
 
 RNG = random.Random(14)
 T = {

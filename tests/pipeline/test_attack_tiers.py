@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from policy_fixtures import BASE_FILES, GIT_ENV, bare_remote, git, init_repo, write
 from typer.testing import CliRunner
 
 from specpilot.flows.cli import app
@@ -28,6 +27,7 @@ from specpilot.pipeline.testing import ScriptedMessagesServer, tool_reply
 from specpilot.pipeline.tiers.base_tree import GitTree
 from specpilot.pipeline.tiers.policy import load_policy
 from specpilot.pipeline.tiers.tiering import TierDecision, decide, explain
+from tests.pipeline.policy_fixtures import BASE_FILES, GIT_ENV, bare_remote, git, init_repo, write
 
 Change = Callable[[Path], None]
 

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import audit_forge as forge
 import pytest
 
 from specpilot.pipeline.audit.chain import head_path, keyed_head
@@ -28,6 +27,7 @@ from specpilot.pipeline.audit.log import (
     verify,
 )
 from specpilot.pipeline.core.errors import AuditError
+from tests.pipeline import audit_forge as forge
 
 T0 = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 KEY = key_from_hex("a1" * 32, source="test")

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from policy_fixtures import BASE_FILES, init_repo, make_diff
 
 from specpilot.pipeline.core.diffparse import parse_diff
 from specpilot.pipeline.tiers.base_tree import FileTexts, GitTree
 from specpilot.pipeline.tiers.classify import ChangeKind, Classification, classify
+from tests.pipeline.policy_fixtures import BASE_FILES, init_repo, make_diff
 
 
 @pytest.fixture

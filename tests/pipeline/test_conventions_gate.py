@@ -7,14 +7,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import StartServer
-from run_helpers import git, model_for, plan_reply
 
 from specpilot.conventions import ConventionsConfig, profile_for_repo
 from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.run.drive import run_spec
 from specpilot.pipeline.run.spec import parse_spec
 from specpilot.pipeline.testing import GrepIndex, tool_reply
+from tests.pipeline.conftest import StartServer
+from tests.pipeline.run_helpers import git, model_for, plan_reply
 
 SPEC = parse_spec("---\ntitle: Add a multiply helper\n---\nAdd mul to calc/ops.py.\n")
 OPS = "calc/ops.py"

@@ -7,15 +7,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from policy_fixtures import (
-    AUDIT_KEY,
-    AWS_KEY_LINE,
-    bare_remote,
-    git,
-    init_repo,
-    make_diff,
-    refs,
-)
 
 from specpilot.pipeline.audit.log import AuditEntry, append, read_records, verify
 from specpilot.pipeline.core.config import PipelineConfig
@@ -24,6 +15,15 @@ from specpilot.pipeline.deliver.deliver import Delivery, deliver_change
 from specpilot.pipeline.run.record import RunMode, RunRecord, RunStatus
 from specpilot.pipeline.run.spec import parse_spec
 from specpilot.pipeline.workspace.test_runner import TestReport
+from tests.pipeline.policy_fixtures import (
+    AUDIT_KEY,
+    AWS_KEY_LINE,
+    bare_remote,
+    git,
+    init_repo,
+    make_diff,
+    refs,
+)
 
 SPEC = parse_spec("# Improve the docs\n\nSay it twice.\n", source="specs/improve-docs.md")
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

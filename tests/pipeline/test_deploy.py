@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from policy_fixtures import AWS_KEY_LINE, bare_remote, git, init_repo, make_diff, refs, write
 
 from specpilot.pipeline.core.diffparse import parse_diff
 from specpilot.pipeline.core.errors import DeployError, SecretsFound
@@ -21,6 +20,15 @@ from specpilot.pipeline.deliver.github import GitHubClient, repo_from_remote_url
 from specpilot.pipeline.tiers.policy import Policy
 from specpilot.pipeline.tiers.tiering import TierDecision, decide, explain
 from tests.fake_github import FakeGitHub
+from tests.pipeline.policy_fixtures import (
+    AWS_KEY_LINE,
+    bare_remote,
+    git,
+    init_repo,
+    make_diff,
+    refs,
+    write,
+)
 
 TOKEN = "ghp_test_token_never_logged"
 DOCS = {"docs/usage.md": "# Usage\n\nRun it twice.\n"}

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from policy_fixtures import git, init_repo, make_diff
 
 from specpilot.pipeline.core.diffparse import Patch, diff_stat, parse_diff
 from specpilot.pipeline.core.errors import DiffError
+from tests.pipeline.policy_fixtures import git, init_repo, make_diff
 
 
 @pytest.fixture

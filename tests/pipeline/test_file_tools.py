@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from run_helpers import DEMO_FILES
 
 from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.core.errors import PathOutsideWorktree
@@ -16,6 +15,7 @@ from specpilot.pipeline.model.protocol import ToolCall
 from specpilot.pipeline.testing import GrepIndex
 from specpilot.pipeline.workspace.file_tools import Toolbox
 from specpilot.pipeline.workspace.paths import WriteGuard, resolve_in_worktree
+from tests.pipeline.run_helpers import DEMO_FILES
 
 MakeRepo = Callable[..., Path]
 

@@ -7,14 +7,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from policy_fixtures import AUDIT_KEY, bare_remote, git, init_repo, make_diff
-
 from specpilot.pipeline.audit.log import AuditEntry, append, read_records
 from specpilot.pipeline.deliver.github import GitHubClient
 from specpilot.pipeline.deliver.limits import check_limits, open_pr_checker, opened_prs
 from specpilot.pipeline.tiers.policy import RunLimits
 from specpilot.pipeline.tiers.tiering import explain
 from tests.fake_github import FakeGitHub
+from tests.pipeline.policy_fixtures import AUDIT_KEY, bare_remote, git, init_repo, make_diff
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 REPO = "/repos/demo"

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import StartServer
-from run_helpers import model_for, plan_reply
-
 from specpilot.pipeline.core.config import PipelineConfig
-from specpilot.pipeline.run.context import RankedFile, RetrievedContext, SymbolHit, gather_context
+from specpilot.pipeline.run.context import RankedFile, RetrievedContext, SymbolSite, gather_context
 from specpilot.pipeline.run.plan import Plan, make_plan, plan_from_retrieval, render_plan
 from specpilot.pipeline.run.spec import parse_spec
 from specpilot.pipeline.testing import GrepIndex, text_reply, tool_reply
+from tests.pipeline.conftest import StartServer
+from tests.pipeline.run_helpers import model_for, plan_reply
 
 SPEC = parse_spec(
     "---\ntitle: Add mul\nrisk: high\nacceptance: [mul works]\n"
@@ -24,7 +23,7 @@ CONTEXT = RetrievedContext(
         RankedFile("calc/vendored/x.py", 2.5, "search hit"),
         RankedFile("calc/unrelated.py", 0.4, "search hit"),
     ),
-    symbols=(SymbolHit("calc/ops.py", "add", 4, 5, 1.0, "def add(a, b):"),),
+    symbols=(SymbolSite("calc/ops.py", "add", 4, 5, 1.0, "def add(a, b):"),),
     house_rules="- Use type hints on public functions.\n- Tests live in tests/.\n",
 )
 

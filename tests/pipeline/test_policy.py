@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from policy_fixtures import git, init_repo, write
 
 from specpilot.pipeline.core.errors import PolicyError
 from specpilot.pipeline.tiers.policy import (
@@ -18,6 +17,7 @@ from specpilot.pipeline.tiers.policy import (
     specpilot_ranges,
     write_refusal,
 )
+from tests.pipeline.policy_fixtures import git, init_repo, write
 
 PYPROJECT_WITH_POLICY = """[project]
 name = "demo"

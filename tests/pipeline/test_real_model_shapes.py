@@ -14,9 +14,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import StartServer
-from policy_fixtures import AUDIT_KEY
-from run_helpers import ADD_MUL, ADD_MUL_TEST, edit, git, model_for, plan_reply
 
 from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.core.errors import ModelError
@@ -36,6 +33,9 @@ from specpilot.pipeline.testing import (
     text_reply,
     tool_reply,
 )
+from tests.pipeline.conftest import StartServer
+from tests.pipeline.policy_fixtures import AUDIT_KEY
+from tests.pipeline.run_helpers import ADD_MUL, ADD_MUL_TEST, edit, git, model_for, plan_reply
 
 SPEC = parse_spec(
     "---\ntitle: Add a multiply helper\nacceptance:\n  - mul(2, 3) == 6\n---\n"

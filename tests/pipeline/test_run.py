@@ -12,8 +12,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import StartServer
-from run_helpers import (
+
+from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.run.drive import NEEDS_MODEL, run_spec
+from specpilot.pipeline.run.record import load_record
+from specpilot.pipeline.run.spec import parse_spec
+from specpilot.pipeline.testing import GrepIndex, error_reply, text_reply, tool_reply
+from specpilot.pipeline.workspace.sandbox import probe_isolation
+from tests.pipeline.conftest import StartServer
+from tests.pipeline.run_helpers import (
     ADD_MUL,
     ADD_MUL_TEST,
     all_text,
@@ -23,13 +30,6 @@ from run_helpers import (
     plan_reply,
     tool_results,
 )
-
-from specpilot.pipeline.core.config import PipelineConfig
-from specpilot.pipeline.run.drive import NEEDS_MODEL, run_spec
-from specpilot.pipeline.run.record import load_record
-from specpilot.pipeline.run.spec import parse_spec
-from specpilot.pipeline.testing import GrepIndex, error_reply, text_reply, tool_reply
-from specpilot.pipeline.workspace.sandbox import probe_isolation
 
 SPEC = parse_spec(
     "---\ntitle: Add a multiply helper\nrisk: low\nacceptance:\n  - mul(2, 3) == 6\n---\n"
@@ -179,7 +179,7 @@ def test_failing_edit_goes_back_for_repair_then_passes(
 def test_paths_outside_the_worktree_are_refused_and_the_run_continues(
     make_repo, config: PipelineConfig, scripted_server: StartServer, tmp_path: Path
 ) -> None:
-    from run_helpers import DEMO_FILES
+    from tests.pipeline.run_helpers import DEMO_FILES
 
     secret = tmp_path / "outside" / "secret.txt"
     secret.parent.mkdir()
@@ -306,7 +306,7 @@ def test_token_budget_exhausted_mid_run_stops_before_the_next_call(
 ) -> None:
     from dataclasses import replace
 
-    from run_helpers import PYTEST
+    from tests.pipeline.run_helpers import PYTEST
 
     config = PipelineConfig(
         runs_dir=tmp_path / "runs", worktrees_dir=tmp_path / "wt", test_command=PYTEST,

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from detect_secrets.settings import get_settings
-from policy_fixtures import AWS_KEY_LINE, git, init_repo, make_diff, write
 
 from specpilot.pipeline.core.diffparse import parse_diff
 from specpilot.pipeline.core.errors import DiffError, PolicyError, SecretsFound
@@ -22,6 +21,7 @@ from specpilot.pipeline.secrets.scan import (
     fingerprint,
     scan_diff,
 )
+from tests.pipeline.policy_fixtures import AWS_KEY_LINE, git, init_repo, make_diff, write
 
 SECRET = AWS_KEY_LINE.split('"')[1]
 

@@ -10,7 +10,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from run_helpers import PYTEST
 
 from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.core.errors import SandboxError
@@ -25,6 +24,7 @@ from specpilot.pipeline.workspace.test_runner import (
     run_tests,
     trim_output,
 )
+from tests.pipeline.run_helpers import PYTEST
 
 MakeRepo = Callable[..., Path]
 needs_unshare = pytest.mark.skipif(

@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from policy_fixtures import AWS_KEY_LINE, git, init_repo, make_diff, write
 
 from specpilot.pipeline.core.diffparse import parse_diff
 from specpilot.pipeline.core.errors import PolicyError, SpecError
 from specpilot.pipeline.deliver.limits import LimitHit, LimitStatus
 from specpilot.pipeline.tiers.policy import PathRule, Policy
 from specpilot.pipeline.tiers.tiering import TierDecision, decide, explain
+from tests.pipeline.policy_fixtures import AWS_KEY_LINE, git, init_repo, make_diff, write
 
 SOURCE_CHANGE = {"src/app.py": "def add(a, b):\n    return b + a\n"}
 DOCS_CHANGE = {"docs/usage.md": "# Usage\n\nRun it twice.\n"}

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from run_helpers import git
 
 from specpilot.pipeline.core.errors import WorktreeError
 from specpilot.pipeline.workspace.gitenv import GitPlace, git_argv, git_env
@@ -21,6 +20,7 @@ from specpilot.pipeline.workspace.worktree import (
     repo_root,
     unique_branch,
 )
+from tests.pipeline.run_helpers import git
 
 
 def untracked_and_modified(wt_path: Path) -> list[str]:

@@ -21,7 +21,7 @@ import re
 
 from specpilot.conventions.collect import Collector
 from specpilot.conventions.syntax import Source, node_line, node_text
-from specpilot.indexer.treesitter import Node
+from specpilot.indexer import Node
 
 PY_BUILTIN_EXCEPTIONS: frozenset[str] = frozenset(
     name
