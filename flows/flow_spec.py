@@ -192,10 +192,8 @@ def spec_to_pr(
             return Failed(message=f"The repository could not be indexed: {indexed.message}")
     with comp.worktree_indexes(req) as worktrees:
         try:
-            run = SpecRun.start(
-                req.spec, repo=comp.repo, mode=req.mode, config=comp.config, model=comp.model,
-                index=None, worktree_index=worktrees, started=started, **comp.run_options(req),
-            )  # fmt: skip
+            inputs = comp.inputs(req, index=None, worktree_index=worktrees)
+            run = SpecRun.start(inputs, started=started)
         except PipelineError as exc:
             return Failed(message=str(exc))
         record, crash = _stages(run, comp, req)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from specpilot.flows.audit_keys import audit_key
 from specpilot.flows.code_index import SearcherCodeIndex, WorktreeIndexes, build_context
@@ -38,15 +37,18 @@ from specpilot.pipeline import (
     BASE_URL_ENV,
     AnthropicModel,
     AuditKey,
+    CodeIndex,
     Delivery,
     DeployError,
     DeployResult,
     GitHubClient,
+    IndexFactory,
     Model,
     NoModelError,
     PipelineConfig,
     Policy,
     RetrievedContext,
+    RunInputs,
     RunMode,
     RunRecord,
     Spec,
@@ -211,14 +213,16 @@ class Composition:
             house_rules_tokens=self.deliver.house_rules_tokens,
         )
 
-    def run_options(self, req: SpecRequest) -> dict[str, Any]:
-        """For ``run_spec`` / ``SpecRun.start``: the policy's write guards and the index's
-        conventions profile (the gate before the commit; None when never measured)."""
-        return {
-            "blocked_paths": blocked_write_globs(self.policy),
-            "write_check": partial(write_refusal, self.policy),
-            "conventions": self.conventions(req)[0],
-        }
+    def inputs(
+        self, req: SpecRequest, *, index: CodeIndex | None, worktree_index: IndexFactory | None
+    ) -> RunInputs:
+        """What the run is given: the request, the model, the policy's write guards and the
+        index's conventions profile (the gate before the commit; None when never measured)."""
+        return RunInputs(
+            req.spec, self.repo, req.mode, self.config, self.model, index, worktree_index,
+            tuple(blocked_write_globs(self.policy)), partial(write_refusal, self.policy),
+            self.conventions(req)[0],
+        )  # fmt: skip
 
     def github(self, req: SpecRequest, environ: Mapping[str, str]) -> GitHubClient | None:
         if req.mode == "suggest":
@@ -293,17 +297,8 @@ def run_request(
     index = comp.open_index(req)
     context = comp.context(req, index)
     with comp.worktree_indexes(req) as worktrees:
-        run = SpecRun.start(
-            req.spec,
-            repo=comp.repo,
-            mode=req.mode,
-            config=comp.config,
-            model=comp.model,
-            index=index,
-            worktree_index=worktrees,
-            started=started,
-            **comp.run_options(req),
-        )
+        inputs = comp.inputs(req, index=index, worktree_index=worktrees)
+        run = SpecRun.start(inputs, started=started)
         crash = None
         try:
             drive(run, context)

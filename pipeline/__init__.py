@@ -3,6 +3,10 @@
 The public API of this package is ``__all__``, imported on first use (PEP 562) so that
 importing one name does not import the rest; other packages import only these names
 (tests/test_layering.py).
+
+The public API of this package, imported on first use (PEP 562) so that importing one
+name does not import the rest (the CLI starts fast). Other packages import only these
+names (tests/test_layering.py).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ _WHERE: dict[str, str] = {
     "GitHubClient": "specpilot.pipeline.deliver.github",
     "has_change": "specpilot.pipeline.deliver.deliver",
     "Hit": "specpilot.pipeline.core.index",
+    "IndexFactory": "specpilot.pipeline.core.index",
     "key_from_hex": "specpilot.pipeline.audit.key",
     "load_key_file": "specpilot.pipeline.audit.key",
     "load_or_create_key": "specpilot.pipeline.audit.key",
@@ -59,6 +64,7 @@ _WHERE: dict[str, str] = {
     "repo_from_remote_url": "specpilot.pipeline.deliver.github",
     "repo_root": "specpilot.pipeline.workspace.worktree",
     "RetrievedContext": "specpilot.pipeline.run.context",
+    "RunInputs": "specpilot.pipeline.run.inputs",
     "RunMode": "specpilot.pipeline.core.config",
     "RunRecord": "specpilot.pipeline.run.record",
     "SANDBOX_USER_ONLY_FIELDS": "specpilot.pipeline.core.config",
@@ -106,6 +112,7 @@ if TYPE_CHECKING:
     from specpilot.pipeline.core.errors import WorktreeError as WorktreeError
     from specpilot.pipeline.core.index import CodeIndex as CodeIndex
     from specpilot.pipeline.core.index import Hit as Hit
+    from specpilot.pipeline.core.index import IndexFactory as IndexFactory
     from specpilot.pipeline.core.index import SymbolSite as SymbolSite
     from specpilot.pipeline.core.toml_text import TomlTextError as TomlTextError
     from specpilot.pipeline.core.toml_text import load_toml_bytes as load_toml_bytes
@@ -129,6 +136,7 @@ if TYPE_CHECKING:
     from specpilot.pipeline.run.context import gather_context as gather_context
     from specpilot.pipeline.run.drive import Step as Step
     from specpilot.pipeline.run.drive import drive as drive
+    from specpilot.pipeline.run.inputs import RunInputs as RunInputs
     from specpilot.pipeline.run.plan import Plan as Plan
     from specpilot.pipeline.run.plan import render_plan as render_plan
     from specpilot.pipeline.run.record import RunRecord as RunRecord

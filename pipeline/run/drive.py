@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from specpilot.conventions import ConventionProfile
-from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.core.config import MODES, PipelineConfig
 from specpilot.pipeline.model.protocol import Model
 from specpilot.pipeline.run.context import CodeIndex, IndexFactory, RetrievedContext
+from specpilot.pipeline.run.inputs import RunInputs
 from specpilot.pipeline.run.record import RunMode, RunRecord
 from specpilot.pipeline.run.spec import Spec
-from specpilot.pipeline.run.stages import MODES, NEEDS_MODEL, SpecRun
+from specpilot.pipeline.run.stages import NEEDS_MODEL, SpecRun
 from specpilot.pipeline.workspace.paths import WriteCheck
 
 __all__ = ["MODES", "NEEDS_MODEL", "ContextSource", "SpecRun", "Step", "drive", "run_spec"]
@@ -56,18 +57,11 @@ def run_spec(
     errors stop the run cleanly (status ``stopped``); anything unexpected is re-raised after
     the record is written (status ``error``).
     """
-    run = SpecRun.start(
-        spec,
-        repo=repo,
-        mode=mode,
-        config=config,
-        model=model,
-        index=index,
-        worktree_index=worktree_index,
-        blocked_paths=blocked_paths,
-        write_check=write_check,
-        conventions=conventions,
-    )
+    inputs = RunInputs(
+        spec, repo, mode, config, model, index, worktree_index, tuple(blocked_paths),
+        write_check, conventions,
+    )  # fmt: skip
+    run = SpecRun.start(inputs)
     try:
         drive(run, context)
     finally:

@@ -14,14 +14,15 @@ stopped run ignores later stages. ``finalize`` writes the run directory whatever
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any, Generic, TypeVar, cast
 
 from specpilot.conventions import ConventionProfile, Violation
-from specpilot.pipeline.core.config import MODES, PipelineConfig
+from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.core.errors import (
     BudgetExceeded,
     ModelError,
@@ -29,14 +30,13 @@ from specpilot.pipeline.core.errors import (
     SandboxError,
     WorktreeTampered,
 )
+from specpilot.pipeline.core.index import CodeIndex, IndexFactory
 from specpilot.pipeline.deliver.secret_gate import commit_block
 from specpilot.pipeline.model.protocol import Message, Model
 from specpilot.pipeline.run.acceptance import acceptance_gap
 from specpilot.pipeline.run.agent_loop import code_loop
 from specpilot.pipeline.run.budget import Budget, MeteredModel
 from specpilot.pipeline.run.context import (
-    CodeIndex,
-    IndexFactory,
     RetrievedContext,
     gather_context,
     render_context,
@@ -44,6 +44,7 @@ from specpilot.pipeline.run.context import (
 from specpilot.pipeline.run.context_window import WindowedModel
 from specpilot.pipeline.run.conventions_gate import conventions_gate
 from specpilot.pipeline.run.end import write_record
+from specpilot.pipeline.run.inputs import RunInputs
 from specpilot.pipeline.run.plan import Plan, make_plan, plan_from_retrieval
 from specpilot.pipeline.run.record import (
     RunDir,
@@ -74,6 +75,7 @@ from specpilot.pipeline.workspace.worktree import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 NEEDS_MODEL = (
     "Writing code needs a model: set ANTHROPIC_API_KEY to let specpilot implement and test "
@@ -81,19 +83,21 @@ NEEDS_MODEL = (
 )
 
 
+class _Input(Generic[T]):
+    """A read-only attribute of ``SpecRun`` that is one of its frozen ``RunInputs``."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, run: Any, owner: Any = None) -> T:
+        return cast(T, getattr(run.inputs, self.name))
+
+
 @dataclass(slots=True)
 class SpecRun:
     """One run's inputs and what it has so far; ``finalize`` turns it into the RunRecord."""
 
-    spec: Spec
-    repo: Path
-    mode: RunMode
-    config: PipelineConfig
-    model: Model | None
-    index: CodeIndex | None
-    worktree_index: IndexFactory | None
-    blocked_paths: tuple[str, ...]
-    write_check: WriteCheck | None
+    inputs: RunInputs
     run_id: str
     run_dir: RunDir
     trace: RunTrace
@@ -118,42 +122,35 @@ class SpecRun:
     commit_sha: str | None = None
     summary: str = ""
     warnings: list[str] = field(default_factory=list)
-    conventions: ConventionProfile | None = None  # checked on green diffs before the commit
     violations: list[Violation] = field(default_factory=list)  # left by the last check
     tampered: str | None = None  # what rewrote the worktree's .git metadata (WorktreeTampered)
 
     @classmethod
-    def start(
-        cls,
-        spec: Spec,
-        *,
-        repo: Path,
-        mode: RunMode,
-        config: PipelineConfig,
-        model: Model | None,
-        index: CodeIndex | None,
-        worktree_index: IndexFactory | None = None,
-        blocked_paths: Sequence[str] = (),
-        write_check: WriteCheck | None = None,
-        conventions: ConventionProfile | None = None,
-        started: datetime | None = None,
-    ) -> SpecRun:
+    def start(cls, inputs: RunInputs, *, started: datetime | None = None) -> SpecRun:
         """Create the run and its directory (raises PipelineError before anything exists).
 
         ``started``: when the request began (before the index refresh and retrieval the caller
         did), so the report's duration is the run's real one; default now."""
-        if mode not in MODES:
-            raise PipelineError(f"Unknown mode {mode!r}; available: {', '.join(MODES)}.")
         started = started or datetime.now().astimezone()
-        run_id = new_run_id(spec.slug, started)
-        run_dir = RunDir(config.runs_dir, run_id)
+        run_id = new_run_id(inputs.spec.slug, started)
+        run_dir = RunDir(inputs.config.runs_dir, run_id)
         return cls(
-            spec=spec, repo=repo, mode=mode, config=config, model=model, index=index,
-            worktree_index=worktree_index, blocked_paths=tuple(blocked_paths),
-            write_check=write_check, run_id=run_id, run_dir=run_dir,
-            trace=RunTrace(run_dir.path / "trace.jsonl"), budget=Budget(config),
-            started=started, conventions=conventions,
+            inputs=inputs, run_id=run_id, run_dir=run_dir,
+            trace=RunTrace(run_dir.path / "trace.jsonl"), budget=Budget(inputs.config),
+            started=started,
         )  # fmt: skip
+
+    # The inputs, read through the run (they never change while it goes).
+    spec = _Input[Spec]("spec")
+    repo = _Input[Path]("repo")
+    mode = _Input[RunMode]("mode")
+    config = _Input[PipelineConfig]("config")
+    model = _Input[Model | None]("model")
+    index = _Input[CodeIndex | None]("index")
+    worktree_index = _Input[IndexFactory | None]("worktree_index")
+    blocked_paths = _Input[tuple[str, ...]]("blocked_paths")
+    write_check = _Input[WriteCheck | None]("write_check")
+    conventions = _Input[ConventionProfile | None]("conventions")
 
     @contextmanager
     def guard(self) -> Iterator[None]:
