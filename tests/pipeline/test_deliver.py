@@ -87,11 +87,23 @@ def _record(
     )
 
 
-def _deliver(record: RunRecord, log: Path) -> Delivery:
-    config = PipelineConfig(runs_dir=Path(record.run_dir).parent, test_command="true")
+def _deliver(record: RunRecord, log: Path, escalate: bool = False) -> Delivery:
+    config = PipelineConfig(
+        runs_dir=Path(record.run_dir).parent, test_command="true", escalate=escalate
+    )
     return deliver(
         record, SPEC, config=config, audit_log=log, audit_key=AUDIT_KEY, actor="t", now=NOW
     )
+
+
+def test_a_stopped_run_with_nothing_to_push_escalates_to_its_run_dir(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    record = _record(repo, tmp_path / "runs/r1", "", status="stopped", stop_reason="budget: tokens")
+    d = _deliver(record, tmp_path / "audit.jsonl", escalate=True)
+    assert (d.outcome, d.ok, d.deploy) == ("escalated", False, None)
+    report = (tmp_path / "runs/r1/ESCALATED.md").read_text()
+    assert "**Why:** budget: tokens" in report and "Nothing was pushed" in report
+    assert '"status": "escalated"' in (tmp_path / "runs/r1/record.json").read_text()
 
 
 def test_a_stopped_run_is_audited_without_a_decision(tmp_path: Path) -> None:
