@@ -200,3 +200,15 @@ def test_a_tampered_log_stops_the_deploy_and_takes_no_record(tmp_path: Path) -> 
     assert log.read_bytes() == tampered and not d.ok
     kept = AuditEntry.model_validate_json((tmp_path / "runs/r6/audit_entry.json").read_text())
     assert kept.run_id == "r6" and "outcome: failed" in kept.notes
+
+
+def test_a_red_run_holding_a_secret_is_not_pushed_by_its_escalation(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    remote = bare_remote(repo, tmp_path / "remote.git")
+    before = refs(remote)
+    diff = make_diff(repo, {"docs/usage.md": f"# Usage\n\n{AWS_KEY_LINE}\n"})
+    record = _record(repo, tmp_path / "runs/r9", diff, status="stopped", stop_reason="red")
+    d = _deliver(record, tmp_path / "audit.jsonl", escalate=True)
+    assert d.outcome == "escalated" and d.deploy is None and refs(remote) == before
+    assert d.decision is not None and d.decision.blocked
+    assert "the policy blocks this change" in (tmp_path / "runs/r9/ESCALATED.md").read_text()
