@@ -15,7 +15,7 @@ from specpilot.pipeline.run.spec import Spec
 from specpilot.pipeline.tiers.tiering import TierDecision
 from specpilot.pipeline.workspace.test_runner import TestReport
 
-Outcome = Literal["merged", "pr", "suggested", "blocked", "stopped", "failed"]
+Outcome = Literal["merged", "pr", "suggested", "blocked", "stopped", "escalated", "failed"]
 
 
 def summarize_tests(report: TestReport) -> str:
@@ -98,6 +98,10 @@ def delivery_message(
         return f"The change could not be delivered: {error or record.stop_reason}"
     if outcome == "stopped":
         return f"The run stopped: {record.stop_reason}"
+    if outcome == "escalated":
+        where = result.pr_url if result is not None and result.pr_url else None
+        where = where or str(Path(record.run_dir) / "ESCALATED.md")
+        return f"Escalated to a human ({record.stop_reason}): {where}"
     fallback = f" ({result.fallback_reason})" if result and result.fallback_reason else ""
     if outcome == "merged" and result is not None:
         sha = (result.merge_sha or "")[:12]

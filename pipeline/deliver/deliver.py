@@ -42,6 +42,7 @@ from specpilot.pipeline.deliver.audit_entry import (
 from specpilot.pipeline.deliver.deploy import deploy
 from specpilot.pipeline.deliver.deploy_git import git as deploy_git
 from specpilot.pipeline.deliver.deploy_result import DeployResult, RunTests, TestOutcome
+from specpilot.pipeline.deliver.escalate import Tell, escalate, should_escalate
 from specpilot.pipeline.deliver.github import GitHubClient
 from specpilot.pipeline.deliver.limits import check_limits, open_pr_checker
 from specpilot.pipeline.run.plan import render_plan
@@ -92,7 +93,7 @@ class Delivery(BaseModel):
     @property
     def ok(self) -> bool:
         """The run did what its outcome says (merged, PR, suggestion or a policy block)."""
-        return self.outcome not in ("stopped", "failed") and self.audit_error is None
+        return self.outcome not in ("stopped", "escalated", "failed") and self.audit_error is None
 
 
 def deliver_change(
@@ -108,8 +109,12 @@ def deliver_change(
     remote: str | None = "origin",
     github: GitHubClient | None = None,
     now: datetime | None = None,
+    tell: Tell | None = None,
 ) -> Delivery:
-    """Tier and deploy the change of ``record``, audit it, and return the :class:`Delivery`."""
+    """Tier and deploy the change of ``record``, audit it, and return the :class:`Delivery`.
+
+    A run that could not finish is escalated (``pipeline.deliver.escalate``) unless
+    ``pipeline.escalate`` is off; ``tell`` is where its report also goes (e.g. an issue)."""
     decision: TierDecision | None = None
     result: DeployResult | None = None
     error: str | None = None
@@ -128,6 +133,15 @@ def deliver_change(
         except PipelineError as exc:
             error = f"{type(exc).__name__}: {exc}"
             log.info("deploy of run %s failed: %s", record.run_id, exc)  # in the Delivery
+    elif should_escalate(record, config):
+        repo = Path(record.repo).resolve()
+        esc = escalate(
+            record, spec, config=config, diff_text=change_text(record),
+            decide=lambda: tier(record, spec, audit_log=audit_log, audit_key=audit_key,
+                                remote=remote, github=github, now=now),
+            base=lambda: _base_branch(repo, record), remote=remote, github=github, tell=tell,
+        )  # fmt: skip
+        record, decision, result, error = esc.record, esc.decision, esc.result, esc.error
     return conclude(
         record,
         spec,
@@ -215,7 +229,9 @@ def conclude(
     repo = Path(record.repo).resolve()
     run_dir = Path(record.run_dir)
     outcome: Outcome
-    if error is not None or record.status == "error":
+    if record.status == "escalated":
+        outcome = "escalated"
+    elif error is not None or record.status == "error":
         outcome = "failed"
     elif record.status == "stopped":
         outcome = "stopped"

@@ -78,12 +78,15 @@ def deploy(
     github: GitHubClient | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    draft: bool = False,
+    extra_labels: tuple[str, ...] = (),
 ) -> DeployResult:
     """Carry out ``decision`` for the change ``diff_text`` (made against ``base`` of ``repo``)."""
     patch = parse_diff(diff_text)
     text = ChangeText(title=title, plan=plan, test_summary=test_summary, tests_passed=tests_passed)
     d = _Deploy(decision, repo, diff_text, patch, branch, base, out_dir, policy, text)
     d.run_tests, d.remote, d.github, d.sleep, d.clock = run_tests, remote, github, sleep, clock
+    d.draft, d.extra_labels = draft, extra_labels
     if decision.action == "blocked":
         return d.blocked()
     ensure_no_secrets(patch, allowlist=policy.secrets_allowlist)
@@ -118,6 +121,8 @@ class _Deploy:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     notes: list[str] = field(default_factory=list)
+    draft: bool = False  # an escalation opens a draft PR whatever the policy says
+    extra_labels: tuple[str, ...] = ()
 
     def result(self, action: Action, **kw: Any) -> DeployResult:
         d = self.decision
@@ -179,10 +184,12 @@ class _Deploy:
                 f"Cannot push branch {self.branch!r} to {remote!r} without force ({refused}); "
                 "it exists with other commits: choose a new branch name."
             )
-        labels = self.policy.pr.labels
+        labels = (*self.policy.pr.labels, *self.extra_labels)
         if self.policy.pr.tier_label:
             labels = (*labels, f"specpilot:tier-{self.decision.tier}")
-        draft = self.policy.pr.draft_when_red and (red or self.text.tests_passed is False)
+        draft = self.draft or (
+            self.policy.pr.draft_when_red and (red or self.text.tests_passed is False)
+        )
         common = dict(
             branch=self.branch, commit_sha=commit, pushed=True, fallback_reason=reason, **kw
         )

@@ -118,6 +118,10 @@ class GitHubClient:
                 "POST", f"/repos/{self.repo}/issues/{number}/labels", {"labels": list(labels)}
             )
 
+    def comment_on_issue(self, number: int, body: str) -> None:
+        """Comment on issue (or PR) ``number``: where an escalation tells a spec's issue."""
+        self._call("POST", f"/repos/{self.repo}/issues/{number}/comments", {"body": body})
+
     def merge_pull(self, number: int, *, sha: str, method: str, title: str) -> str:
         """Merge PR ``number`` if its head is still ``sha``; return the merge commit sha."""
         data = self._call(

@@ -32,7 +32,7 @@ from specpilot.pipeline.workspace.test_runner import TestReport
 
 log = logging.getLogger(__name__)
 
-RunStatus = Literal["green", "suggested", "stopped", "error"]
+RunStatus = Literal["green", "suggested", "stopped", "escalated", "error"]
 
 
 class RunRecord(BaseModel):

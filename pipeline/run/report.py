@@ -11,6 +11,7 @@ _STATUS = {
     "green": "the tests pass and the change is committed",
     "suggested": "suggestion only; nothing was written to the repository",
     "stopped": "the run stopped before a tested commit",
+    "escalated": "the run could not finish and was handed over to a human (ESCALATED.md)",
     "error": "the run crashed",
 }
 

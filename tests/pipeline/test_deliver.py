@@ -87,11 +87,23 @@ def _record(
     )
 
 
-def _deliver(record: RunRecord, log: Path) -> Delivery:
-    config = PipelineConfig(runs_dir=Path(record.run_dir).parent, test_command="true")
+def _deliver(record: RunRecord, log: Path, escalate: bool = False) -> Delivery:
+    config = PipelineConfig(
+        runs_dir=Path(record.run_dir).parent, test_command="true", escalate=escalate
+    )
     return deliver_change(
         record, SPEC, config=config, audit_log=log, audit_key=AUDIT_KEY, actor="t", now=NOW
     )
+
+
+def test_a_stopped_run_with_nothing_to_push_escalates_to_its_run_dir(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    record = _record(repo, tmp_path / "runs/r1", "", status="stopped", stop_reason="budget: tokens")
+    d = _deliver(record, tmp_path / "audit.jsonl", escalate=True)
+    assert (d.outcome, d.ok, d.deploy) == ("escalated", False, None)
+    report = (tmp_path / "runs/r1/ESCALATED.md").read_text()
+    assert "**Why:** budget: tokens" in report and "Nothing was pushed" in report
+    assert '"status": "escalated"' in (tmp_path / "runs/r1/record.json").read_text()
 
 
 def test_a_stopped_run_is_audited_without_a_decision(tmp_path: Path) -> None:
@@ -188,3 +200,15 @@ def test_a_tampered_log_stops_the_deploy_and_takes_no_record(tmp_path: Path) -> 
     assert log.read_bytes() == tampered and not d.ok
     kept = AuditEntry.model_validate_json((tmp_path / "runs/r6/audit_entry.json").read_text())
     assert kept.run_id == "r6" and "outcome: failed" in kept.notes
+
+
+def test_a_red_run_holding_a_secret_is_not_pushed_by_its_escalation(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    remote = bare_remote(repo, tmp_path / "remote.git")
+    before = refs(remote)
+    diff = make_diff(repo, {"docs/usage.md": f"# Usage\n\n{AWS_KEY_LINE}\n"})
+    record = _record(repo, tmp_path / "runs/r9", diff, status="stopped", stop_reason="red")
+    d = _deliver(record, tmp_path / "audit.jsonl", escalate=True)
+    assert d.outcome == "escalated" and d.deploy is None and refs(remote) == before
+    assert d.decision is not None and d.decision.blocked
+    assert "the policy blocks this change" in (tmp_path / "runs/r9/ESCALATED.md").read_text()
