@@ -93,5 +93,5 @@ def required_gates(
     for name in extra:
         if name not in GATES:
             raise GateTableError(f"--gate {name!r}: valid gates: {', '.join(GATES)}")
-        wanted.add(name)  # type: ignore[arg-type]
-    return frozenset(wanted)  # type: ignore[arg-type]
+        wanted.add(name)
+    return frozenset(wanted)
