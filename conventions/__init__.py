@@ -13,17 +13,9 @@ check the lines a diff adds. See docs/conventions.md.
 
 Errors: ``ConventionsError`` and its subclasses (see ``conventions.errors``).
 
-The public API of this package, imported on first use (PEP 562) so that importing one
-name does not import the rest (the CLI starts fast). Other packages import only these
-names (tests/test_layering.py).
-
-The public API of this package, imported on first use (PEP 562) so that importing one
-name does not import the rest (the CLI starts fast). Other packages import only these
-names (tests/test_layering.py).
-
-The public API of this package, imported on first use (PEP 562) so that importing one
-name does not import the rest (the CLI starts fast). Other packages import only these
-names (tests/test_layering.py).
+The public API of this package is ``__all__``, imported on first use (PEP 562) so that
+importing one name does not import the rest (the CLI starts fast); other packages import
+only these names (tests/test_layering.py).
 """
 
 from __future__ import annotations

@@ -1,16 +1,8 @@
 """specpilot retrieval.
 
 The public API of this package is ``__all__``, imported on first use (PEP 562) so that
-importing one name does not import the rest; other packages import only these names
-(tests/test_layering.py).
-
-The public API of this package, imported on first use (PEP 562) so that importing one
-name does not import the rest (the CLI starts fast). Other packages import only these
-names (tests/test_layering.py).
-
-The public API of this package, imported on first use (PEP 562) so that importing one
-name does not import the rest (the CLI starts fast). Other packages import only these
-names (tests/test_layering.py).
+importing one name does not import the rest (the CLI starts fast); other packages import
+only these names (tests/test_layering.py).
 """
 
 from __future__ import annotations
