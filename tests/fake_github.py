@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
-class RecordedRequest:
+class GitHubCall:
     method: str
     path: str
     query: dict[str, str]
@@ -61,7 +61,7 @@ class FakeGitHub:
         self.git_dir = git_dir
         self.mergeable = mergeable
         self.merge_status = merge_status  # e.g. 405 to refuse merges
-        self.requests: list[RecordedRequest] = []
+        self.requests: list[GitHubCall] = []
         self._state = _State()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -132,7 +132,7 @@ class FakeGitHub:
         with self._lock:
             return list(self._state.labels.get(number, []))
 
-    def calls(self, method: str, path_suffix: str = "") -> list[RecordedRequest]:
+    def calls(self, method: str, path_suffix: str = "") -> list[GitHubCall]:
         return [r for r in self.requests if r.method == method and r.path.endswith(path_suffix)]
 
     # -- request handling ----------------------------------------------------------------
@@ -145,7 +145,7 @@ class FakeGitHub:
         authorized = auth in (f"Bearer {self.token}", f"token {self.token}")
         with self._lock:
             self.requests.append(
-                RecordedRequest(method, parts.path, dict(parse_qsl(parts.query)), body, authorized)
+                GitHubCall(method, parts.path, dict(parse_qsl(parts.query)), body, authorized)
             )
             if not authorized:
                 status, payload = 401, {"message": "Bad credentials"}
