@@ -7,8 +7,9 @@ only these names (tests/test_layering.py).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from specpilot._surface import lazy
 
 # name -> the module that defines it
 _WHERE: dict[str, str] = {
@@ -33,17 +34,4 @@ if TYPE_CHECKING:
     from specpilot.retrieval.search import Searcher as Searcher
 
 __all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(where)
-    value = getattr(module, name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy(__name__, _WHERE, globals())
