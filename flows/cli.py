@@ -7,6 +7,7 @@ from specpilot.flows import (  # noqa: F401  (register their commands)
     cli_conventions,
     cli_doctor,
     cli_flows,
+    cli_gates,
     cli_index,
     cli_mcp,
     cli_pipeline,

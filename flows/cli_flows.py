@@ -18,7 +18,7 @@ from specpilot.flows.app import (
     settings_for,
     setup,
 )
-from specpilot.flows.cli_pipeline import ModeOpt, check_mode, read_spec
+from specpilot.flows.cli_pipeline import GateOpt, ModeOpt, check_gates, check_mode, read_spec
 from specpilot.flows.deployments import INDEX_DEPLOYMENT, SPEC_DEPLOYMENT
 
 NO_API = (
@@ -112,6 +112,7 @@ def submit(
     deployment: Annotated[
         str, typer.Option("--deployment", help="The deployment to run.")
     ] = SPEC_DEPLOYMENT,
+    gate: GateOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
     set_: SetOpt = None,
     verbose: VerboseOpt = False,
@@ -123,12 +124,15 @@ def submit(
     """
     setup(verbose)
     run_mode = check_mode(mode)
+    gates = check_gates(gate)
     _, text = read_spec(spec)  # a malformed spec is refused before it is sent
     where = repo
     if repo is not None and Path(repo).is_dir():
         where = str(Path(repo).resolve())
     url = api_url()
-    flow_run = run_guarded(lambda: _submit(text, spec.name, run_mode, where, set_, deployment, url))
+    flow_run = run_guarded(
+        lambda: _submit(text, spec.name, run_mode, where, set_, deployment, url, gates)
+    )
     from specpilot.flows.deployments import ui_url, wait_for
 
     out: dict[str, Any] = {
@@ -136,6 +140,7 @@ def submit(
         "flow_run_name": flow_run.name,
         "deployment": deployment,
         "ui_url": ui_url(flow_run.id),
+        "url": ui_url(flow_run.id),
         "state": flow_run.state.name if flow_run.state else None,
     }
     if not json_out:
@@ -173,6 +178,7 @@ def _submit(
     overrides: list[str] | None,
     deployment: str,
     url: str,
+    gates: tuple[str, ...] = (),
 ) -> Any:
     import httpx
     from prefect.exceptions import ObjectNotFound
@@ -181,8 +187,9 @@ def _submit(
 
     try:
         return submit_run(
-            text, name, mode=mode, repo=repo, overrides=overrides, deployment=deployment
-        )
+            text, name, mode=mode, repo=repo, overrides=overrides, deployment=deployment,
+            gates=list(gates),
+        )  # fmt: skip
     except ObjectNotFound:
         fail(
             f"no deployment {deployment!r} at {url}; start `specpilot serve --repo PATH` "

@@ -53,6 +53,23 @@ ModeOpt = Annotated[
     ),
 ]
 RepoOpt = Annotated[Path, typer.Option("--repo", help="The target repository.")]
+GateOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--gate",
+        help="Add a human approval gate for this run: plan (before any code is written) or "
+        "merge (before a PR or a merge). Repeatable; it adds to the policy's gates.",
+    ),
+]
+
+
+def check_gates(gates: list[str] | None) -> tuple[str, ...]:
+    from specpilot.pipeline import GATES
+
+    for gate in gates or []:
+        if gate not in GATES:
+            fail(f"--gate {gate!r} is not a gate; valid gates: {', '.join(GATES)}.")
+    return tuple(gates or [])
 
 
 def check_mode(mode: str) -> RunMode:
@@ -91,6 +108,7 @@ def run(
             "server at PREFECT_API_URL, else a temporary one).",
         ),
     ] = False,
+    gate: GateOpt = None,
     json_out: JsonOpt = False,
     set_: SetOpt = None,
     verbose: VerboseOpt = False,
@@ -103,6 +121,7 @@ def run(
     """
     setup(verbose)
     run_mode = check_mode(mode)
+    gates = check_gates(gate)
     parsed, text = read_spec(spec)
     root = repo_dir(repo)
     settings = settings_for(root, set_)
@@ -118,6 +137,7 @@ def run(
         settings=settings,
         db=db_for(settings, top, db),
         actor=default_actor(os.environ),
+        gates=gates,
     )
     from specpilot.flows.spec_run import MODEL_NEEDED, has_model
 
@@ -128,9 +148,12 @@ def run(
         return
     with render.progress_bars(enabled=sys.stderr.isatty()) as progress:
         run_guarded(lambda: ensure_index(top, request.db, settings, progress=progress))
+    from specpilot.flows.gate_prompt import terminal_hook
+
+    hook = terminal_hook(request.actor)
     with _model_wait_lines(enabled=sys.stderr.isatty() and not verbose):
         delivery = run_guarded(
-            lambda: run_request(request),
+            lambda: run_request(request, gate_hook=hook),
             usage=(SpecError, NoModelError, PolicyError, AuditKeyError),
             failures=(PipelineError,),
         )
@@ -196,6 +219,7 @@ def _run_as_flow(request: Any, overrides: list[str], db: str | None, json_out: b
         overrides=overrides,
         db=db,
         actor=request.actor,
+        gates=list(request.gates),
         return_state=True,
     )
     result: Any = state.result(raise_on_failure=False) if state.data is not None else None

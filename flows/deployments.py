@@ -88,6 +88,7 @@ def submit(
     repo: str | None = None,
     overrides: list[str] | None = None,
     deployment: str = SPEC_DEPLOYMENT,
+    gates: list[str] | None = None,
 ) -> Any:
     """Create a flow run of ``deployment`` with the spec's content; returns the FlowRun."""
     from prefect.deployments import run_deployment
@@ -97,6 +98,8 @@ def submit(
         params["repo"] = repo
     if overrides:
         params["overrides"] = overrides
+    if gates:
+        params["gates"] = gates
     return run_deployment(deployment, parameters=params, timeout=0, as_subflow=False)
 
 

@@ -1,16 +1,18 @@
 """The ``spec-to-pr`` flow: one spec through ``drive``, the pipeline's one stage loop, with each
 stage a task (``_task_step``), then ``pipeline.deliver``'s tier and ship, and the audit record.
 
-    retrieve (retries: read-only) → plan → code ⇄ test (the repair loop) → commit → tier
-    (retries: read-only) → deploy → audit
+    retrieve (retries: read-only) → plan → [plan gate] → code ⇄ test (the repair loop) →
+    commit → tier (retries: read-only) → [merge gate] → deploy → audit
 
 Retries are set only where a stage reads and nothing else: ``retrieve`` and ``tier``. The
 model stages are not retried by Prefect (the SDK already retries its HTTP calls and a retry
 would pay twice), nor are ``code`` (it edits a worktree), ``test`` or ``deploy`` (pushes).
-Artifacts: the plan (markdown), the diff (markdown), the test report (table), the tier
-decision (markdown) and a link to the run record. The flow run's final state says how it
-ended — ``Merged``, ``PR opened``, ``Suggested``, ``Blocked`` (Completed) or ``Stopped by
-budget``, ``Stopped``, ``Failed`` (Failed) — and its message names the run record.
+A gate the run requires (``flows/flow_gates.py``) pauses the flow run itself, not a task,
+until a person answers its input form. Artifacts: the plan (markdown), what a gate asks
+(markdown), the diff (markdown), the test report (table), the tier decision (markdown) and a
+link to the run record. The flow run's final state says how it ended — ``Merged``, ``PR
+opened``, ``Suggested``, ``Blocked``, ``Rejected`` (Completed) or ``Stopped by budget``,
+``Stopped``, ``Gate timed out``, ``Failed`` (Failed) — and its message names the run record.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from prefect.states import Completed, Failed, State
 from prefect.utilities.annotations import quote
 
 from specpilot.flows.errors import ConfigError
+from specpilot.flows.flow_gates import RUN_TAG_PREFIX, prefect_gate_hook
 from specpilot.flows.flow_index import index_repo_flow
 from specpilot.flows.pipeline_settings import audit_log_path
 from specpilot.flows.settings import load_settings
@@ -41,15 +44,18 @@ from specpilot.pipeline import (
     MODES,
     Delivery,
     DeployResult,
+    GateKeeper,
     PipelineError,
     Plan,
     RunRecord,
     SpecRun,
     Step,
     TierDecision,
+    check_gate_names,
     drive,
     has_change,
     parse_spec,
+    pass_merge_gate,
     render_plan,
     ship,
     tier,
@@ -62,6 +68,7 @@ _STATE_NAMES = {
     "pr": "PR opened",
     "suggested": "Suggested",
     "blocked": "Blocked",
+    "rejected": "Rejected",
 }
 
 
@@ -144,6 +151,7 @@ def request_from(
     overrides: list[str] | None,
     db: str | None,
     actor: str | None,
+    gates: list[str] | None = None,
 ) -> SpecRequest:
     """Validate the flow's parameters (ValueError / SpecError / ConfigError name the problem)."""
     if not spec_text.strip():
@@ -164,6 +172,7 @@ def request_from(
         db=db or settings.db or default_db_path(root.resolve()),
         actor=actor or default_actor(os.environ),
         trigger="flow",
+        gates=check_gate_names(list(gates or []), "Parameter 'gates':"),
     )
 
 
@@ -176,11 +185,13 @@ def spec_to_pr(
     overrides: list[str] | None = None,
     db: str | None = None,
     actor: str | None = None,
+    gates: list[str] | None = None,
 ) -> State[Any]:
-    """Run a spec (its Markdown content) against the repository at ``repo`` and deliver it."""
+    """Run a spec (its Markdown content) against the repository at ``repo`` and deliver it.
+    ``gates``: ``plan``/``merge`` gates added for this run (the run pauses there for a person)."""
     started = datetime.now().astimezone()
     try:
-        req = request_from(spec_text, spec_name, repo, mode, overrides, db, actor)
+        req = request_from(spec_text, spec_name, repo, mode, overrides, db, actor, gates)
         comp = compose(req, os.environ)
     except (ValueError, ConfigError, PipelineError) as exc:
         return Failed(message=str(exc))
@@ -192,12 +203,16 @@ def spec_to_pr(
             return Failed(message=f"The repository could not be indexed: {indexed.message}")
     with comp.worktree_indexes(req) as worktrees:
         try:
-            inputs = comp.inputs(req, index=None, worktree_index=worktrees)
+            hook = prefect_gate_hook(
+                timeout_s=comp.policy.gates.timeout_hours * 3600, poll_s=comp.config.gate_poll_s
+            )
+            inputs = comp.inputs(req, index=None, worktree_index=worktrees, gate_hook=hook)
             run = SpecRun.start(inputs, started=started)
         except PipelineError as exc:
             return Failed(message=str(exc))
+        _tag_flow_run(run.run_id)
         record, crash = _stages(run, comp, req)
-    return _deliver(record, comp, req, crash)
+    return _deliver(record, comp, req, crash, inputs.gates)
 
 
 def _stages(run: SpecRun, comp: Composition, req: SpecRequest) -> tuple[RunRecord, str | None]:
@@ -215,13 +230,20 @@ def _stages(run: SpecRun, comp: Composition, req: SpecRequest) -> tuple[RunRecor
 
 
 def _deliver(
-    record: RunRecord, comp: Composition, req: SpecRequest, crash: str | None
+    record: RunRecord,
+    comp: Composition,
+    req: SpecRequest,
+    crash: str | None,
+    run_gates: GateKeeper | None = None,
 ) -> State[Any]:
     decision = result = None
     error = crash
     if crash is None and has_change(record):
         decision, error = tier_task(record, _q(comp), _q(req))
-        if decision is not None:
+        go = decision is not None
+        if decision is not None and run_gates is not None:  # in the flow: it pauses the run
+            record, go = pass_merge_gate(record, decision, run_gates)
+        if decision is not None and go:
             result, error = deploy_task(record, decision, _q(comp), _q(req))
     _diff_artifact(record)
     delivery = comp.conclude(req, record, decision=decision, result=result, error=error)
@@ -229,6 +251,23 @@ def _deliver(
         Path(delivery.record_path).as_uri(), link_text="run record", key="run-record"
     )
     return final_state(delivery)
+
+
+def _tag_flow_run(run_id: str) -> None:
+    """Tag the flow run with its specpilot run id (``specpilot runs`` and ``approve`` read
+    it); best effort: a run without the tag is still listed by its flow run id."""
+    from prefect.client.orchestration import get_client
+    from prefect.context import FlowRunContext
+
+    ctx = FlowRunContext.get()
+    if ctx is None or ctx.flow_run is None:
+        return
+    tags = [*ctx.flow_run.tags, RUN_TAG_PREFIX + run_id]
+    try:
+        with get_client(sync_client=True) as client:
+            client.update_flow_run(ctx.flow_run.id, tags=tags)
+    except Exception as exc:
+        get_run_logger().warning("could not tag the flow run with %s: %s", run_id, exc)
 
 
 def index_complete(db: str) -> bool:
@@ -246,6 +285,9 @@ def final_state(delivery: Delivery) -> State[Any]:
     logger = get_run_logger()
     message = f"{delivery.message} Run record: {delivery.record_path}"
     data = delivery.model_dump(mode="json")
+    if delivery.gates and delivery.gates[-1].via == "timeout":
+        logger.warning("gate timed out: %s", message)
+        return Failed(name="Gate timed out", message=message, data=data)
     if delivery.outcome in _STATE_NAMES and delivery.audit_error is None:
         logger.info("%s: %s", delivery.outcome, message)
         return Completed(name=_STATE_NAMES[delivery.outcome], message=message, data=data)

@@ -41,6 +41,8 @@ from specpilot.pipeline import (
     Delivery,
     DeployError,
     DeployResult,
+    GateHook,
+    GateKeeper,
     GitHubClient,
     IndexFactory,
     Model,
@@ -60,9 +62,11 @@ from specpilot.pipeline import (
     deliver_change,
     drive,
     load_policy,
+    planned_tier,
     remote_url,
     repo_from_remote_url,
     repo_root,
+    widen_gates,
     write_refusal,
 )
 
@@ -87,6 +91,7 @@ class SpecRequest:
     db: str
     actor: str
     trigger: str = "cli"
+    gates: tuple[str, ...] = ()  # --gate: gates added for this run (never removing one)
 
 
 def default_actor(environ: Mapping[str, str]) -> str:
@@ -213,15 +218,31 @@ class Composition:
             house_rules_tokens=self.deliver.house_rules_tokens,
         )
 
+    def gatekeeper(self, req: SpecRequest, hook: GateHook | None) -> GateKeeper:
+        """The run's gates: the policy's table, widened by the user's ``pipeline.gates`` and
+        the request's ``--gate`` (they only add); ``hook`` asks the person."""
+        extra = (*self.config.gates, *req.gates)
+        return GateKeeper(
+            policy=widen_gates(self.policy.gates, extra, "--gate"),
+            hook=hook,
+            tier_of_plan=partial(planned_tier, self.policy, mode=req.mode, spec_risk=req.spec.risk),
+        )
+
     def inputs(
-        self, req: SpecRequest, *, index: CodeIndex | None, worktree_index: IndexFactory | None
+        self,
+        req: SpecRequest,
+        *,
+        index: CodeIndex | None,
+        worktree_index: IndexFactory | None,
+        gate_hook: GateHook | None = None,
     ) -> RunInputs:
-        """What the run is given: the request, the model, the policy's write guards and the
-        index's conventions profile (the gate before the commit; None when never measured)."""
+        """What the run is given: the request, the model, the policy's write guards, the
+        index's conventions profile (the gate before the commit; None when never measured)
+        and the run's human gates."""
         return RunInputs(
             req.spec, self.repo, req.mode, self.config, self.model, index, worktree_index,
             tuple(blocked_write_globs(self.policy)), partial(write_refusal, self.policy),
-            self.conventions(req)[0],
+            self.conventions(req)[0], self.gatekeeper(req, gate_hook),
         )  # fmt: skip
 
     def github(self, req: SpecRequest, environ: Mapping[str, str]) -> GitHubClient | None:
@@ -288,8 +309,10 @@ def run_request(
     *,
     environ: Mapping[str, str] | None = None,
     progress: Progress | None = None,
+    gate_hook: GateHook | None = None,
 ) -> Delivery:
-    """Run the spec and deliver its change; the Delivery is also in the run directory."""
+    """Run the spec and deliver its change; the Delivery is also in the run directory.
+    ``gate_hook`` asks a person at the run's gates (None: a required gate waits)."""
     env = os.environ if environ is None else environ
     started = datetime.now().astimezone()
     comp = compose(req, env)
@@ -297,7 +320,7 @@ def run_request(
     index = comp.open_index(req)
     context = comp.context(req, index)
     with comp.worktree_indexes(req) as worktrees:
-        inputs = comp.inputs(req, index=index, worktree_index=worktrees)
+        inputs = comp.inputs(req, index=index, worktree_index=worktrees, gate_hook=gate_hook)
         run = SpecRun.start(inputs, started=started)
         crash = None
         try:
@@ -319,4 +342,5 @@ def run_request(
         spec_text=req.spec_text,
         remote=comp.deliver.remote,
         github=comp.github(req, env),
+        gates=inputs.gates,
     )

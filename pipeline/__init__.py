@@ -80,6 +80,18 @@ _WHERE: dict[str, str] = {
     "verify": "specpilot.pipeline.audit.chain",
     "WorktreeError": "specpilot.pipeline.core.errors",
     "write_refusal": "specpilot.pipeline.tiers.policy",
+    "AwaitingApproval": "specpilot.pipeline.run.gates",
+    "GateDecision": "specpilot.pipeline.run.gates",
+    "GateKeeper": "specpilot.pipeline.run.gates",
+    "GateError": "specpilot.pipeline.run.gates",
+    "widen_gates": "specpilot.pipeline.run.gates",
+    "planned_tier": "specpilot.pipeline.tiers.plan_tier",
+    "GatePolicy": "specpilot.pipeline.tiers.gate_policy",
+    "GATES": "specpilot.pipeline.tiers.gate_policy",
+    "GateHook": "specpilot.pipeline.run.gates",
+    "pass_merge_gate": "specpilot.pipeline.deliver.merge_gate",
+    "Gate": "specpilot.pipeline.tiers.gate_policy",
+    "check_gate_names": "specpilot.pipeline.run.gates",
 }
 
 if TYPE_CHECKING:
@@ -124,6 +136,7 @@ if TYPE_CHECKING:
     from specpilot.pipeline.deliver.github import API_URL as API_URL
     from specpilot.pipeline.deliver.github import GitHubClient as GitHubClient
     from specpilot.pipeline.deliver.github import repo_from_remote_url as repo_from_remote_url
+    from specpilot.pipeline.deliver.merge_gate import pass_merge_gate as pass_merge_gate
     from specpilot.pipeline.model.anthropic import BASE_URL_ENV as BASE_URL_ENV
     from specpilot.pipeline.model.anthropic import AnthropicModel as AnthropicModel
     from specpilot.pipeline.model.anthropic import auth_from_env as auth_from_env
@@ -133,6 +146,13 @@ if TYPE_CHECKING:
     from specpilot.pipeline.run.context import gather_context as gather_context
     from specpilot.pipeline.run.drive import Step as Step
     from specpilot.pipeline.run.drive import drive as drive
+    from specpilot.pipeline.run.gates import AwaitingApproval as AwaitingApproval
+    from specpilot.pipeline.run.gates import GateDecision as GateDecision
+    from specpilot.pipeline.run.gates import GateError as GateError
+    from specpilot.pipeline.run.gates import GateHook as GateHook
+    from specpilot.pipeline.run.gates import GateKeeper as GateKeeper
+    from specpilot.pipeline.run.gates import check_gate_names as check_gate_names
+    from specpilot.pipeline.run.gates import widen_gates as widen_gates
     from specpilot.pipeline.run.inputs import RunInputs as RunInputs
     from specpilot.pipeline.run.plan import Plan as Plan
     from specpilot.pipeline.run.plan import render_plan as render_plan
@@ -142,6 +162,10 @@ if TYPE_CHECKING:
     from specpilot.pipeline.run.stages import SpecRun as SpecRun
     from specpilot.pipeline.run.test_check import TestCheck as TestCheck
     from specpilot.pipeline.run.test_check import check_tests as check_tests
+    from specpilot.pipeline.tiers.gate_policy import GATES as GATES
+    from specpilot.pipeline.tiers.gate_policy import Gate as Gate
+    from specpilot.pipeline.tiers.gate_policy import GatePolicy as GatePolicy
+    from specpilot.pipeline.tiers.plan_tier import planned_tier as planned_tier
     from specpilot.pipeline.tiers.policy import Policy as Policy
     from specpilot.pipeline.tiers.policy import blocked_write_globs as blocked_write_globs
     from specpilot.pipeline.tiers.policy import load_policy as load_policy

@@ -76,6 +76,7 @@ class AuditEntry(BaseModel):
     deploy: dict[str, Any] | None = None  # DeployResult.model_dump(mode="json")
     cost_usd: float | None = None
     notes: tuple[str, ...] = ()
+    gates: tuple[dict[str, Any], ...] = ()  # GateDecision dumps: who approved/rejected, when
 
 
 class AuditRecord(AuditEntry):

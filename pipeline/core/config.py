@@ -108,6 +108,11 @@ class PipelineConfig:
     # a run that cannot finish (tests still red, budget, the model gave up) hands over: a
     # draft PR labelled needs-human, or ESCALATED.md in the run dir (pipeline/deliver/escalate)
     escalate: bool = False
+    # --- human gates (pipeline/run/gates.py; the repo policy's gates table adds its own) ---
+    # gates asked at every tier in pr and auto mode: "plan" (before any code is written),
+    # "merge" (before a PR is opened or a merge is made); ``--gate`` adds more for one run
+    gates: tuple[str, ...] = ()
+    gate_poll_s: float = 10.0  # how often a flow run waiting at a gate checks for the answer
     read_max_lines: int = 400  # lines returned by one read_file call
     tool_output_chars: int = 12_000  # cap on one tool result sent to the model
     blocked_paths: tuple[str, ...] = ()  # gitignore-style globs the agent may not write
@@ -166,6 +171,7 @@ class PipelineConfig:
             "context_top_k": self.context_top_k,
             "context_max_chars": self.context_max_chars,
             "plan_max_files": self.plan_max_files,
+            "gate_poll_s": self.gate_poll_s,
         }
         for name, value in positive.items():
             if value <= 0:
@@ -188,6 +194,12 @@ class PipelineConfig:
                 f"PipelineConfig.plan_score_ratio must be between 0 and 1, not {self.plan_score_ratio!r}."
             )
         self._check_sandbox()
+        for gate in self.gates:
+            if gate not in ("plan", "merge"):
+                raise ConfigError(
+                    f"PipelineConfig.gates holds {gate!r}, which is not a gate; valid gates: "
+                    "plan, merge."
+                )
         if not self.branch_prefix or self.branch_prefix.startswith(("-", "/")):
             raise ConfigError(
                 f"PipelineConfig.branch_prefix {self.branch_prefix!r} is not a usable branch "

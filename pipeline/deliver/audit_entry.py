@@ -15,7 +15,10 @@ from specpilot.pipeline.run.spec import Spec
 from specpilot.pipeline.tiers.tiering import TierDecision
 from specpilot.pipeline.workspace.test_runner import TestReport
 
-Outcome = Literal["merged", "pr", "suggested", "blocked", "stopped", "escalated", "failed"]
+Outcome = Literal[
+    "merged", "pr", "suggested", "blocked", "stopped", "escalated", "failed", "rejected",
+    "awaiting_approval",
+]  # fmt: skip
 
 
 def summarize_tests(report: TestReport) -> str:
@@ -84,6 +87,7 @@ def audit_entry(
         deploy=result.model_dump(mode="json") if result else None,
         cost_usd=record.cost_usd,
         notes=tuple(notes),
+        gates=tuple(d.model_dump(mode="json") for d in record.gate_decisions),
     )
 
 
@@ -98,6 +102,10 @@ def delivery_message(
         return f"The change could not be delivered: {error or record.stop_reason}"
     if outcome == "stopped":
         return f"The run stopped: {record.stop_reason}"
+    if outcome == "rejected":
+        return f"Rejected at a gate: {record.stop_reason}. Nothing was pushed."
+    if outcome == "awaiting_approval":
+        return f"Waiting for a person: {record.stop_reason}"
     if outcome == "escalated":
         where = result.pr_url if result is not None and result.pr_url else None
         where = where or str(Path(record.run_dir) / "ESCALATED.md")

@@ -45,6 +45,8 @@ from specpilot.pipeline.deliver.deploy_result import DeployResult, RunTests, Tes
 from specpilot.pipeline.deliver.escalate import Tell, escalate, should_escalate
 from specpilot.pipeline.deliver.github import GitHubClient
 from specpilot.pipeline.deliver.limits import check_limits, open_pr_checker
+from specpilot.pipeline.deliver.merge_gate import pass_merge_gate
+from specpilot.pipeline.run.gates import GateDecision, GateKeeper
 from specpilot.pipeline.run.plan import render_plan
 from specpilot.pipeline.run.record import RunMode, RunRecord, RunStatus
 from specpilot.pipeline.run.spec import Spec
@@ -89,11 +91,13 @@ class Delivery(BaseModel):
     audit_seq: int | None = None
     audit_hash: str | None = None
     audit_error: str | None = None
+    gates: tuple[GateDecision, ...] = ()  # what people decided at the run's gates
 
     @property
     def ok(self) -> bool:
         """The run did what its outcome says (merged, PR, suggestion or a policy block)."""
-        return self.outcome not in ("stopped", "escalated", "failed") and self.audit_error is None
+        bad = ("stopped", "escalated", "failed", "rejected", "awaiting_approval")
+        return self.outcome not in bad and self.audit_error is None
 
 
 def deliver_change(
@@ -110,11 +114,13 @@ def deliver_change(
     github: GitHubClient | None = None,
     now: datetime | None = None,
     tell: Tell | None = None,
+    gates: GateKeeper | None = None,
 ) -> Delivery:
     """Tier and deploy the change of ``record``, audit it, and return the :class:`Delivery`.
 
     A run that could not finish is escalated (``pipeline.deliver.escalate``) unless
-    ``pipeline.escalate`` is off; ``tell`` is where its report also goes (e.g. an issue)."""
+    ``pipeline.escalate`` is off; ``tell`` is where its report also goes (e.g. an issue).
+    ``gates``: the merge gate is asked after the tier decision, before anything is pushed."""
     decision: TierDecision | None = None
     result: DeployResult | None = None
     error: str | None = None
@@ -129,7 +135,9 @@ def deliver_change(
                 github=github,
                 now=now,
             )
-            result = ship(record, spec, decision, config=config, remote=remote, github=github)
+            record, go = pass_merge_gate(record, decision, gates)
+            if go:
+                result = ship(record, spec, decision, config=config, remote=remote, github=github)
         except PipelineError as exc:
             error = f"{type(exc).__name__}: {exc}"
             log.info("deploy of run %s failed: %s", record.run_id, exc)  # in the Delivery
@@ -229,8 +237,8 @@ def conclude(
     repo = Path(record.repo).resolve()
     run_dir = Path(record.run_dir)
     outcome: Outcome
-    if record.status == "escalated":
-        outcome = "escalated"
+    if record.status in ("escalated", "rejected", "awaiting_approval"):
+        outcome = record.status
     elif error is not None or record.status == "error":
         outcome = "failed"
     elif record.status == "stopped":
@@ -269,6 +277,7 @@ def conclude(
         audit_seq=seq,
         audit_hash=digest,
         audit_error=audit_error,
+        gates=record.gate_decisions,
     )
     (run_dir / DELIVERY_FILE).write_text(delivery.model_dump_json(indent=2) + "\n")
     return delivery

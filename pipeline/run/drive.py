@@ -80,12 +80,15 @@ def _direct(name: str, stage: Callable[[], Any]) -> Any:
 
 
 def drive(run: SpecRun, context: ContextSource = None, *, step: Step = _direct) -> None:
-    """The stage loop, written once: retrieve → plan → code ⇄ test (repair) → commit, under
-    ``run.guard()``; the caller finalizes the run. ``context``: a ready context, a function
-    that makes one (called inside the retrieve stage), or None (the run's index)."""
+    """The stage loop, written once: retrieve → plan (→ plan gate) → code ⇄ test (repair) →
+    commit, under ``run.guard()``; the caller finalizes the run. ``context``: a ready
+    context, a function that makes one (called inside the retrieve stage), or None (the run's
+    index)."""
     with run.guard():
         ctx = step("retrieve", lambda: run.retrieve(context() if callable(context) else context))
         step("plan", lambda: run.plan(ctx))
+        if run.wants_plan_gate:  # not a task: a flow's gate hook pauses the flow run itself
+            run.plan_gate()
         if run.wants_code:
             step("code", run.code)
         while run.wants_test:

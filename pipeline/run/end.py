@@ -18,6 +18,7 @@ from specpilot.pipeline.model.protocol import Model
 from specpilot.pipeline.run.acceptance import acceptance_gap, acceptance_tested
 from specpilot.pipeline.run.budget import Budget
 from specpilot.pipeline.run.fallbacks import fallbacks_in
+from specpilot.pipeline.run.gates import GateDecision
 from specpilot.pipeline.run.plan import Plan
 from specpilot.pipeline.run.record import RunDir, RunMode, RunRecord, RunStatus, RunTrace
 from specpilot.pipeline.run.report import render_report
@@ -51,6 +52,7 @@ class EndingRun(Protocol):
     commit_sha: str | None
     warnings: list[str]
     tampered: str | None
+    decisions: list[GateDecision]
 
     @property
     def tests_dir(self) -> Path: ...
@@ -102,6 +104,7 @@ def write_record(run: EndingRun) -> RunRecord:
         server_model=str(calls[-1]["model"]) if calls and calls[-1].get("model") else None,
         fallbacks=fallbacks_in(events),
         acceptance_tested=tested,
+        gate_decisions=tuple(run.decisions),
         model_calls=usage.model_calls,
         tool_steps=usage.tool_steps,
         input_tokens=usage.usage.input_tokens,

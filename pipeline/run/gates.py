@@ -1,29 +1,31 @@
 """Human approval gates: the points where a run waits for a person, and what they decided.
 
-A gate is a safety control. The stage loop (``drive``) calls a :class:`GateHook` at each
-gate the run requires: ``plan`` after the plan and before any code. The hook returns a
-:class:`GateDecision`; a rejection ends the run with status ``rejected`` and the decision
-(who, when, the comment) goes into the run record. A hook that cannot ask now (no TTY, a
-flow waiting for input elsewhere) raises :class:`AwaitingApproval`: the run ends with status
-``awaiting_approval`` and the caller prints how to continue.
-
-Which gates a run requires: :func:`required_gates`, from the user's gate table and the
-repo's. The repo's table can only ADD gates, never remove one the user set.
+A gate is a safety control. Where the policy (``pipeline/tiers/gate_policy.py``), the user's
+``pipeline.gates`` or ``--gate`` ask for one, the run calls a :class:`GateHook` with what the
+person decides on: ``plan`` after the plan and before any code (``SpecRun.pass_gate``),
+``merge`` after the tier decision and before anything is pushed (``pipeline.deliver``). The
+hook returns a :class:`GateDecision`; a rejection ends the run with status ``rejected`` and
+the decision (who, when, the comment) goes into the run record and the audit log. A hook
+that cannot ask now (no terminal, nobody to ask) raises :class:`AwaitingApproval`: the run
+ends with status ``awaiting_approval`` and the caller prints how to continue. A gate with no
+hook at all is never silently passed: it is :class:`AwaitingApproval` too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from specpilot.pipeline.core.errors import PipelineError
+from specpilot.pipeline.tiers.gate_policy import GATES, Gate, GatePolicy
 
-Gate = Literal["plan", "merge"]
-GATES: tuple[Gate, ...] = ("plan", "merge")
-MODES: tuple[str, ...] = ("suggest", "pr", "auto")
+__all__ = [
+    "GATES", "AwaitingApproval", "Gate", "GateDecision", "GateHook", "GateKeeper", "GatePolicy",
+]  # fmt: skip
 
 
 class GateDecision(BaseModel):
@@ -36,6 +38,12 @@ class GateDecision(BaseModel):
     by: str
     at: datetime
     comment: str | None = None
+    via: str = "cli"  # cli (a terminal), prefect (a flow run's input form), timeout
+
+    def line(self) -> str:
+        verdict = "approved" if self.approved else "rejected"
+        said = f": {self.comment}" if self.comment else ""
+        return f"{self.gate} gate {verdict} by {self.by} at {self.at.isoformat()}{said}"
 
 
 class AwaitingApproval(PipelineError):
@@ -48,50 +56,62 @@ class AwaitingApproval(PipelineError):
 
 
 class GateHook(Protocol):
-    """Asks a person at ``gate``; ``summary`` is what they decide on (the plan as markdown)."""
+    """Asks a person at ``gate``; ``summary`` is what they decide on (Markdown: the plan, or
+    the tier decision and the diff's files). Returns the decision or raises AwaitingApproval."""
 
     def __call__(self, gate: Gate, summary: str, *, run_id: str) -> GateDecision: ...
 
 
-class GateTableError(PipelineError):
-    """A ``[...policy.gates]`` table that is not ``gate = [mode, ...]``."""
+class GateError(PipelineError):
+    """A ``--gate`` or ``pipeline.gates`` value that names no gate."""
 
 
-def parse_gate_table(table: object, source: str) -> dict[Gate, frozenset[str]]:
-    """``{"plan": ["pr", "auto"], "merge": ["auto"]}`` → gate → the modes it applies to.
-
-    Raises GateTableError naming ``source``, the key and the valid values."""
-    if table is None:
-        return {}
-    if not isinstance(table, Mapping):
-        raise GateTableError(f"{source}: gates must be a table of gate = [modes]")
-    out: dict[Gate, frozenset[str]] = {}
-    for key, modes in table.items():
-        if key not in GATES:
-            raise GateTableError(f"{source}: unknown gate {key!r}; valid gates: {', '.join(GATES)}")
-        if not isinstance(modes, list) or not all(m in MODES for m in modes):
-            raise GateTableError(
-                f"{source}: gates.{key} must be a list of modes from: {', '.join(MODES)}"
-            )
-        out[key] = frozenset(modes)
-    return out
-
-
-def merge_gate_tables(
-    user: Mapping[Gate, frozenset[str]], repo: Mapping[Gate, frozenset[str]]
-) -> dict[Gate, frozenset[str]]:
-    """The union: a repo may add modes to a gate, and an empty list there removes nothing."""
-    return {g: user.get(g, frozenset()) | repo.get(g, frozenset()) for g in GATES}
-
-
-def required_gates(
-    tables: Mapping[Gate, frozenset[str]], mode: str, extra: Iterable[str] = ()
-) -> frozenset[Gate]:
-    """The gates a run in ``mode`` must pass: those configured for it plus ``extra``
-    (``--gate``). Default (no tables, no flags): none, as before gates existed."""
-    wanted = {g for g, modes in tables.items() if mode in modes}
-    for name in extra:
+def check_gate_names(names: tuple[str, ...] | list[str], source: str) -> tuple[Gate, ...]:
+    """The names as gates, or GateError naming ``source`` and the valid gates."""
+    out: list[Gate] = []
+    for name in names:
         if name not in GATES:
-            raise GateTableError(f"--gate {name!r}: valid gates: {', '.join(GATES)}")
-        wanted.add(name)
-    return frozenset(wanted)
+            raise GateError(f"{source} {name!r} is not a gate; valid gates: {', '.join(GATES)}")
+        out.append(name)  # narrowed by the membership test
+    return tuple(out)
+
+
+def widen_gates(policy: GatePolicy, extra: tuple[str, ...] | list[str], source: str) -> GatePolicy:
+    """The policy's gates plus ``extra`` gates at every tier (they only ever add)."""
+    return policy.widened(check_gate_names(extra, source)) if extra else policy
+
+
+TierOfPlan = Callable[[Sequence[str]], int]
+
+
+def _strictest(paths: Sequence[str]) -> int:
+    return 3
+
+
+@dataclass(frozen=True, slots=True)
+class GateKeeper:
+    """Which gates a run must pass and who is asked: one per run, built by the caller.
+
+    ``policy``: the repo policy's gates, widened by the user's ``pipeline.gates`` and
+    ``--gate``; ``hook``: asks a person (None: nobody can be asked, every required gate waits);
+    ``tier_of_plan``: the predicted tier of the planned files (default: 3, the strictest)."""
+
+    policy: GatePolicy
+    hook: GateHook | None = None
+    tier_of_plan: TierOfPlan = _strictest
+
+    def plan_tier(self, mode: str, paths: Sequence[str]) -> int | None:
+        """The plan's predicted tier when the plan gate applies to it, else None."""
+        if mode not in ("pr", "auto") or not self.policy.plan.tiers:
+            return None
+        tier = self.tier_of_plan(paths)
+        return tier if self.policy.requires("plan", mode, tier) else None
+
+    def merge_required(self, mode: str, tier: int, action: str) -> bool:
+        """Before a PR or a merge of a change of ``tier`` (nothing to approve otherwise)."""
+        return action in ("pr", "merge") and self.policy.requires("merge", mode, tier)
+
+    def ask(self, gate: Gate, summary: str, *, run_id: str) -> GateDecision:
+        if self.hook is None:
+            raise AwaitingApproval(gate, "no one can be asked here; approve it interactively")
+        return self.hook(gate, summary, run_id=run_id)

@@ -14,6 +14,7 @@ from specpilot.pipeline.core.config import MODES, PipelineConfig, RunMode
 from specpilot.pipeline.core.errors import PipelineError
 from specpilot.pipeline.core.index import CodeIndex, IndexFactory
 from specpilot.pipeline.model.protocol import Model
+from specpilot.pipeline.run.gates import GateKeeper
 from specpilot.pipeline.run.spec import Spec
 from specpilot.pipeline.workspace.paths import WriteCheck
 
@@ -25,7 +26,8 @@ class RunInputs:
     ``index`` grounds retrieval (None when the caller retrieves itself); ``worktree_index``
     builds an index over the worktree for the agent's searches; ``blocked_paths`` adds globs
     to the spec's blocked paths and ``write_check`` can veto any write with a reason the model
-    sees; ``conventions`` (the repo's measured profile) is checked on every green diff."""
+    sees; ``conventions`` (the repo's measured profile) is checked on every green diff;
+    ``gates`` says where a person approves (``pipeline/run/gates.py``)."""
 
     spec: Spec
     repo: Path
@@ -37,6 +39,7 @@ class RunInputs:
     blocked_paths: tuple[str, ...] = ()
     write_check: WriteCheck | None = None
     conventions: ConventionProfile | None = None
+    gates: GateKeeper | None = None  # human approval points (None: no gate, as before)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

@@ -27,12 +27,15 @@ from pydantic import BaseModel, ConfigDict
 
 from specpilot.pipeline.core.config import RunMode
 from specpilot.pipeline.core.errors import PipelineError
+from specpilot.pipeline.run.gates import GateDecision
 from specpilot.pipeline.run.plan import Plan
 from specpilot.pipeline.workspace.test_runner import TestReport
 
 log = logging.getLogger(__name__)
 
-RunStatus = Literal["green", "suggested", "stopped", "escalated", "error"]
+RunStatus = Literal[
+    "green", "suggested", "stopped", "escalated", "error", "rejected", "awaiting_approval"
+]  # fmt: skip
 
 
 class RunRecord(BaseModel):
@@ -41,7 +44,10 @@ class RunRecord(BaseModel):
     status: ``green`` = tests passed and the change is committed on ``branch``;
     ``suggested`` = suggest mode finished (a plan, and with a model a patch); ``stopped`` =
     the run ended early for ``stop_reason`` (budget, model error, failing tests, no model);
-    ``error`` = an unexpected exception, or ``tampered`` is set (``stop_reason`` names it).
+    ``error`` = an unexpected exception, or ``tampered`` is set (``stop_reason`` names it);
+    ``rejected`` = a person rejected the plan at its gate (``gate_decisions`` says who, when
+    and why); ``awaiting_approval`` = a gate could not be asked (``stop_reason`` says how to
+    continue).
 
     ``tampered``: what something the agent ran changed in git's metadata of the worktree (its
     ``.git`` file or admin dir). Detected before specpilot's next git call, which then never
@@ -87,6 +93,7 @@ class RunRecord(BaseModel):
     # whether the change touches a test while the spec has acceptance criteria (None: no
     # criteria, or no change)
     acceptance_tested: bool | None = None
+    gate_decisions: tuple[GateDecision, ...] = ()  # who approved/rejected at which gate
     artifacts: Mapping[str, str] = {}  # name -> path relative to run_dir
     started_at: datetime
     finished_at: datetime

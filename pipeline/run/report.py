@@ -13,6 +13,8 @@ _STATUS = {
     "stopped": "the run stopped before a tested commit",
     "escalated": "the run could not finish and was handed over to a human (ESCALATED.md)",
     "error": "the run crashed",
+    "rejected": "a person rejected it at a gate; nothing was pushed",
+    "awaiting_approval": "a gate is waiting for a person; nothing was pushed",
 }
 
 
@@ -25,6 +27,8 @@ def render_report(record: RunRecord) -> str:
     ]
     if record.stop_reason:
         out.append(f"**Why:** {record.stop_reason}")
+    for decision in record.gate_decisions:
+        out.append(f"**Gate:** {decision.line()} (via {decision.via})")
     if record.plan is not None and record.plan.source == "retrieval" and record.model is None:
         out.append(
             "> This is a retrieval-only plan. Writing code needs a model: set "

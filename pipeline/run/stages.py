@@ -44,8 +44,9 @@ from specpilot.pipeline.run.context import (
 from specpilot.pipeline.run.context_window import WindowedModel
 from specpilot.pipeline.run.conventions_gate import conventions_gate
 from specpilot.pipeline.run.end import write_record
+from specpilot.pipeline.run.gates import AwaitingApproval, GateDecision, GateKeeper
 from specpilot.pipeline.run.inputs import RunInputs
-from specpilot.pipeline.run.plan import Plan, make_plan, plan_from_retrieval
+from specpilot.pipeline.run.plan import Plan, make_plan, plan_from_retrieval, render_plan
 from specpilot.pipeline.run.record import (
     RunDir,
     RunMode,
@@ -124,6 +125,7 @@ class SpecRun:
     warnings: list[str] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)  # left by the last check
     tampered: str | None = None  # what rewrote the worktree's .git metadata (WorktreeTampered)
+    decisions: list[GateDecision] = field(default_factory=list)  # at the run's gates
 
     @classmethod
     def start(cls, inputs: RunInputs, *, started: datetime | None = None) -> SpecRun:
@@ -151,6 +153,7 @@ class SpecRun:
     blocked_paths = _Input[tuple[str, ...]]("blocked_paths")
     write_check = _Input[WriteCheck | None]("write_check")
     conventions = _Input[ConventionProfile | None]("conventions")
+    gates = _Input[GateKeeper | None]("gates")
 
     @contextmanager
     def guard(self) -> Iterator[None]:
@@ -197,6 +200,11 @@ class SpecRun:
     @property
     def wants_repair(self) -> bool:
         return not self.done and not self.coded and self.feedback is not None
+
+    @property
+    def wants_plan_gate(self) -> bool:
+        """A plan that code will follow, in a run whose gates include the plan gate."""
+        return self.wants_code and self.gates is not None and self.plan_ is not None
 
     @property
     def passed(self) -> bool:
@@ -255,6 +263,30 @@ class SpecRun:
             else:
                 self.stop(f"no model: {NEEDS_MODEL} (Or run with --mode suggest.)")
         return self.plan_
+
+    def plan_gate(self) -> GateDecision | None:
+        """The plan gate, when the run requires it: a person approves the plan before any
+        code is written. Rejected: status ``rejected``; nobody to ask: ``awaiting_approval``."""
+        gates, plan = self.gates, self.plan_
+        if not self.wants_plan_gate or gates is None or plan is None:
+            return None
+        paths = [f.path for f in (*plan.files_to_change, *plan.files_to_create)]
+        tier = gates.plan_tier(self.mode, paths)
+        if tier is None:
+            return None
+        self.trace.event("gate_wait", gate="plan", tier=tier)
+        summary = f"**Predicted tier {tier}** (mode {self.mode})\n\n{render_plan(plan)}"
+        try:
+            decision = gates.ask("plan", summary, run_id=self.run_id)
+        except AwaitingApproval as exc:
+            self.status, self.stop_reason, self.done = "awaiting_approval", str(exc), True
+            self.trace.event("gate_waiting", gate="plan", how=exc.how_to_continue)
+            return None
+        self.decisions.append(decision)
+        self.trace.event("gate", **decision.model_dump(mode="json"))
+        if not decision.approved:
+            self.status, self.stop_reason, self.done = "rejected", decision.line(), True
+        return decision
 
     def code(self) -> bool:
         """One round of the tool loop (the first one makes the worktree). True when the model

@@ -27,6 +27,7 @@ from specpilot.pipeline.tiers.classify import (
     ChangeKind,
     Matcher,
 )
+from specpilot.pipeline.tiers.gate_policy import GatePolicy
 from specpilot.pipeline.tiers.policy_files import (
     PYPROJECT,
     parse_toml,
@@ -189,6 +190,7 @@ class Policy(_Model):
     limits: RunLimits = RunLimits()
     merge: MergeSettings = MergeSettings()
     pr: PrSettings = PrSettings()
+    gates: GatePolicy = GatePolicy()  # where a human approves (pipeline/tiers/gate_policy.py)
     origin: PolicyOrigin = PolicyOrigin()
 
     @model_validator(mode="before")

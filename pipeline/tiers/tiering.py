@@ -97,17 +97,18 @@ def decide(
     tests_passed: bool | None = None,
     limits: LimitStatus | None = None,
     base: BaseTree | None = None,
+    predicted: bool = False,
 ) -> TierDecision:
     """The tier of ``patch`` under ``policy`` with every rule that fired.
 
     ``base`` is the commit the patch applies to (read-only: manifests are parsed and test
     files' importers looked up in it). Without it nothing that needs the old text can be
     shown safe: a manifest is not a bump, a test file counts as source, a pyproject.toml
-    change is blocked."""
+    change is blocked. ``predicted``: the patch names planned files only (no base is expected)."""
     if mode not in MODE_CAP:
         raise PolicyError(f"Unknown mode {mode!r}; valid modes: {', '.join(get_args(Mode))}.")
     hint = _hint_tier(spec_risk)
-    if base is None and patch.files:
+    if base is None and patch.files and not predicted:
         logger.warning("tiering without a base tree: changes that need it are not trusted")
     texts = FileTexts(base)
     classification = classify(patch, policy.classify, policy.manifests, texts=texts)
