@@ -11,18 +11,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from specpilot.pipeline.run.gates import AwaitingApproval, GateDecision, GateKeeper
+from specpilot.pipeline.run.plan import render_plan
 from specpilot.pipeline.run.record import RunRecord
 from specpilot.pipeline.run.report import render_report
 from specpilot.pipeline.tiers.tiering import TierDecision
 
 
 def merge_summary(record: RunRecord, decision: TierDecision) -> str:
-    """What the person decides on: the action, the tier's reasons and the files."""
+    """What the person decides on: the action, the tier's reasons, the plan, the files."""
     action = "merge it" if decision.action == "merge" else "open a PR"
+    plan = f"## The plan\n\n{render_plan(record.plan)}\n\n" if record.plan else ""
     files = "".join(f"- `{p}` ({decision.kinds.get(p, '?')})\n" for p in record.files_changed)
     return (
         f"# {record.spec_title}\n\nApprove to **{action}** (branch `{record.branch}`, "
-        f"commit `{(record.commit or '')[:12]}`).\n\n{decision.rationale()}\n\n"
+        f"commit `{(record.commit or '')[:12]}`).\n\n{decision.rationale()}\n\n{plan}"
         f"## Files ({decision.lines_added}+ / {decision.lines_removed}-)\n\n{files}\n"
         f"The diff: {Path(record.run_dir) / 'changes.patch'}\n"
     )
@@ -33,7 +35,10 @@ def pass_merge_gate(
 ) -> tuple[RunRecord, bool]:
     """``(record, go)``: go is False when the gate stopped the delivery; the record (and the
     run directory's record.json and report.md) then says why."""
-    if gates is None or not gates.merge_required(record.mode, decision.tier, decision.action):
+    plan_ok = any(d.gate == "plan" and d.approved for d in record.gate_decisions)
+    if gates is None or not gates.merge_required(
+        record.mode, decision.tier, decision.action, plan_approved=plan_ok
+    ):
         return record, True
     try:
         answer = gates.ask("merge", merge_summary(record, decision), run_id=record.run_id)

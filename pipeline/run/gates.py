@@ -107,9 +107,18 @@ class GateKeeper:
         tier = self.tier_of_plan(paths)
         return tier if self.policy.requires("plan", mode, tier) else None
 
-    def merge_required(self, mode: str, tier: int, action: str) -> bool:
-        """Before a PR or a merge of a change of ``tier`` (nothing to approve otherwise)."""
-        return action in ("pr", "merge") and self.policy.requires("merge", mode, tier)
+    def merge_required(
+        self, mode: str, tier: int, action: str, *, plan_approved: bool = False
+    ) -> bool:
+        """Before a PR or a merge of a change of ``tier`` (nothing to approve otherwise).
+
+        Also when the plan gate applies to the change's actual tier but nobody approved its
+        plan (the plan predicted a lower tier than the change has): a plan that understates
+        its change cannot skip the human, who is asked here instead."""
+        if action not in ("pr", "merge"):
+            return False
+        unapproved_plan = self.policy.requires("plan", mode, tier) and not plan_approved
+        return self.policy.requires("merge", mode, tier) or unapproved_plan
 
     def ask(self, gate: Gate, summary: str, *, run_id: str) -> GateDecision:
         if self.hook is None:
