@@ -47,7 +47,7 @@ def test_tiers_list_and_table_forms(tmp_path: Path) -> None:
     ],
 )
 def test_a_bad_gates_table_names_the_file_and_key(tmp_path: Path, toml: str, needle: str) -> None:
-    with pytest.raises(PolicyError, match=".specpilot/policy.toml") as err:
+    with pytest.raises(PolicyError, match=r"\.specpilot/policy\.toml") as err:
         _policy(tmp_path, toml)
     assert needle in str(err.value) and "\n" not in str(err.value).strip()
 
