@@ -12,7 +12,8 @@ until a person answers its input form. Artifacts: the plan (markdown), what a ga
 (markdown), the diff (markdown), the test report (table), the tier decision (markdown) and a
 link to the run record. The flow run's final state says how it ended — ``Merged``, ``PR
 opened``, ``Suggested``, ``Blocked``, ``Rejected`` (Completed) or ``Stopped by budget``,
-``Stopped``, ``Gate timed out``, ``Failed`` (Failed) — and its message names the run record.
+``Stopped``, ``Gate timed out``, ``Failed`` (Failed) — and its message names the run record
+(a gate past its timeout is failed by the server, whose message names the state).
 """
 
 from __future__ import annotations

@@ -305,3 +305,95 @@ def test_run_with_flow_goes_through_spec_to_pr(repo: Path, env: Path) -> None:
     data = json.loads(result.stdout)
     assert data["state"] == "Suggested" and data["outcome"] == "suggested" and data["ok"] is True
     assert Path(data["record_path"]).is_file()
+
+
+def _wait_paused(flow_run_id: Any, timeout_s: float = 60) -> Any:
+    import time
+
+    from prefect.client.orchestration import get_client
+
+    deadline = time.monotonic() + timeout_s
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            run = client.read_flow_run(flow_run_id)
+            if run.state and (run.state.is_paused() or run.state.is_final()):
+                return run
+            time.sleep(0.5)
+    raise AssertionError(f"flow run {flow_run_id} never paused")
+
+
+def _flow_in_thread(**params: Any) -> tuple[threading.Thread, dict[str, Any]]:
+    """spec-to-pr in a thread (it blocks at its gate); its flow run id once it exists."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    out: dict[str, Any] = {}
+    thread = threading.Thread(target=lambda: out.setdefault("state", _spec_flow(**params)))
+    with get_client(sync_client=True) as client:
+        seen = {r.id for r in client.read_flow_runs(limit=200)}
+        thread.start()
+        flt = FlowFilter(name=FlowFilterName(any_=["spec-to-pr"]))
+        for _ in range(120):
+            new = [r for r in client.read_flow_runs(flow_filter=flt, limit=200) if r.id not in seen]
+            if new:
+                out["id"] = new[0].id
+                break
+            thread.join(0.5)
+    assert "id" in out, "the flow run never appeared"
+    return thread, out
+
+
+def test_a_plan_gate_pauses_the_flow_run_until_specpilot_approve(
+    repo: Path, env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from specpilot.flows.cli import app
+
+    add_bare_remote(repo, env / "remote.git")
+    monkeypatch.setenv("SPECPILOT_ACTOR", "lead")
+    with _scripted_model(monkeypatch, docs_script()):
+        thread, out = _flow_in_thread(
+            spec_text=DOCS_SPEC, spec_name="usage-docs.md", repo=str(repo), mode="pr",
+            gates=["plan"], overrides=[*HASH, "pipeline.gate_poll_s=1"],
+        )  # fmt: skip
+        paused = _wait_paused(out["id"])
+        assert paused.state.is_paused(), paused.state
+        assert "gate-plan" in _by_key(out["id"])
+        runner = CliRunner()
+        listed = json.loads(runner.invoke(app, ["runs", "--waiting", "--json"]).stdout)
+        (row,) = [r for r in listed if r["flow_run_id"] == str(out["id"])]
+        assert row["state"] == "Paused" and row["run_id"] and row["spec"] == "usage-docs.md"
+        done = runner.invoke(app, ["approve", row["run_id"], "--comment", "go"])
+        assert done.exit_code == 0, done.output
+        thread.join(120)
+    state = out["state"]
+    assert state.name == "PR opened", state.message
+    (decision,) = state.result()["gates"]
+    assert decision["by"] == "lead" and decision["comment"] == "go" and decision["via"] == "prefect"
+    again = CliRunner().invoke(app, ["approve", str(out["id"])])
+    assert again.exit_code == 2 and "is not waiting at a gate" in again.output
+
+
+def test_an_unanswered_gate_times_out_with_a_clear_state(
+    repo: Path, env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (repo / ".specpilot").mkdir()
+    (repo / ".specpilot/policy.toml").write_text("[gates]\nplan = [2, 3]\ntimeout_hours = 0.0005\n")
+    git(repo, "add", ".specpilot")
+    git(repo, "commit", "-q", "-m", "gates")
+    with _scripted_model(monkeypatch, docs_script()) as server:
+        state = _spec_flow(
+            spec_text=DOCS_SPEC, repo=str(repo), mode="pr",
+            overrides=[*HASH, "pipeline.gate_poll_s=1"],
+        )  # fmt: skip
+        calls = len(server.requests)
+    # past its pause timeout the server itself fails the run, naming our state in its message
+    assert state.is_failed() and "gate timed out" in str(state.message), state.message
+    assert calls == 1  # the plan; no code was written
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(state.state_details.flow_run_id)
+    assert run.state.is_failed()
+    records = sorted((env / "home" / "runs").glob("*/record.json"))
+    record = json.loads(records[-1].read_text())
+    assert record["status"] == "rejected" and record["gate_decisions"][0]["via"] == "timeout"
