@@ -179,3 +179,106 @@ def test_a_work_pool_worker_runs_the_registered_index_deployment(
             assert "index-summary" in {a.key for a in artifacts_of(index_run.id)}
     finally:
         services.close()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_plan_gate_waits_for_specpilot_approve_against_a_real_server(
+    tmp_path: Path, make_repo: Callable[..., Path]
+) -> None:
+    """``submit --gate plan``: the flow run pauses after its plan; ``specpilot runs --waiting``
+    lists it; ``specpilot approve`` resumes it to a PR. A second one is rejected and ends
+    ``Rejected`` with the reviewer's words in its state message. Nothing is pushed for it."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from specpilot.flows.deployments import SPEC_DEPLOYMENT
+    from tests.flows.spec_helpers import plan_reply
+
+    repo = make_repo(DEMO_FILES, git=True, name="repo")
+    remote = add_bare_remote(repo, tmp_path / "remote.git")
+    spec = tmp_path / "usage-docs.md"
+    spec.write_text(DOCS_SPEC)
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    logs = [tmp_path / "server.log", tmp_path / "serve.log"]
+    with ScriptedMessagesServer([*docs_script(), plan_reply()]) as model:
+        env = {
+            **os.environ,
+            "PREFECT_HOME": str(tmp_path / "prefect"),
+            "PREFECT_API_URL": api,
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "SPECPILOT_HOME": str(tmp_path / "home"),
+            "SPECPILOT_ACTOR": "lead",
+            "ANTHROPIC_API_KEY": "test-key",
+            "ANTHROPIC_BASE_URL": model.url,
+            "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+        }
+        env.pop("GITHUB_TOKEN", None)
+        services = _Services(env, logs)
+
+        def cli(*args: str) -> Any:
+            done = subprocess.run(
+                [str(BIN / "specpilot"), *args], env=env, capture_output=True, text=True,
+                timeout=60,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stdout + done.stderr
+            return json.loads(done.stdout) if "--json" in args else done.stdout
+
+        try:
+            services.prefect_server(port, logs[0])
+            services.start(
+                [str(BIN / "specpilot"), "serve", "--repo", str(repo),
+                 "--set", "index.embed.model='hash'", "--set", "pipeline.gate_poll_s=1"],
+                logs[1],
+            )  # fmt: skip
+            with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as client:
+                wait_for(
+                    SPEC_DEPLOYMENT,
+                    lambda: client.read_deployment_by_name(SPEC_DEPLOYMENT),
+                    60,
+                    logs,
+                )
+
+                def state_of(run_id: str, want: Callable[[Any], bool]) -> Any:
+                    run = client.read_flow_run(run_id)
+                    return run if run.state and want(run.state) else None
+
+                outcomes = {}
+                for verdict in ("approve", "reject"):
+                    sub = cli("submit", str(spec), "--mode", "pr", "--gate", "plan", "--json")
+                    assert sub["url"].endswith(sub["flow_run_id"])
+                    run_id = sub["flow_run_id"]
+                    wait_for(
+                        "the pause",
+                        lambda r=run_id: state_of(r, lambda s: s.is_paused()),
+                        120,
+                        logs,
+                    )
+                    (row,) = [
+                        r for r in cli("runs", "--waiting", "--json") if r["flow_run_id"] == run_id
+                    ]
+                    assert row["state"] == "Paused" and row["run_id"]
+                    extra = (
+                        ["--reject", "--comment", "too risky today"] if verdict == "reject" else []
+                    )
+                    cli("approve", run_id, *extra)
+                    outcomes[verdict] = wait_for(
+                        "the end", lambda r=run_id: state_of(r, lambda s: s.is_final()), 120, logs
+                    )
+            approved, rejected = outcomes["approve"], outcomes["reject"]
+            assert approved.state.name == "PR opened", approved.state.message
+            assert rejected.state.name == "Rejected", rejected.state.message
+            assert "too risky today" in rejected.state.message
+            assert "plan gate rejected by lead" in rejected.state.message
+            assert "Run it twice." in git(remote, "show", "specpilot/usage-docs:docs/usage.md")
+            audit = [
+                json.loads(line)
+                for line in (tmp_path / "home/audit/audit.jsonl").read_text().splitlines()
+            ]
+            gates = [
+                (r["gates"][0]["approved"], r["gates"][0]["by"]) for r in audit if r.get("gates")
+            ]
+            assert gates == [(True, "lead"), (False, "lead")]
+        finally:
+            services.close()
