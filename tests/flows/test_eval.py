@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -273,3 +274,36 @@ def test_eval_outside_a_git_repository_is_a_usage_error(runner: CliRunner, tmp_p
     plain.mkdir()
     env = {"ANTHROPIC_BASE_URL": "http://127.0.0.1:9", "ANTHROPIC_API_KEY": "test-key"}
     assert_one_line_error(_eval(runner, plain, "--commits", "1", env=env), "git repository")
+
+
+def test_a_commit_whose_run_crashes_is_an_error_case_and_the_eval_goes_on(
+    runner: CliRunner,
+    history: tuple[Path, str, str],
+    model_env: Callable[[list[ScriptedReply]], dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The newest commit's run raises; the next one still runs; exit 1 names the harness
+    problem, the JSON is complete."""
+    from specpilot.flows import eval_run
+
+    repo, mul, div = history
+    real = eval_run.run_request
+    calls: list[str] = []
+
+    def crash_first(request: Any, **kw: Any) -> Any:
+        calls.append(request.spec.title)
+        if len(calls) == 1:
+            raise RuntimeError("disk on fire")
+        return real(request, **kw)
+
+    monkeypatch.setattr(eval_run, "run_request", crash_first)
+    env = model_env(_writes("return a + b\n", MUL))
+    result = _eval(runner, repo, "--commits", "2", "--json", env=env)
+    assert result.exit_code == 1, result.output + result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    data = json.loads(result.stdout)
+    by_commit = {c["commit"]: c for c in data["cases"]}
+    assert by_commit[div]["outcome"] == "error"
+    assert by_commit[div]["detail"] == "RuntimeError: disk on fire"
+    assert by_commit[mul]["outcome"] == "solved", by_commit[mul]
+    assert data["counts"]["error"] == 1 and data["solve_rate"] == 0.5
