@@ -26,6 +26,7 @@ Check = Callable[[Path], tuple[bool, str]]
 class HeldOutCheck:
     passed: bool
     detail: str  # the check's last line of output, or why it could not run
+    applied: bool = True  # False: the branch could not be cloned or the tests not written
 
 
 def scratch_clone(source: Path, where: Path, *, ref: str | None = None,
@@ -71,7 +72,7 @@ def heldout_passes(
         checkout = scratch_clone(source, where, ref=ref)
         apply_heldout(checkout, files)
     except PipelineError as exc:
-        return HeldOutCheck(False, f"the held-back tests could not be applied: {exc}")
+        return HeldOutCheck(False, f"the held-back tests could not be applied: {exc}", False)
     passed, detail = check(checkout)
     return HeldOutCheck(passed, detail)
 

@@ -60,8 +60,8 @@ def outcome_of(record: Mapping[str, Any] | None, heldout: HeldOutCheck | None) -
     if record is None or record["status"] == "error":
         return "error"
     if record["status"] == "green":
-        if heldout is None:
-            return "error"  # green with nothing to judge: the branch is missing
+        if heldout is None or not heldout.applied:
+            return "error"  # green with nothing to judge: no branch, or it cannot be cloned
         return "solved" if heldout.passed else "heldout_fail"
     if failure_class(record, None) == "tests_fail":
         return "red"

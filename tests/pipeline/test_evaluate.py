@@ -59,7 +59,8 @@ def test_the_judge_runs_the_check_on_the_branch_with_the_held_back_tests(
     assert result == HeldOutCheck(True, "checked")
     assert seen == {"calc": "X = 2\n", "test": "T\n"}
     missing = heldout_passes(repo, "no-such-branch", {}, tmp_path / "k", check)
-    assert not missing.passed and "could not be applied" in missing.detail
+    assert not missing.passed and not missing.applied
+    assert "could not be applied" in missing.detail
 
 
 def test_a_scratch_clone_has_no_remote_and_its_branches_stay_in_it(
@@ -95,6 +96,7 @@ def test_a_commit_that_deletes_a_test_holds_back_the_deletion(
         (_record("green"), HeldOutCheck(True, "ok"), "solved"),
         (_record("green"), HeldOutCheck(False, "1 failed"), "heldout_fail"),
         (_record("green"), None, "error"),
+        (_record("green"), HeldOutCheck(False, "no such branch", applied=False), "error"),
         (_record("stopped", "tests still fail after 1 repair round"), None, "red"),
         (_record("stopped", "budget: max_total_tokens reached"), None, "stopped"),
         (_record("escalated", "handed over"), None, "stopped"),
