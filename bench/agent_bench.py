@@ -37,6 +37,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from specpilot.pipeline import failure_class, tokens_of
+from specpilot.pipeline import heldout_passes as evaluate_heldout
+
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "agent_fixtures"
 ROOT = HERE.parent
@@ -135,52 +140,23 @@ def check_command(case: Case) -> list[str]:
 
 
 def heldout_passes(case: Case, source: Path, ref: str | None, work: Path) -> tuple[bool, str]:
-    """Clone ``source`` at ``ref`` (or as it is), add the held-back test, run the check."""
-    where = work / f"check-{case.name}"
-    args = ["clone", "-q", *(["--branch", ref] if ref else []), str(source), str(where)]
-    git(work, *args)
-    for rel, text in case.heldout.items():
-        target = where / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+    """Clone ``source`` at ``ref`` (or as it is), add the held-back test, run the check: the
+    judge ``specpilot eval`` uses (``pipeline.evaluate``), with the case's check command."""
     env = {**os.environ, "GOFLAGS": "-count=1", "GOCACHE": str(work / "gocache")}
-    try:
-        done = subprocess.run(
-            check_command(case), cwd=where, capture_output=True, text=True, timeout=300, env=env
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return False, f"the held-back check could not run: {exc}"
-    tail = (done.stdout + done.stderr).strip().splitlines()[-1:] or [""]
-    return done.returncode == 0, tail[0][:200]
 
+    def check(where: Path) -> tuple[bool, str]:
+        try:
+            done = subprocess.run(
+                check_command(case), cwd=where, capture_output=True, text=True, timeout=300,
+                env=env,
+            )  # fmt: skip
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return False, f"the held-back check could not run: {exc}"
+        tail = (done.stdout + done.stderr).strip().splitlines()[-1:] or [""]
+        return done.returncode == 0, tail[0][:200]
 
-def classify(record: dict[str, Any] | None, delivery: dict[str, Any] | None) -> str | None:
-    """The failure class of a run that is not resolved (None: nothing failed in the run)."""
-    if record is None:
-        return "no_record"
-    reason = str(record.get("stop_reason") or "")
-    if record["status"] == "error":
-        return "error"
-    if record["status"] == "stopped":
-        for needle, kind in (
-            ("budget:", "budget"),
-            ("did not answer within", "timeout"),
-            ("cut off at max_tokens", "cut_off"),
-            ("context window", "context_window"),
-            ("tests still fail", "tests_fail"),
-            ("require_acceptance_tests", "no_test"),
-            ("no test command", "no_test_command"),
-            ("without calling finish", "no_change"),
-            ("without changing any file", "no_change"),
-            ("leave the files as they were", "no_change"),
-            ("model:", "model_error"),
-        ):
-            if needle in reason:
-                return kind
-        return "stopped"
-    if delivery is not None and delivery.get("outcome") == "failed":
-        return "delivery_failed"
-    return None
+    result = evaluate_heldout(source, ref, case.heldout, work / f"check-{case.name}", check)
+    return result.passed, result.detail
 
 
 def run_case(case: Case, work: Path, env: dict[str, str], hard_timeout: float) -> Run:
@@ -211,15 +187,12 @@ def run_case(case: Case, work: Path, env: dict[str, str], hard_timeout: float) -
     run.seconds, run.traceback = seconds, traceback
     if record is not None:
         run.turns, run.tool_calls = record["model_calls"], record["tool_steps"]
-        run.tokens_in = (
-            record["input_tokens"] + record["cache_read_tokens"] + record["cache_write_tokens"]
-        )
-        run.tokens_out = record["output_tokens"]
+        run.tokens_in, run.tokens_out = tokens_of(record)
         run.fallbacks = list(record.get("fallbacks") or {})
         run.reason = str(record.get("stop_reason") or "")
     if delivery.get("outcome") in ("blocked", "suggested") and run.status == "green":
         run.status = "escalated"
-    run.failure = "traceback" if traceback else classify(record, delivery)
+    run.failure = "traceback" if traceback else failure_class(record, delivery)
     if run.status == "green" and run.failure is None:
         deploy = delivery.get("deploy") or {}
         branch = deploy.get("branch") or (record or {}).get("branch")

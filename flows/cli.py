@@ -6,6 +6,7 @@ from specpilot.flows import (  # noqa: F401  (register their commands)
     cli_audit,
     cli_conventions,
     cli_doctor,
+    cli_eval,
     cli_flows,
     cli_gates,
     cli_index,

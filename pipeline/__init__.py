@@ -13,6 +13,22 @@ from specpilot._surface import lazy
 
 # name -> the module that defines it
 _WHERE: dict[str, str] = {
+    "CommitCase": "specpilot.pipeline.evaluate.commits",
+    "EvalCase": "specpilot.pipeline.evaluate.outcome",
+    "EvalError": "specpilot.pipeline.evaluate.commits",
+    "EvalOutcome": "specpilot.pipeline.evaluate.outcome",
+    "EvalReport": "specpilot.pipeline.evaluate.outcome",
+    "HeldOutCheck": "specpilot.pipeline.evaluate.heldout",
+    "OUTCOMES": "specpilot.pipeline.evaluate.outcome",
+    "apply_heldout": "specpilot.pipeline.evaluate.heldout",
+    "commit_case": "specpilot.pipeline.evaluate.commits",
+    "failure_class": "specpilot.pipeline.evaluate.outcome",
+    "heldout_passes": "specpilot.pipeline.evaluate.heldout",
+    "outcome_of": "specpilot.pipeline.evaluate.outcome",
+    "recent_cases": "specpilot.pipeline.evaluate.commits",
+    "sandboxed_check": "specpilot.pipeline.evaluate.heldout",
+    "scratch_clone": "specpilot.pipeline.evaluate.heldout",
+    "tokens_of": "specpilot.pipeline.evaluate.outcome",
     "AnthropicModel": "specpilot.pipeline.model.anthropic",
     "API_URL": "specpilot.pipeline.deliver.github",
     "AuditError": "specpilot.pipeline.core.errors",
@@ -137,6 +153,22 @@ if TYPE_CHECKING:
     from specpilot.pipeline.deliver.github import GitHubClient as GitHubClient
     from specpilot.pipeline.deliver.github import repo_from_remote_url as repo_from_remote_url
     from specpilot.pipeline.deliver.merge_gate import pass_merge_gate as pass_merge_gate
+    from specpilot.pipeline.evaluate.commits import CommitCase as CommitCase
+    from specpilot.pipeline.evaluate.commits import EvalError as EvalError
+    from specpilot.pipeline.evaluate.commits import commit_case as commit_case
+    from specpilot.pipeline.evaluate.commits import recent_cases as recent_cases
+    from specpilot.pipeline.evaluate.heldout import HeldOutCheck as HeldOutCheck
+    from specpilot.pipeline.evaluate.heldout import apply_heldout as apply_heldout
+    from specpilot.pipeline.evaluate.heldout import heldout_passes as heldout_passes
+    from specpilot.pipeline.evaluate.heldout import sandboxed_check as sandboxed_check
+    from specpilot.pipeline.evaluate.heldout import scratch_clone as scratch_clone
+    from specpilot.pipeline.evaluate.outcome import OUTCOMES as OUTCOMES
+    from specpilot.pipeline.evaluate.outcome import EvalCase as EvalCase
+    from specpilot.pipeline.evaluate.outcome import EvalOutcome as EvalOutcome
+    from specpilot.pipeline.evaluate.outcome import EvalReport as EvalReport
+    from specpilot.pipeline.evaluate.outcome import failure_class as failure_class
+    from specpilot.pipeline.evaluate.outcome import outcome_of as outcome_of
+    from specpilot.pipeline.evaluate.outcome import tokens_of as tokens_of
     from specpilot.pipeline.model.anthropic import BASE_URL_ENV as BASE_URL_ENV
     from specpilot.pipeline.model.anthropic import AnthropicModel as AnthropicModel
     from specpilot.pipeline.model.anthropic import auth_from_env as auth_from_env

@@ -1,0 +1,1 @@
+"""Measure a model on a repository's own history: commits as specs, their tests held back, each run judged by those tests; the shared core of ``specpilot eval`` and ``bench/agent_bench.py``. (README.md lists the modules.)"""
