@@ -353,3 +353,22 @@ def test_bad_input_is_a_one_line_error_with_exit_2(
     message = " ".join(result.stderr.split())
     assert message.startswith("error:") and needle in message
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_an_unknown_gate_is_a_usage_error(runner: CliRunner, repo: Path, spec_file: Path) -> None:
+    result = _run(runner, spec_file, repo, "--gate", "deploy")
+    assert result.exit_code == 2
+    assert "--gate 'deploy' is not a gate; valid gates: plan, merge." in result.stderr
+
+
+def test_a_gate_with_no_terminal_waits_and_names_the_commands(
+    runner: CliRunner, repo: Path, spec_file: Path, tmp_path: Path, model_env: dict[str, str]
+) -> None:
+    remote = add_bare_remote(repo, tmp_path / "remote.git")
+    heads = git(remote, "for-each-ref", "refs/heads")
+    data = _json(
+        _run(runner, spec_file, repo, "--mode", "pr", "--gate", "plan", env=model_env), code=1
+    )
+    assert data["outcome"] == "awaiting_approval" and data["ok"] is False
+    assert "specpilot submit" in data["message"] and "--gate plan" in data["message"]
+    assert git(remote, "for-each-ref", "refs/heads") == heads  # nothing pushed
