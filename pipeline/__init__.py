@@ -51,6 +51,7 @@ _WHERE: dict[str, str] = {
     "ModelPrice": "specpilot.pipeline.core.config",
     "MODES": "specpilot.pipeline.core.config",
     "NoModelError": "specpilot.pipeline.core.errors",
+    "outcome_label": "specpilot.pipeline.kpi.text",
     "parse_since": "specpilot.pipeline.kpi.since",
     "parse_spec": "specpilot.pipeline.run.spec",
     "PendingPr": "specpilot.pipeline.kpi.fates",
@@ -66,6 +67,7 @@ _WHERE: dict[str, str] = {
     "refresh_fates": "specpilot.pipeline.kpi.fates",
     "RefreshResult": "specpilot.pipeline.kpi.fates",
     "remote_url": "specpilot.pipeline.deliver.deploy_git",
+    "render_page": "specpilot.pipeline.kpi.page",
     "render_plan": "specpilot.pipeline.run.plan",
     "repo_from_remote_url": "specpilot.pipeline.deliver.github",
     "repo_root": "specpilot.pipeline.workspace.worktree",
@@ -82,9 +84,11 @@ _WHERE: dict[str, str] = {
     "SpecError": "specpilot.pipeline.core.errors",
     "SpecRun": "specpilot.pipeline.run.stages",
     "Step": "specpilot.pipeline.run.drive",
+    "summary_rows": "specpilot.pipeline.kpi.text",
     "SymbolSite": "specpilot.pipeline.core.index",
     "TestCheck": "specpilot.pipeline.run.test_check",
     "tier": "specpilot.pipeline.deliver.deliver",
+    "tier_label": "specpilot.pipeline.kpi.text",
     "TierDecision": "specpilot.pipeline.tiers.tiering",
     "TomlTextError": "specpilot.pipeline.core.toml_text",
     "verify": "specpilot.pipeline.audit.chain",
@@ -143,7 +147,11 @@ if TYPE_CHECKING:
     from specpilot.pipeline.kpi.from_log import kpis_from_log as kpis_from_log
     from specpilot.pipeline.kpi.metrics import Kpis as Kpis
     from specpilot.pipeline.kpi.metrics import compute_kpis as compute_kpis
+    from specpilot.pipeline.kpi.page import render_page as render_page
     from specpilot.pipeline.kpi.since import parse_since as parse_since
+    from specpilot.pipeline.kpi.text import outcome_label as outcome_label
+    from specpilot.pipeline.kpi.text import summary_rows as summary_rows
+    from specpilot.pipeline.kpi.text import tier_label as tier_label
     from specpilot.pipeline.model.anthropic import BASE_URL_ENV as BASE_URL_ENV
     from specpilot.pipeline.model.anthropic import AnthropicModel as AnthropicModel
     from specpilot.pipeline.model.anthropic import auth_from_env as auth_from_env
