@@ -71,42 +71,59 @@ def run_entry(
     )
 
 
-def fate_entry(n: int, event: str, at: datetime | None) -> AuditEntry:
+def fate_entry(n: int, event: str, at: datetime | None, *, repo: str = REPO) -> AuditEntry:
     deploy: dict[str, Any] = {"pr_number": n, "pr_url": pr_deploy(n)["pr_url"]}
     if at is not None:
         deploy["merged_at" if event == "pr_merged" else "closed_at"] = at.strftime(
             "%Y-%m-%dT%H:%M:%SZ"
         )
-    return AuditEntry(run_id=f"r{n}", repo=REPO, actor="dev", event=event, deploy=deploy)
+    return AuditEntry(run_id=f"r{n}", repo=repo, actor="dev", event=event, deploy=deploy)
 
 
-def write_known_log(path: Path, *, fates: bool = True) -> Path:
-    """The log described in the module docstring; ``fates=False``: without the fate records."""
+def write_known_log(path: Path, *, fates: bool = True, repo: str = REPO) -> Path:
+    """The log described in the module docstring (its runs of ``repo``); ``fates=False``:
+    without the fate records."""
 
     def add(entry: AuditEntry, at: datetime) -> None:
         append(path, entry, key=AUDIT_KEY, now=at)
 
-    add(run_entry("old", "merged", tier=1), T0 - timedelta(days=40))
+    add(run_entry("old", "merged", tier=1, repo=repo), T0 - timedelta(days=40))
     rounds = [0, 1, 2, 3, None]
     for n in range(1, 6):
         tools = {"read_file": n, "edit_file": 1}  # n + 1 tool steps
         entry = run_entry(
-            f"r{n}", "pr", tier=2, deploy=pr_deploy(n), repair_rounds=rounds[n - 1], tools=tools
+            f"r{n}",
+            "pr",
+            tier=2,
+            deploy=pr_deploy(n),
+            repair_rounds=rounds[n - 1],
+            tools=tools,
+            repo=repo,
         )
         add(entry, T0 + timedelta(hours=n - 1))
-    add(run_entry("r6", "merged", tier=1, deploy={"action": "merge"}), T0 + timedelta(hours=5))
     add(
-        run_entry("r7", "escalated", tier=2, deploy=pr_deploy(6, draft=True)),
+        run_entry("r6", "merged", tier=1, deploy={"action": "merge"}, repo=repo),
+        T0 + timedelta(hours=5),
+    )
+    add(
+        run_entry("r7", "escalated", tier=2, deploy=pr_deploy(6, draft=True), repo=repo),
         T0 + timedelta(hours=6),
     )
-    add(run_entry("r8", "stopped", tier=None), T0 + timedelta(hours=7))
-    add(run_entry("r9", "suggested", tier=3, deploy={"action": "suggest"}), T0 + timedelta(hours=8))
-    add(run_entry("r10", "failed", tier=None), T0 + timedelta(hours=9))
+    add(run_entry("r8", "stopped", tier=None, repo=repo), T0 + timedelta(hours=7))
+    add(
+        run_entry("r9", "suggested", tier=3, deploy={"action": "suggest"}, repo=repo),
+        T0 + timedelta(hours=8),
+    )
+    add(run_entry("r10", "failed", tier=None, repo=repo), T0 + timedelta(hours=9))
     add(run_entry("x1", "merged", tier=1, repo=OTHER), T0 + timedelta(hours=9))
     if fates:
         later = T0 + timedelta(days=2)
-        add(fate_entry(1, "pr_merged", T0 + timedelta(hours=2)), later)  # opened T0: 2 h
-        add(fate_entry(2, "pr_merged", T0 + timedelta(hours=5)), later)  # opened T0+1h: 4 h
-        add(fate_entry(3, "pr_merged", T0 + timedelta(hours=12)), later)  # opened T0+2h: 10 h
-        add(fate_entry(4, "pr_closed", T0 + timedelta(hours=4)), later)
+        add(fate_entry(1, "pr_merged", T0 + timedelta(hours=2), repo=repo), later)  # opened T0: 2 h
+        add(
+            fate_entry(2, "pr_merged", T0 + timedelta(hours=5), repo=repo), later
+        )  # opened T0+1h: 4 h
+        add(
+            fate_entry(3, "pr_merged", T0 + timedelta(hours=12), repo=repo), later
+        )  # opened T0+2h: 10 h
+        add(fate_entry(4, "pr_closed", T0 + timedelta(hours=4), repo=repo), later)
     return path
