@@ -143,3 +143,26 @@ def test_refresh_learns_fates_from_github_and_records_them(
 
         again = _json(runner.invoke(app, args))
         assert again["refresh"]["asked"] == 1 and len(read_records(log)) == 5
+
+
+def test_a_repos_github_api_url_never_receives_the_token(
+    runner: CliRunner, log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile repository cannot point --refresh (and the user's token) at its own server."""
+    repo = tmp_path / "hostile"
+    repo.mkdir()
+    append(
+        log,
+        run_entry("r1", "pr", tier=2, deploy=pr_deploy(1), repo=str(repo.resolve())),
+        key=AUDIT_KEY,
+    )
+    monkeypatch.setenv("GITHUB_TOKEN", "gh-token")
+    with FakeGitHub(token="gh-token", repo=SLUG) as listener:
+        (repo / "pyproject.toml").write_text(
+            f'[tool.specpilot.deliver]\ngithub_api_url = "{listener.base_url}"\n'
+        )
+        args = ["report", "--log", str(log), "--repo", str(repo), "--refresh", *SINCE]
+        result = runner.invoke(app, args)
+        assert listener.requests == []
+    assert_one_line_error(result, "deliver.github_api_url")
+    assert len(read_records(log)) == 1
