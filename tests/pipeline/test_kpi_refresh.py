@@ -12,6 +12,7 @@ from specpilot.pipeline.audit.chain import verify
 from specpilot.pipeline.audit.log import append, read_records
 from specpilot.pipeline.core.errors import AuditError
 from specpilot.pipeline.deliver.github import GitHubClient, PullRequestState
+from specpilot.pipeline.deliver.limits import opened_prs
 from specpilot.pipeline.kpi.fates import Lookup, PendingPr, pending_prs, pr_slug, refresh_fates
 from specpilot.pipeline.kpi.from_log import kpis_from_log
 from tests.fake_github import FakeGitHub
@@ -67,6 +68,7 @@ def test_refresh_records_merged_and_closed_prs_and_asks_only_once(tmp_path: Path
         third = refresh_fates(log, AUDIT_KEY, _lookup(client), actor="lead")
         assert [r.event for r in third.learned] == ["pr_merged"]
         assert pending_prs(read_records(log)) == ()
+        assert opened_prs(read_records(log), repo=REPO) == ()  # the rate limit counts them gone
 
     k = kpis_from_log(
         log, AUDIT_KEY, runs_dir=None, since=T0, until=T0 + timedelta(days=9), repo=REPO
