@@ -104,7 +104,7 @@ def _refresh(
     path: Path, top: Path | None, delivery: DeliverSettings, repo_id: str | None
 ) -> RefreshResult:
     from specpilot.flows.spec_run import default_actor, github_token
-    from specpilot.pipeline import GitHubClient, PendingPr, PullRequestState, pr_slug, refresh_fates
+    from specpilot.pipeline import github_lookup, refresh_fates
 
     token = github_token(os.environ)
     if not token:
@@ -112,16 +112,7 @@ def _refresh(
             "--refresh asks GitHub about the PRs, and neither GITHUB_TOKEN nor GH_TOKEN is set; "
             "export a token that can read the repositories' pull requests."
         )
-    clients: dict[str, GitHubClient] = {}
-
-    def lookup(pr: PendingPr) -> PullRequestState | None:
-        slug = pr_slug(pr.url)
-        if slug is None:
-            return None
-        if slug[0] not in clients:
-            clients[slug[0]] = GitHubClient(slug[0], token=token, base_url=delivery.github_api_url)
-        return clients[slug[0]].pull_request_state(slug[1])
-
+    lookup = github_lookup(token, base_url=delivery.github_api_url)
     from specpilot.flows.audit_keys import audit_key
 
     named = delivery.audit_key_file

@@ -37,6 +37,7 @@ _WHERE: dict[str, str] = {
     "explain": "specpilot.pipeline.tiers.tiering",
     "gather_context": "specpilot.pipeline.run.context",
     "GitHubClient": "specpilot.pipeline.deliver.github",
+    "github_lookup": "specpilot.pipeline.kpi.fates",
     "has_change": "specpilot.pipeline.deliver.deliver",
     "Hit": "specpilot.pipeline.core.index",
     "IndexFactory": "specpilot.pipeline.core.index",
@@ -142,6 +143,7 @@ if TYPE_CHECKING:
     from specpilot.pipeline.deliver.github import repo_from_remote_url as repo_from_remote_url
     from specpilot.pipeline.kpi.fates import PendingPr as PendingPr
     from specpilot.pipeline.kpi.fates import RefreshResult as RefreshResult
+    from specpilot.pipeline.kpi.fates import github_lookup as github_lookup
     from specpilot.pipeline.kpi.fates import pr_slug as pr_slug
     from specpilot.pipeline.kpi.fates import refresh_fates as refresh_fates
     from specpilot.pipeline.kpi.from_log import kpis_from_log as kpis_from_log

@@ -22,7 +22,7 @@ from typing import Any
 from specpilot.pipeline.audit.key import AuditKey
 from specpilot.pipeline.audit.log import AuditEntry, AuditRecord, append, read_verified
 from specpilot.pipeline.core.errors import DeployError
-from specpilot.pipeline.deliver.github import PullRequestState
+from specpilot.pipeline.deliver.github import API_URL, GitHubClient, PullRequestState
 from specpilot.pipeline.kpi.facts import collect_runs
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,22 @@ def pr_slug(url: str | None) -> tuple[str, int] | None:
     """``("owner/name", number)`` of a PR's web URL (github.com or GitHub Enterprise)."""
     m = _PR_URL.search(url or "")
     return (m.group(1), int(m.group(2))) if m else None
+
+
+def github_lookup(token: str, *, base_url: str = API_URL) -> Lookup:
+    """A :data:`Lookup` asking the GitHub API at ``base_url`` (the user's, never a
+    repository's) with ``token``, one client per repository named by the PR's URL."""
+    clients: dict[str, GitHubClient] = {}
+
+    def lookup(pr: PendingPr) -> PullRequestState | None:
+        slug = pr_slug(pr.url)
+        if slug is None:
+            return None
+        if slug[0] not in clients:
+            clients[slug[0]] = GitHubClient(slug[0], token=token, base_url=base_url)
+        return clients[slug[0]].pull_request_state(slug[1])
+
+    return lookup
 
 
 def pending_prs(records: tuple[AuditRecord, ...]) -> tuple[PendingPr, ...]:
