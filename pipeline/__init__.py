@@ -43,6 +43,7 @@ _WHERE: dict[str, str] = {
     "IndexFactory": "specpilot.pipeline.core.index",
     "key_from_hex": "specpilot.pipeline.audit.key",
     "Kpis": "specpilot.pipeline.kpi.metrics",
+    "kpis_markdown": "specpilot.pipeline.kpi.text",
     "kpis_from_log": "specpilot.pipeline.kpi.from_log",
     "load_key_file": "specpilot.pipeline.audit.key",
     "load_or_create_key": "specpilot.pipeline.audit.key",
@@ -151,6 +152,7 @@ if TYPE_CHECKING:
     from specpilot.pipeline.kpi.metrics import compute_kpis as compute_kpis
     from specpilot.pipeline.kpi.page import render_page as render_page
     from specpilot.pipeline.kpi.since import parse_since as parse_since
+    from specpilot.pipeline.kpi.text import kpis_markdown as kpis_markdown
     from specpilot.pipeline.kpi.text import outcome_label as outcome_label
     from specpilot.pipeline.kpi.text import summary_rows as summary_rows
     from specpilot.pipeline.kpi.text import tier_label as tier_label

@@ -90,3 +90,21 @@ def _hours(h: float | None) -> str:
     if h is None:
         return "-"
     return f"{h:.1f} h" if h < 48 else f"{h / 24:.1f} days"
+
+
+def kpis_markdown(k: Kpis) -> str:
+    """The KPIs as Markdown (the nightly flow's Prefect artifact): the headline, then runs by
+    outcome and by tier."""
+    scope = k.repo or "every repository"
+    window = f"{k.since:%Y-%m-%d %H:%M} to {k.until:%Y-%m-%d %H:%M} UTC"
+    lines = [f"# Delivery KPIs of {scope}", "", f"{window}", "", "| KPI | value |", "|---|---|"]
+    lines += [f"| {_cell(label)} | {_cell(value)} |" for label, value in summary_rows(k)]
+    lines += ["", "| outcome | runs |", "|---|---:|"]
+    lines += [f"| {outcome_label(o)} | {n} |" for o, n in k.runs_by_outcome.items()]
+    lines += ["", "| tier | runs |", "|---|---:|"]
+    lines += [f"| {tier_label(t)} | {n} |" for t, n in k.runs_by_tier.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
