@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -166,3 +167,17 @@ def test_a_repos_github_api_url_never_receives_the_token(
         assert listener.requests == []
     assert_one_line_error(result, "deliver.github_api_url")
     assert len(read_records(log)) == 1
+
+
+def test_a_terminal_gets_rich_tables(
+    runner: CliRunner, log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from specpilot.flows import render
+
+    write_known_log(log)
+    monkeypatch.setattr(render, "stdout_is_terminal", lambda: True)
+    result = runner.invoke(app, ["report", "--log", str(log), *SINCE], terminal_width=120)
+    assert result.exit_code == 0, result.output
+    assert "PR acceptance rate: 75%" not in result.stdout  # not the piped form
+    assert re.search(r"PR acceptance rate\s+75% \(3 merged of 4 with a fate\)", result.stdout)
+    assert re.search(r"Runs by tier\s*\n", result.stdout)
