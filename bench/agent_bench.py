@@ -161,7 +161,7 @@ def classify(record: dict[str, Any] | None, delivery: dict[str, Any] | None) -> 
     reason = str(record.get("stop_reason") or "")
     if record["status"] == "error":
         return "error"
-    if record["status"] == "stopped":
+    if record["status"] in ("stopped", "escalated"):  # escalated: a stopped run handed over
         for needle, kind in (
             ("budget:", "budget"),
             ("did not answer within", "timeout"),
