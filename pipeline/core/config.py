@@ -116,6 +116,9 @@ class PipelineConfig:
     # --- tests --------------------------------------------------------------------------
     test_command: str | None = None  # overrides detection; the spec's test_command wins
     test_timeout_s: float = 600.0
+    # a green Python change: its tests run once more under coverage.py in the same sandbox, and
+    # the record's diff_coverage says how many of its added lines they execute (run/diff_coverage)
+    diff_coverage: bool = True
     sandbox: bool = True  # run tests with no network (unshare) when the machine allows
     # and, with bubblewrap installed, in a file-system sandbox (see pipeline/workspace/sandbox.py);
     # suggest mode runs no tests without it
