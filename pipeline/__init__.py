@@ -50,6 +50,8 @@ _WHERE: dict[str, str] = {
     "DeployResult": "specpilot.pipeline.deliver.deploy_result",
     "DiffError": "specpilot.pipeline.core.errors",
     "drive": "specpilot.pipeline.run.drive",
+    "escalate_run": "specpilot.pipeline.deliver.deliver",
+    "Escalation": "specpilot.pipeline.deliver.escalate",
     "explain": "specpilot.pipeline.tiers.tiering",
     "gather_context": "specpilot.pipeline.run.context",
     "GitHubClient": "specpilot.pipeline.deliver.github",
@@ -97,6 +99,7 @@ _WHERE: dict[str, str] = {
     "SANDBOX_USER_ONLY_FIELDS": "specpilot.pipeline.core.config",
     "SandboxError": "specpilot.pipeline.core.errors",
     "ship": "specpilot.pipeline.deliver.deliver",
+    "should_escalate": "specpilot.pipeline.deliver.escalate",
     "show": "specpilot.pipeline.audit.log",
     "Spec": "specpilot.pipeline.run.spec",
     "SpecError": "specpilot.pipeline.core.errors",
@@ -149,11 +152,14 @@ if TYPE_CHECKING:
     from specpilot.pipeline.deliver.deliver import Delivery as Delivery
     from specpilot.pipeline.deliver.deliver import conclude as conclude
     from specpilot.pipeline.deliver.deliver import deliver_change as deliver_change
+    from specpilot.pipeline.deliver.deliver import escalate_run as escalate_run
     from specpilot.pipeline.deliver.deliver import has_change as has_change
     from specpilot.pipeline.deliver.deliver import ship as ship
     from specpilot.pipeline.deliver.deliver import tier as tier
     from specpilot.pipeline.deliver.deploy_git import remote_url as remote_url
     from specpilot.pipeline.deliver.deploy_result import DeployResult as DeployResult
+    from specpilot.pipeline.deliver.escalate import Escalation as Escalation
+    from specpilot.pipeline.deliver.escalate import should_escalate as should_escalate
     from specpilot.pipeline.deliver.github import API_URL as API_URL
     from specpilot.pipeline.deliver.github import GitHubClient as GitHubClient
     from specpilot.pipeline.deliver.github import PullRequestState as PullRequestState

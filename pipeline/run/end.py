@@ -17,6 +17,7 @@ from specpilot.pipeline.core.errors import PipelineError, WorktreeTampered
 from specpilot.pipeline.model.protocol import Model
 from specpilot.pipeline.run.acceptance import acceptance_gap, acceptance_tested
 from specpilot.pipeline.run.budget import Budget
+from specpilot.pipeline.run.diff_coverage import DiffCoverage
 from specpilot.pipeline.run.fallbacks import fallbacks_in
 from specpilot.pipeline.run.plan import Plan
 from specpilot.pipeline.run.record import RunDir, RunMode, RunRecord, RunStatus, RunTrace
@@ -51,6 +52,7 @@ class EndingRun(Protocol):
     commit_sha: str | None
     warnings: list[str]
     tampered: str | None
+    diff_coverage: DiffCoverage | None
 
     @property
     def tests_dir(self) -> Path: ...
@@ -102,6 +104,7 @@ def write_record(run: EndingRun) -> RunRecord:
         server_model=str(calls[-1]["model"]) if calls and calls[-1].get("model") else None,
         fallbacks=fallbacks_in(events),
         acceptance_tested=tested,
+        diff_coverage=run.diff_coverage,
         model_calls=usage.model_calls,
         tool_steps=usage.tool_steps,
         input_tokens=usage.usage.input_tokens,

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict
 
 from specpilot.pipeline.core.config import RunMode
 from specpilot.pipeline.core.errors import PipelineError
+from specpilot.pipeline.run.diff_coverage import DiffCoverage
 from specpilot.pipeline.run.plan import Plan
 from specpilot.pipeline.workspace.test_runner import TestReport
 
@@ -87,6 +88,9 @@ class RunRecord(BaseModel):
     # whether the change touches a test while the spec has acceptance criteria (None: no
     # criteria, or no change)
     acceptance_tested: bool | None = None
+    # coverage of the change's added Python lines by its tests (``pipeline.run.diff_coverage``);
+    # None: no green test run to measure (or a record made before it existed)
+    diff_coverage: DiffCoverage | None = None
     artifacts: Mapping[str, str] = {}  # name -> path relative to run_dir
     started_at: datetime
     finished_at: datetime
