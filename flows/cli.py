@@ -12,6 +12,7 @@ from specpilot.flows import (  # noqa: F401  (register their commands)
     cli_index,
     cli_mcp,
     cli_pipeline,
+    cli_report,
     cli_test,
 )
 from specpilot.flows.app import app

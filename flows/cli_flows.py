@@ -19,7 +19,7 @@ from specpilot.flows.app import (
     setup,
 )
 from specpilot.flows.cli_pipeline import GateOpt, ModeOpt, check_gates, check_mode, read_spec
-from specpilot.flows.deployments import INDEX_DEPLOYMENT, SPEC_DEPLOYMENT
+from specpilot.flows.deployments import INDEX_DEPLOYMENT, KPI_DEPLOYMENT, SPEC_DEPLOYMENT
 
 NO_API = (
     "PREFECT_API_URL is not set: start a server (`prefect server start`) and point "
@@ -85,8 +85,8 @@ def serve(
         lambda: build_deployments(root, list(set_ or []), schedule), usage=(ConfigError,)
     )
     render.err_console().print(
-        f"serving {INDEX_DEPLOYMENT} ({schedule.index_cron} {schedule.timezone}) and "
-        f"{SPEC_DEPLOYMENT} for {root} at {url}",
+        f"serving {INDEX_DEPLOYMENT} ({schedule.index_cron} {schedule.timezone}), "
+        f"{KPI_DEPLOYMENT} and {SPEC_DEPLOYMENT} for {root} at {url}",
         highlight=False,
         markup=False,
     )

@@ -4,9 +4,11 @@
   ``[tool.specpilot.schedule]`` (default 02:00 UTC) for the served repository;
 - ``spec-to-pr/default``: the ``spec-to-pr`` flow with the served repository as its default
   ``repo`` parameter; ``submit`` creates its runs with the spec's *content*, so a worker that
-  cannot see the submitter's files still gets the spec.
+  cannot see the submitter's files still gets the spec;
+- ``delivery-kpis/nightly``: the ``delivery-kpis`` flow (``specpilot report --refresh`` as
+  Prefect artifacts) on the same cron as the nightly index.
 
-Both deployments load their flow by module path (the installed ``flows`` package), so a
+The deployments load their flow by module path (the installed ``flows`` package), so a
 worker needs specpilot installed, not a checkout at the same path.
 """
 
@@ -25,15 +27,17 @@ if TYPE_CHECKING:
 
 INDEX_DEPLOYMENT = "index-repo/nightly"
 SPEC_DEPLOYMENT = "spec-to-pr/default"
+KPI_DEPLOYMENT = "delivery-kpis/nightly"
 TAGS = ["specpilot"]
 
 
 def build_deployments(repo: Path, overrides: list[str], schedule: ScheduleSettings) -> list[Any]:
-    """The two runner deployments for ``repo`` (not yet registered)."""
+    """The runner deployments for ``repo`` (not yet registered): index, spec, KPIs."""
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
     from specpilot.flows.flow_index import index_repo_flow
+    from specpilot.flows.flow_report import delivery_kpis_flow
     from specpilot.flows.flow_spec import spec_to_pr
 
     params: dict[str, Any] = {"repo": str(repo), "overrides": list(overrides)}
@@ -59,7 +63,15 @@ def build_deployments(repo: Path, overrides: list[str], schedule: ScheduleSettin
         description=f"Specs against {repo}: spec text in, tested change out",
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
-    return [index, spec]
+    kpis = delivery_kpis_flow.to_deployment(
+        name=KPI_DEPLOYMENT.split("/")[1],
+        schedule=Cron(schedule.index_cron, timezone=schedule.timezone),
+        parameters=params,
+        tags=TAGS,
+        description=f"Delivery KPIs of {repo}, PR fates refreshed from GitHub",
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
+    return [index, spec, kpis]
 
 
 def serve(repo: Path, overrides: list[str], schedule: ScheduleSettings, limit: int | None) -> None:

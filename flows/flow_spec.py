@@ -35,6 +35,7 @@ from prefect.states import Completed, Failed, State
 from prefect.utilities.annotations import quote
 
 from specpilot.flows.errors import ConfigError
+from specpilot.flows.flow_escalate import escalate_task
 from specpilot.flows.flow_gates import RUN_TAG_PREFIX, prefect_gate_hook
 from specpilot.flows.flow_index import index_repo_flow
 from specpilot.flows.pipeline_settings import audit_log_path
@@ -59,6 +60,7 @@ from specpilot.pipeline import (
     pass_merge_gate,
     render_plan,
     ship,
+    should_escalate,
     tier,
 )
 
@@ -246,6 +248,9 @@ def _deliver(
             record, go = pass_merge_gate(record, decision, run_gates)
         if decision is not None and go:
             result, error = deploy_task(record, decision, _q(comp), _q(req))
+    elif crash is None and should_escalate(record, comp.config):
+        esc = escalate_task(record, _q(comp), _q(req))
+        record, decision, result, error = esc.record, esc.decision, esc.result, esc.error
     _diff_artifact(record)
     delivery = comp.conclude(req, record, decision=decision, result=result, error=error)
     create_link_artifact(
@@ -296,6 +301,7 @@ def final_state(delivery: Delivery) -> State[Any]:
         message += f" The audit record could not be written: {delivery.audit_error}"
     budget = (delivery.stop_reason or "").startswith("budget")
     name = "Stopped by budget" if budget else "Stopped" if delivery.outcome == "stopped" else None
+    name = "Escalated" if delivery.outcome == "escalated" else name
     logger.warning("%s: %s", delivery.outcome, message)
     return Failed(name=name or "Failed", message=message, data=data)
 

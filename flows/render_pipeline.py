@@ -16,6 +16,7 @@ _OUTCOME_STYLE = {
     "suggested": "bold yellow",
     "blocked": "bold magenta",
     "stopped": "bold red",
+    "escalated": "bold yellow",
     "failed": "bold red",
 }
 

@@ -40,6 +40,7 @@ _WHERE: dict[str, str] = {
     "check_key_placement": "specpilot.pipeline.audit.key",
     "check_tests": "specpilot.pipeline.run.test_check",
     "CodeIndex": "specpilot.pipeline.core.index",
+    "compute_kpis": "specpilot.pipeline.kpi.metrics",
     "conclude": "specpilot.pipeline.deliver.deliver",
     "default_audit_path": "specpilot.pipeline.audit.log",
     "default_key_path": "specpilot.pipeline.audit.key",
@@ -49,13 +50,19 @@ _WHERE: dict[str, str] = {
     "DeployResult": "specpilot.pipeline.deliver.deploy_result",
     "DiffError": "specpilot.pipeline.core.errors",
     "drive": "specpilot.pipeline.run.drive",
+    "escalate_run": "specpilot.pipeline.deliver.deliver",
+    "Escalation": "specpilot.pipeline.deliver.escalate",
     "explain": "specpilot.pipeline.tiers.tiering",
     "gather_context": "specpilot.pipeline.run.context",
     "GitHubClient": "specpilot.pipeline.deliver.github",
+    "github_lookup": "specpilot.pipeline.kpi.fates",
     "has_change": "specpilot.pipeline.deliver.deliver",
     "Hit": "specpilot.pipeline.core.index",
     "IndexFactory": "specpilot.pipeline.core.index",
     "key_from_hex": "specpilot.pipeline.audit.key",
+    "Kpis": "specpilot.pipeline.kpi.metrics",
+    "kpis_markdown": "specpilot.pipeline.kpi.text",
+    "kpis_from_log": "specpilot.pipeline.kpi.from_log",
     "load_key_file": "specpilot.pipeline.audit.key",
     "load_or_create_key": "specpilot.pipeline.audit.key",
     "load_policy": "specpilot.pipeline.tiers.policy",
@@ -64,18 +71,27 @@ _WHERE: dict[str, str] = {
     "ModelPrice": "specpilot.pipeline.core.config",
     "MODES": "specpilot.pipeline.core.config",
     "NoModelError": "specpilot.pipeline.core.errors",
+    "outcome_label": "specpilot.pipeline.kpi.text",
+    "parse_since": "specpilot.pipeline.kpi.since",
     "parse_spec": "specpilot.pipeline.run.spec",
+    "PendingPr": "specpilot.pipeline.kpi.fates",
     "PipelineConfig": "specpilot.pipeline.core.config",
     "PipelineError": "specpilot.pipeline.core.errors",
     "Plan": "specpilot.pipeline.run.plan",
     "Policy": "specpilot.pipeline.tiers.policy",
     "PolicyError": "specpilot.pipeline.core.errors",
+    "pr_slug": "specpilot.pipeline.kpi.fates",
     "probe_isolation": "specpilot.pipeline.workspace.sandbox",
+    "PullRequestState": "specpilot.pipeline.deliver.github",
     "RankedFile": "specpilot.pipeline.run.context",
+    "refresh_fates": "specpilot.pipeline.kpi.fates",
+    "RefreshResult": "specpilot.pipeline.kpi.fates",
     "remote_url": "specpilot.pipeline.deliver.deploy_git",
+    "render_page": "specpilot.pipeline.kpi.page",
     "render_plan": "specpilot.pipeline.run.plan",
     "repo_from_remote_url": "specpilot.pipeline.deliver.github",
     "repo_root": "specpilot.pipeline.workspace.worktree",
+    "ReportError": "specpilot.pipeline.core.errors",
     "RetrievedContext": "specpilot.pipeline.run.context",
     "RunInputs": "specpilot.pipeline.run.inputs",
     "RunMode": "specpilot.pipeline.core.config",
@@ -83,14 +99,17 @@ _WHERE: dict[str, str] = {
     "SANDBOX_USER_ONLY_FIELDS": "specpilot.pipeline.core.config",
     "SandboxError": "specpilot.pipeline.core.errors",
     "ship": "specpilot.pipeline.deliver.deliver",
+    "should_escalate": "specpilot.pipeline.deliver.escalate",
     "show": "specpilot.pipeline.audit.log",
     "Spec": "specpilot.pipeline.run.spec",
     "SpecError": "specpilot.pipeline.core.errors",
     "SpecRun": "specpilot.pipeline.run.stages",
     "Step": "specpilot.pipeline.run.drive",
+    "summary_rows": "specpilot.pipeline.kpi.text",
     "SymbolSite": "specpilot.pipeline.core.index",
     "TestCheck": "specpilot.pipeline.run.test_check",
     "tier": "specpilot.pipeline.deliver.deliver",
+    "tier_label": "specpilot.pipeline.kpi.text",
     "TierDecision": "specpilot.pipeline.tiers.tiering",
     "TomlTextError": "specpilot.pipeline.core.toml_text",
     "verify": "specpilot.pipeline.audit.chain",
@@ -132,6 +151,7 @@ if TYPE_CHECKING:
     from specpilot.pipeline.core.errors import NoModelError as NoModelError
     from specpilot.pipeline.core.errors import PipelineError as PipelineError
     from specpilot.pipeline.core.errors import PolicyError as PolicyError
+    from specpilot.pipeline.core.errors import ReportError as ReportError
     from specpilot.pipeline.core.errors import SandboxError as SandboxError
     from specpilot.pipeline.core.errors import SpecError as SpecError
     from specpilot.pipeline.core.errors import WorktreeError as WorktreeError
@@ -144,13 +164,17 @@ if TYPE_CHECKING:
     from specpilot.pipeline.deliver.deliver import Delivery as Delivery
     from specpilot.pipeline.deliver.deliver import conclude as conclude
     from specpilot.pipeline.deliver.deliver import deliver_change as deliver_change
+    from specpilot.pipeline.deliver.deliver import escalate_run as escalate_run
     from specpilot.pipeline.deliver.deliver import has_change as has_change
     from specpilot.pipeline.deliver.deliver import ship as ship
     from specpilot.pipeline.deliver.deliver import tier as tier
     from specpilot.pipeline.deliver.deploy_git import remote_url as remote_url
     from specpilot.pipeline.deliver.deploy_result import DeployResult as DeployResult
+    from specpilot.pipeline.deliver.escalate import Escalation as Escalation
+    from specpilot.pipeline.deliver.escalate import should_escalate as should_escalate
     from specpilot.pipeline.deliver.github import API_URL as API_URL
     from specpilot.pipeline.deliver.github import GitHubClient as GitHubClient
+    from specpilot.pipeline.deliver.github import PullRequestState as PullRequestState
     from specpilot.pipeline.deliver.github import repo_from_remote_url as repo_from_remote_url
     from specpilot.pipeline.deliver.merge_gate import pass_merge_gate as pass_merge_gate
     from specpilot.pipeline.evaluate.commits import CommitCase as CommitCase
@@ -169,6 +193,20 @@ if TYPE_CHECKING:
     from specpilot.pipeline.evaluate.outcome import failure_class as failure_class
     from specpilot.pipeline.evaluate.outcome import outcome_of as outcome_of
     from specpilot.pipeline.evaluate.outcome import tokens_of as tokens_of
+    from specpilot.pipeline.kpi.fates import PendingPr as PendingPr
+    from specpilot.pipeline.kpi.fates import RefreshResult as RefreshResult
+    from specpilot.pipeline.kpi.fates import github_lookup as github_lookup
+    from specpilot.pipeline.kpi.fates import pr_slug as pr_slug
+    from specpilot.pipeline.kpi.fates import refresh_fates as refresh_fates
+    from specpilot.pipeline.kpi.from_log import kpis_from_log as kpis_from_log
+    from specpilot.pipeline.kpi.metrics import Kpis as Kpis
+    from specpilot.pipeline.kpi.metrics import compute_kpis as compute_kpis
+    from specpilot.pipeline.kpi.page import render_page as render_page
+    from specpilot.pipeline.kpi.since import parse_since as parse_since
+    from specpilot.pipeline.kpi.text import kpis_markdown as kpis_markdown
+    from specpilot.pipeline.kpi.text import outcome_label as outcome_label
+    from specpilot.pipeline.kpi.text import summary_rows as summary_rows
+    from specpilot.pipeline.kpi.text import tier_label as tier_label
     from specpilot.pipeline.model.anthropic import BASE_URL_ENV as BASE_URL_ENV
     from specpilot.pipeline.model.anthropic import AnthropicModel as AnthropicModel
     from specpilot.pipeline.model.anthropic import auth_from_env as auth_from_env

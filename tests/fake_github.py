@@ -2,8 +2,9 @@
 
 ``FakeGitHub`` runs a ``ThreadingHTTPServer`` on 127.0.0.1 (an ephemeral port) in a thread and
 records every request (the Authorization value is never kept, only whether it matched). It
-serves: create / get / list pull requests, merge a pull request, add labels, the combined commit
-status and check runs. With ``git_dir`` (a bare repository standing in for the GitHub remote),
+serves: create / get / list pull requests (with ``merged_at`` / ``closed_at``;
+:meth:`FakeGitHub.set_fate` merges or closes one as a human would), merge a pull request, add
+labels, the combined commit status and check runs. With ``git_dir`` (a bare repository standing in for the GitHub remote),
 a PR's head must be a pushed branch and a merge really creates the merge commit on the base
 branch. Scripted checks: :meth:`FakeGitHub.script_checks` gives the responses of successive
 check-run polls.
@@ -19,6 +20,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -124,6 +126,15 @@ class FakeGitHub:
         with self._lock:
             self._state.statuses = [{"context": c, "state": s} for c, s in statuses]
 
+    def set_fate(self, number: int, *, merged: bool, at: str) -> None:
+        """What a human did on GitHub: PR ``number`` merged (or closed unmerged) at ``at``
+        (ISO 8601, e.g. ``2024-06-01T12:00:00Z``), as ``GET /pulls/{n}`` then reports it."""
+        with self._lock:
+            pr = self._state.pulls[number]
+            pr.update(state="closed", merged=merged, closed_at=at)
+            pr.update(merged_at=at if merged else None)
+            pr.update(merge_commit_sha=f"{number:039x}m" if merged else None)
+
     def pull(self, number: int) -> dict[str, Any]:
         with self._lock:
             return dict(self._state.pulls[number])
@@ -210,6 +221,8 @@ class FakeGitHub:
             "draft": bool(body.get("draft", False)),
             "state": "open",
             "merged": False,
+            "merged_at": None,
+            "closed_at": None,
             "mergeable": None,
             "head": {"ref": body["head"], "sha": sha or f"{number:040x}"},
             "base": {"ref": body["base"]},
@@ -229,7 +242,8 @@ class FakeGitHub:
             sha = self._merge_in_git(pr) or f"{pr['number']:039x}m"
         except RuntimeError as err:
             return 405, {"message": f"Merge conflict: {err}"}
-        pr.update(merged=True, state="closed", merge_commit_sha=sha)
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        pr.update(merged=True, state="closed", merge_commit_sha=sha, merged_at=now, closed_at=now)
         return 200, {"sha": sha, "merged": True, "message": "Pull Request successfully merged"}
 
     def _merge_in_git(self, pr: dict[str, Any]) -> str | None:

@@ -106,8 +106,9 @@ class PipelineConfig:
     # reported ("no test covers them"); True: it is not committed (the run stops instead)
     require_acceptance_tests: bool = False
     # a run that cannot finish (tests still red, budget, the model gave up) hands over: a
-    # draft PR labelled needs-human, or ESCALATED.md in the run dir (pipeline/deliver/escalate)
-    escalate: bool = False
+    # draft PR labelled needs-human, or ESCALATED.md in the run dir (pipeline/deliver/escalate);
+    # on by default since tests/pipeline/test_escalate_e2e.py runs it end to end
+    escalate: bool = True
     # --- human gates (pipeline/run/gates.py; the repo policy's gates table adds its own) ---
     # gates asked at every tier in pr and auto mode: "plan" (before any code is written),
     # "merge" (before a PR is opened or a merge is made); ``--gate`` adds more for one run
@@ -120,6 +121,9 @@ class PipelineConfig:
     # --- tests --------------------------------------------------------------------------
     test_command: str | None = None  # overrides detection; the spec's test_command wins
     test_timeout_s: float = 600.0
+    # a green Python change: its tests run once more under coverage.py in the same sandbox, and
+    # the record's diff_coverage says how many of its added lines they execute (run/diff_coverage)
+    diff_coverage: bool = True
     sandbox: bool = True  # run tests with no network (unshare) when the machine allows
     # and, with bubblewrap installed, in a file-system sandbox (see pipeline/workspace/sandbox.py);
     # suggest mode runs no tests without it

@@ -16,8 +16,9 @@
     ├── PolicyError          the policy file is malformed
     ├── SecretsFound         the diff contains a secret (names file and line, never the secret)
     ├── DeployError          pushing, opening a PR or merging failed
-    └── AuditError           the audit log cannot be written or is broken
-        └── AuditKeyError    the audit key is missing, malformed, exposed or in the wrong place
+    ├── AuditError           the audit log cannot be written or is broken
+    │   └── AuditKeyError    the audit key is missing, malformed, exposed or in the wrong place
+    └── ReportError          a KPI report's input is bad (a ``--since`` that is no duration or date)
 
 Every message is a whole sentence naming the input and what would be valid.
 """
@@ -101,4 +102,8 @@ class AuditError(PipelineError):
 
 
 class AuditKeyError(AuditError):
+    pass
+
+
+class ReportError(PipelineError):
     pass

@@ -68,6 +68,8 @@ def audit_entry(
             "repair_rounds": record.repair_rounds,
             "network_isolated": last.network_isolated,
         }
+        if record.diff_coverage is not None:  # the KPI report reads it from the log
+            tests["diff_coverage"] = record.diff_coverage.model_dump(mode="json")
     notes = [f"outcome: {outcome}", f"status: {record.status}"]
     notes += [f"stop_reason: {record.stop_reason}"] if record.stop_reason else []
     notes += [f"error: {error}"] if error else []

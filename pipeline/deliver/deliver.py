@@ -42,7 +42,7 @@ from specpilot.pipeline.deliver.audit_entry import (
 from specpilot.pipeline.deliver.deploy import deploy
 from specpilot.pipeline.deliver.deploy_git import git as deploy_git
 from specpilot.pipeline.deliver.deploy_result import DeployResult, RunTests, TestOutcome
-from specpilot.pipeline.deliver.escalate import Tell, escalate, should_escalate
+from specpilot.pipeline.deliver.escalate import Escalation, Tell, escalate, should_escalate
 from specpilot.pipeline.deliver.github import GitHubClient
 from specpilot.pipeline.deliver.limits import check_limits, open_pr_checker
 from specpilot.pipeline.deliver.merge_gate import pass_merge_gate
@@ -142,12 +142,9 @@ def deliver_change(
             error = f"{type(exc).__name__}: {exc}"
             log.info("deploy of run %s failed: %s", record.run_id, exc)  # in the Delivery
     elif should_escalate(record, config):
-        repo = Path(record.repo).resolve()
-        esc = escalate(
-            record, spec, config=config, diff_text=change_text(record),
-            decide=lambda: tier(record, spec, audit_log=audit_log, audit_key=audit_key,
-                                remote=remote, github=github, now=now),
-            base=lambda: _base_branch(repo, record), remote=remote, github=github, tell=tell,
+        esc = escalate_run(
+            record, spec, config=config, audit_log=audit_log, audit_key=audit_key,
+            remote=remote, github=github, now=now, tell=tell,
         )  # fmt: skip
         record, decision, result, error = esc.record, esc.decision, esc.result, esc.error
     return conclude(
@@ -163,6 +160,30 @@ def deliver_change(
         spec_text=spec_text,
         now=now,
     )
+
+
+def escalate_run(
+    record: RunRecord,
+    spec: Spec,
+    *,
+    config: PipelineConfig,
+    audit_log: Path,
+    audit_key: AuditKey,
+    remote: str | None = "origin",
+    github: GitHubClient | None = None,
+    now: datetime | None = None,
+    tell: Tell | None = None,
+) -> Escalation:
+    """Hand a stopped run over (``pipeline.deliver.escalate``) through the same gates as a
+    delivery (``tier``); the caller checks ``should_escalate`` first and ``conclude``s after.
+    Written once for ``deliver_change`` and the spec-to-pr flow's ``escalate`` task."""
+    repo = Path(record.repo).resolve()
+    return escalate(
+        record, spec, config=config, diff_text=change_text(record),
+        decide=lambda: tier(record, spec, audit_log=audit_log, audit_key=audit_key,
+                            remote=remote, github=github, now=now),
+        base=lambda: _base_branch(repo, record), remote=remote, github=github, tell=tell,
+    )  # fmt: skip
 
 
 def change_text(record: RunRecord) -> str:

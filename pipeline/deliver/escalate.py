@@ -13,7 +13,8 @@ ending a caller passes as ``reason``, e.g. a rejected gate), unless ``pipeline.e
 
 In every case ``<run dir>/ESCALATED.md`` holds the report (what was tried, the failing tests
 with their output tail, the plan steps not delivered), and ``tell`` — an optional "where to
-tell" seam, e.g. :func:`issue_teller` for a spec that came from a GitHub issue — receives it.
+tell" seam, e.g. :func:`issue_teller` for a spec that came from a GitHub issue — receives it
+(not in suggest mode, which writes nothing outside the run directory).
 The run's record is rewritten with status ``escalated`` and ``report.md`` gets the report.
 """
 
@@ -112,7 +113,7 @@ def escalate(
             notes.append(f"Nothing was pushed: {error}")
     body = text + "\n## Hand-over\n\n" + "".join(f"- {n}\n" for n in notes)
     told = None
-    if tell is not None:
+    if tell is not None and record.mode != "suggest":  # suggest mode writes to no one's GitHub
         try:
             told = tell(body)
         except PipelineError as exc:

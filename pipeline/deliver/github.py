@@ -50,6 +50,19 @@ class PullRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class PullRequestState:
+    """What became of a PR: ``state`` is GitHub's ``open`` / ``closed``; a merged PR is closed
+    with ``merged`` set. Times are GitHub's ISO 8601 strings (``2024-06-01T12:00:00Z``)."""
+
+    number: int
+    state: str
+    merged: bool
+    merged_at: str | None
+    closed_at: str | None
+    merge_sha: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class CheckState:
     verdict: CheckVerdict
     details: tuple[str, ...]  # "check run 'ci': success", "status 'lint': pending", ...
@@ -107,6 +120,22 @@ class GitHubClient:
 
     def get_pull(self, number: int) -> PullRequest:
         return _pull(self._call("GET", f"/repos/{self.repo}/pulls/{number}"))
+
+    def pull_request_state(self, number: int) -> PullRequestState:
+        """Whether PR ``number`` is open, merged or closed unmerged, and since when (what
+        ``specpilot report --refresh`` records as the PR's fate)."""
+        data = self._call("GET", f"/repos/{self.repo}/pulls/{number}")
+        if not isinstance(data, dict) or "state" not in data:
+            raise DeployError(f"GitHub returned no state for PR #{number} of {self.repo}.")
+        merged = bool(data.get("merged")) or bool(data.get("merged_at"))
+        return PullRequestState(
+            number=number,
+            state=str(data["state"]),
+            merged=merged,
+            merged_at=_text(data.get("merged_at")),
+            closed_at=_text(data.get("closed_at")),
+            merge_sha=_text(data.get("merge_commit_sha")) if merged else None,
+        )
 
     def open_pulls(self) -> tuple[PullRequest, ...]:
         data = self._call("GET", f"/repos/{self.repo}/pulls", query={"state": "open"})
@@ -234,6 +263,10 @@ def _pull(data: Mapping[str, Any]) -> PullRequest:
         )
     except (KeyError, TypeError, ValueError) as err:
         raise DeployError(f"GitHub returned a pull request without {err}.") from None
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value else None
 
 
 def _error_message(err: urllib.error.HTTPError) -> str:

@@ -44,7 +44,9 @@ def failure_class(
     reason = str(record.get("stop_reason") or "")
     if record["status"] == "error":
         return "error"
-    if record["status"] == "stopped":
+    if record["status"] in ("rejected", "awaiting_approval"):
+        return "gate"  # a human gate stopped it (the repo's policy gates the change)
+    if record["status"] in ("stopped", "escalated"):  # escalated: a stopped run handed over
         for needle, kind in _STOP_CLASSES:
             if needle in reason:
                 return kind

@@ -17,6 +17,7 @@ from specpilot.pipeline.core.errors import PipelineError, WorktreeTampered
 from specpilot.pipeline.model.protocol import Model
 from specpilot.pipeline.run.acceptance import acceptance_gap, acceptance_tested
 from specpilot.pipeline.run.budget import Budget
+from specpilot.pipeline.run.diff_coverage import DiffCoverage
 from specpilot.pipeline.run.fallbacks import fallbacks_in
 from specpilot.pipeline.run.gates import GateDecision
 from specpilot.pipeline.run.plan import Plan
@@ -53,6 +54,7 @@ class EndingRun(Protocol):
     warnings: list[str]
     tampered: str | None
     decisions: list[GateDecision]
+    diff_coverage: DiffCoverage | None
 
     @property
     def tests_dir(self) -> Path: ...
@@ -105,6 +107,7 @@ def write_record(run: EndingRun) -> RunRecord:
         fallbacks=fallbacks_in(events),
         acceptance_tested=tested,
         gate_decisions=tuple(run.decisions),
+        diff_coverage=run.diff_coverage,
         model_calls=usage.model_calls,
         tool_steps=usage.tool_steps,
         input_tokens=usage.usage.input_tokens,

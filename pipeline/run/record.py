@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict
 
 from specpilot.pipeline.core.config import RunMode
 from specpilot.pipeline.core.errors import PipelineError
+from specpilot.pipeline.run.diff_coverage import DiffCoverage
 from specpilot.pipeline.run.gates import GateDecision
 from specpilot.pipeline.run.plan import Plan
 from specpilot.pipeline.workspace.test_runner import TestReport
@@ -94,6 +95,9 @@ class RunRecord(BaseModel):
     # criteria, or no change)
     acceptance_tested: bool | None = None
     gate_decisions: tuple[GateDecision, ...] = ()  # who approved/rejected at which gate
+    # coverage of the change's added Python lines by its tests (``pipeline.run.diff_coverage``);
+    # None: no green test run to measure (or a record made before it existed)
+    diff_coverage: DiffCoverage | None = None
     artifacts: Mapping[str, str] = {}  # name -> path relative to run_dir
     started_at: datetime
     finished_at: datetime

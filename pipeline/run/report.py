@@ -69,6 +69,9 @@ def render_report(record: RunRecord) -> str:
             else "**no test covers them**: the change touches no test file"
         )
         out.append(f"- {verdict}")
+    if record.diff_coverage is not None:
+        out.append("## Diff coverage")
+        out.append(f"- {record.diff_coverage.summary()}")
     if record.fallbacks:
         out.append("## Fallbacks")
         out.append(

@@ -43,6 +43,7 @@ from specpilot.pipeline.run.context import (
 )
 from specpilot.pipeline.run.context_window import WindowedModel
 from specpilot.pipeline.run.conventions_gate import conventions_gate
+from specpilot.pipeline.run.diff_coverage import DiffCoverage, measure_worktree
 from specpilot.pipeline.run.end import write_record
 from specpilot.pipeline.run.gates import AwaitingApproval, GateDecision, GateKeeper
 from specpilot.pipeline.run.inputs import RunInputs
@@ -126,6 +127,7 @@ class SpecRun:
     violations: list[Violation] = field(default_factory=list)  # left by the last check
     tampered: str | None = None  # what rewrote the worktree's .git metadata (WorktreeTampered)
     decisions: list[GateDecision] = field(default_factory=list)  # at the run's gates
+    diff_coverage: DiffCoverage | None = None  # of the last green change (run/diff_coverage)
 
     @classmethod
     def start(cls, inputs: RunInputs, *, started: datetime | None = None) -> SpecRun:
@@ -338,6 +340,12 @@ class SpecRun:
         rounds = self.config.max_repair_rounds
         if report.passed:
             self._check_conventions(rounds)
+            if self.feedback is None and self.worktree is not None:  # green: its own lines
+                self.diff_coverage = measure_worktree(
+                    self.worktree, self.toolbox.changed, self.command, config=self.config,
+                    require_filesystem=self.mode == "suggest",
+                )  # fmt: skip
+                self.trace.event("diff_coverage", **self.diff_coverage.model_dump(mode="json"))
         elif self.round_no >= rounds:
             self.stop(
                 f"the tests still fail after {rounds} repair round(s): {failure_line(report)}"

@@ -123,22 +123,23 @@ def interpreter_paths(python: str) -> list[Path]:
     return list(dict.fromkeys(p for p in paths if p != Path("/")))
 
 
-def read_junit(path: Path, max_bytes: int) -> str | None:
-    """The JUnit XML at ``path``; None when there is none. The test may have replaced the file
-    with a symlink (to a host file) or something huge: both are refused with SandboxError."""
+def read_junit(path: Path, max_bytes: int, what: str = "The JUnit XML") -> str | None:
+    """The JUnit XML (or another file a sandboxed run wrote, named by ``what``) at ``path``;
+    None when there is none. The test may have replaced the file with a symlink (to a host
+    file) or something huge: both are refused with SandboxError."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise SandboxError(f"The JUnit XML {path} could not be opened safely: {exc}.") from exc
+        raise SandboxError(f"{what} {path} could not be opened safely: {exc}.") from exc
     with os.fdopen(fd, "rb") as fh:
         info = os.fstat(fh.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise SandboxError(f"The JUnit XML {path} is not a regular file.")
+            raise SandboxError(f"{what} {path} is not a regular file.")
         if info.st_size > max_bytes:
             raise SandboxError(
-                f"The JUnit XML {path} has {info.st_size} bytes, more than the "
+                f"{what} {path} has {info.st_size} bytes, more than the "
                 f"{max_bytes}-byte output limit (sandbox_kill_output_bytes)."
             )
         return fh.read(max_bytes).decode("utf-8", errors="replace")

@@ -31,10 +31,12 @@ from specpilot.pipeline.core.errors import SandboxError
 from specpilot.pipeline.workspace.sandbox import (
     Isolation,
     SandboxLimits,
+    SandboxResult,
     probe_isolation,
     run_command,
 )
 from specpilot.pipeline.workspace.test_isolation import (
+    IsolationChoice,
     choose_isolation,
     hidden_program,
     read_junit,
@@ -178,27 +180,21 @@ def run_tests(
     ``require_filesystem`` (suggest mode): refuse with SandboxError, before anything runs,
     when there is no file-system sandbox; ``config.require_sandbox`` likewise for any gap.
     """
-    status = probe_isolation() if config.sandbox else None
-    choice = choose_isolation(config, status, require_filesystem=require_filesystem)
-    if choice.note and config.sandbox:
-        log.warning("tests in %s: %s", root, choice.note)
+    choice = test_isolation(config, root, require_filesystem=require_filesystem)
     artifacts_dir.mkdir(parents=True, exist_ok=True)
     n = len(list(artifacts_dir.glob("report-*.json"))) + 1
     python = project_python(root)
     hidden, readonly = sandbox_paths(root, python, config)
-    limits = SandboxLimits(
-        keep_output_bytes=config.sandbox_output_bytes,
-        kill_output_bytes=config.sandbox_kill_output_bytes,
-        tmp_bytes=config.sandbox_tmp_bytes,
-    )
     with tempfile.TemporaryDirectory(prefix="specpilot-junit-") as out_dir:
         junit_tmp = Path(out_dir) / "junit.xml"
-        result = run_command(
-            _shell(command, junit_tmp, config), cwd=root, timeout_s=config.test_timeout_s,
-            isolate_network=choice.network, isolate_filesystem=choice.filesystem,
-            writable=(Path(out_dir),), readonly=readonly, hidden=hidden,
-            env_passthrough=config.sandbox_env_passthrough, limits=limits,
-        )  # fmt: skip
+        result = run_sandboxed(
+            _shell(command, junit_tmp, config),
+            root,
+            choice,
+            config=config,
+            python=python,
+            writable=Path(out_dir),
+        )
         missing = hidden_program(command.command, hidden, readonly) if choice.filesystem else ""
         if missing:
             log.warning("%s", missing)
@@ -246,6 +242,44 @@ def run_tests(
     )
     (artifacts_dir / f"report-{n}.json").write_text(report.model_dump_json(indent=2) + "\n")
     return report
+
+
+def test_isolation(
+    config: PipelineConfig, root: Path, *, require_filesystem: bool = False
+) -> IsolationChoice:
+    """The isolation a test run in ``root`` gets (SandboxError: it may not run at all)."""
+    status = probe_isolation() if config.sandbox else None
+    choice = choose_isolation(config, status, require_filesystem=require_filesystem)
+    if choice.note and config.sandbox:
+        log.warning("tests in %s: %s", root, choice.note)
+    return choice
+
+
+def run_sandboxed(
+    shell: str,
+    root: Path,
+    choice: IsolationChoice,
+    *,
+    config: PipelineConfig,
+    python: str,
+    writable: Path,
+) -> SandboxResult:
+    """``shell`` in ``root`` as the test stage runs its tests: ``choice``'s isolation, the
+    hidden and read-only paths for ``python``, the output and tmp limits, the time limit;
+    ``writable`` (a private temp dir) is the one place besides ``root`` it may write.
+    Written once: the verification run and the diff-coverage run (``run.diff_coverage``)."""
+    hidden, readonly = sandbox_paths(root, python, config)
+    limits = SandboxLimits(
+        keep_output_bytes=config.sandbox_output_bytes,
+        kill_output_bytes=config.sandbox_kill_output_bytes,
+        tmp_bytes=config.sandbox_tmp_bytes,
+    )
+    return run_command(
+        shell, cwd=root, timeout_s=config.test_timeout_s,
+        isolate_network=choice.network, isolate_filesystem=choice.filesystem,
+        writable=(writable,), readonly=readonly, hidden=hidden,
+        env_passthrough=config.sandbox_env_passthrough, limits=limits,
+    )  # fmt: skip
 
 
 def _shell(command: TestCommand, junit: Path, config: PipelineConfig) -> str:

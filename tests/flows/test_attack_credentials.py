@@ -210,7 +210,7 @@ def test_the_users_config_file_may_set_the_endpoint(
         headers = server.requests[0].headers
         assert API_KEY in headers.get("x-api-key", "") + headers.get("authorization", "")
     assert result.exit_code == 1, result.output + result.stderr  # the script ran out
-    assert json.loads(result.stdout)["outcome"] == "stopped"
+    assert json.loads(result.stdout)["outcome"] == "escalated"  # nothing to push
 
 
 def test_the_users_github_api_url_reaches_the_fake_with_the_token(

@@ -220,15 +220,16 @@ def test_the_budget_stops_the_run_and_names_the_state(
             spec_text=DOCS_SPEC,
             repo=str(repo),
             mode="pr",
-            overrides=[*HASH, "pipeline.max_total_tokens=100"],
+            overrides=[*HASH, "pipeline.max_total_tokens=100", "pipeline.escalate=false"],
         )
     assert state.is_failed() and state.name == "Stopped by budget", state.message
     assert "budget" in str(state.message) and "record.json" in str(state.message)
 
 
-def test_red_tests_after_the_repair_rounds_stop_the_run(
-    repo: Path, monkeypatch: pytest.MonkeyPatch
+def test_red_tests_after_the_repair_rounds_escalate_the_run(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    remote = add_bare_remote(repo, tmp_path / "remote.git")
     spec = re.sub(r"test_command: .*", 'test_command: "false"', DOCS_SPEC)
     with _scripted_model(monkeypatch, docs_script()):
         state = _spec_flow(
@@ -237,9 +238,18 @@ def test_red_tests_after_the_repair_rounds_stop_the_run(
             mode="pr",
             overrides=[*HASH, "pipeline.max_repair_rounds=0"],
         )
-    assert state.is_failed() and state.name == "Stopped", state.message
+    assert state.is_failed() and state.name == "Escalated", state.message
     assert "the tests still fail after 0 repair round(s)" in str(state.message)
-    assert task_names(state.state_details.flow_run_id).count("test") == 1
+    names = task_names(state.state_details.flow_run_id)
+    assert names.count("test") == 1 and "escalate" in names and "deploy" not in names
+    esc = _by_key(state.state_details.flow_run_id)["escalation"]
+    assert "## Failing tests" in str(esc.data) and "## Remaining plan" in str(esc.data)
+    # no GitHub token: the branch is pushed to the plain remote for a human to pick up
+    delivery = state.result(raise_on_failure=False)
+    assert delivery["outcome"] == "escalated" and delivery["deploy"]["pushed"] is True
+    branch = delivery["deploy"]["branch"]
+    assert "Run it twice." in git(remote, "show", f"refs/heads/{branch}:docs/usage.md")
+    assert json.loads(Path(delivery["record_path"]).read_text())["status"] == "escalated"
 
 
 def test_a_crash_in_a_stage_fails_the_run_and_is_audited(

@@ -40,10 +40,15 @@ def test_deployments_take_the_schedule_from_the_config(tmp_path: Path) -> None:
         '[tool.specpilot.schedule]\nindex_cron = "30 3 * * *"\ntimezone = "Europe/Berlin"\n'
     )
     schedule = schedule_settings(load_settings(tmp_path))
-    index, spec = build_deployments(tmp_path, ["index.embed.model='hash'"], schedule)
+    index, spec, kpis = build_deployments(tmp_path, ["index.embed.model='hash'"], schedule)
     assert (index.full_name, spec.full_name) == ("index-repo/nightly", "spec-to-pr/default")
     (sched,) = index.schedules
     assert (sched.schedule.cron, sched.schedule.timezone) == ("30 3 * * *", "Europe/Berlin")
+    assert (
+        kpis.full_name == "delivery-kpis/nightly"
+        and kpis.schedules[0].schedule.cron == "30 3 * * *"
+    )
+    assert kpis.entrypoint == "specpilot.flows.flow_report.delivery_kpis_flow"
     assert spec.schedules == [] and spec.entrypoint == "specpilot.flows.flow_spec.spec_to_pr"
     assert index.parameters == {"repo": str(tmp_path), "overrides": ["index.embed.model='hash'"]}
     assert ScheduleSettings().index_cron == "0 2 * * *"

@@ -69,7 +69,9 @@ def test_a_tool_call_cut_off_at_max_tokens_is_never_run_committed_or_pushed(
 
     assert "calc/mul.py" not in record.files_changed and record.commit is None
     assert record.status == "stopped" and "without changing any file" in (record.stop_reason or "")
-    assert delivery.outcome == "stopped" and delivery.deploy is None
+    # escalated (on by default) with nothing to push: the report stays in the run dir
+    assert delivery.outcome == "escalated" and delivery.deploy is None
+    assert (Path(record.run_dir) / "ESCALATED.md").is_file()
     assert git(bare, "branch", "--list", "specpilot/*").strip() == ""  # nothing pushed
     assert not (Path(record.worktree or tmp_path / "gone") / "calc/mul.py").exists()
     # the model was told: each cut-off call answered "not run", and why
@@ -200,7 +202,7 @@ def test_the_cli_reports_a_malformed_reply_exit_1_audited_no_traceback(
     assert result.exit_code == 1, result.output + result.stderr
     assert "Traceback" not in result.output + result.stderr
     data = json.loads(result.stdout)
-    assert data["outcome"] == "stopped" and data["ok"] is False
+    assert data["outcome"] == "escalated" and data["ok"] is False  # nothing to push
     assert f"server at {server.url}" in data["message"]
     assert "is not a Messages API response" in data["message"]
     (entry,) = read_records(Path(data["audit_log"]))

@@ -375,7 +375,9 @@ def test_a_scripted_model_cannot_push_a_token_with_a_pragma_in_pr_mode(
     assert record.status == "stopped" and record.commit is None
     reason = record.stop_reason or ""
     assert "calc/hub.py:1 (huggingface-token)" in reason
-    assert d.outcome == "stopped" and "huggingface-token" in d.message
+    # the escalation (on by default) tiers the change like any push: the secret blocks it
+    assert d.outcome == "escalated" and "huggingface-token" in d.message and d.deploy is None
+    assert d.decision is not None and d.decision.blocked
     run_dir = Path(record.run_dir)
     for name in ("record.json", "delivery.json"):
         assert token not in (run_dir / name).read_text()
