@@ -90,7 +90,8 @@ def run_case(case: CommitCase, req: EvalRequest, environ: Mapping[str, str]) -> 
     started = time.monotonic()
     try:
         clone = scratch_clone(req.repo, case_dir / "repo", detach=case.parent)
-        settings = load_settings(clone, list(req.overrides), environ)
+        # an eval run hands nothing over (no person reads a scratch clone's escalation)
+        settings = load_settings(clone, ["pipeline.escalate=false", *req.overrides], environ)
         spec = case.spec()
         request = SpecRequest(
             spec=spec, spec_text=spec.to_markdown(), repo=clone, mode=req.mode,
