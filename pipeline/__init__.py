@@ -80,6 +80,15 @@ _WHERE: dict[str, str] = {
     "verify": "specpilot.pipeline.audit.chain",
     "WorktreeError": "specpilot.pipeline.core.errors",
     "write_refusal": "specpilot.pipeline.tiers.policy",
+    "GitHubHTTPError": "specpilot.pipeline.deliver.github",
+    "Issue": "specpilot.pipeline.deliver.github",
+    "IssueRef": "specpilot.pipeline.specsrc.github_issue",
+    "issue_teller": "specpilot.pipeline.deliver.escalate",
+    "LoadedSpec": "specpilot.pipeline.specsrc.load",
+    "load_source": "specpilot.pipeline.specsrc.load",
+    "parse_issue_ref": "specpilot.pipeline.specsrc.github_issue",
+    "spec_document": "specpilot.pipeline.specsrc.load",
+    "SOURCES_HINT": "specpilot.pipeline.specsrc.load",
 }
 
 if TYPE_CHECKING:
@@ -121,8 +130,11 @@ if TYPE_CHECKING:
     from specpilot.pipeline.deliver.deliver import tier as tier
     from specpilot.pipeline.deliver.deploy_git import remote_url as remote_url
     from specpilot.pipeline.deliver.deploy_result import DeployResult as DeployResult
+    from specpilot.pipeline.deliver.escalate import issue_teller as issue_teller
     from specpilot.pipeline.deliver.github import API_URL as API_URL
     from specpilot.pipeline.deliver.github import GitHubClient as GitHubClient
+    from specpilot.pipeline.deliver.github import GitHubHTTPError as GitHubHTTPError
+    from specpilot.pipeline.deliver.github import Issue as Issue
     from specpilot.pipeline.deliver.github import repo_from_remote_url as repo_from_remote_url
     from specpilot.pipeline.model.anthropic import BASE_URL_ENV as BASE_URL_ENV
     from specpilot.pipeline.model.anthropic import AnthropicModel as AnthropicModel
@@ -142,6 +154,12 @@ if TYPE_CHECKING:
     from specpilot.pipeline.run.stages import SpecRun as SpecRun
     from specpilot.pipeline.run.test_check import TestCheck as TestCheck
     from specpilot.pipeline.run.test_check import check_tests as check_tests
+    from specpilot.pipeline.specsrc.github_issue import IssueRef as IssueRef
+    from specpilot.pipeline.specsrc.github_issue import parse_issue_ref as parse_issue_ref
+    from specpilot.pipeline.specsrc.load import SOURCES_HINT as SOURCES_HINT
+    from specpilot.pipeline.specsrc.load import LoadedSpec as LoadedSpec
+    from specpilot.pipeline.specsrc.load import load_source as load_source
+    from specpilot.pipeline.specsrc.load import spec_document as spec_document
     from specpilot.pipeline.tiers.policy import Policy as Policy
     from specpilot.pipeline.tiers.policy import blocked_write_globs as blocked_write_globs
     from specpilot.pipeline.tiers.policy import load_policy as load_policy
