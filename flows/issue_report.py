@@ -36,7 +36,7 @@ class IssueReporter:
         self.ref, self.client = ref, client
         self.told = False  # the escalation commented its report already
 
-    def tell(self, body: str) -> str:
+    def tell(self, body: str) -> str | None:
         """The escalation's ``tell``: its report as a comment on the issue."""
         where = issue_teller(self.client, self.ref.number)(body)
         self.told = True

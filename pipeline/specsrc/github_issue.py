@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from specpilot.pipeline.core.errors import SpecError
 from specpilot.pipeline.deliver.github import GitHubClient, GitHubHTTPError, Issue
@@ -25,6 +26,11 @@ _URL = re.compile(
     r"^https?:/{1,2}([^/\s]+)/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)/issues/(\d+)(?:[/?#].*)?$"
 )
 _RISK_LABEL = re.compile(r"^risk\s*[:/=]\s*(low|medium|high)$", re.IGNORECASE)
+_RISKS: dict[str, Literal["low", "medium", "high"]] = {
+    "low": "low",
+    "medium": "medium",
+    "high": "high",
+}
 _ACCEPTANCE = re.compile(r"^acceptance\b", re.IGNORECASE)
 
 
@@ -100,7 +106,7 @@ def spec_from_issue(ref: IssueRef, issue: Issue) -> Spec:
     risk = base.risk
     for label in issue.labels:
         if m := _RISK_LABEL.match(label.strip()):
-            risk = m.group(1).lower()  # a maintainer's label outranks the body's front matter
+            risk = _RISKS[m.group(1).lower()]  # a maintainer's label outranks the front matter
     return base.model_copy(
         update={
             "title": issue.title.strip(),

@@ -51,7 +51,8 @@ def strip_comments(text: str) -> str:
 def sections(text: str) -> list[Section]:
     """The text cut at every ATX heading outside a code fence."""
     out: list[Section] = []
-    level, title, start, lines = 0, "", 1, []
+    lines: list[str] = []
+    level, title, start = 0, "", 1
     fenced = False
     for no, line in enumerate(text.splitlines(), start=1):
         if _FENCE.match(line):
