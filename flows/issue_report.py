@@ -8,8 +8,10 @@ its run id. A comment that cannot be posted is logged and never fails the run.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -111,3 +113,23 @@ def _plan(run_dir: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def with_issue_origin(spec: Spec, spec_text: str) -> Spec:
+    """A flow run's spec named ``gh:OWNER/REPO#N`` (as ``issues-watch`` submits it) came from
+    that issue: its origin is set so the run records it and comments on the issue."""
+    ref = parse_issue_ref(spec.source or "")
+    if ref is None or spec.source_kind is not None:
+        return spec
+    digest = hashlib.sha256(spec_text.encode("utf-8", "surrogatepass")).hexdigest()
+    update = {"source_kind": "github-issue", "source_ref": ref.url, "content_hash": digest}
+    return spec.model_copy(update=update)
+
+
+def report_to_issue(
+    spec: Spec, delivery: Delivery, api_url: str, environ: Mapping[str, str]
+) -> str | None:
+    """Comment the outcome on the spec's issue, if it came from one (the flow's path)."""
+    token = environ.get("GITHUB_TOKEN") or environ.get("GH_TOKEN") or None
+    reporter = reporter_for(spec, api_url, token)
+    return reporter.report(spec, delivery) if reporter is not None else None

@@ -88,6 +88,7 @@ _WHERE: dict[str, str] = {
     "load_source": "specpilot.pipeline.specsrc.load",
     "parse_issue_ref": "specpilot.pipeline.specsrc.github_issue",
     "spec_document": "specpilot.pipeline.specsrc.load",
+    "spec_from_issue": "specpilot.pipeline.specsrc.github_issue",
     "SOURCES_HINT": "specpilot.pipeline.specsrc.load",
 }
 
@@ -156,6 +157,7 @@ if TYPE_CHECKING:
     from specpilot.pipeline.run.test_check import check_tests as check_tests
     from specpilot.pipeline.specsrc.github_issue import IssueRef as IssueRef
     from specpilot.pipeline.specsrc.github_issue import parse_issue_ref as parse_issue_ref
+    from specpilot.pipeline.specsrc.github_issue import spec_from_issue as spec_from_issue
     from specpilot.pipeline.specsrc.load import SOURCES_HINT as SOURCES_HINT
     from specpilot.pipeline.specsrc.load import LoadedSpec as LoadedSpec
     from specpilot.pipeline.specsrc.load import load_source as load_source

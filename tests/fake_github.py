@@ -187,7 +187,8 @@ class FakeGitHub:
             if not authorized:
                 status, payload = 401, {"message": "Bad credentials"}
             else:
-                status, payload = self._route(method, parts.path, body)
+                query = dict(parse_qsl(parts.query))
+                status, payload = self._route(method, parts.path, body, query)
         data = json.dumps(payload).encode("utf-8")
         h.send_response(status)
         h.send_header("Content-Type", "application/json")
@@ -195,7 +196,7 @@ class FakeGitHub:
         h.end_headers()
         h.wfile.write(data)
 
-    def _route(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+    def _route(self, method: str, path: str, body: Any, query: dict[str, str]) -> tuple[int, Any]:
         prefix = f"/repos/{self.repo}"
         if not path.startswith(prefix + "/"):
             return 404, {"message": "Not Found"}
@@ -212,7 +213,7 @@ class FakeGitHub:
             if method == "PUT" and m.group(2):
                 return self._merge(pr, body or {})
         if method == "GET" and rest == "/issues":
-            return 200, self._list_issues()
+            return 200, self._list_issues(query)
         m = re.fullmatch(r"/issues/(\d+)(/comments)?", rest)
         if m and int(m.group(1)) in self._state.forbidden:
             return 403, {"message": "Resource not accessible by personal access token"}
@@ -245,8 +246,14 @@ class FakeGitHub:
             return 200, {"total_count": len(runs), "check_runs": runs}
         return 404, {"message": "Not Found"}
 
-    def _list_issues(self) -> list[dict[str, Any]]:
-        return [i for i in self._state.issues.values() if i["state"] == "open"]
+    def _list_issues(self, query: dict[str, str]) -> list[dict[str, Any]]:
+        wanted = {n for n in query.get("labels", "").split(",") if n}
+        return [
+            i
+            for _, i in sorted(self._state.issues.items())
+            if i["state"] == query.get("state", "open")
+            and wanted <= {label["name"] for label in i["labels"]}
+        ]
 
     def _create_pull(self, body: dict[str, Any]) -> tuple[int, Any]:
         missing = [k for k in ("title", "head", "base") if not body.get(k)]

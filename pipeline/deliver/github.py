@@ -143,7 +143,17 @@ class GitHubClient:
 
     def get_issue(self, number: int) -> Issue:
         """Issue ``number``: title, body and label names. GitHubHTTPError on 404/403."""
-        data = self._call("GET", f"/repos/{self.repo}/issues/{number}")
+        return self._issue(self._call("GET", f"/repos/{self.repo}/issues/{number}"), number)
+
+    def open_issues(self, label: str) -> tuple[Issue, ...]:
+        """Open issues labelled ``label``, oldest first (pull requests left out; 100 at most)."""
+        query = {"state": "open", "labels": label, "per_page": "100", "sort": "created"}
+        query["direction"] = "asc"
+        data = self._call("GET", f"/repos/{self.repo}/issues", query=query)
+        issues = (self._issue(item, 0) for item in data if isinstance(item, dict))
+        return tuple(i for i in issues if not i.is_pull_request)
+
+    def _issue(self, data: Any, number: int) -> Issue:
         try:
             labels = tuple(
                 str(item["name"] if isinstance(item, dict) else item)
