@@ -3,10 +3,12 @@
 The issue's title is the spec's title and its body the spec's body. Acceptance criteria are
 the items of an "Acceptance …" section (``## Acceptance criteria``) and every task-list item
 (``- [ ] …``) elsewhere. The risk hint is a ``risk:low|medium|high`` label (``risk/high`` and
-``risk: high`` too), else the body's YAML front matter, which may also set ``acceptance``,
-``paths``, ``test_command`` and ``base`` as in any spec (it is parsed by the same hardened
-loader: anyone who can open an issue writes it). An issue that does not exist or that the
-token may not see (404/403), a pull request, and an empty body are ``SpecError``.
+``risk: high`` too) or the body's YAML front matter, the highest of them (a hint only raises
+the tier). The front matter may also set ``acceptance``, ``tasks`` and ``paths`` (which only
+narrow what the agent may write); it is parsed by the same hardened loader, and
+``test_command`` and ``base`` are refused: anyone who can open an issue writes it. An issue
+that does not exist or that the token may not see (404/403), a pull request, and an empty body
+are ``SpecError``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,12 @@ _RISKS: dict[str, Literal["low", "medium", "high"]] = {
     "low": "low",
     "medium": "medium",
     "high": "high",
+}
+_ORDER = ("low", "medium", "high")
+# fields an issue's author may not set: anyone who can open an issue writes its front matter
+_NOT_FROM_ISSUES = {
+    "test_command": "the command run on your machine",
+    "base": "the commit the change starts from",
 }
 _ACCEPTANCE = re.compile(r"^acceptance\b", re.IGNORECASE)
 
@@ -94,6 +102,13 @@ def spec_from_issue(ref: IssueRef, issue: Issue) -> Spec:
     if not issue.title.strip():
         raise SpecError(f"{where}: field 'title' is empty.")
     base = parse_spec(issue.body.replace("\r\n", "\n"), source=ref.short)
+    for name, what in _NOT_FROM_ISSUES.items():
+        if getattr(base, name) is not None:
+            raise SpecError(
+                f"{where}: field {name!r} cannot be set in an issue's front matter: it decides "
+                f"{what}, and anyone who can open an issue writes it; set it in the "
+                "repository's [tool.specpilot] config instead."
+            )
     body = strip_comments(base.body).strip()
     if not body:
         raise SpecError(
@@ -103,10 +118,12 @@ def spec_from_issue(ref: IssueRef, issue: Issue) -> Spec:
     for criterion in criteria(body):
         if criterion not in acceptance:
             acceptance.append(criterion)
-    risk = base.risk
-    for label in issue.labels:
-        if m := _RISK_LABEL.match(label.strip()):
-            risk = _RISKS[m.group(1).lower()]  # a maintainer's label outranks the front matter
+    # a hint only raises the tier floor, so the highest of the labels and front matter counts
+    hints = [base.risk] if base.risk else []
+    hints += [
+        _RISKS[m.group(1).lower()] for lb in issue.labels if (m := _RISK_LABEL.match(lb.strip()))
+    ]
+    risk = max(hints, key=_ORDER.index) if hints else None
     return base.model_copy(
         update={
             "title": issue.title.strip(),
