@@ -32,7 +32,9 @@ def read_spec_source(
     env = os.environ if environ is None else environ
 
     def github(slug: str) -> GitHubClient:
-        return issue_client(slug, api_url(repo, overrides), env)
+        api = api_url(repo, overrides)
+        check_host(str(spec), api)
+        return issue_client(slug, api, env)
 
     try:
         loaded = load_source(str(spec), repo=repo if repo.is_dir() else None, github=github)
@@ -60,3 +62,22 @@ def issue_client(slug: str, api: str, environ: Mapping[str, str]) -> GitHubClien
             "may read its issues."
         )
     return GitHubClient(slug, token=token, base_url=api, env=environ)
+
+
+def check_host(ref: str, api: str) -> None:
+    """An issue URL on a server of its own (GitHub Enterprise) must be the server the API root
+    names, or the same number would be read from github.com's repository of that name. (A
+    github.com URL is read through whatever API root the user set: a gateway, a fake.)"""
+    from urllib.parse import urlsplit
+
+    from specpilot.pipeline import parse_issue_ref
+
+    issue = parse_issue_ref(ref)
+    if issue is None or not ref.startswith("http") or issue.host.lower() == "github.com":
+        return  # gh:OWNER/REPO#N means the configured GitHub
+    if issue.host.lower() != (urlsplit(api).hostname or "").lower():
+        raise SpecError(
+            f"issue {issue.url}: is on {issue.host}, but the GitHub API is {api}; set "
+            "GITHUB_API_URL (deliver.github_api_url) to that server's API, or use "
+            "gh:OWNER/REPO#N."
+        )

@@ -141,6 +141,10 @@ def test_a_speckit_folder_runs(runner: CliRunner, repo: Path, tmp_path: Path) ->
         ("issue-empty-body", "issue gh:acme/demo#4: field 'body' is empty"),
         ("issue-no-token", "reading an issue of acme/demo needs GITHUB_TOKEN (or GH_TOKEN)"),
         ("nothing", "spec nope does not exist; give a Markdown spec file, an OpenSpec change"),
+        (
+            "issue-other-host",
+            "issue https://ghe.example/acme/demo/issues/4: is on ghe.example, but",
+        ),
     ],
 )
 def test_malformed_sources_are_one_line_errors_with_exit_2(
@@ -174,6 +178,7 @@ def test_malformed_sources_are_one_line_errors_with_exit_2(
         "issue-empty-body": "gh:acme/demo#4",
         "issue-no-token": "gh:acme/demo#4",
         "nothing": "nope",
+        "issue-other-host": "https://ghe.example/acme/demo/issues/4",
     }[case]
     result = runner.invoke(app, ["run", spec, "--repo", str(repo), *HASH])
     assert result.exit_code == 2, result.output + result.stderr
