@@ -187,3 +187,26 @@ def test_malformed_sources_are_one_line_errors_with_exit_2(
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output + result.stderr
     assert github.comments(3) == github.comments(4) == []
+
+
+def test_submit_sends_an_issue_as_a_flow_run_named_after_it(
+    runner: CliRunner, repo: Path, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from specpilot.flows import cli_flows
+
+    sent: list[tuple[str, str]] = []
+
+    def fake_submit(text: str, name: str, *args: Any) -> Any:
+        sent.append((text, name))
+        return SimpleNamespace(id="0", name="run", state=None)
+
+    monkeypatch.setattr(cli_flows, "_submit", fake_submit)
+    monkeypatch.setattr(cli_flows, "api_url", lambda: "http://127.0.0.1:9/api")
+    github.add_issue(5, "Say how often to run it", ISSUE_BODY)
+    result = runner.invoke(app, ["submit", "gh:acme/demo#5", "--repo", str(repo), "--json"])
+    assert result.exit_code == 0, result.output + result.stderr
+    ((text, name),) = sent
+    assert name == "gh:acme/demo#5" and "title: Say how often to run it" in text
+    assert github.comments(5) == []  # the flow run comments when it ends, not submit
