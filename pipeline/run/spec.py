@@ -30,7 +30,9 @@ from specpilot.pipeline.core.errors import SpecError
 SPEC_SCHEMA_VERSION: Literal[1] = 1
 # where a spec was read from (``pipeline.specsrc``); filled in by the reader, never by the spec
 SourceKind = Literal["markdown", "openspec", "speckit", "github-issue"]
-_READER_FIELDS = ("schema_version", "body", "source", "source_kind", "source_ref", "content_hash")
+_READER_FIELDS = (
+    "schema_version", "body", "source", "source_kind", "source_ref", "content_hash", "tasks_file",
+)  # fmt: skip
 _FENCE = re.compile(r"^(---|\.\.\.)\s*$")
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$")
 # A spec may come from anyone who can open an issue: its front matter is hostile input.
@@ -104,6 +106,9 @@ class Spec(BaseModel):
     source_kind: SourceKind | None = None  # None: parsed from text with no known origin
     source_ref: str | None = None  # the file or folder path, or the issue's URL
     content_hash: str | None = None  # sha256 of the source's content as it was read
+    # the tasks.md the tasks came from (absolute); a green pr/auto run ticks them in its branch
+    # when the file is in the repository
+    tasks_file: str | None = None
 
     @property
     def slug(self) -> str:

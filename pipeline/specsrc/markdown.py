@@ -140,3 +140,23 @@ def content_hash(parts: Iterable[tuple[str, str]]) -> str:
             raw = piece.encode("utf-8", "surrogatepass")
             digest.update(len(raw).to_bytes(8, "big") + raw)
     return digest.hexdigest()
+
+
+def tick_tasks(text: str, wanted: Iterable[str]) -> tuple[str, list[str]]:
+    """``text`` with each unticked task-list line whose task is one of ``wanted`` (compared
+    as :func:`tasks` reads them) ticked, outside code fences; and the tasks ticked. Line
+    endings are kept as they are."""
+    names = set(wanted)
+    out: list[str] = []
+    ticked: list[str] = []
+    fenced = False
+    for line in text.splitlines(keepends=True):
+        bare = line.rstrip("\r\n")
+        if _FENCE.match(bare):
+            fenced = not fenced
+        m = None if fenced else _CHECKBOX.match(bare)
+        if m and m.group(1) == " " and clean(m.group(2)) in names:
+            line = line.replace("[ ]", "[x]", 1)
+            ticked.append(clean(m.group(2)))
+        out.append(line)
+    return "".join(out), ticked

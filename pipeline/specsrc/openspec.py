@@ -125,6 +125,7 @@ def read_openspec(folder: Path) -> Spec:
             "source_kind": "openspec",
             "source_ref": str(folder),
             "content_hash": content_hash(read),
+            "tasks_file": str(tasks_path.resolve()) if todo else None,
         }
     )
 

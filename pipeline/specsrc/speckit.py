@@ -83,6 +83,7 @@ def read_speckit(folder: Path) -> Spec:
             "source_kind": "speckit",
             "source_ref": str(folder),
             "content_hash": content_hash(read),
+            "tasks_file": str(tasks_path.resolve()) if todo else None,
         }
     )
 

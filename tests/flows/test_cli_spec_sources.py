@@ -210,3 +210,37 @@ def test_submit_sends_an_issue_as_a_flow_run_named_after_it(
     ((text, name),) = sent
     assert name == "gh:acme/demo#5" and "title: Say how often to run it" in text
     assert github.comments(5) == []  # the flow run comments when it ends, not submit
+
+
+def test_a_green_pr_run_of_an_openspec_change_ticks_its_tasks_in_the_branch(
+    runner: CliRunner, make_repo: Callable[..., Path]
+) -> None:
+    from specpilot.pipeline.testing import ScriptedMessagesServer
+    from tests.flows.spec_helpers import PYTEST, docs_script, git
+
+    change = "openspec/changes/docs-twice"
+    tasks = (
+        "## 1. Docs\n- [x] 0.1 Read the guide\n- [ ] 1.1 Say in `docs/usage.md` to run it twice\n"
+        "- [ ] 1.2 Keep **the** heading\n\n```text\n- [ ] 1.1 Say in `docs/usage.md` to run it twice\n```\n"
+    )
+    files = {
+        f"{change}/proposal.md": f"---\ntest_command: {PYTEST}\n---\n# Change: Run it twice\n\n"
+        "## Why\nOnce is not enough.\n",
+        f"{change}/tasks.md": tasks,
+    }
+    repo = make_repo({**DEMO_FILES, **files}, git=True, name="repo")
+    with ScriptedMessagesServer(docs_script()) as server:
+        env = {"ANTHROPIC_API_KEY": "test-key", "ANTHROPIC_BASE_URL": server.url}
+        data = _json(
+            runner.invoke(
+                app, ["run", change, "--repo", str(repo), "--mode", "pr", "--json", *HASH], env=env
+            )
+        )
+    assert data["outcome"] == "pr"
+    branch = data["deploy"]["branch"]
+    ticked = git(repo, "show", f"{branch}:{change}/tasks.md")
+    assert ticked == tasks.replace("- [ ] 1.1", "- [x] 1.1", 1).replace("- [ ] 1.2", "- [x] 1.2")
+    assert "Run it twice." in git(repo, "show", f"{branch}:docs/usage.md")
+    assert (repo / change / "tasks.md").read_text() == tasks  # the user's checkout is untouched
+    trace = (Path(data["run_dir"]) / "trace.jsonl").read_text()
+    assert '"kind": "tasks_ticked"' in trace

@@ -263,3 +263,12 @@ def test_retrieval_plan_names_the_files_the_tasks_name_first() -> None:
         f.path
         for f in plan_from_retrieval(blocked, context, config=PipelineConfig()).files_to_change
     ]
+
+
+def test_tick_tasks_ticks_only_the_given_unticked_lines_and_keeps_line_endings() -> None:
+    from specpilot.pipeline.specsrc.markdown import tick_tasks
+
+    text = "- [ ] 1.1 **Do** a\r\n- [ ] 1.2 b\r\n```\n- [ ] 1.1 **Do** a\n```\n- [x] 1.3 c\n"
+    updated, ticked = tick_tasks(text, ["1.1 Do a", "1.3 c"])
+    assert ticked == ["1.1 Do a"]
+    assert updated == text.replace("- [ ] 1.1", "- [x] 1.1", 1)
