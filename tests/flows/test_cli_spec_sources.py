@@ -244,3 +244,34 @@ def test_a_green_pr_run_of_an_openspec_change_ticks_its_tasks_in_the_branch(
     assert (repo / change / "tasks.md").read_text() == tasks  # the user's checkout is untouched
     trace = (Path(data["run_dir"]) / "trace.jsonl").read_text()
     assert '"kind": "tasks_ticked"' in trace
+
+
+def test_a_run_of_an_issue_that_escalates_tells_the_issue_once(
+    runner: CliRunner, repo: Path, github: FakeGitHub
+) -> None:
+    from specpilot.pipeline.testing import ScriptedMessagesServer, tool_reply
+    from tests.flows.spec_helpers import plan_reply
+
+    github.add_issue(6, "Say how often to run it", ISSUE_BODY)
+    script = [plan_reply(), tool_reply(("finish", {"summary": "Nothing needed."}))]
+    with ScriptedMessagesServer(script) as server:
+        env = {"ANTHROPIC_API_KEY": "test-key", "ANTHROPIC_BASE_URL": server.url}
+        result = runner.invoke(
+            app,
+            [
+                "run",
+                "gh:acme/demo#6",
+                "--repo",
+                str(repo),
+                "--json",
+                *HASH,
+                "--set",
+                "pipeline.escalate=true",
+            ],
+            env=env,
+        )
+    data = json.loads(result.stdout)
+    assert data["outcome"] == "escalated", data["message"]
+    (comment,) = github.comments(6)  # the escalation's report, not a second outcome comment
+    assert comment.startswith("# Escalated: Say how often to run it")
+    assert "Told: comment on acme/demo#6" in (Path(data["run_dir"]) / "ESCALATED.md").read_text()
