@@ -5,6 +5,8 @@
     risk: medium                    # low | medium | high (a hint; policy decides)
     acceptance:
       - failed requests are retried three times
+    tasks:                          # plan hints, in order (OpenSpec / Spec Kit tasks.md)
+      - add RetryPolicy in src/http/retry.py
     paths:
       allow: ["src/http/**", "tests/**"]
       block: ["migrations/**"]
@@ -13,7 +15,8 @@
     ---
     # Body in Markdown ...
 
-Every error is a ``SpecError`` naming the file, the line and the field.
+Every error is a ``SpecError`` naming the file, the line and the field. Specs from other
+sources (OpenSpec, Spec Kit, GitHub issues) are read by ``pipeline/specsrc`` into this model.
 """
 
 from __future__ import annotations
@@ -211,7 +214,7 @@ def _parse_front_matter(
     if not isinstance(data, dict):
         raise SpecError(
             f"{where}:2: the front matter must be a mapping of fields "
-            f"(title, risk, acceptance, paths, test_command, base), not {type(data).__name__}."
+            f"(title, risk, acceptance, tasks, paths, test_command, base), not {type(data).__name__}."
         )
     for key in _READER_FIELDS:
         if key in data:
