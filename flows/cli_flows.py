@@ -18,8 +18,9 @@ from specpilot.flows.app import (
     settings_for,
     setup,
 )
-from specpilot.flows.cli_pipeline import GateOpt, ModeOpt, check_gates, check_mode, read_spec
+from specpilot.flows.cli_pipeline import GateOpt, ModeOpt, check_gates, check_mode
 from specpilot.flows.deployments import INDEX_DEPLOYMENT, KPI_DEPLOYMENT, SPEC_DEPLOYMENT
+from specpilot.flows.spec_sources import read_spec_source
 
 NO_API = (
     "PREFECT_API_URL is not set: start a server (`prefect server start`) and point "
@@ -97,7 +98,13 @@ def serve(
 
 @app.command()
 def submit(
-    spec: Annotated[Path, typer.Argument(help="The spec file; its content is sent.")],
+    spec: Annotated[
+        Path,
+        typer.Argument(
+            help="The spec (a file, an OpenSpec or Spec Kit folder, gh:OWNER/REPO#N or an issue "
+            "URL); its content is sent."
+        ),
+    ],
     repo: Annotated[
         str | None,
         typer.Option("--repo", help="The repository on the worker (default: the served one)."),
@@ -125,13 +132,17 @@ def submit(
     setup(verbose)
     run_mode = check_mode(mode)
     gates = check_gates(gate)
-    _, text = read_spec(spec)  # a malformed spec is refused before it is sent
     where = repo
     if repo is not None and Path(repo).is_dir():
         where = str(Path(repo).resolve())
+    # a malformed spec (of any source: spec_sources) is refused before it is sent
+    parsed, text = read_spec_source(
+        spec, Path(where) if where and Path(where).is_dir() else Path("."), set_
+    )
+    name = parsed.source if parsed.source_kind == "github-issue" and parsed.source else spec.name
     url = api_url()
     flow_run = run_guarded(
-        lambda: _submit(text, spec.name, run_mode, where, set_, deployment, url, gates)
+        lambda: _submit(text, name, run_mode, where, set_, deployment, url, gates)
     )
     from specpilot.flows.deployments import ui_url, wait_for
 

@@ -27,6 +27,7 @@ from specpilot.flows.app import (
     settings_for,
     setup,
 )
+from specpilot.flows.spec_sources import read_spec_source
 from specpilot.pipeline import (
     MODES,
     AuditError,
@@ -122,7 +123,7 @@ def run(
     setup(verbose)
     run_mode = check_mode(mode)
     gates = check_gates(gate)
-    parsed, text = read_spec(spec)
+    parsed, text = read_spec_source(spec, repo, set_)
     root = repo_dir(repo)
     settings = settings_for(root, set_)
     from specpilot.flows.spec_run import SpecRequest, default_actor, ensure_index, run_request

@@ -80,7 +80,7 @@ class SearcherCodeIndex:
         self, spec: Spec, config: PipelineConfig, *, house_rules: str = ""
     ) -> RetrievedContext:
         """Ranked files, ranked symbols and packed code for ``spec`` (``retrieval.packing``)."""
-        query = "\n".join([spec.title, spec.body, *spec.acceptance])
+        query = "\n".join([spec.title, spec.body, *spec.acceptance, *spec.tasks])
         budget = max(1, config.context_max_chars // CHARS_PER_TOKEN)
         packed = pack_context(self._searcher, query, budget, root=self.root)
         files = tuple(

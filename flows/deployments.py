@@ -7,6 +7,9 @@
   cannot see the submitter's files still gets the spec;
 - ``delivery-kpis/nightly``: the ``delivery-kpis`` flow (``specpilot report --refresh`` as
   Prefect artifacts) on the same cron as the nightly index.
+- ``issues-watch/default`` (when the repository's remote is on GitHub): polls its open issues
+  labelled ``schedule.issues_label`` on ``schedule.issues_cron`` and submits each new one as a
+  ``spec-to-pr`` run (``flows.flow_issues``).
 
 The deployments load their flow by module path (the installed ``flows`` package), so a
 worker needs specpilot installed, not a checkout at the same path.
@@ -28,11 +31,13 @@ if TYPE_CHECKING:
 INDEX_DEPLOYMENT = "index-repo/nightly"
 SPEC_DEPLOYMENT = "spec-to-pr/default"
 KPI_DEPLOYMENT = "delivery-kpis/nightly"
+ISSUES_DEPLOYMENT = "issues-watch/default"
 TAGS = ["specpilot"]
 
 
 def build_deployments(repo: Path, overrides: list[str], schedule: ScheduleSettings) -> list[Any]:
-    """The runner deployments for ``repo`` (not yet registered): index, spec, KPIs."""
+    """The runner deployments for ``repo`` (not yet registered): index, spec, KPIs and,
+    when the remote is on GitHub, issues-watch."""
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
@@ -71,7 +76,36 @@ def build_deployments(repo: Path, overrides: list[str], schedule: ScheduleSettin
         description=f"Delivery KPIs of {repo}, PR fates refreshed from GitHub",
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
-    return [index, spec, kpis]
+    return [index, spec, kpis, *_issues_watch(repo, overrides, schedule, params)]
+
+
+def _issues_watch(
+    repo: Path, overrides: list[str], schedule: ScheduleSettings, params: dict[str, Any]
+) -> list[Any]:
+    """``issues-watch/default`` when the repository's remote is on GitHub, else nothing."""
+    from prefect.deployments.runner import EntrypointType
+    from prefect.schedules import Cron
+
+    from specpilot.flows.flow_issues import issues_watch_flow, watch_target
+
+    slug = watch_target(repo, overrides)
+    if slug is None:
+        return []
+    try:
+        cron = Cron(schedule.issues_cron, timezone=schedule.timezone)
+    except ValueError as exc:
+        raise ConfigError(
+            f"schedule.issues_cron {schedule.issues_cron!r} is not a valid cron schedule: {exc}"
+        ) from exc
+    watch = issues_watch_flow.to_deployment(
+        name=ISSUES_DEPLOYMENT.split("/")[1],
+        schedule=cron,
+        parameters={**params, "label": schedule.issues_label},
+        tags=TAGS,
+        description=f"Open issues of {slug} labelled {schedule.issues_label!r} → spec-to-pr runs",
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
+    return [watch]
 
 
 def serve(repo: Path, overrides: list[str], schedule: ScheduleSettings, limit: int | None) -> None:

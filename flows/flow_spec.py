@@ -38,6 +38,7 @@ from specpilot.flows.errors import ConfigError
 from specpilot.flows.flow_escalate import escalate_task
 from specpilot.flows.flow_gates import RUN_TAG_PREFIX, prefect_gate_hook
 from specpilot.flows.flow_index import index_repo_flow
+from specpilot.flows.issue_report import report_to_issue, with_issue_origin
 from specpilot.flows.pipeline_settings import audit_log_path
 from specpilot.flows.settings import load_settings
 from specpilot.flows.spec_run import Composition, SpecRequest, compose, default_actor
@@ -164,7 +165,7 @@ def request_from(
         raise ValueError(f"Parameter 'repo' must be an existing directory, got {repo!r}.")
     if mode not in MODES:
         raise ValueError(f"Parameter 'mode' is {mode!r}; use one of: {', '.join(MODES)}.")
-    spec = parse_spec(spec_text, source=spec_name or "spec.md")
+    spec = with_issue_origin(parse_spec(spec_text, source=spec_name or "spec.md"), spec_text)
     settings = load_settings(root, overrides)
     return SpecRequest(
         spec=spec,
@@ -253,6 +254,7 @@ def _deliver(
         record, decision, result, error = esc.record, esc.decision, esc.result, esc.error
     _diff_artifact(record)
     delivery = comp.conclude(req, record, decision=decision, result=result, error=error)
+    report_to_issue(req.spec, delivery, comp.deliver.github_api_url, os.environ)
     create_link_artifact(
         Path(delivery.record_path).as_uri(), link_text="run record", key="run-record"
     )

@@ -2,7 +2,8 @@
 
     [tool.specpilot.pipeline]   pipeline.config.PipelineConfig (runs_dir, model, budgets, ...)
     [tool.specpilot.deliver]    DeliverSettings: git remote, audit log, house-rules budget
-    [tool.specpilot.schedule]   ScheduleSettings: the nightly index deployment's cron
+    [tool.specpilot.schedule]   ScheduleSettings: the nightly index deployment's cron, the
+                                issues-watch poll's cron and label
     [tool.specpilot.flows]      FlowSettings: the index-repo flow's task runner
 
 ``runs_dir`` defaults to ``$SPECPILOT_HOME/runs`` (never inside the repository); a relative
@@ -37,6 +38,8 @@ class DeliverSettings:
 class ScheduleSettings:
     index_cron: str = "0 2 * * *"  # the index-repo/nightly deployment
     timezone: str = "UTC"
+    issues_cron: str = "*/15 * * * *"  # the issues-watch/default deployment's polls
+    issues_label: str = "specpilot"  # the label that asks for a run of an issue
 
 
 @dataclass(frozen=True, slots=True)

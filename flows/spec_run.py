@@ -18,6 +18,7 @@ from pathlib import Path
 from specpilot.flows.audit_keys import audit_key
 from specpilot.flows.code_index import SearcherCodeIndex, WorktreeIndexes, build_context
 from specpilot.flows.conventions_bridge import Conventions, index_plugins, load_conventions
+from specpilot.flows.issue_report import IssueReporter, reporter_for
 from specpilot.flows.pipeline_settings import (
     DeliverSettings,
     audit_log_path,
@@ -329,8 +330,24 @@ def run_request(
             crash = f"the run crashed: {type(exc).__name__}: {exc}"
         finally:
             record = run.finalize()
+    reporter = reporter_for(req.spec, comp.deliver.github_api_url, github_token(env))
     if crash is not None:
-        return comp.conclude(req, record, error=crash)
+        delivery = comp.conclude(req, record, error=crash)
+    else:
+        delivery = _deliver(req, comp, record, env, reporter, inputs.gates)
+    if reporter is not None:  # the spec came from a GitHub issue: tell it how the run ended
+        reporter.report(req.spec, delivery)
+    return delivery
+
+
+def _deliver(
+    req: SpecRequest,
+    comp: Composition,
+    record: RunRecord,
+    env: Mapping[str, str],
+    reporter: IssueReporter | None,
+    gates: GateKeeper | None = None,
+) -> Delivery:
     return deliver_change(
         record,
         req.spec,
@@ -342,5 +359,6 @@ def run_request(
         spec_text=req.spec_text,
         remote=comp.deliver.remote,
         github=comp.github(req, env),
-        gates=inputs.gates,
+        gates=gates,
+        tell=reporter.tell if reporter is not None else None,
     )

@@ -127,6 +127,16 @@ _WHERE: dict[str, str] = {
     "pass_merge_gate": "specpilot.pipeline.deliver.merge_gate",
     "Gate": "specpilot.pipeline.tiers.gate_policy",
     "check_gate_names": "specpilot.pipeline.run.gates",
+    "GitHubHTTPError": "specpilot.pipeline.deliver.github",
+    "Issue": "specpilot.pipeline.deliver.github",
+    "IssueRef": "specpilot.pipeline.specsrc.github_issue",
+    "issue_teller": "specpilot.pipeline.deliver.escalate",
+    "LoadedSpec": "specpilot.pipeline.specsrc.load",
+    "load_source": "specpilot.pipeline.specsrc.load",
+    "parse_issue_ref": "specpilot.pipeline.specsrc.github_issue",
+    "spec_document": "specpilot.pipeline.specsrc.load",
+    "spec_from_issue": "specpilot.pipeline.specsrc.github_issue",
+    "SOURCES_HINT": "specpilot.pipeline.specsrc.load",
 }
 
 if TYPE_CHECKING:
@@ -171,9 +181,12 @@ if TYPE_CHECKING:
     from specpilot.pipeline.deliver.deploy_git import remote_url as remote_url
     from specpilot.pipeline.deliver.deploy_result import DeployResult as DeployResult
     from specpilot.pipeline.deliver.escalate import Escalation as Escalation
+    from specpilot.pipeline.deliver.escalate import issue_teller as issue_teller
     from specpilot.pipeline.deliver.escalate import should_escalate as should_escalate
     from specpilot.pipeline.deliver.github import API_URL as API_URL
     from specpilot.pipeline.deliver.github import GitHubClient as GitHubClient
+    from specpilot.pipeline.deliver.github import GitHubHTTPError as GitHubHTTPError
+    from specpilot.pipeline.deliver.github import Issue as Issue
     from specpilot.pipeline.deliver.github import PullRequestState as PullRequestState
     from specpilot.pipeline.deliver.github import repo_from_remote_url as repo_from_remote_url
     from specpilot.pipeline.deliver.merge_gate import pass_merge_gate as pass_merge_gate
@@ -232,6 +245,13 @@ if TYPE_CHECKING:
     from specpilot.pipeline.run.stages import SpecRun as SpecRun
     from specpilot.pipeline.run.test_check import TestCheck as TestCheck
     from specpilot.pipeline.run.test_check import check_tests as check_tests
+    from specpilot.pipeline.specsrc.github_issue import IssueRef as IssueRef
+    from specpilot.pipeline.specsrc.github_issue import parse_issue_ref as parse_issue_ref
+    from specpilot.pipeline.specsrc.github_issue import spec_from_issue as spec_from_issue
+    from specpilot.pipeline.specsrc.load import SOURCES_HINT as SOURCES_HINT
+    from specpilot.pipeline.specsrc.load import LoadedSpec as LoadedSpec
+    from specpilot.pipeline.specsrc.load import load_source as load_source
+    from specpilot.pipeline.specsrc.load import spec_document as spec_document
     from specpilot.pipeline.tiers.gate_policy import GATES as GATES
     from specpilot.pipeline.tiers.gate_policy import Gate as Gate
     from specpilot.pipeline.tiers.gate_policy import GatePolicy as GatePolicy

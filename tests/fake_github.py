@@ -4,7 +4,8 @@
 records every request (the Authorization value is never kept, only whether it matched). It
 serves: create / get / list pull requests (with ``merged_at`` / ``closed_at``;
 :meth:`FakeGitHub.set_fate` merges or closes one as a human would), merge a pull request, add
-labels, the combined commit status and check runs. With ``git_dir`` (a bare repository standing in for the GitHub remote),
+labels, the combined commit status and check runs; get and list issues (:meth:`FakeGitHub.add_issue`,
+:meth:`forbid` for a 403) and comment on them (:meth:`comments`). With ``git_dir`` (a bare repository standing in for the GitHub remote),
 a PR's head must be a pushed branch and a merge really creates the merge commit on the base
 branch. Scripted checks: :meth:`FakeGitHub.script_checks` gives the responses of successive
 check-run polls.
@@ -46,6 +47,9 @@ class _State:
     labels: dict[int, list[str]] = field(default_factory=dict)
     check_script: list[list[dict[str, Any]]] = field(default_factory=list)
     statuses: list[dict[str, Any]] = field(default_factory=list)
+    issues: dict[int, dict[str, Any]] = field(default_factory=dict)
+    comments: dict[int, list[str]] = field(default_factory=dict)
+    forbidden: set[int] = field(default_factory=set)
 
 
 class FakeGitHub:
@@ -143,6 +147,39 @@ class FakeGitHub:
         with self._lock:
             return list(self._state.labels.get(number, []))
 
+    def add_issue(
+        self,
+        number: int,
+        title: str,
+        body: str | None,
+        labels: tuple[str, ...] = (),
+        *,
+        state: str = "open",
+        pull_request: bool = False,
+    ) -> None:
+        """An issue as ``GET /repos/{repo}/issues/{number}`` returns it."""
+        issue: dict[str, Any] = {
+            "number": number,
+            "title": title,
+            "body": body,
+            "state": state,
+            "labels": [{"name": n} for n in labels],
+            "html_url": f"https://github.com/{self.repo}/issues/{number}",
+        }
+        if pull_request:
+            issue["pull_request"] = {"url": f"/repos/{self.repo}/pulls/{number}"}
+        with self._lock:
+            self._state.issues[number] = issue
+
+    def forbid(self, number: int) -> None:
+        """Issue ``number`` answers 403, as to a token without access."""
+        with self._lock:
+            self._state.forbidden.add(number)
+
+    def comments(self, number: int) -> list[str]:
+        with self._lock:
+            return list(self._state.comments.get(number, []))
+
     def calls(self, method: str, path_suffix: str = "") -> list[GitHubCall]:
         return [r for r in self.requests if r.method == method and r.path.endswith(path_suffix)]
 
@@ -161,7 +198,8 @@ class FakeGitHub:
             if not authorized:
                 status, payload = 401, {"message": "Bad credentials"}
             else:
-                status, payload = self._route(method, parts.path, body)
+                query = dict(parse_qsl(parts.query))
+                status, payload = self._route(method, parts.path, body, query)
         data = json.dumps(payload).encode("utf-8")
         h.send_response(status)
         h.send_header("Content-Type", "application/json")
@@ -169,7 +207,7 @@ class FakeGitHub:
         h.end_headers()
         h.wfile.write(data)
 
-    def _route(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+    def _route(self, method: str, path: str, body: Any, query: dict[str, str]) -> tuple[int, Any]:
         prefix = f"/repos/{self.repo}"
         if not path.startswith(prefix + "/"):
             return 404, {"message": "Not Found"}
@@ -185,6 +223,21 @@ class FakeGitHub:
                 return 200, {**pr, "mergeable": None if pr["merged"] else self.mergeable}
             if method == "PUT" and m.group(2):
                 return self._merge(pr, body or {})
+        if method == "GET" and rest == "/issues":
+            return 200, self._list_issues(query)
+        m = re.fullmatch(r"/issues/(\d+)(/comments)?", rest)
+        if m and int(m.group(1)) in self._state.forbidden:
+            return 403, {"message": "Resource not accessible by personal access token"}
+        if m and method == "GET" and not m.group(2) and int(m.group(1)) in self._state.issues:
+            return 200, self._state.issues[int(m.group(1))]
+        number = int(m.group(1)) if m else 0
+        if m and m.group(2) and method == "POST":
+            if number not in self._state.issues and number not in self._state.pulls:
+                return 404, {"message": "Not Found"}
+            text = str((body or {}).get("body", ""))
+            self._state.comments.setdefault(number, []).append(text)
+            url = f"https://github.com/{self.repo}/issues/{number}#issuecomment-1"
+            return 201, {"id": 1, "body": text, "html_url": url}
         m = re.fullmatch(r"/issues/(\d+)/labels", rest)
         if m and method == "POST" and int(m.group(1)) in self._state.pulls:
             names = self._state.labels.setdefault(int(m.group(1)), [])
@@ -203,6 +256,15 @@ class FakeGitHub:
             runs = script.pop(0) if len(script) > 1 else (script[0] if script else [])
             return 200, {"total_count": len(runs), "check_runs": runs}
         return 404, {"message": "Not Found"}
+
+    def _list_issues(self, query: dict[str, str]) -> list[dict[str, Any]]:
+        wanted = {n for n in query.get("labels", "").split(",") if n}
+        return [
+            i
+            for _, i in sorted(self._state.issues.items())
+            if i["state"] == query.get("state", "open")
+            and wanted <= {label["name"] for label in i["labels"]}
+        ]
 
     def _create_pull(self, body: dict[str, Any]) -> tuple[int, Any]:
         missing = [k for k in ("title", "head", "base") if not body.get(k)]

@@ -73,6 +73,8 @@ def audit_entry(
     notes = [f"outcome: {outcome}", f"status: {record.status}"]
     notes += [f"stop_reason: {record.stop_reason}"] if record.stop_reason else []
     notes += [f"error: {error}"] if error else []
+    if spec.source_kind:  # where the spec came from: kind, path or URL, hash of what was read
+        notes.append(f"spec_source: {spec.source_kind} {spec.source_ref} {spec.content_hash}")
     return AuditEntry(
         run_id=record.run_id,
         repo=repo_id,

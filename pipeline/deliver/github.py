@@ -1,4 +1,4 @@
-"""A small GitHub REST client (stdlib ``urllib``): pull requests, labels, merges, checks.
+"""A small GitHub REST client (stdlib ``urllib``): pull requests, issues, labels, merges, checks.
 
 The token comes from the caller or ``GITHUB_TOKEN``; it is sent as a bearer token and never
 logged or shown in errors. ``base_url`` points at the API root (default
@@ -47,6 +47,29 @@ class PullRequest:
     merged: bool
     mergeable: bool | None
     draft: bool
+
+
+class GitHubHTTPError(DeployError):
+    """GitHub answered with an HTTP error; ``status`` is its code (404: no such thing, or the
+    token may not see it; 403: the token lacks the permission)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """An issue as a spec source reads it (``GET /repos/{owner}/{repo}/issues/{number}``)."""
+
+    repo: str
+    number: int
+    title: str
+    body: str
+    labels: tuple[str, ...]
+    url: str  # the human (html) URL
+    state: str
+    is_pull_request: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +170,37 @@ class GitHubClient:
                 "POST", f"/repos/{self.repo}/issues/{number}/labels", {"labels": list(labels)}
             )
 
+    def get_issue(self, number: int) -> Issue:
+        """Issue ``number``: title, body and label names. GitHubHTTPError on 404/403."""
+        return self._issue(self._call("GET", f"/repos/{self.repo}/issues/{number}"), number)
+
+    def open_issues(self, label: str) -> tuple[Issue, ...]:
+        """Open issues labelled ``label``, oldest first (pull requests left out; 100 at most)."""
+        query = {"state": "open", "labels": label, "per_page": "100", "sort": "created"}
+        query["direction"] = "asc"
+        data = self._call("GET", f"/repos/{self.repo}/issues", query=query)
+        issues = (self._issue(item, 0) for item in data if isinstance(item, dict))
+        return tuple(i for i in issues if not i.is_pull_request)
+
+    def _issue(self, data: Any, number: int) -> Issue:
+        try:
+            labels = tuple(
+                str(item["name"] if isinstance(item, dict) else item)
+                for item in data.get("labels") or ()
+            )
+            return Issue(
+                repo=self.repo,
+                number=int(data["number"]),
+                title=str(data.get("title") or ""),
+                body=str(data.get("body") or ""),
+                labels=labels,
+                url=str(data.get("html_url") or f"https://github.com/{self.repo}/issues/{number}"),
+                state=str(data.get("state", "open")),
+                is_pull_request="pull_request" in data,
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise DeployError(f"GitHub returned issue #{number} without {err}.") from None
+
     def comment_on_issue(self, number: int, body: str) -> None:
         """Comment on issue (or PR) ``number``: where an escalation tells a spec's issue."""
         self._call("POST", f"/repos/{self.repo}/issues/{number}/comments", {"body": body})
@@ -239,8 +293,8 @@ class GitHubClient:
                 raw = response.read()
         except urllib.error.HTTPError as err:
             message = _error_message(err)
-            raise DeployError(
-                f"GitHub {method} {path} failed with HTTP {err.code}: {message}"
+            raise GitHubHTTPError(
+                f"GitHub {method} {path} failed with HTTP {err.code}: {message}", err.code
             ) from None
         except (urllib.error.URLError, TimeoutError, OSError) as err:
             reason = getattr(err, "reason", err)

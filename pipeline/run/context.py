@@ -42,7 +42,7 @@ def gather_context(
 ) -> RetrievedContext:
     """A basic retrieve stage over any ``CodeIndex``: search with the spec's text, look up
     the identifiers it quotes in backticks, rank files by their best hit and pack snippets."""
-    query = "\n".join([spec.title, spec.body, *spec.acceptance])
+    query = "\n".join([spec.title, spec.body, *spec.acceptance, *spec.tasks])
     hits = index.search(query, top_k)
     symbols: list[SymbolSite] = []
     for name in dict.fromkeys(_IDENT.findall(spec.body + "\n" + "\n".join(spec.acceptance))):

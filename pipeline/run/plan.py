@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -41,6 +42,21 @@ RETRIEVAL_ONLY_NOTE = (
     "Writing code needs a model — set ANTHROPIC_API_KEY and run again."
 )
 _TEST_FILE = TEST_FILE
+# a repository path a task names: `in backticks`, or bare with a folder and an extension
+_NAMED_PATH = re.compile(
+    r"`([A-Za-z0-9_./-]+\.[A-Za-z0-9]+)`|(?<![\w/.:-])((?:[A-Za-z0-9_.-]+/)+[A-Za-z0-9_-]+\.[A-Za-z0-9]+)"
+)
+
+
+def task_paths(spec: Spec) -> tuple[str, ...]:
+    """The file paths the spec's tasks name, in order (``src/x.py``, `` `setup.cfg` ``)."""
+    found: list[str] = []
+    for task in spec.tasks:
+        for m in _NAMED_PATH.finditer(task):
+            path = (m.group(1) or m.group(2)).removeprefix("./")
+            if not path.startswith(("/", "../")) and "/../" not in path and path not in found:
+                found.append(path)
+    return tuple(found)
 
 
 class FileChange(BaseModel):
@@ -279,16 +295,30 @@ def plan_from_retrieval(spec: Spec, context: RetrievedContext, *, config: Pipeli
         symbols_by_path.setdefault(sym.path, []).append(sym.symbol)
     source_files = [f for f in files if not _TEST_FILE.search(f.path)]
     test_files = [f.path for f in files if _TEST_FILE.search(f.path)]
+    # the files the spec's own tasks name come first: the spec's author said so
+    guard = WriteGuard(spec.paths.allow, spec.paths.block)
+    named = [p for p in task_paths(spec) if guard.refusal(p) is None]
+    test_files = [*(p for p in named if _TEST_FILE.search(p) and p not in test_files), *test_files]
+    named = [p for p in named if not _TEST_FILE.search(p)]
     changes = tuple(
+        FileChange(
+            path=p,
+            reason="named by the spec's tasks",
+            symbols=tuple(dict.fromkeys(symbols_by_path.get(p, []))),
+        )
+        for p in named
+    ) + tuple(
         FileChange(
             path=f.path,
             reason=f"ranked #{i} by retrieval (score {f.score:.3g}; {f.reason})",
             symbols=tuple(dict.fromkeys(symbols_by_path.get(f.path, []))),
         )
         for i, f in enumerate(source_files, 1)
+        if f.path not in named
     )
     test_command = spec.test_command or config.test_command
-    steps = [f"Read {c.path} and decide whether it must change." for c in changes[:3]]
+    steps = [f"Task: {t}" for t in spec.tasks]
+    steps += [f"Read {c.path} and decide whether it must change." for c in changes[:3]]
     if spec.acceptance:
         steps.append("Add tests for each acceptance criterion.")
     steps.append(f"Run the tests ({test_command or 'the detected test command'}).")

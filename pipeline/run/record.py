@@ -64,6 +64,10 @@ class RunRecord(BaseModel):
     stop_reason: str | None = None
     spec_title: str
     spec_source: str | None = None
+    # where the spec came from (``Spec.source_kind`` / ``source_ref`` / ``content_hash``)
+    spec_source_kind: str | None = None
+    spec_source_ref: str | None = None
+    spec_content_hash: str | None = None
     repo: str
     run_dir: str
     base_ref: str | None = None

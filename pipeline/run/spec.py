@@ -5,6 +5,8 @@
     risk: medium                    # low | medium | high (a hint; policy decides)
     acceptance:
       - failed requests are retried three times
+    tasks:                          # plan hints, in order (OpenSpec / Spec Kit tasks.md)
+      - add RetryPolicy in src/http/retry.py
     paths:
       allow: ["src/http/**", "tests/**"]
       block: ["migrations/**"]
@@ -13,7 +15,8 @@
     ---
     # Body in Markdown ...
 
-Every error is a ``SpecError`` naming the file, the line and the field.
+Every error is a ``SpecError`` naming the file, the line and the field. Specs from other
+sources (OpenSpec, Spec Kit, GitHub issues) are read by ``pipeline/specsrc`` into this model.
 """
 
 from __future__ import annotations
@@ -28,6 +31,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from specpilot.pipeline.core.errors import SpecError
 
 SPEC_SCHEMA_VERSION: Literal[1] = 1
+# where a spec was read from (``pipeline.specsrc``); filled in by the reader, never by the spec
+SourceKind = Literal["markdown", "openspec", "speckit", "github-issue"]
+_READER_FIELDS = (
+    "schema_version", "body", "source", "source_kind", "source_ref", "content_hash", "tasks_file",
+)  # fmt: skip
 _FENCE = re.compile(r"^(---|\.\.\.)\s*$")
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$")
 # A spec may come from anyone who can open an issue: its front matter is hostile input.
@@ -96,6 +104,14 @@ class Spec(BaseModel):
     test_command: str | None = None
     base: str | None = None  # branch or commit the change starts from; None: HEAD
     source: str | None = None  # the file the spec was read from
+    # the source's task checklist (tasks.md of OpenSpec / Spec Kit): plan hints, in order
+    tasks: tuple[str, ...] = ()
+    source_kind: SourceKind | None = None  # None: parsed from text with no known origin
+    source_ref: str | None = None  # the file or folder path, or the issue's URL
+    content_hash: str | None = None  # sha256 of the source's content as it was read
+    # the tasks.md the tasks came from (absolute); a green pr/auto run ticks them in its branch
+    # when the file is in the repository
+    tasks_file: str | None = None
 
     @property
     def slug(self) -> str:
@@ -112,6 +128,8 @@ class Spec(BaseModel):
             parts.append(self.body.strip())
         if self.acceptance:
             parts.append("Acceptance criteria:\n" + "\n".join(f"- {a}" for a in self.acceptance))
+        if self.tasks:
+            parts.append("Tasks:\n" + "\n".join(f"- {t}" for t in self.tasks))
         if self.paths.allow:
             parts.append("Only these paths may be written: " + ", ".join(self.paths.allow))
         if self.paths.block:
@@ -196,9 +214,9 @@ def _parse_front_matter(
     if not isinstance(data, dict):
         raise SpecError(
             f"{where}:2: the front matter must be a mapping of fields "
-            f"(title, risk, acceptance, paths, test_command, base), not {type(data).__name__}."
+            f"(title, risk, acceptance, tasks, paths, test_command, base), not {type(data).__name__}."
         )
-    for key in ("schema_version", "body", "source"):
+    for key in _READER_FIELDS:
         if key in data:
             raise SpecError(
                 f"{where}: field {key!r} cannot be set in the front matter; it is filled in "
@@ -239,7 +257,7 @@ def _spec_error(
         line = next((key_lines[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in key_lines), 1)
         if err["type"] == "extra_forbidden":
             valid = Spec.model_fields if len(loc) == 1 else PathRules.model_fields
-            names = ", ".join(n for n in valid if n not in ("schema_version", "body", "source"))
+            names = ", ".join(n for n in valid if n not in _READER_FIELDS)
             msg = f"unknown field; valid fields here are: {names}"
         elif err["type"] in _TYPE_NAMES:
             msg = f"should be {_TYPE_NAMES[err['type']]}, got {type(err['input']).__name__}"

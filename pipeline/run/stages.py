@@ -32,7 +32,7 @@ from specpilot.pipeline.core.errors import (
 )
 from specpilot.pipeline.core.index import CodeIndex, IndexFactory
 from specpilot.pipeline.deliver.secret_gate import commit_block
-from specpilot.pipeline.model.protocol import Message, Model
+from specpilot.pipeline.model.protocol import Message, Model, ToolCall
 from specpilot.pipeline.run.acceptance import acceptance_gap
 from specpilot.pipeline.run.agent_loop import code_loop
 from specpilot.pipeline.run.budget import Budget, MeteredModel
@@ -57,6 +57,7 @@ from specpilot.pipeline.run.record import (
     new_run_id,
 )
 from specpilot.pipeline.run.spec import Spec
+from specpilot.pipeline.specsrc.markdown import tick_tasks
 from specpilot.pipeline.workspace.file_tools import Toolbox
 from specpilot.pipeline.workspace.paths import WriteCheck
 from specpilot.pipeline.workspace.prepare import WorkspaceRequest, open_workspace
@@ -390,6 +391,7 @@ class SpecRun:
         elif (blocked := commit_block(self.repo, wt.base_commit, diff)) is not None:
             self.stop(blocked)
         else:
+            self._tick_tasks(wt.path)  # the spec's tasks are done: ticked in this commit
             message = (
                 f"specpilot: {self.spec.title}\n\n{self.summary}\n\n"
                 f"Spec: {self.spec.source or '-'}\nRun: {self.run_id}\n"
@@ -404,6 +406,34 @@ class SpecRun:
             self.status = "green"
             self.trace.event("commit", sha=self.commit_sha, branch=wt.branch, files=list(changed))
         return self.commit_sha
+
+    def _tick_tasks(self, worktree: Path) -> None:
+        """Tick the spec's tasks in its tasks.md (OpenSpec / Spec Kit) when that file is in
+        the repository: through the agent's own guarded ``edit_file``, so a path the policy
+        or the spec blocks stays as it is."""
+        if not self.spec.tasks_file or not self.spec.tasks or self.toolbox is None:
+            return
+        try:
+            rel = Path(self.spec.tasks_file).resolve().relative_to(self.repo.resolve())
+        except ValueError:
+            return  # the spec was read from outside the repository
+        path = worktree / rel
+        if path.is_symlink() or not path.is_file():
+            return
+        try:
+            with path.open(encoding="utf-8", newline="") as fh:  # as edit_file reads it
+                text = fh.read()
+        except (OSError, UnicodeDecodeError):
+            return
+        updated, ticked = tick_tasks(text, self.spec.tasks)
+        if not ticked:
+            return
+        args = {"path": rel.as_posix(), "old_text": text, "new_text": updated}
+        outcome = self.toolbox.call(ToolCall("tick-tasks", "edit_file", args))
+        if outcome.is_error:
+            self.warn(f"the spec's tasks were not ticked in {rel.as_posix()}: {outcome.content}")
+        else:
+            self.trace.event("tasks_ticked", path=rel.as_posix(), tasks=ticked)
 
     def _open_workspace(self) -> Toolbox:
         """The first code round makes the workspace; the run keeps what it returns."""

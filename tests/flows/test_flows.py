@@ -407,3 +407,21 @@ def test_an_unanswered_gate_times_out_with_a_clear_state(
     records = sorted((env / "home" / "runs").glob("*/record.json"))
     record = json.loads(records[-1].read_text())
     assert record["status"] == "rejected" and record["gate_decisions"][0]["via"] == "timeout"
+
+
+def test_a_spec_to_pr_run_named_after_an_issue_comments_on_it(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fake_github import FakeGitHub
+
+    with FakeGitHub(token="issue-token", repo="acme/demo") as gh:
+        gh.add_issue(5, "Explain how often to run it", "Update the docs.")
+        monkeypatch.setenv("GITHUB_TOKEN", "issue-token")
+        monkeypatch.setenv("GITHUB_API_URL", gh.base_url)
+        state = _spec_flow(spec_text=DOCS_SPEC, spec_name="gh:acme/demo#5", repo=str(repo))
+        (comment,) = gh.comments(5)
+    assert state.is_completed(), state.message
+    record = json.loads(Path(state.result()["record_path"]).read_text())
+    assert record["spec_source_kind"] == "github-issue"
+    assert record["spec_source_ref"] == "https://github.com/acme/demo/issues/5"
+    assert "ran this issue in `suggest` mode: **suggested**" in comment

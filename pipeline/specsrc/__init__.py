@@ -1,0 +1,1 @@
+"""Where specs come from: a Markdown file, an OpenSpec change folder, a Spec Kit feature folder or a GitHub issue, each read into the same frozen ``Spec`` that carries its origin (kind, path or URL, content hash). (README.md lists the modules.)"""
