@@ -4,6 +4,8 @@
     [tool.specpilot.deliver]    DeliverSettings: git remote, audit log, house-rules budget
     [tool.specpilot.schedule]   ScheduleSettings: the nightly index deployment's cron
     [tool.specpilot.flows]      FlowSettings: the index-repo flow's task runner
+    [tool.specpilot.deps]       pipeline.config.DepsConfig: package index and OSV URLs
+                                (carried in PipelineConfig.deps)
 
 ``runs_dir`` defaults to ``$SPECPILOT_HOME/runs`` (never inside the repository); a relative
 ``runs_dir`` / ``worktrees_dir`` is taken relative to the repository.
@@ -19,7 +21,7 @@ from typing import Any
 from specpilot.flows.errors import ConfigError
 from specpilot.flows.settings import Settings, build
 from specpilot.indexer import specpilot_home
-from specpilot.pipeline import API_URL, ModelPrice, PipelineConfig, default_audit_path
+from specpilot.pipeline import API_URL, DepsConfig, ModelPrice, PipelineConfig, default_audit_path
 
 _PATH_FIELDS = ("runs_dir", "worktrees_dir")
 
@@ -54,9 +56,14 @@ def pipeline_config(settings: Settings, repo: Path) -> PipelineConfig:
     data = dict(table)
     paths = {k: data.pop(k) for k in _PATH_FIELDS if k in data}
     prices = data.pop("prices", None)
+    if "deps" in data:
+        raise ConfigError("pipeline.deps is not a key; set the deps keys in [deps].")
     try:
         config = build(PipelineConfig, data, "pipeline")
-        extra: dict[str, Any] = {"runs_dir": specpilot_home() / "runs"}
+        extra: dict[str, Any] = {
+            "runs_dir": specpilot_home() / "runs",
+            "deps": deps_config(settings),
+        }
         for key, value in paths.items():
             if not isinstance(value, str):
                 raise ConfigError(f"pipeline.{key} must be a path string, got {value!r}.")
@@ -74,6 +81,11 @@ def _prices(table: Any) -> dict[str, ModelPrice]:
     return {
         name: build(ModelPrice, value, f"pipeline.prices.{name}") for name, value in table.items()
     }
+
+
+def deps_config(settings: Settings) -> DepsConfig:
+    """``[tool.specpilot.deps]``: where packages and advisories are looked up."""
+    return build(DepsConfig, settings.raw.get("deps", {}), "deps")
 
 
 def deliver_settings(settings: Settings) -> DeliverSettings:

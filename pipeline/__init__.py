@@ -31,6 +31,7 @@ _WHERE: dict[str, str] = {
     "Delivery": "specpilot.pipeline.deliver.deliver",
     "DeployError": "specpilot.pipeline.core.errors",
     "DeployResult": "specpilot.pipeline.deliver.deploy_result",
+    "DepsConfig": "specpilot.pipeline.core.config",
     "DiffError": "specpilot.pipeline.core.errors",
     "drive": "specpilot.pipeline.run.drive",
     "explain": "specpilot.pipeline.tiers.tiering",
@@ -45,6 +46,7 @@ _WHERE: dict[str, str] = {
     "load_policy": "specpilot.pipeline.tiers.policy",
     "load_toml_bytes": "specpilot.pipeline.core.toml_text",
     "Model": "specpilot.pipeline.model.protocol",
+    "PackageIndex": "specpilot.pipeline.deps.registry",
     "ModelPrice": "specpilot.pipeline.core.config",
     "MODES": "specpilot.pipeline.core.config",
     "NoModelError": "specpilot.pipeline.core.errors",
@@ -94,6 +96,7 @@ if TYPE_CHECKING:
     from specpilot.pipeline.audit.log import show as show
     from specpilot.pipeline.core.config import MODES as MODES
     from specpilot.pipeline.core.config import SANDBOX_USER_ONLY_FIELDS as SANDBOX_USER_ONLY_FIELDS
+    from specpilot.pipeline.core.config import DepsConfig as DepsConfig
     from specpilot.pipeline.core.config import ModelPrice as ModelPrice
     from specpilot.pipeline.core.config import PipelineConfig as PipelineConfig
     from specpilot.pipeline.core.config import RunMode as RunMode
@@ -124,6 +127,7 @@ if TYPE_CHECKING:
     from specpilot.pipeline.deliver.github import API_URL as API_URL
     from specpilot.pipeline.deliver.github import GitHubClient as GitHubClient
     from specpilot.pipeline.deliver.github import repo_from_remote_url as repo_from_remote_url
+    from specpilot.pipeline.deps.registry import PackageIndex as PackageIndex
     from specpilot.pipeline.model.anthropic import BASE_URL_ENV as BASE_URL_ENV
     from specpilot.pipeline.model.anthropic import AnthropicModel as AnthropicModel
     from specpilot.pipeline.model.anthropic import auth_from_env as auth_from_env

@@ -16,6 +16,7 @@
     ├── PolicyError          the policy file is malformed
     ├── SecretsFound         the diff contains a secret (names file and line, never the secret)
     ├── DeployError          pushing, opening a PR or merging failed
+    ├── DepsError            a package index or advisory source failed or answered nonsense
     └── AuditError           the audit log cannot be written or is broken
         └── AuditKeyError    the audit key is missing, malformed, exposed or in the wrong place
 
@@ -101,4 +102,8 @@ class AuditError(PipelineError):
 
 
 class AuditKeyError(AuditError):
+    pass
+
+
+class DepsError(PipelineError):
     pass

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from specpilot.pipeline.audit.key import AuditKey
 from specpilot.pipeline.audit.log import append, read_verified
-from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.core.config import DepsConfig, PipelineConfig
 from specpilot.pipeline.core.diffparse import parse_diff
 from specpilot.pipeline.core.errors import AuditError, PipelineError
 from specpilot.pipeline.deliver.audit_entry import (
@@ -45,6 +45,7 @@ from specpilot.pipeline.deliver.deploy_result import DeployResult, RunTests, Tes
 from specpilot.pipeline.deliver.escalate import Tell, escalate, should_escalate
 from specpilot.pipeline.deliver.github import GitHubClient
 from specpilot.pipeline.deliver.limits import check_limits, open_pr_checker
+from specpilot.pipeline.deps.registry import PackageIndex
 from specpilot.pipeline.run.plan import render_plan
 from specpilot.pipeline.run.record import RunMode, RunRecord, RunStatus
 from specpilot.pipeline.run.spec import Spec
@@ -128,6 +129,7 @@ def deliver_change(
                 remote=remote,
                 github=github,
                 now=now,
+                deps=config.deps,
             )
             result = ship(record, spec, decision, config=config, remote=remote, github=github)
         except PipelineError as exc:
@@ -138,7 +140,7 @@ def deliver_change(
         esc = escalate(
             record, spec, config=config, diff_text=change_text(record),
             decide=lambda: tier(record, spec, audit_log=audit_log, audit_key=audit_key,
-                                remote=remote, github=github, now=now),
+                                remote=remote, github=github, now=now, deps=config.deps),
             base=lambda: _base_branch(repo, record), remote=remote, github=github, tell=tell,
         )  # fmt: skip
         record, decision, result, error = esc.record, esc.decision, esc.result, esc.error
@@ -181,14 +183,20 @@ def tier(
     remote: str | None = "origin",
     github: GitHubClient | None = None,
     now: datetime | None = None,
+    deps: DepsConfig | None = None,
 ) -> TierDecision:
     """The tier of the run's change: the policy of its base commit, the limits from the audit
     log (except in suggest mode; AuditError when it fails verification under ``audit_key``), a
-    secrets scan, the spec's hint and the mode's cap."""
+    secrets scan, the spec's hint and the mode's cap. With ``deps`` (and its
+    ``check_new_on_index``) each dependency the change adds is looked up on the index."""
     repo = Path(record.repo).resolve()
     policy = load_policy(repo, ref=record.base_commit)
     audit = (audit_log, audit_key)
-    return _decide(record, spec, change_text(record), repo, policy, audit, remote, github, now)
+    diff_text = change_text(record)
+    if deps is None or not deps.check_new_on_index:
+        return _decide(record, spec, diff_text, repo, policy, audit, remote, github, now, None)
+    with PackageIndex(deps) as index:
+        return _decide(record, spec, diff_text, repo, policy, audit, remote, github, now, index)
 
 
 def ship(
@@ -284,6 +292,7 @@ def _decide(
     remote: str | None,
     github: GitHubClient | None,
     now: datetime | None,
+    packages: PackageIndex | None = None,
 ) -> TierDecision:
     patch = parse_diff(diff_text)
     limits = None
@@ -303,6 +312,7 @@ def _decide(
         tests_passed=last.passed if last else None,
         limits=limits,
         base=GitTree(repo, record.base_commit) if record.base_commit else None,
+        packages=packages,
     )
 
 
