@@ -21,6 +21,8 @@ _WHERE: dict[str, str] = {
     "auth_from_env": "specpilot.pipeline.model.anthropic",
     "BASE_URL_ENV": "specpilot.pipeline.model.anthropic",
     "blocked_write_globs": "specpilot.pipeline.tiers.policy",
+    "bump_spec": "specpilot.pipeline.deps.bump_spec",
+    "check_repo": "specpilot.pipeline.deps.check",
     "check_key_placement": "specpilot.pipeline.audit.key",
     "check_tests": "specpilot.pipeline.run.test_check",
     "CodeIndex": "specpilot.pipeline.core.index",
@@ -32,6 +34,8 @@ _WHERE: dict[str, str] = {
     "DeployError": "specpilot.pipeline.core.errors",
     "DeployResult": "specpilot.pipeline.deliver.deploy_result",
     "DepsConfig": "specpilot.pipeline.core.config",
+    "DepsError": "specpilot.pipeline.core.errors",
+    "DepsReport": "specpilot.pipeline.deps.check",
     "DiffError": "specpilot.pipeline.core.errors",
     "drive": "specpilot.pipeline.run.drive",
     "explain": "specpilot.pipeline.tiers.tiering",
@@ -103,6 +107,7 @@ if TYPE_CHECKING:
     from specpilot.pipeline.core.errors import AuditError as AuditError
     from specpilot.pipeline.core.errors import AuditKeyError as AuditKeyError
     from specpilot.pipeline.core.errors import DeployError as DeployError
+    from specpilot.pipeline.core.errors import DepsError as DepsError
     from specpilot.pipeline.core.errors import DiffError as DiffError
     from specpilot.pipeline.core.errors import NoModelError as NoModelError
     from specpilot.pipeline.core.errors import PipelineError as PipelineError
@@ -127,6 +132,9 @@ if TYPE_CHECKING:
     from specpilot.pipeline.deliver.github import API_URL as API_URL
     from specpilot.pipeline.deliver.github import GitHubClient as GitHubClient
     from specpilot.pipeline.deliver.github import repo_from_remote_url as repo_from_remote_url
+    from specpilot.pipeline.deps.bump_spec import bump_spec as bump_spec
+    from specpilot.pipeline.deps.check import DepsReport as DepsReport
+    from specpilot.pipeline.deps.check import check_repo as check_repo
     from specpilot.pipeline.deps.registry import PackageIndex as PackageIndex
     from specpilot.pipeline.model.anthropic import BASE_URL_ENV as BASE_URL_ENV
     from specpilot.pipeline.model.anthropic import AnthropicModel as AnthropicModel
