@@ -16,6 +16,7 @@ Packages and advisories are set up front; every request is recorded. Stopped in 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -167,7 +168,8 @@ class FakeIndex:
             "versions": {v: {"name": name, "version": v} for v in versions},
         }
 
-    def _go(self, module: str) -> tuple[int, Any]:
+    def _go(self, escaped: str) -> tuple[int, Any]:
+        module = re.sub(r"!([a-z])", lambda m: m.group(1).upper(), escaped)  # the proxy's case code
         versions = self._versions("go", module)
         if versions is None:
             return 404, "not found: module " + module
