@@ -8,7 +8,7 @@ version in use is the pin, else the lowest version the constraint allows; a depe
 neither is reported without advisories (OSV needs a version). A bump is **needed** when a
 newer version exists and, with ``only_vulnerable``, when the version in use has advisories.
 Its target is the latest version, or for a vulnerable one with ``only_vulnerable`` the
-lowest version that fixes every advisory (as Dependabot's security updates do).
+lowest published version that fixes every advisory (as Dependabot's security updates do).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class DepStatus:
     latest: str | None
     advisories: tuple[Advisory, ...] = ()
     error: str | None = None  # why it could not be checked
+    versions: tuple[str, ...] = ()  # every published version, oldest first
 
     @property
     def outdated(self) -> bool:
@@ -55,8 +56,15 @@ class DepStatus:
         assert self.current is not None and self.latest is not None  # outdated says so
         if only_vulnerable:
             fix = self._lowest_fix()
-            if fix is not None:
-                return fix
+            grammar = GRAMMAR[self.dep.ecosystem]
+            published = [
+                v
+                for v in self.versions
+                if fix is not None and not newer(v, fix, grammar) and newer(self.current, v, grammar)
+                and not _prerelease(v, grammar)
+            ]  # fmt: skip
+            if published:
+                return published[0]  # the lowest published version that fixes them all
         return self.latest
 
     def _lowest_fix(self) -> str | None:
@@ -146,7 +154,7 @@ def check_repo(
         queries = [Query(s.dep.ecosystem, s.dep.name, s.current or "") for _, s in asked]
         found = osv.advisories(queries) if queries else []
         for (i, s), advisories in zip(asked, found, strict=True):
-            statuses[i] = DepStatus(s.dep, s.current, s.latest, advisories, s.error)
+            statuses[i] = DepStatus(s.dep, s.current, s.latest, advisories, s.error, s.versions)
     finally:
         if own_index:
             index.close()
@@ -163,7 +171,13 @@ def _status(dep: Declared, index: PackageIndex) -> DepStatus:
         return DepStatus(dep, current, None, error=str(exc))
     if info is None:
         return DepStatus(dep, current, None, error="the package index has no such package")
-    return DepStatus(dep, current, info.latest)
+    return DepStatus(dep, current, info.latest, versions=info.versions)
+
+
+def _prerelease(version: str, grammar: str) -> bool:
+    from specpilot.pipeline.deps.registry import stable
+
+    return not stable(version, grammar)
 
 
 def _key(version: str, grammar: str) -> Any:

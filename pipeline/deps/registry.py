@@ -95,10 +95,10 @@ class PackageIndex:
             if not (isinstance(files, list) and files and all(f.get("yanked") for f in files))
         ]
         ordered = _sorted(versions, "pep440")
-        stable = [v for v in ordered if _stable(v, "pep440")]
+        finals = [v for v in ordered if stable(v, "pep440")]
         latest = info.get("version") if isinstance(info.get("version"), str) else None
         if latest is None or latest not in ordered:
-            latest = stable[-1] if stable else None
+            latest = finals[-1] if finals else None
         return PackageInfo("pypi", name, latest, tuple(ordered))
 
     def _npm(self, name: str) -> PackageInfo | None:
@@ -113,8 +113,8 @@ class PackageIndex:
         ordered = _sorted(list(versions), "semver")
         latest = tags.get("latest") if isinstance(tags, dict) else None
         if not isinstance(latest, str):
-            stable = [v for v in ordered if _stable(v, "semver")]
-            latest = stable[-1] if stable else None
+            releases = [v for v in ordered if stable(v, "semver")]
+            latest = releases[-1] if releases else None
         return PackageInfo("npm", name, latest, tuple(ordered))
 
     def _go(self, module: str) -> PackageInfo | None:
@@ -123,8 +123,8 @@ class PackageIndex:
         if text is None:
             return None
         ordered = _sorted([line.strip() for line in text.splitlines() if line.strip()], "go")
-        stable = [v for v in ordered if _stable(v, "go")]
-        return PackageInfo("go", module, stable[-1] if stable else None, tuple(ordered))
+        releases = [v for v in ordered if stable(v, "go")]
+        return PackageInfo("go", module, releases[-1] if releases else None, tuple(ordered))
 
     def _crates(self, name: str) -> PackageInfo | None:
         data = self._get_json(f"{self.config.crates_url.rstrip('/')}/api/v1/crates/{quote(name)}")
@@ -140,8 +140,8 @@ class PackageIndex:
         ordered = _sorted(versions, "semver")
         latest = crate.get("max_stable_version") if isinstance(crate, dict) else None
         if not isinstance(latest, str):
-            stable = [v for v in ordered if _stable(v, "semver")]
-            latest = stable[-1] if stable else None
+            releases = [v for v in ordered if stable(v, "semver")]
+            latest = releases[-1] if releases else None
         return PackageInfo("crates", name, latest, tuple(ordered))
 
     # --- HTTP -------------------------------------------------------------------------
@@ -185,7 +185,7 @@ def _sorted(versions: list[str], grammar: Any) -> list[str]:
     return [v for _, v in keyed]
 
 
-def _stable(version: str, grammar: Any) -> bool:
+def stable(version: str, grammar: Any) -> bool:
     if grammar == "pep440":
         from packaging.version import InvalidVersion, Version
 

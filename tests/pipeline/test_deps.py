@@ -23,14 +23,14 @@ from specpilot.pipeline.tiers.dep_list import declared
 from tests.fake_index import FakeAdvisory, FakeIndex
 
 PACKAGES = {
-    "pypi": {"Requests": ["2.30.0", "2.31.0", "2.32.3"], "rich": ["13.7.0"]},
+    "pypi": {"Requests": ["2.30.0", "2.31.0", "2.32.0", "2.32.3", "2.33.0"], "rich": ["13.7.0"]},
     "npm": {"@types/node": ["20.0.0", "22.1.0"], "lodash": ["4.17.20", "4.17.21"]},
     "go": {"github.com/BurntSushi/toml": ["v1.2.0", "v1.3.2", "v1.4.0-rc1"]},
     "crates": {"serde": ["1.0.190", "1.0.200"]},
 }
 ADVISORIES = (
     FakeAdvisory("GHSA-aaaa", "PyPI", "requests", "2.0.0", "2.31.0", "MODERATE"),
-    FakeAdvisory("GHSA-bbbb", "PyPI", "requests", "2.30.0", "2.32.0", "HIGH"),
+    FakeAdvisory("GHSA-bbbb", "PyPI", "requests", "2.30.0", "2.32.1", "HIGH"),
 )
 
 
@@ -50,8 +50,8 @@ def _config(fake: FakeIndex) -> DepsConfig:
 def test_each_index_shape(fake: FakeIndex) -> None:
     with PackageIndex(_config(fake)) as index:
         pypi = index.info("pypi", "requests")
-        assert pypi is not None and pypi.latest == "2.32.3"
-        assert pypi.versions == ("2.30.0", "2.31.0", "2.32.3")
+        assert pypi is not None and pypi.latest == "2.33.0"
+        assert pypi.versions == ("2.30.0", "2.31.0", "2.32.0", "2.32.3", "2.33.0")
         npm = index.info("npm", "@types/node")
         assert npm is not None and npm.latest == "22.1.0"
         go = index.info("go", "github.com/BurntSushi/toml")
@@ -198,14 +198,14 @@ def test_check_repo_and_the_bump_targets(fake: FakeIndex, tmp_path: Path) -> Non
     rows = {d.dep.name: d for d in report.deps}
     assert rows["unpinned"].current is None and rows["unpinned"].error is not None
     assert [a.id for a in rows["requests"].advisories] == ["GHSA-aaaa", "GHSA-bbbb"]
-    # every outdated dependency goes to the latest; only the vulnerable one, to the lowest
-    # version that fixes every advisory (2.32.0 is not published, so 2.32.3's floor: 2.32.0)
+    # every outdated dependency goes to the latest; with only_vulnerable, the vulnerable one
+    # goes to the lowest published version that fixes every advisory (2.32.1 is not published)
     assert {(s.dep.name, t) for s, t in report.bumps()} == {
-        ("requests", "2.32.3"),
+        ("requests", "2.33.0"),
         ("lodash", "4.17.21"),
     }
     assert [(s.dep.name, t) for s, t in report.bumps(only_vulnerable=True)] == [
-        ("requests", "2.32.0")
+        ("requests", "2.32.3")
     ]
 
 
@@ -213,12 +213,12 @@ def test_a_bump_becomes_a_spec(fake: FakeIndex, tmp_path: Path) -> None:
     repo = _repo(tmp_path, {"requirements.txt": "requests==2.30.0\n"})
     [(status, target)] = check_repo(repo, _config(fake)).bumps(only_vulnerable=True)
     spec, text = bump_spec(status, target, test_command="pytest -q")
-    assert spec.title == "Bump requests from 2.30.0 to 2.32.0 (GHSA-aaaa, GHSA-bbbb)"
+    assert spec.title == "Bump requests from 2.30.0 to 2.32.3 (GHSA-aaaa, GHSA-bbbb)"
     assert spec.acceptance[-1] == "the tests pass" and spec.test_command == "pytest -q"
-    assert "GHSA-bbbb (severity HIGH; fixed in 2.32.0)" in spec.body
-    assert "adapt the code to the API of requests 2.32.0" in spec.body
+    assert "GHSA-bbbb (severity HIGH; fixed in 2.32.1)" in spec.body
+    assert "adapt the code to the API of requests 2.32.3" in spec.body
     assert "Do not add, remove or loosen any other dependency." in text
-    assert spec.slug.startswith("bump-requests-from-2-30-0-to-2-32-0")
+    assert spec.slug.startswith("bump-requests-from-2-30-0-to-2-32-3")
 
 
 def test_deps_config_refuses_what_is_not_an_http_url() -> None:
