@@ -19,7 +19,7 @@ from specpilot.flows.app import (
     setup,
 )
 from specpilot.flows.cli_pipeline import ModeOpt, check_mode, read_spec
-from specpilot.flows.deployments import INDEX_DEPLOYMENT, SPEC_DEPLOYMENT
+from specpilot.flows.deployments import DEPS_DEPLOYMENT, INDEX_DEPLOYMENT, SPEC_DEPLOYMENT
 
 NO_API = (
     "PREFECT_API_URL is not set: start a server (`prefect server start`) and point "
@@ -54,7 +54,8 @@ def serve(
     set_: SetOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Serve index-repo/nightly (cron: tool.specpilot.schedule) and spec-to-pr/default.
+    """Serve index-repo/nightly, deps-watch/nightly (crons: tool.specpilot.schedule) and
+    spec-to-pr/default.
 
     Blocks; flow runs of both deployments execute here. Stop it with Ctrl-C. With
     --work-pool the deployments are registered for that pool's workers instead.
@@ -85,8 +86,8 @@ def serve(
         lambda: build_deployments(root, list(set_ or []), schedule), usage=(ConfigError,)
     )
     render.err_console().print(
-        f"serving {INDEX_DEPLOYMENT} ({schedule.index_cron} {schedule.timezone}) and "
-        f"{SPEC_DEPLOYMENT} for {root} at {url}",
+        f"serving {INDEX_DEPLOYMENT} ({schedule.index_cron} {schedule.timezone}), "
+        f"{SPEC_DEPLOYMENT} and {DEPS_DEPLOYMENT} ({schedule.deps_cron}) for {root} at {url}",
         highlight=False,
         markup=False,
     )

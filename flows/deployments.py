@@ -5,6 +5,8 @@
 - ``spec-to-pr/default``: the ``spec-to-pr`` flow with the served repository as its default
   ``repo`` parameter; ``submit`` creates its runs with the spec's *content*, so a worker that
   cannot see the submitter's files still gets the spec.
+- ``deps-watch/nightly``: the ``deps-watch`` flow (``flows.flow_deps``) on the cron
+  ``schedule.deps_cron``: ``deps check``, then one ``spec-to-pr/default`` run per new bump.
 
 Both deployments load their flow by module path (the installed ``flows`` package), so a
 worker needs specpilot installed, not a checkout at the same path.
@@ -25,11 +27,12 @@ if TYPE_CHECKING:
 
 INDEX_DEPLOYMENT = "index-repo/nightly"
 SPEC_DEPLOYMENT = "spec-to-pr/default"
+DEPS_DEPLOYMENT = "deps-watch/nightly"
 TAGS = ["specpilot"]
 
 
 def build_deployments(repo: Path, overrides: list[str], schedule: ScheduleSettings) -> list[Any]:
-    """The two runner deployments for ``repo`` (not yet registered)."""
+    """The runner deployments for ``repo`` (not yet registered)."""
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
@@ -59,7 +62,34 @@ def build_deployments(repo: Path, overrides: list[str], schedule: ScheduleSettin
         description=f"Specs against {repo}: spec text in, tested change out",
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
-    return [index, spec]
+    return [index, spec, _deps_watch(repo, overrides, schedule)]
+
+
+def _deps_watch(repo: Path, overrides: list[str], schedule: ScheduleSettings) -> Any:
+    from prefect.deployments.runner import EntrypointType
+    from prefect.schedules import Cron
+
+    from specpilot.flows.flow_deps import deps_watch
+
+    try:
+        cron = Cron(schedule.deps_cron, timezone=schedule.timezone)
+    except ValueError as exc:
+        raise ConfigError(
+            f"schedule.deps_cron {schedule.deps_cron!r} / timezone {schedule.timezone!r} "
+            f"is not a valid cron schedule: {exc}"
+        ) from exc
+    params: dict[str, Any] = {
+        "repo": str(repo), "overrides": list(overrides), "mode": schedule.deps_mode,
+        "only_vulnerable": schedule.deps_only_vulnerable, "max_runs": schedule.deps_max_runs,
+    }  # fmt: skip
+    return deps_watch.to_deployment(
+        name=DEPS_DEPLOYMENT.split("/")[1],
+        schedule=cron,
+        parameters=params,
+        tags=TAGS,
+        description=f"Dependency updates of {repo}: check, then one spec-to-pr run per bump",
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
 
 
 def serve(repo: Path, overrides: list[str], schedule: ScheduleSettings, limit: int | None) -> None:

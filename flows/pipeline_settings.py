@@ -39,6 +39,10 @@ class DeliverSettings:
 class ScheduleSettings:
     index_cron: str = "0 2 * * *"  # the index-repo/nightly deployment
     timezone: str = "UTC"
+    deps_cron: str = "0 3 * * *"  # the deps-watch/nightly deployment
+    deps_mode: str = "pr"  # its runs' mode (user only: "auto" lets tier-1 bumps merge)
+    deps_only_vulnerable: bool = False  # only bump dependencies with known vulnerabilities
+    deps_max_runs: int = 5  # bumps submitted a night (the policy's PR limits still apply)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +97,16 @@ def deliver_settings(settings: Settings) -> DeliverSettings:
 
 
 def schedule_settings(settings: Settings) -> ScheduleSettings:
-    return build(ScheduleSettings, settings.raw.get("schedule", {}), "schedule")
+    schedule = build(ScheduleSettings, settings.raw.get("schedule", {}), "schedule")
+    if schedule.deps_mode not in ("suggest", "pr", "auto"):
+        raise ConfigError(
+            f"schedule.deps_mode {schedule.deps_mode!r} is not known; use suggest, pr or auto."
+        )
+    if schedule.deps_max_runs < 0:
+        raise ConfigError(
+            f"schedule.deps_max_runs must be 0 or more, not {schedule.deps_max_runs}."
+        )
+    return schedule
 
 
 def flow_settings(settings: Settings) -> FlowSettings:

@@ -82,6 +82,9 @@ USER_ONLY_KEYS: Mapping[str, UserOnly] = MappingProxyType(
             )
             for name in SANDBOX_USER_ONLY_FIELDS
         },
+        "schedule.deps_mode": UserOnly(
+            "decides whether the nightly dependency bumps may merge themselves (auto)"
+        ),
         "flows.dask_address": UserOnly(
             "decides which Dask scheduler receives the index flow's work and sends back "
             "results this process unpickles"

@@ -40,7 +40,7 @@ def test_deployments_take_the_schedule_from_the_config(tmp_path: Path) -> None:
         '[tool.specpilot.schedule]\nindex_cron = "30 3 * * *"\ntimezone = "Europe/Berlin"\n'
     )
     schedule = schedule_settings(load_settings(tmp_path))
-    index, spec = build_deployments(tmp_path, ["index.embed.model='hash'"], schedule)
+    index, spec, *_ = build_deployments(tmp_path, ["index.embed.model='hash'"], schedule)
     assert (index.full_name, spec.full_name) == ("index-repo/nightly", "spec-to-pr/default")
     (sched,) = index.schedules
     assert (sched.schedule.cron, sched.schedule.timezone) == ("30 3 * * *", "Europe/Berlin")
