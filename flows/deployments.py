@@ -81,6 +81,7 @@ def _deps_watch(repo: Path, overrides: list[str], schedule: ScheduleSettings) ->
     params: dict[str, Any] = {
         "repo": str(repo), "overrides": list(overrides), "mode": schedule.deps_mode,
         "only_vulnerable": schedule.deps_only_vulnerable, "max_runs": schedule.deps_max_runs,
+        "deployment": SPEC_DEPLOYMENT,
     }  # fmt: skip
     return deps_watch.to_deployment(
         name=DEPS_DEPLOYMENT.split("/")[1],

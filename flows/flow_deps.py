@@ -119,17 +119,18 @@ def deps_watch(
     only_vulnerable: bool = False,
     max_runs: int = 5,
     overrides: list[str] | None = None,
+    deployment: str = "spec-to-pr/default",
 ) -> dict[str, Any]:
-    """Check the repository's dependencies and submit a spec-to-pr run for each new bump."""
-    from specpilot.flows.deployments import SPEC_DEPLOYMENT, submit
+    """Check the repository's dependencies and submit a ``deployment`` run for each new bump."""
+    from prefect.deployments import run_deployment
 
     if mode not in MODES:
         raise ConfigError(f"deps-watch mode {mode!r} is not known; use one of {', '.join(MODES)}.")
 
     def send(text: str, name: str) -> Any:
-        return submit(
-            text, name, mode=mode, repo=repo, overrides=overrides, deployment=SPEC_DEPLOYMENT
-        )
+        params: dict[str, Any] = {"spec_text": text, "spec_name": name, "mode": mode}
+        params |= {"repo": repo, "overrides": list(overrides or [])}
+        return run_deployment(deployment, parameters=params, timeout=0, as_subflow=False)
 
     try:
         summary = run_watch(

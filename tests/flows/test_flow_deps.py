@@ -97,6 +97,7 @@ def test_the_deployment_takes_its_schedule_and_mode_from_the_config(tmp_path: Pa
         "mode": "pr",
         "only_vulnerable": False,
         "max_runs": 2,
+        "deployment": "spec-to-pr/default",
     }
 
 
