@@ -9,13 +9,19 @@ from pathlib import Path
 import pytest
 
 from specpilot.flows.pipeline_settings import DeliverSettings, FlowSettings, ScheduleSettings
+from specpilot.pipeline import DepsConfig
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.mark.parametrize(
     ("cls", "doc"),
-    [(ScheduleSettings, "flows.md"), (FlowSettings, "flows.md"), (DeliverSettings, "pipeline.md")],
+    [
+        (ScheduleSettings, "flows.md"),
+        (FlowSettings, "flows.md"),
+        (DeliverSettings, "pipeline.md"),
+        (DepsConfig, "deps.md"),
+    ],
 )
 def test_every_key_is_documented(cls: type, doc: str) -> None:
     text = (DOCS / doc).read_text()
