@@ -97,6 +97,17 @@ USER_ONLY_KEYS: Mapping[str, UserOnly] = MappingProxyType(
     }
 )
 
+# Keys that name an endpoint but send it no credential: a repository may set them. What goes
+# there is the names and versions of the repository's own dependencies; what comes back can
+# hide advisories from the repository's own check, or make a new name look published — and a
+# change that adds a dependency is tier 2 whatever the index says.
+PUBLIC_ENDPOINT_KEYS: Mapping[str, str] = MappingProxyType(
+    {
+        f"deps.{name}": "package metadata and advisories only; no credential is sent"
+        for name in ("index_url", "npm_url", "go_proxy_url", "crates_url", "osv_url")
+    }
+)
+
 # Spending limits: a repository may tighten them for its own runs, never loosen them (a hostile
 # repository raising max_cost_usd would spend the user's money).
 REPO_MAY_ONLY_LOWER: tuple[str, ...] = (
