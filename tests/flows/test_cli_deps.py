@@ -255,3 +255,34 @@ def test_update_in_pr_mode_needs_a_model(runner: CliRunner, repo: Path, index: F
     assert result.exit_code == 2 and "needs a model" in result.stderr
     bad = _deps(runner, "update", "--repo", str(repo), "--mode", "yolo")
     assert bad.exit_code == 2 and "unknown mode 'yolo'" in bad.stderr
+
+
+def test_a_run_whose_agent_adds_a_typosquat_is_only_suggested(
+    runner: CliRunner, repo: Path, index: FakeIndex, tmp_path: Path
+) -> None:
+    """A hostile (or sloppy) model reply: asked for a helper, it also adds ``reqeusts``. The
+    run's own tiering (``deliver.tier`` with the ``deps.*`` URLs) flags it; nothing is pushed."""
+    remote = add_bare_remote(repo, tmp_path / "remote.git")
+    before = git(remote, "for-each-ref", "--format=%(refname) %(objectname)")
+    spec = tmp_path / "helper.md"
+    spec.write_text(f"---\ntitle: Add sub\ntest_command: {json.dumps(PYTEST)}\n---\nAdd sub.\n")
+    script = [
+        _plan("calc/ops.py"),
+        _edit(
+            "calc/ops.py",
+            "    return a + b\n",
+            "    return a + b\n\n\ndef sub(a, b):\n    return a - b\n",
+        ),
+        _edit("requirements.txt", "libbar==2.0.0\n", "libbar==2.0.0\nreqeusts==2.0\n"),
+        tool_reply(("finish", {"summary": "Added sub."})),
+    ]
+    env = {"ANTHROPIC_API_KEY": "test-key"}
+    with ScriptedMessagesServer(script) as server:
+        env["ANTHROPIC_BASE_URL"] = server.url
+        args = ["run", str(spec), "--repo", str(repo), "--mode", "auto", "--json", *HASH]
+        data = _json(runner.invoke(app, [*args, *index.settings()], env=env))
+    assert data["outcome"] == "suggested" and data["decision"]["tier"] == 3, data["message"]
+    reasons = {r["rule"]: r for r in data["decision"]["reasons"]}
+    assert "reqeusts looks like requests" in reasons["dependency.typosquat"]["message"]
+    assert "/pypi/reqeusts/json" in index.paths()  # the run asked the configured index
+    assert git(remote, "for-each-ref", "--format=%(refname) %(objectname)") == before
