@@ -4,8 +4,10 @@ the known vulnerabilities of the version in use.
 Manifests are the files git tracks (or, outside git, the files under the root, vendored and
 virtual-environment folders left out) that :mod:`pipeline.tiers.dep_list` reads:
 ``requirements*.txt``, ``pyproject.toml``, ``package.json``, ``go.mod``, ``Cargo.toml``. The
-version in use is the pin, else the lowest version the constraint allows; a dependency with
-neither is reported without advisories (OSV needs a version). A bump is **needed** when a
+version in use is what a lockfile beside the manifest says (``poetry.lock``, ``uv.lock``,
+``package-lock.json``, ``Cargo.lock``: :mod:`pipeline.deps.locks`), else the pin, else the
+lowest version the constraint allows; a dependency with none of them is reported without
+advisories (OSV needs a version). A bump is **needed** when a
 newer version exists and, with ``only_vulnerable``, when the version in use has advisories.
 Its target is the latest version, or for a vulnerable one with ``only_vulnerable`` the
 lowest published version that fixes every advisory (as Dependabot's security updates do).
@@ -13,6 +15,7 @@ lowest published version that fixes every advisory (as Dependabot's security upd
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import subprocess
@@ -23,9 +26,11 @@ from typing import Any
 
 from specpilot.pipeline.core.config import DepsConfig
 from specpilot.pipeline.core.errors import DepsError
+from specpilot.pipeline.deps.locks import locked_versions
 from specpilot.pipeline.deps.osv import Advisory, OsvClient, Query
 from specpilot.pipeline.deps.registry import PackageIndex, newer
 from specpilot.pipeline.tiers.dep_list import Declared, declared, is_manifest
+from specpilot.pipeline.tiers.typosquat import normalise
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +43,12 @@ class DepStatus:
     """One declared dependency, checked."""
 
     dep: Declared
-    current: str | None  # the version in use (pin or lowest allowed)
+    current: str | None  # the version in use (the lockfile's, else the pin or lowest allowed)
     latest: str | None
     advisories: tuple[Advisory, ...] = ()
     error: str | None = None  # why it could not be checked
     versions: tuple[str, ...] = ()  # every published version, oldest first
+    locked: bool = False  # ``current`` comes from a lockfile beside the manifest
 
     @property
     def outdated(self) -> bool:
@@ -88,6 +94,7 @@ class DepStatus:
             "section": self.dep.section,
             "constraint": self.dep.spec,
             "current": self.current,
+            "locked": self.locked,
             "latest": self.latest,
             "outdated": self.outdated,
             "advisories": [a.to_dict() for a in self.advisories],
@@ -137,24 +144,30 @@ def check_repo(
     """Read the manifests of ``repo``, look each dependency up, ask OSV about the versions in
     use. DepsError when the advisory source fails (an index failure is kept per package)."""
     manifests = find_manifests(repo)
-    deps: list[Declared] = []
+    deps: list[tuple[Declared, str | None]] = []  # with the lockfile's version
     problems: list[str] = []
     for path in manifests:
         try:
             text = (repo / path).read_text(encoding="utf-8")
-            deps += [d for d in declared(path, text) if not d.source]
+            listed = [d for d in declared(path, text) if not d.source]
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             problems.append(f"{path}: {exc}")
+            continue
+        locks: dict[str, dict[str, str]] = {}
+        for d in listed:
+            if d.ecosystem not in locks:
+                locks[d.ecosystem] = locked_versions(repo, path, d.ecosystem)
+            deps.append((d, locks[d.ecosystem].get(normalise(d.name, d.ecosystem))))
     own_index, own_osv = index is None, osv is None
     index = index or PackageIndex(config)
     osv = osv or OsvClient(config)
     try:
-        statuses = [_status(d, index) for d in deps]
+        statuses = [_status(d, lock, index) for d, lock in deps]
         asked = [(i, s) for i, s in enumerate(statuses) if s.current is not None]
         queries = [Query(s.dep.ecosystem, s.dep.name, s.current or "") for _, s in asked]
         found = osv.advisories(queries) if queries else []
         for (i, s), advisories in zip(asked, found, strict=True):
-            statuses[i] = DepStatus(s.dep, s.current, s.latest, advisories, s.error, s.versions)
+            statuses[i] = dataclasses.replace(s, advisories=advisories)
     finally:
         if own_index:
             index.close()
@@ -163,15 +176,17 @@ def check_repo(
     return DepsReport(str(repo), tuple(manifests), tuple(statuses), tuple(problems))
 
 
-def _status(dep: Declared, index: PackageIndex) -> DepStatus:
-    current = dep.floor
+def _status(dep: Declared, lock: str | None, index: PackageIndex) -> DepStatus:
+    current = lock or dep.floor
+    locked = lock is not None
     try:
         info = index.info(dep.ecosystem, dep.name)
     except DepsError as exc:
-        return DepStatus(dep, current, None, error=str(exc))
+        return DepStatus(dep, current, None, error=str(exc), locked=locked)
     if info is None:
-        return DepStatus(dep, current, None, error="the package index has no such package")
-    return DepStatus(dep, current, info.latest, versions=info.versions)
+        error = "the package index has no such package"
+        return DepStatus(dep, current, None, error=error, locked=locked)
+    return DepStatus(dep, current, info.latest, versions=info.versions, locked=locked)
 
 
 def _prerelease(version: str, grammar: str) -> bool:

@@ -226,3 +226,37 @@ def test_deps_config_refuses_what_is_not_an_http_url() -> None:
         DepsConfig(index_url="file:///etc")
     with pytest.raises(ConfigError, match="timeout_s must be greater than 0"):
         DepsConfig(timeout_s=0)
+
+
+def test_the_lockfile_says_which_version_is_in_use(fake: FakeIndex, tmp_path: Path) -> None:
+    poetry_lock = (
+        '[[package]]\nname = "Requests"\nversion = "2.30.0"\n\n'
+        '[[package]]\nname = "rich"\nversion = "13.7.0"\n'
+    )
+    npm_lock = {
+        "lockfileVersion": 3,
+        "packages": {
+            "": {"name": "web"},
+            "node_modules/lodash": {"version": "4.17.20"},
+            "node_modules/a/node_modules/lodash": {"version": "1.0.0"},  # a nested copy
+        },
+    }
+    repo = _repo(tmp_path, {
+        "pyproject.toml": '[project]\nname = "d"\ndependencies = ["requests>=2.0", "rich"]\n',
+        "poetry.lock": poetry_lock,
+        "web/package.json": '{"dependencies": {"lodash": "^4.17.0"}}',
+        "web/package-lock.json": json.dumps(npm_lock),
+        "Cargo.toml": '[dependencies]\nserde = "1.0"\n',
+        "Cargo.lock": '[[package]]\nname = "serde"\nversion = "1.0.190"\n',
+    })  # fmt: skip
+    rows = {d.dep.name: d for d in check_repo(repo, _config(fake)).deps}
+    assert (rows["requests"].current, rows["requests"].locked) == ("2.30.0", True)
+    assert [a.id for a in rows["requests"].advisories] == ["GHSA-aaaa", "GHSA-bbbb"]
+    assert rows["rich"].current == "13.7.0"  # unbounded in the manifest, locked all the same
+    assert (rows["lodash"].current, rows["lodash"].locked) == ("4.17.20", True)
+    assert rows["serde"].current == "1.0.190" and rows["serde"].outdated
+    # without the lockfile, the range's floor is all there is
+    (repo / "poetry.lock").unlink()
+    rows = {d.dep.name: d for d in check_repo(repo, _config(fake)).deps}
+    assert (rows["requests"].current, rows["requests"].locked) == ("2.0", False)
+    assert rows["rich"].current is None and rows["rich"].advisories == ()
