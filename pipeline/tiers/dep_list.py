@@ -10,6 +10,8 @@ range, a minimum); ``*``, ``latest``, an empty constraint or a moving git branch
 from __future__ import annotations
 
 import json
+import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, Literal
@@ -179,12 +181,33 @@ def _requirements(path: str, text: str) -> list[Declared]:
     return out
 
 
+_INCLUDE = ("-r", "--requirement", "-c", "--constraint")
+
+
+def requirement_includes(path: str, text: str) -> list[str]:
+    """The files a requirements file pulls in (``-r other.txt``, ``-c constraints.txt``),
+    as repository paths relative to the file's folder."""
+    folder = PurePosixPath(path).parent
+    out = []
+    for line in _requirement_lines(text):
+        if line.kind != "option":
+            continue
+        flag, _, rest = line.text.replace("=", " ", 1).partition(" ")
+        target = rest.strip()
+        if flag in _INCLUDE and target and "://" not in target:
+            out.append(posixpath.normpath((folder / target).as_posix()))
+    return out
+
+
+def read_as_requirements(path: str, text: str) -> list[Declared]:
+    """``path`` read as a requirements file whatever it is called (an included file)."""
+    return _requirements(path, text)
+
+
 def _pyproject(path: str, text: str) -> list[Declared]:
     doc = load_toml(text)
     out: list[Declared] = []
-    for where_path in _PEP508_LISTS:
-        if where_path[0] == "build-system":
-            continue  # build tools, not what the project installs
+    for where_path in _PEP508_LISTS:  # build-system requires too: they run at build time
         for where, items in _find(doc, where_path):
             for item in items if isinstance(items, list) else ():
                 if not isinstance(item, str):
@@ -225,13 +248,21 @@ def _package_json(path: str, text: str) -> list[Declared]:
         deps = doc.get(section)
         for name, value in deps.items() if isinstance(deps, dict) else ():
             spec = value if isinstance(value, str) else ""
+            alias = _NPM_ALIAS.match(spec)
+            if alias:  # "lodash": "npm:lodahs@^1.0.0" installs lodahs under lodash's name
+                real, version = alias.group(1), alias.group(2) or ""
+                out.append(Declared("npm", real, version, path, f"{section} (as {name})"))
+                continue
             source = spec if _npm_source(spec) else ""
             out.append(Declared("npm", name, "" if source else spec, path, section, source))
     return out
 
 
+_NPM_ALIAS = re.compile(r"^npm:((?:@[^/@\s]+/)?[^@\s]+)(?:@(.*))?$")
+
+
 def _npm_source(spec: str) -> bool:
-    return spec.startswith(("git", "http:", "https:", "file:", "link:", "npm:", "github:")) or (
+    return spec.startswith(("git", "http:", "https:", "file:", "link:", "github:")) or (
         "/" in spec and not spec.startswith(("<", ">", "=", "^", "~"))
     )
 

@@ -26,7 +26,14 @@ from typing import Protocol
 
 from specpilot.pipeline.core.diffparse import FileDiff, Patch
 from specpilot.pipeline.tiers.base_tree import FileTexts, Unverifiable
-from specpilot.pipeline.tiers.dep_list import Declared, declared, ecosystem_of, is_manifest
+from specpilot.pipeline.tiers.dep_list import (
+    Declared,
+    declared,
+    ecosystem_of,
+    is_manifest,
+    read_as_requirements,
+    requirement_includes,
+)
 from specpilot.pipeline.tiers.rules import MAX_LISTED, Reason
 from specpilot.pipeline.tiers.typosquat import lookalike, normalise
 
@@ -53,13 +60,15 @@ class NewDependency:
 
 
 def added_dependencies(patch: Patch, texts: FileTexts) -> list[Declared]:
-    """The dependencies the manifests of ``patch`` declare after it and did not before."""
+    """The dependencies the manifests of ``patch`` declare after it and did not before
+    (a changed file that a requirements file includes with ``-r`` / ``-c`` counts as one)."""
     out: list[Declared] = []
+    included = _included(patch, texts)
     for f in patch.files:
-        if f.is_deleted or f.binary or not is_manifest(f.path):
+        if f.is_deleted or f.binary or not (is_manifest(f.path) or f.path in included):
             continue
         try:
-            before, after = _sides(f, texts)
+            before, after = _sides(f, texts, as_requirements=f.path in included)
         except (Unverifiable, ValueError) as exc:
             logger.info("cannot list the dependencies of %s: %s", f.path, exc)
             before, after = [], _added_lines_fallback(f)
@@ -128,11 +137,29 @@ def supply_chain_reasons(
     return reasons
 
 
-def _sides(f: FileDiff, texts: FileTexts) -> tuple[list[Declared], list[Declared]]:
+def _sides(
+    f: FileDiff, texts: FileTexts, *, as_requirements: bool = False
+) -> tuple[list[Declared], list[Declared]]:
     old, new = texts.old(f), texts.new(f)
-    before = declared(f.old_path or f.path, old) if old is not None else []
-    after = declared(f.path, new) if new is not None else []
+    read = read_as_requirements if as_requirements and not is_manifest(f.path) else declared
+    before = read(f.old_path or f.path, old) if old is not None else []
+    after = read(f.path, new) if new is not None else []
     return before, after
+
+
+def _included(patch: Patch, texts: FileTexts) -> set[str]:
+    """Paths the patch's requirements files include (``-r``, ``-c``) after it."""
+    out: set[str] = set()
+    for f in patch.files:
+        if f.is_deleted or f.binary or ecosystem_of(f.path) != "pypi":
+            continue
+        try:
+            new = texts.new(f)
+        except Unverifiable:
+            new = "\n".join(d.text for d in f.added_lines)
+        if new is not None and not f.path.endswith("pyproject.toml"):
+            out.update(requirement_includes(f.path, new))
+    return out
 
 
 def _added_lines_fallback(f: FileDiff) -> list[Declared]:

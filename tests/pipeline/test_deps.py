@@ -169,7 +169,8 @@ def test_osv_pages_are_followed() -> None:
          [("github.com/pkg/errors", "v0.9.1", True, "v0.9.1", "v0.9.1")]),
         ("pyproject.toml", '[project]\nname = "d"\ndependencies = ["httpx>=0.27"]\n'
          '[project.optional-dependencies]\ndev = ["pytest"]\n[build-system]\nrequires = ["hatchling"]\n',
-         [("httpx", ">=0.27", True, None, "0.27"), ("pytest", "", False, None, None)]),
+         [("httpx", ">=0.27", True, None, "0.27"), ("pytest", "", False, None, None),
+          ("hatchling", "", False, None, None)]),  # build requirements run code too
         ("README.md", "requests==1\n", []),
     ],
 )  # fmt: skip

@@ -230,3 +230,36 @@ def test_distance_counts_a_swap_as_one_edit() -> None:
     assert distance("reqeusts", "requests", 2) == 1
     assert distance("kitten", "sitting", 5) == 3
     assert distance("abcdef", "uvwxyz", 2) == 3  # capped at limit + 1
+
+
+def test_a_typosquat_hidden_in_an_included_file_is_flagged(explain: Explain) -> None:
+    """``-r extra.txt`` pulls a file in that is not called requirements*: it is read as one."""
+    data = explain({
+        "requirements.txt": "requests==2.31.0\nrich==13.7.0\n-r deps/extra.txt\n",
+        "deps/extra.txt": "reqeusts==2.0\n",
+    })  # fmt: skip
+    reasons = _reasons(data)
+    assert "reqeusts looks like requests" in reasons["dependency.typosquat"]["message"]
+    assert reasons["dependency.typosquat"]["paths"] == ["deps/extra.txt"]
+    assert data["tier"] == 3
+
+
+def test_an_npm_alias_is_judged_by_the_package_it_installs(explain: Explain) -> None:
+    """``"lodash2": "npm:lodahs@^1.0.0"`` installs lodahs, whatever the key says."""
+    deps = {"lodash": "^4.17.21", "lodash2": "npm:lodahs@^1.0.0"}
+    data = explain({"package.json": json.dumps({"name": "demo", "dependencies": deps}) + "\n"})
+    assert "lodahs looks like lodash" in _reasons(data)["dependency.typosquat"]["message"]
+
+
+def test_a_new_build_requirement_is_a_new_dependency(explain: Explain, repo: Path) -> None:
+    pyproject = '[project]\nname = "demo"\n[build-system]\nrequires = ["setuptools>=69"]\n'
+    write(repo, {"pyproject.toml": pyproject})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "pyproject")
+    data = explain(
+        {"pyproject.toml": pyproject.replace('"setuptools>=69"', '"setuptools>=69", "setuptols"')}
+    )
+    reasons = _reasons(data)
+    assert "setuptols" in reasons["dependency.new"]["message"]
+    assert "setuptols looks like setuptools" in reasons["dependency.typosquat"]["message"]
+    assert "dependency.unbounded" in reasons and data["tier"] == 3
