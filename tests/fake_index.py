@@ -191,7 +191,7 @@ class FakeIndex:
             for a in self.advisories
             if a.ecosystem == package["ecosystem"]
             and canonicalize_name(a.package) == canonicalize_name(package["name"])
-            and Version(a.introduced) <= Version(version) < Version(a.fixed)
+            and _in_range(a, version)
         ]
         return {"vulns": hits} if hits else {}
 
@@ -217,3 +217,10 @@ class FakeIndex:
                 }
             ],
         }
+
+
+def _in_range(a: FakeAdvisory, version: str) -> bool:
+    """OSV's matching: PEP 440 for PyPI, plain semver elsewhere (a Go ``v`` matches nothing)."""
+    if a.ecosystem != "PyPI" and version.startswith("v"):
+        return False
+    return Version(a.introduced) <= Version(version) < Version(a.fixed)

@@ -5,7 +5,8 @@
 "next_page_token"?}, ...]}`` in the order asked (ids only; a result with a page token is
 asked again with ``page_token``). Each advisory is then read once with
 ``GET {osv_url}/v1/vulns/<id>`` for its summary, severity and the versions that fix it
-(``affected[].ranges[].events[].fixed`` of the entry naming the package).
+(``affected[].ranges[].events[].fixed`` of the entry naming the package). Go versions go to
+OSV without their ``v`` (OSV's Go ranges are plain semver) and come back with it.
 """
 
 from __future__ import annotations
@@ -111,7 +112,8 @@ class OsvClient:
     def _query(q: Query, page_token: str) -> dict[str, Any]:
         query: dict[str, Any] = {
             "package": {"name": q.name, "ecosystem": OSV_ECOSYSTEM[q.ecosystem]},
-            "version": q.version,
+            # OSV's Go versions are plain semver: v1.2.3 would match no range
+            "version": q.version.removeprefix("v") if q.ecosystem == "go" else q.version,
         }
         if page_token:
             query["page_token"] = page_token
@@ -179,7 +181,10 @@ def _fixed(doc: dict[str, Any], q: Query) -> tuple[str, ...]:
         for r in affected.get("ranges", []) or []:
             for event in r.get("events", []) if isinstance(r, dict) else []:
                 if isinstance(event, dict) and isinstance(event.get("fixed"), str):
-                    fixed.append(event["fixed"])
+                    version = event["fixed"]
+                    if q.ecosystem == "go" and not version.startswith("v"):
+                        version = f"v{version}"  # go.mod's spelling again
+                    fixed.append(version)
     return tuple(dict.fromkeys(fixed))
 
 

@@ -31,6 +31,7 @@ PACKAGES = {
 ADVISORIES = (
     FakeAdvisory("GHSA-aaaa", "PyPI", "requests", "2.0.0", "2.31.0", "MODERATE"),
     FakeAdvisory("GHSA-bbbb", "PyPI", "requests", "2.30.0", "2.32.1", "HIGH"),
+    FakeAdvisory("GO-2026-0001", "Go", "github.com/BurntSushi/toml", "1.0.0", "1.3.2"),
 )
 
 
@@ -261,3 +262,14 @@ def test_the_lockfile_says_which_version_is_in_use(fake: FakeIndex, tmp_path: Pa
     rows = {d.dep.name: d for d in check_repo(repo, _config(fake)).deps}
     assert (rows["requests"].current, rows["requests"].locked) == ("2.0", False)
     assert rows["rich"].current is None and rows["rich"].advisories == ()
+
+
+def test_go_versions_lose_their_v_for_osv_and_get_it_back(fake: FakeIndex, tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"go.mod": "module m\n\nrequire github.com/BurntSushi/toml v1.2.0\n"})
+    report = check_repo(repo, _config(fake))
+    [status] = report.deps
+    assert [a.id for a in status.advisories] == ["GO-2026-0001"]
+    assert status.advisories[0].fixed == ("v1.3.2",)
+    assert report.bumps(only_vulnerable=True)[0][1] == "v1.3.2"
+    [(_, _, body)] = [r for r in fake.requests if r[0] == "POST"]
+    assert body["queries"][0]["version"] == "1.2.0"
