@@ -159,7 +159,11 @@ def lowest_bound(spec: str, ecosystem: Ecosystem) -> str | None:
         return None
     comparator = constraint.comparators[0]
     if comparator.op in ("", "^", "~", ">=", "~>") and _full_semver(comparator.version):
-        return comparator.version.lstrip("vV")
+        version = comparator.version.lstrip("vV")
+        core, sep, rest = version.partition("-")
+        parts = core.split(".")
+        # Cargo's "1.0" is ^1.0.0: the full form is what an index or OSV compares
+        return ".".join(parts + ["0"] * (3 - len(parts))) + sep + rest
     return None
 
 

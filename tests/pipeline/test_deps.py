@@ -164,8 +164,9 @@ def test_osv_pages_are_followed() -> None:
           ("c", "latest", False, None, None), ("d", "1.0.0", True, "1.0.0", "1.0.0")]),
         ("package.json", '{"devDependencies": {"e": "git+https://x/e.git"}}',
          [("e", "", True, None, None)]),  # a source, not a range: bounded by what it names
-        ("Cargo.toml", '[dependencies]\nserde = "1.0.190"\nx = { version = "=2.0.0" }\n',
-         [("serde", "1.0.190", True, None, "1.0.190"), ("x", "=2.0.0", True, "2.0.0", "2.0.0")]),
+        ("Cargo.toml", '[dependencies]\nserde = "1.0.190"\nx = { version = "=2.0.0" }\ny = "1.2"\n',
+         [("serde", "1.0.190", True, None, "1.0.190"), ("x", "=2.0.0", True, "2.0.0", "2.0.0"),
+          ("y", "1.2", True, None, "1.2.0")]),  # Cargo's 1.2 is ^1.2.0
         ("go.mod", "module m\n\nrequire (\n\tgithub.com/pkg/errors v0.9.1\n)\n",
          [("github.com/pkg/errors", "v0.9.1", True, "v0.9.1", "v0.9.1")]),
         ("pyproject.toml", '[project]\nname = "d"\ndependencies = ["httpx>=0.27"]\n'
