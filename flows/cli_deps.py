@@ -106,11 +106,12 @@ def update(
     set_: SetOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Bump each outdated (or, with --only-vulnerable, each vulnerable) dependency: one spec
-    run per bump — the agent edits the manifest, runs the tests, adapts the code when they
-    fail; a pure bump with green tests is tier 1 (merged in --mode auto), one that needed
-    code changes tier 2 (a PR). Exit code 0 when every run ended as the policy says, 1 when
-    one stopped or failed, 2 on bad input.
+    """Bump outdated (or only vulnerable) dependencies: one spec run per bump.
+
+    The agent edits the manifest, runs the tests and adapts the code when they fail; a pure
+    bump with green tests is tier 1 (merged in --mode auto), one that needed code changes
+    tier 2 (a PR). Exit code 0 when every run ended as the policy says, 1 when one stopped
+    or failed, 2 on bad input.
     """
     setup(verbose)
     run_mode = check_mode(mode)
