@@ -286,3 +286,23 @@ def test_a_run_whose_agent_adds_a_typosquat_is_only_suggested(
     assert "reqeusts looks like requests" in reasons["dependency.typosquat"]["message"]
     assert "/pypi/reqeusts/json" in index.paths()  # the run asked the configured index
     assert git(remote, "for-each-ref", "--format=%(refname) %(objectname)") == before
+
+
+def test_update_in_suggest_mode_needs_no_model_and_writes_nothing(
+    runner: CliRunner, repo: Path, index: FakeIndex
+) -> None:
+    head = git(repo, "rev-parse", "HEAD")
+    status = git(repo, "status", "--porcelain")
+    args = ["update", "--repo", str(repo), "--only-vulnerable", *HASH, *index.settings()]
+    result = _deps(runner, *args)
+    assert result.exit_code == 0, result.output + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "1 bump run(s), mode suggest:"
+    assert lines[2].startswith("libfoo  1.4.0  1.5.0  GHSA-f00-1234-abcd  suggested")
+    assert any(line.startswith("libfoo: ") for line in lines[3:])
+    data = _json(_deps(runner, *args, "--json"))
+    [bump] = data["bumps"]
+    assert (bump["outcome"], bump["ok"], bump["tier"]) == ("suggested", True, None)
+    plan = json.loads((Path(bump["run_dir"]) / "plan.json").read_text())
+    assert "requirements.txt" in {f["path"] for f in plan["files_to_change"]}
+    assert git(repo, "rev-parse", "HEAD") == head and git(repo, "status", "--porcelain") == status
