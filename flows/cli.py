@@ -5,6 +5,7 @@ from __future__ import annotations
 from specpilot.flows import (  # noqa: F401  (register their commands)
     cli_audit,
     cli_conventions,
+    cli_deps,
     cli_doctor,
     cli_eval,
     cli_flows,

@@ -19,7 +19,12 @@ from specpilot.flows.app import (
     setup,
 )
 from specpilot.flows.cli_pipeline import GateOpt, ModeOpt, check_gates, check_mode
-from specpilot.flows.deployments import INDEX_DEPLOYMENT, KPI_DEPLOYMENT, SPEC_DEPLOYMENT
+from specpilot.flows.deployments import (
+    DEPS_DEPLOYMENT,
+    INDEX_DEPLOYMENT,
+    KPI_DEPLOYMENT,
+    SPEC_DEPLOYMENT,
+)
 from specpilot.flows.spec_sources import read_spec_source
 
 NO_API = (
@@ -55,7 +60,8 @@ def serve(
     set_: SetOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Serve index-repo/nightly (cron: tool.specpilot.schedule) and spec-to-pr/default.
+    """Serve index-repo/nightly, deps-watch/nightly (crons: tool.specpilot.schedule) and
+    spec-to-pr/default.
 
     Blocks; flow runs of both deployments execute here. Stop it with Ctrl-C. With
     --work-pool the deployments are registered for that pool's workers instead.
@@ -87,7 +93,8 @@ def serve(
     )
     render.err_console().print(
         f"serving {INDEX_DEPLOYMENT} ({schedule.index_cron} {schedule.timezone}), "
-        f"{KPI_DEPLOYMENT} and {SPEC_DEPLOYMENT} for {root} at {url}",
+        f"{KPI_DEPLOYMENT}, {SPEC_DEPLOYMENT} and {DEPS_DEPLOYMENT} ({schedule.deps_cron}) "
+        f"for {root} at {url}",
         highlight=False,
         markup=False,
     )

@@ -258,16 +258,21 @@ def policy_explain(
     root = repo_dir(repo)
     diff_text = read_input(diff, "--diff", "a file made with `git diff`", strict=True)
     settings = settings_for(root, set_)
-    from specpilot.flows.pipeline_settings import audit_log_path, deliver_settings
-    from specpilot.pipeline import explain
+    from specpilot.flows.pipeline_settings import audit_log_path, deliver_settings, deps_config
+    from specpilot.pipeline import PackageIndex, explain
 
     log = audit_log_path(deliver_settings(settings))
-
-    decision = run_guarded(
-        lambda: explain(root, diff_text, spec_risk=risk, mode=mode, ref=ref, audit_log=log),
-        usage=(PolicyError, SpecError, DiffError, AuditError),
-        failures=(PipelineError,),
-    )
+    deps = run_guarded(lambda: deps_config(settings))
+    with PackageIndex(deps) as index:  # the supply-chain guard looks new dependencies up
+        packages = index if deps.check_new_on_index else None
+        decision = run_guarded(
+            lambda: explain(
+                root, diff_text, spec_risk=risk, mode=mode, ref=ref, audit_log=log,
+                packages=packages,
+            ),
+            usage=(PolicyError, SpecError, DiffError, AuditError),
+            failures=(PipelineError,),
+        )  # fmt: skip
     if json_out:
         render.print_json(decision.model_dump(mode="json"))
     else:

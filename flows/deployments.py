@@ -10,6 +10,8 @@
 - ``issues-watch/default`` (when the repository's remote is on GitHub): polls its open issues
   labelled ``schedule.issues_label`` on ``schedule.issues_cron`` and submits each new one as a
   ``spec-to-pr`` run (``flows.flow_issues``).
+- ``deps-watch/nightly``: the ``deps-watch`` flow (``flows.flow_deps``) on the cron
+  ``schedule.deps_cron``: ``deps check``, then one ``spec-to-pr/default`` run per new bump.
 
 The deployments load their flow by module path (the installed ``flows`` package), so a
 worker needs specpilot installed, not a checkout at the same path.
@@ -32,12 +34,13 @@ INDEX_DEPLOYMENT = "index-repo/nightly"
 SPEC_DEPLOYMENT = "spec-to-pr/default"
 KPI_DEPLOYMENT = "delivery-kpis/nightly"
 ISSUES_DEPLOYMENT = "issues-watch/default"
+DEPS_DEPLOYMENT = "deps-watch/nightly"
 TAGS = ["specpilot"]
 
 
 def build_deployments(repo: Path, overrides: list[str], schedule: ScheduleSettings) -> list[Any]:
-    """The runner deployments for ``repo`` (not yet registered): index, spec, KPIs and,
-    when the remote is on GitHub, issues-watch."""
+    """The runner deployments for ``repo`` (not yet registered): index, spec, KPIs,
+    deps-watch and, when the remote is on GitHub, issues-watch."""
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
@@ -76,7 +79,8 @@ def build_deployments(repo: Path, overrides: list[str], schedule: ScheduleSettin
         description=f"Delivery KPIs of {repo}, PR fates refreshed from GitHub",
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
-    return [index, spec, kpis, *_issues_watch(repo, overrides, schedule, params)]
+    deps = _deps_watch(repo, overrides, schedule)
+    return [index, spec, kpis, deps, *_issues_watch(repo, overrides, schedule, params)]
 
 
 def _issues_watch(
@@ -106,6 +110,34 @@ def _issues_watch(
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
     return [watch]
+
+
+def _deps_watch(repo: Path, overrides: list[str], schedule: ScheduleSettings) -> Any:
+    from prefect.deployments.runner import EntrypointType
+    from prefect.schedules import Cron
+
+    from specpilot.flows.flow_deps import deps_watch
+
+    try:
+        cron = Cron(schedule.deps_cron, timezone=schedule.timezone)
+    except ValueError as exc:
+        raise ConfigError(
+            f"schedule.deps_cron {schedule.deps_cron!r} / timezone {schedule.timezone!r} "
+            f"is not a valid cron schedule: {exc}"
+        ) from exc
+    params: dict[str, Any] = {
+        "repo": str(repo), "overrides": list(overrides), "mode": schedule.deps_mode,
+        "only_vulnerable": schedule.deps_only_vulnerable, "max_runs": schedule.deps_max_runs,
+        "deployment": SPEC_DEPLOYMENT,
+    }  # fmt: skip
+    return deps_watch.to_deployment(
+        name=DEPS_DEPLOYMENT.split("/")[1],
+        schedule=cron,
+        parameters=params,
+        tags=TAGS,
+        description=f"Dependency updates of {repo}: check, then one spec-to-pr run per bump",
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
 
 
 def serve(repo: Path, overrides: list[str], schedule: ScheduleSettings, limit: int | None) -> None:

@@ -116,6 +116,7 @@ def tier_task(
             audit_key=comp.audit_key,
             remote=comp.deliver.remote,
             github=comp.github(req, os.environ),
+            deps=comp.config.deps,
         )
     except PipelineError as exc:
         return None, f"{type(exc).__name__}: {exc}"

@@ -5,6 +5,8 @@
     [tool.specpilot.schedule]   ScheduleSettings: the nightly index deployment's cron, the
                                 issues-watch poll's cron and label
     [tool.specpilot.flows]      FlowSettings: the index-repo flow's task runner
+    [tool.specpilot.deps]       pipeline.config.DepsConfig: package index and OSV URLs
+                                (carried in PipelineConfig.deps)
 
 ``runs_dir`` defaults to ``$SPECPILOT_HOME/runs`` (never inside the repository); a relative
 ``runs_dir`` / ``worktrees_dir`` is taken relative to the repository.
@@ -20,7 +22,7 @@ from typing import Any
 from specpilot.flows.errors import ConfigError
 from specpilot.flows.settings import Settings, build
 from specpilot.indexer import specpilot_home
-from specpilot.pipeline import API_URL, ModelPrice, PipelineConfig, default_audit_path
+from specpilot.pipeline import API_URL, DepsConfig, ModelPrice, PipelineConfig, default_audit_path
 
 _PATH_FIELDS = ("runs_dir", "worktrees_dir")
 
@@ -40,6 +42,10 @@ class ScheduleSettings:
     timezone: str = "UTC"
     issues_cron: str = "*/15 * * * *"  # the issues-watch/default deployment's polls
     issues_label: str = "specpilot"  # the label that asks for a run of an issue
+    deps_cron: str = "0 3 * * *"  # the deps-watch/nightly deployment
+    deps_mode: str = "pr"  # its runs' mode (user only: "auto" lets tier-1 bumps merge)
+    deps_only_vulnerable: bool = False  # only bump dependencies with known vulnerabilities
+    deps_max_runs: int = 5  # bumps submitted a night (the policy's PR limits still apply)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +63,14 @@ def pipeline_config(settings: Settings, repo: Path) -> PipelineConfig:
     data = dict(table)
     paths = {k: data.pop(k) for k in _PATH_FIELDS if k in data}
     prices = data.pop("prices", None)
+    if "deps" in data:
+        raise ConfigError("pipeline.deps is not a key; set the deps keys in [deps].")
     try:
         config = build(PipelineConfig, data, "pipeline")
-        extra: dict[str, Any] = {"runs_dir": specpilot_home() / "runs"}
+        extra: dict[str, Any] = {
+            "runs_dir": specpilot_home() / "runs",
+            "deps": deps_config(settings),
+        }
         for key, value in paths.items():
             if not isinstance(value, str):
                 raise ConfigError(f"pipeline.{key} must be a path string, got {value!r}.")
@@ -79,12 +90,26 @@ def _prices(table: Any) -> dict[str, ModelPrice]:
     }
 
 
+def deps_config(settings: Settings) -> DepsConfig:
+    """``[tool.specpilot.deps]``: where packages and advisories are looked up."""
+    return build(DepsConfig, settings.raw.get("deps", {}), "deps")
+
+
 def deliver_settings(settings: Settings) -> DeliverSettings:
     return build(DeliverSettings, settings.raw.get("deliver", {}), "deliver")
 
 
 def schedule_settings(settings: Settings) -> ScheduleSettings:
-    return build(ScheduleSettings, settings.raw.get("schedule", {}), "schedule")
+    schedule = build(ScheduleSettings, settings.raw.get("schedule", {}), "schedule")
+    if schedule.deps_mode not in ("suggest", "pr", "auto"):
+        raise ConfigError(
+            f"schedule.deps_mode {schedule.deps_mode!r} is not known; use suggest, pr or auto."
+        )
+    if schedule.deps_max_runs < 0:
+        raise ConfigError(
+            f"schedule.deps_max_runs must be 0 or more, not {schedule.deps_max_runs}."
+        )
+    return schedule
 
 
 def flow_settings(settings: Settings) -> FlowSettings:

@@ -82,6 +82,9 @@ USER_ONLY_KEYS: Mapping[str, UserOnly] = MappingProxyType(
             )
             for name in SANDBOX_USER_ONLY_FIELDS
         },
+        "schedule.deps_mode": UserOnly(
+            "decides whether the nightly dependency bumps may merge themselves (auto)"
+        ),
         "flows.dask_address": UserOnly(
             "decides which Dask scheduler receives the index flow's work and sends back "
             "results this process unpickles"
@@ -91,6 +94,17 @@ USER_ONLY_KEYS: Mapping[str, UserOnly] = MappingProxyType(
             "against (a local path may stay in the repository's config)",
             uris_only=True,
         ),
+    }
+)
+
+# Keys that name an endpoint but send it no credential: a repository may set them. What goes
+# there is the names and versions of the repository's own dependencies; what comes back can
+# hide advisories from the repository's own check, or make a new name look published — and a
+# change that adds a dependency is tier 2 whatever the index says.
+PUBLIC_ENDPOINT_KEYS: Mapping[str, str] = MappingProxyType(
+    {
+        f"deps.{name}": "package metadata and advisories only; no credential is sent"
+        for name in ("index_url", "npm_url", "go_proxy_url", "crates_url", "osv_url")
     }
 )
 

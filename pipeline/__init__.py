@@ -37,6 +37,8 @@ _WHERE: dict[str, str] = {
     "auth_from_env": "specpilot.pipeline.model.anthropic",
     "BASE_URL_ENV": "specpilot.pipeline.model.anthropic",
     "blocked_write_globs": "specpilot.pipeline.tiers.policy",
+    "bump_spec": "specpilot.pipeline.deps.bump_spec",
+    "check_repo": "specpilot.pipeline.deps.check",
     "check_key_placement": "specpilot.pipeline.audit.key",
     "check_tests": "specpilot.pipeline.run.test_check",
     "CodeIndex": "specpilot.pipeline.core.index",
@@ -48,6 +50,9 @@ _WHERE: dict[str, str] = {
     "Delivery": "specpilot.pipeline.deliver.deliver",
     "DeployError": "specpilot.pipeline.core.errors",
     "DeployResult": "specpilot.pipeline.deliver.deploy_result",
+    "DepsConfig": "specpilot.pipeline.core.config",
+    "DepsError": "specpilot.pipeline.core.errors",
+    "DepsReport": "specpilot.pipeline.deps.check",
     "DiffError": "specpilot.pipeline.core.errors",
     "drive": "specpilot.pipeline.run.drive",
     "escalate_run": "specpilot.pipeline.deliver.deliver",
@@ -68,6 +73,7 @@ _WHERE: dict[str, str] = {
     "load_policy": "specpilot.pipeline.tiers.policy",
     "load_toml_bytes": "specpilot.pipeline.core.toml_text",
     "Model": "specpilot.pipeline.model.protocol",
+    "PackageIndex": "specpilot.pipeline.deps.registry",
     "ModelPrice": "specpilot.pipeline.core.config",
     "MODES": "specpilot.pipeline.core.config",
     "NoModelError": "specpilot.pipeline.core.errors",
@@ -151,12 +157,14 @@ if TYPE_CHECKING:
     from specpilot.pipeline.audit.log import show as show
     from specpilot.pipeline.core.config import MODES as MODES
     from specpilot.pipeline.core.config import SANDBOX_USER_ONLY_FIELDS as SANDBOX_USER_ONLY_FIELDS
+    from specpilot.pipeline.core.config import DepsConfig as DepsConfig
     from specpilot.pipeline.core.config import ModelPrice as ModelPrice
     from specpilot.pipeline.core.config import PipelineConfig as PipelineConfig
     from specpilot.pipeline.core.config import RunMode as RunMode
     from specpilot.pipeline.core.errors import AuditError as AuditError
     from specpilot.pipeline.core.errors import AuditKeyError as AuditKeyError
     from specpilot.pipeline.core.errors import DeployError as DeployError
+    from specpilot.pipeline.core.errors import DepsError as DepsError
     from specpilot.pipeline.core.errors import DiffError as DiffError
     from specpilot.pipeline.core.errors import NoModelError as NoModelError
     from specpilot.pipeline.core.errors import PipelineError as PipelineError
@@ -190,6 +198,10 @@ if TYPE_CHECKING:
     from specpilot.pipeline.deliver.github import PullRequestState as PullRequestState
     from specpilot.pipeline.deliver.github import repo_from_remote_url as repo_from_remote_url
     from specpilot.pipeline.deliver.merge_gate import pass_merge_gate as pass_merge_gate
+    from specpilot.pipeline.deps.bump_spec import bump_spec as bump_spec
+    from specpilot.pipeline.deps.check import DepsReport as DepsReport
+    from specpilot.pipeline.deps.check import check_repo as check_repo
+    from specpilot.pipeline.deps.registry import PackageIndex as PackageIndex
     from specpilot.pipeline.evaluate.commits import CommitCase as CommitCase
     from specpilot.pipeline.evaluate.commits import EvalError as EvalError
     from specpilot.pipeline.evaluate.commits import commit_case as commit_case

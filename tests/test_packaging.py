@@ -47,6 +47,8 @@ def test_the_wheel_holds_every_module_and_query_of_the_root_folders(
     }
     assert expected and expected <= names
     assert "specpilot/__main__.py" in names and "specpilot/py.typed" in names
+    popular = {f"specpilot/pipeline/tiers/popular/{e}.txt" for e in ("pypi", "npm", "crates", "go")}
+    assert popular <= names  # the supply-chain guard's typosquat lists
     entry = wheel.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "specpilot = specpilot.flows.cli:main" in entry
 

@@ -67,6 +67,38 @@ def _default_prices() -> dict[str, ModelPrice]:
     return dict(DEFAULT_PRICES)
 
 
+_URL = re.compile(r"^https?://[^\s/]+")
+
+
+@dataclass(frozen=True, slots=True)
+class DepsConfig:
+    """Where ``specpilot deps`` and the supply-chain guard look packages and advisories up
+    (``[tool.specpilot.deps]``). No credential goes to these URLs, so a repository may set
+    them (a mirror, a private index, or a loopback fake in tests)."""
+
+    index_url: str = "https://pypi.org"  # PyPI JSON API: GET {index_url}/pypi/<name>/json
+    npm_url: str = "https://registry.npmjs.org"  # GET {npm_url}/<name>
+    go_proxy_url: str = "https://proxy.golang.org"  # GET {go_proxy_url}/<module>/@v/list
+    crates_url: str = "https://crates.io"  # GET {crates_url}/api/v1/crates/<name>
+    osv_url: str = "https://api.osv.dev"  # POST {osv_url}/v1/querybatch, GET /v1/vulns/<id>
+    timeout_s: float = 10.0  # one index or advisory request
+    # the supply-chain guard asks the index whether each dependency a change adds exists
+    check_new_on_index: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("index_url", "npm_url", "go_proxy_url", "crates_url", "osv_url"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not _URL.match(value):
+                raise ConfigError(
+                    f"DepsConfig.{name} {value!r} is not an http(s) URL; use e.g. "
+                    "'https://pypi.org'."
+                )
+        if self.timeout_s <= 0:
+            raise ConfigError(
+                f"DepsConfig.timeout_s must be greater than 0, not {self.timeout_s!r}."
+            )
+
+
 @dataclass(frozen=True, slots=True)
 class PipelineConfig:
     """Settings for one run of the spec pipeline. Every limit is per run."""
@@ -154,6 +186,9 @@ class PipelineConfig:
     branch_prefix: str = "specpilot/"
     commit_author_name: str = "specpilot"
     commit_author_email: str = "specpilot@localhost"
+
+    # --- dependencies: [tool.specpilot.deps], not [pipeline] (flows.pipeline_settings) ----
+    deps: DepsConfig = field(default_factory=DepsConfig)
 
     def __post_init__(self) -> None:
         positive = {
@@ -244,5 +279,7 @@ class PipelineConfig:
                 value = {k: dataclasses.asdict(v) for k, v in value.items()}
             elif isinstance(value, tuple):
                 value = list(value)
+            elif isinstance(value, DepsConfig):
+                value = dataclasses.asdict(value)
             out[f.name] = value
         return out

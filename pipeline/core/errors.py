@@ -16,6 +16,7 @@
     ├── PolicyError          the policy file is malformed
     ├── SecretsFound         the diff contains a secret (names file and line, never the secret)
     ├── DeployError          pushing, opening a PR or merging failed
+    ├── DepsError            a package index or advisory source failed or answered nonsense
     ├── AuditError           the audit log cannot be written or is broken
     │   └── AuditKeyError    the audit key is missing, malformed, exposed or in the wrong place
     └── ReportError          a KPI report's input is bad (a ``--since`` that is no duration or date)
@@ -106,4 +107,8 @@ class AuditKeyError(AuditError):
 
 
 class ReportError(PipelineError):
+    pass
+
+
+class DepsError(PipelineError):
     pass

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from specpilot.pipeline.audit.key import AuditKey
 from specpilot.pipeline.audit.log import append, read_verified
-from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.core.config import DepsConfig, PipelineConfig
 from specpilot.pipeline.core.diffparse import parse_diff
 from specpilot.pipeline.core.errors import AuditError, PipelineError
 from specpilot.pipeline.deliver.audit_entry import (
@@ -46,6 +46,7 @@ from specpilot.pipeline.deliver.escalate import Escalation, Tell, escalate, shou
 from specpilot.pipeline.deliver.github import GitHubClient
 from specpilot.pipeline.deliver.limits import check_limits, open_pr_checker
 from specpilot.pipeline.deliver.merge_gate import pass_merge_gate
+from specpilot.pipeline.deps.registry import PackageIndex
 from specpilot.pipeline.run.gates import GateDecision, GateKeeper
 from specpilot.pipeline.run.plan import render_plan
 from specpilot.pipeline.run.record import RunMode, RunRecord, RunStatus
@@ -134,6 +135,7 @@ def deliver_change(
                 remote=remote,
                 github=github,
                 now=now,
+                deps=config.deps,
             )
             record, go = pass_merge_gate(record, decision, gates)
             if go:
@@ -181,7 +183,7 @@ def escalate_run(
     return escalate(
         record, spec, config=config, diff_text=change_text(record),
         decide=lambda: tier(record, spec, audit_log=audit_log, audit_key=audit_key,
-                            remote=remote, github=github, now=now),
+                            remote=remote, github=github, now=now, deps=config.deps),
         base=lambda: _base_branch(repo, record), remote=remote, github=github, tell=tell,
     )  # fmt: skip
 
@@ -210,14 +212,20 @@ def tier(
     remote: str | None = "origin",
     github: GitHubClient | None = None,
     now: datetime | None = None,
+    deps: DepsConfig | None = None,
 ) -> TierDecision:
     """The tier of the run's change: the policy of its base commit, the limits from the audit
     log (except in suggest mode; AuditError when it fails verification under ``audit_key``), a
-    secrets scan, the spec's hint and the mode's cap."""
+    secrets scan, the spec's hint and the mode's cap. With ``deps`` (and its
+    ``check_new_on_index``) each dependency the change adds is looked up on the index."""
     repo = Path(record.repo).resolve()
     policy = load_policy(repo, ref=record.base_commit)
     audit = (audit_log, audit_key)
-    return _decide(record, spec, change_text(record), repo, policy, audit, remote, github, now)
+    diff_text = change_text(record)
+    if deps is None or not deps.check_new_on_index:
+        return _decide(record, spec, diff_text, repo, policy, audit, remote, github, now, None)
+    with PackageIndex(deps) as index:
+        return _decide(record, spec, diff_text, repo, policy, audit, remote, github, now, index)
 
 
 def ship(
@@ -314,6 +322,7 @@ def _decide(
     remote: str | None,
     github: GitHubClient | None,
     now: datetime | None,
+    packages: PackageIndex | None = None,
 ) -> TierDecision:
     patch = parse_diff(diff_text)
     limits = None
@@ -333,6 +342,7 @@ def _decide(
         tests_passed=last.passed if last else None,
         limits=limits,
         base=GitTree(repo, record.base_commit) if record.base_commit else None,
+        packages=packages,
     )
 
 

@@ -7,6 +7,9 @@ sentence, the paths); the tier is the highest any reason asks for. Rules, in ord
   why each file has its kind (see :mod:`pipeline.classify`)
 - ``dependency.change``: a manifest or lockfile changed beyond a version bump: tier 2 at least,
   whatever the policy gives ``config``; ``dependency.major``: a bump of a major version: tier 2
+- ``dependency.new`` / ``.unbounded`` / ``.typosquat`` / ``.unknown``: the supply-chain guard
+  on dependencies the change adds (see :mod:`pipeline.tiers.supply_chain`): tier 2 at least,
+  tier 3 for a likely typosquat or a name the package index does not know
 - ``binary``: binary files cannot be read or scanned
 - ``filemode`` / ``symlink`` / ``submodule``: a mode change, a symbolic link (tier 3 when it
   points out of the repository), a submodule pointer: tier 2 at least
@@ -46,6 +49,7 @@ from specpilot.pipeline.tiers.base_tree import BaseTree, FileTexts, GitTree
 from specpilot.pipeline.tiers.classify import classify
 from specpilot.pipeline.tiers.policy import Mode, Policy, Tier, load_policy
 from specpilot.pipeline.tiers.rules import Reason, change_reasons
+from specpilot.pipeline.tiers.supply_chain import PackageLookup, supply_chain_reasons
 
 __all__ = ["Action", "Reason", "TierDecision", "decide", "explain"]
 
@@ -98,13 +102,16 @@ def decide(
     limits: LimitStatus | None = None,
     base: BaseTree | None = None,
     predicted: bool = False,
+    packages: PackageLookup | None = None,
 ) -> TierDecision:
     """The tier of ``patch`` under ``policy`` with every rule that fired.
 
     ``base`` is the commit the patch applies to (read-only: manifests are parsed and test
     files' importers looked up in it). Without it nothing that needs the old text can be
     shown safe: a manifest is not a bump, a test file counts as source, a pyproject.toml
-    change is blocked. ``predicted``: the patch names planned files only (no base is expected)."""
+    change is blocked. ``predicted``: the patch names planned files only (no base is expected).
+    ``packages`` is asked whether each dependency the patch adds exists
+    on the package index (without it, the names are not checked)."""
     if mode not in MODE_CAP:
         raise PolicyError(f"Unknown mode {mode!r}; valid modes: {', '.join(get_args(Mode))}.")
     hint = _hint_tier(spec_risk)
@@ -113,6 +120,8 @@ def decide(
     texts = FileTexts(base)
     classification = classify(patch, policy.classify, policy.manifests, texts=texts)
     reasons = change_reasons(patch, policy, classification, texts)
+    if patch.files:
+        reasons += supply_chain_reasons(patch, texts, packages)
     if secrets:
         where = ", ".join(s.describe() for s in secrets)
         message = f"the secret scan found likely secrets at {where}; nothing may be committed"
@@ -167,11 +176,13 @@ def explain(
     audit_log: Path | None = None,
     repo_id: str | None = None,
     now: datetime | None = None,
+    packages: PackageLookup | None = None,
 ) -> TierDecision:
     """The tier ``diff_text`` would get in ``repo``, running nothing: load the policy (from the
     work tree, or commit ``ref``), parse, classify against the files of ``ref`` (default
     ``HEAD``, which the diff must apply to), scan for secrets, and with ``audit_log`` count
-    the rate limits for ``repo_id`` (default: the repo's absolute path)."""
+    the rate limits for ``repo_id`` (default: the repo's absolute path); ``packages`` looks
+    up the dependencies the diff adds (a read-only index query)."""
     policy = load_policy(repo, ref=ref)
     patch = parse_diff(diff_text)
     limits = None
@@ -186,6 +197,7 @@ def explain(
         secrets=scan_patch(patch, allowlist=policy.secrets_allowlist),
         limits=limits,
         base=GitTree(repo, ref or "HEAD"),
+        packages=packages,
     )
 
 

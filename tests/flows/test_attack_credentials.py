@@ -33,9 +33,9 @@ from specpilot.flows.pipeline_settings import (
     pipeline_config,
 )
 from specpilot.flows.settings import load_settings
-from specpilot.flows.user_config import USER_ONLY_KEYS
+from specpilot.flows.user_config import PUBLIC_ENDPOINT_KEYS, USER_ONLY_KEYS
 from specpilot.indexer.config import IndexerConfig
-from specpilot.pipeline.core.config import PipelineConfig
+from specpilot.pipeline.core.config import DepsConfig, PipelineConfig
 from specpilot.pipeline.testing import ScriptedMessagesServer
 from specpilot.retrieval.config import RetrievalConfig
 from tests.fake_github import FakeGitHub
@@ -342,17 +342,19 @@ def _all_keys() -> list[str]:
         ("deliver.", DeliverSettings),
         ("schedule.", ScheduleSettings),
         ("flows.", FlowSettings),
+        ("deps.", DepsConfig),
     ):
         keys += _dotted_fields(cls, section)
-    return keys
+    return [k for k in keys if not k.startswith("pipeline.deps.")]  # read from [deps]
 
 
 def test_every_key_that_looks_like_an_endpoint_or_a_secret_is_user_only() -> None:
     keys = _all_keys()
     assert "index.embed.model" in keys and "pipeline.base_url" in keys  # the walk is deep
     looks_risky = {k for k in keys if _ENDPOINTISH.search(k.rsplit(".", 1)[-1])}
-    assert looks_risky - set(USER_ONLY_KEYS) == set()
+    assert looks_risky - set(USER_ONLY_KEYS) - set(PUBLIC_ENDPOINT_KEYS) == set()
     assert set(USER_ONLY_KEYS) - set(keys) == set()  # no stale entries
+    assert set(PUBLIC_ENDPOINT_KEYS) - set(keys) == set()
     assert {"pipeline.base_url", "pipeline.model", "deliver.github_api_url"} <= set(USER_ONLY_KEYS)
     for key, rule in USER_ONLY_KEYS.items():
         assert rule.reason.strip(), key

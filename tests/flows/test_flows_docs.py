@@ -9,13 +9,19 @@ from pathlib import Path
 import pytest
 
 from specpilot.flows.pipeline_settings import DeliverSettings, FlowSettings, ScheduleSettings
+from specpilot.pipeline import DepsConfig
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.mark.parametrize(
     ("cls", "doc"),
-    [(ScheduleSettings, "flows.md"), (FlowSettings, "flows.md"), (DeliverSettings, "pipeline.md")],
+    [
+        (ScheduleSettings, "flows.md"),
+        (FlowSettings, "flows.md"),
+        (DeliverSettings, "pipeline.md"),
+        (DepsConfig, "deps.md"),
+    ],
 )
 def test_every_key_is_documented(cls: type, doc: str) -> None:
     text = (DOCS / doc).read_text()
@@ -40,7 +46,7 @@ def test_deployments_take_the_schedule_from_the_config(tmp_path: Path) -> None:
         '[tool.specpilot.schedule]\nindex_cron = "30 3 * * *"\ntimezone = "Europe/Berlin"\n'
     )
     schedule = schedule_settings(load_settings(tmp_path))
-    index, spec, kpis = build_deployments(tmp_path, ["index.embed.model='hash'"], schedule)
+    index, spec, kpis, *_ = build_deployments(tmp_path, ["index.embed.model='hash'"], schedule)
     assert (index.full_name, spec.full_name) == ("index-repo/nightly", "spec-to-pr/default")
     (sched,) = index.schedules
     assert (sched.schedule.cron, sched.schedule.timezone) == ("30 3 * * *", "Europe/Berlin")

@@ -112,6 +112,8 @@ def test_the_watch_is_deployed_for_a_github_remote_on_its_schedule(
     assert [d.full_name for d in build_deployments(repo, [], ScheduleSettings())] == [
         "index-repo/nightly",
         "spec-to-pr/default",
+        "delivery-kpis/nightly",
+        "deps-watch/nightly",
     ]  # no GitHub remote: nothing to watch
     run_git(repo, "remote", "add", "origin", "git@github.com:acme/demo.git")
     *_, watch = build_deployments(repo, [], schedule_settings(load_settings(repo)))
