@@ -13,8 +13,9 @@ ending a caller passes as ``reason``, e.g. a rejected gate), unless ``pipeline.e
 
 In every case ``<run dir>/ESCALATED.md`` holds the report (what was tried, the failing tests
 with their output tail, the plan steps not delivered), and ``tell`` — an optional "where to
-tell" seam, e.g. :func:`issue_teller` for a spec that came from a GitHub issue — receives it
-(not in suggest mode, which writes nothing outside the run directory).
+tell" seam, e.g. :func:`issue_teller` for a spec that came from a GitHub issue — receives it,
+in suggest mode too: suggest mode writes nothing to the repository, but a run of an issue
+answers on the issue whatever its mode (the issue asked for it).
 The run's record is rewritten with status ``escalated`` and ``report.md`` gets the report.
 """
 
@@ -113,7 +114,7 @@ def escalate(
             notes.append(f"Nothing was pushed: {error}")
     body = text + "\n## Hand-over\n\n" + "".join(f"- {n}\n" for n in notes)
     told = None
-    if tell is not None and record.mode != "suggest":  # suggest mode writes to no one's GitHub
+    if tell is not None:  # a run of an issue answers on it, suggest mode included
         try:
             told = tell(body)
         except PipelineError as exc:

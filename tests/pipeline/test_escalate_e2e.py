@@ -182,7 +182,9 @@ def test_suggest_mode_escalates_into_its_run_dir_only(
     )  # fmt: skip
 
     assert d.outcome == "escalated" and d.deploy is None and d.decision is None
-    assert env.gh.requests == [] and told == []  # not GitHub, not the spec's issue
+    assert env.gh.requests == []  # nothing pushed, no PR
+    (body,) = told  # the spec's issue (where it came from) is told, suggest mode or not
+    assert body.startswith("# Escalated:") and "Nothing was pushed: suggest mode" in body
     assert refs(env.repo) == before_repo and refs(env.remote) == before_remote
     assert git(env.repo, "status", "--porcelain") == ""
     run_dir = Path(record.run_dir)
