@@ -97,7 +97,13 @@ def read_spec(path: Path) -> tuple[Spec, str]:
 
 @app.command()
 def run(
-    spec: Annotated[Path, typer.Argument(help="The spec: Markdown with optional front matter.")],
+    spec: Annotated[
+        Path,
+        typer.Argument(
+            help="The spec: a Markdown file (optional front matter), an OpenSpec change folder, "
+            "a Spec Kit feature folder, gh:OWNER/REPO#N or an issue URL."
+        ),
+    ],
     repo: RepoOpt = Path("."),
     mode: ModeOpt = "suggest",
     db: DbOpt = None,

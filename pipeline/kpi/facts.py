@@ -110,15 +110,16 @@ def read_run_extras(runs_dir: Path, run_ids: Iterable[str]) -> dict[str, dict[st
 
 
 def coverage_of(value: Any) -> Coverage | None:
-    """A record's ``diff_coverage``: ``{"covered": n, "total": m}`` (lines), ``{"percent": p}``
-    or a bare percentage; None, ``{"measured": false}`` or no added lines: not measured."""
+    """A record's ``diff_coverage`` (``pipeline.run.diff_coverage.DiffCoverage``: ``covered`` of
+    ``added_lines``), also ``{"covered": n, "total": m}``, ``{"percent": p}`` or a bare
+    percentage; None, ``{"measured": false}`` or no added lines: not measured."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
         return Coverage(percent=float(value))
     if not isinstance(value, Mapping) or value.get("measured") is False:
         return None
-    covered, total = value.get("covered"), value.get("total")
+    covered, total = value.get("covered"), value.get("total", value.get("added_lines"))
     if isinstance(covered, int) and isinstance(total, int) and _count(covered) and total > 0:
         return Coverage(percent=100.0 * covered / total, covered=covered, total=total)
     percent = value.get("percent", value.get("percent_covered"))

@@ -79,10 +79,16 @@ def test_an_unpriced_run_makes_the_cost_unpriced_and_tokens_stand_in(tmp_path: P
 
 
 def test_run_records_add_tool_steps_and_diff_coverage(tmp_path: Path) -> None:
+    from specpilot.pipeline.run.diff_coverage import DiffCoverage
+
     log = write_known_log(tmp_path / "audit.jsonl")
     runs = tmp_path / "runs"
+    # what the test stage writes into record.json
+    measured = DiffCoverage(measured=True, added_lines=4, covered=3, percent=75.0).model_dump(
+        mode="json"
+    )
     for run_id, record in {
-        "r1": {"tool_steps": 20, "repair_rounds": 0, "diff_coverage": {"covered": 3, "total": 4}},
+        "r1": {"tool_steps": 20, "repair_rounds": 0, "diff_coverage": measured},
         "r6": {"diff_coverage": {"covered": 5, "total": 6}},
         "r8": {"diff_coverage": None},  # measured nothing: not counted
     }.items():
