@@ -49,8 +49,7 @@ def index(
     overrides = list(set_ or []) + ([f"index.embed.model={model!r}"] if model else [])
     settings = settings_for(repo, overrides)
     uri = db_for(settings, repo, db)
-    # what the plug-ins' output depends on besides the files: part of the manifest's identity
-    identity = f"conventions={settings.conventions!r}"
+    identity = settings.index_identity
     from specpilot.indexer import unchanged_index
 
     # nothing changed since the last finished run: answered from the manifest, no LanceDB

@@ -18,8 +18,8 @@ _WHERE: dict[str, str] = {
     "AuditError": "specpilot.pipeline.core.errors",
     "AuditKey": "specpilot.pipeline.audit.key",
     "AuditKeyError": "specpilot.pipeline.core.errors",
-    "auth_from_env": "specpilot.pipeline.model.anthropic",
-    "BASE_URL_ENV": "specpilot.pipeline.model.anthropic",
+    "auth_from_env": "specpilot.pipeline.model.auth",
+    "BASE_URL_ENV": "specpilot.pipeline.model.auth",
     "blocked_write_globs": "specpilot.pipeline.tiers.policy",
     "check_key_placement": "specpilot.pipeline.audit.key",
     "check_tests": "specpilot.pipeline.run.test_check",
@@ -124,9 +124,9 @@ if TYPE_CHECKING:
     from specpilot.pipeline.deliver.github import API_URL as API_URL
     from specpilot.pipeline.deliver.github import GitHubClient as GitHubClient
     from specpilot.pipeline.deliver.github import repo_from_remote_url as repo_from_remote_url
-    from specpilot.pipeline.model.anthropic import BASE_URL_ENV as BASE_URL_ENV
     from specpilot.pipeline.model.anthropic import AnthropicModel as AnthropicModel
-    from specpilot.pipeline.model.anthropic import auth_from_env as auth_from_env
+    from specpilot.pipeline.model.auth import BASE_URL_ENV as BASE_URL_ENV
+    from specpilot.pipeline.model.auth import auth_from_env as auth_from_env
     from specpilot.pipeline.model.protocol import Model as Model
     from specpilot.pipeline.run.context import RankedFile as RankedFile
     from specpilot.pipeline.run.context import RetrievedContext as RetrievedContext
