@@ -132,7 +132,9 @@ def unchanged_index(
             return None
         if record.get("store") != _store_digest(db):
             return None
-    counts = record.get("counts") or {}
+    counts = record.get("counts")
+    if not isinstance(counts, dict) or not all(isinstance(counts.get(k), int) for k in _COUNTS):
+        return None
     scan = time.perf_counter() - t0
     return IndexSummary(
         repo=str(root),
@@ -145,10 +147,10 @@ def unchanged_index(
         changed=0,
         deleted=0,
         unchanged=len(walked.files),
-        symbols=int(counts.get("symbols", 0)),
-        chunks=int(counts.get("chunks", 0)),
-        edges=int(counts.get("edges", 0)),
-        edges_resolved=int(counts.get("edges_resolved", 0)),
+        symbols=counts["symbols"],
+        chunks=counts["chunks"],
+        edges=counts["edges"],
+        edges_resolved=counts["edges_resolved"],
         chunks_embedded=0,
         chunks_cached=0,
         parse_error_files=0,

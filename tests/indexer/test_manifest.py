@@ -6,6 +6,7 @@ must send the caller to the normal index (None), which then sees the change.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -186,4 +187,9 @@ def test_a_damaged_manifest_is_doubt(indexed) -> None:
     manifest_path(db).write_text("{not json")
     assert _check(repo, db) is None
     manifest_path(db).write_text("[]")
+    assert _check(repo, db) is None
+    _reindex(repo, db)
+    record = json.loads(manifest_path(db).read_text())
+    record["counts"] = {"symbols": "many"}  # valid JSON, wrong shape
+    manifest_path(db).write_text(json.dumps(record))
     assert _check(repo, db) is None
