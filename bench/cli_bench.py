@@ -6,6 +6,15 @@ command ``--repeat`` times in a fresh process: ``--help``, ``status``, a cold ``
 nothing-changed ``index`` and a no-key ``run --mode suggest``.
 
     python bench/cli_bench.py [--repeat 5] [--model all-MiniLM-L6-v2] [--json out.json]
+                              [--big-repo DIR] [--pyc]
+
+``--big-repo DIR`` also times a nothing-changed ``index`` of DIR (indexed once first, into a
+temporary ``SPECPILOT_HOME``), e.g. a git copy of site-packages/sympy. Each command runs once
+untimed first (a warm-up, as hyperfine's ``--warmup 1``). ``--pyc`` lets Python cache bytecode
+(into a temporary ``PYTHONPYCACHEPREFIX``), as an installed specpilot does; without it the
+environment's ``PYTHONDONTWRITEBYTECODE`` holds, and a process that may not write ``.pyc``
+files compiles every specpilot module from source on each start. The timed tree is the
+``specpilot`` importable from the current directory (run from another checkout to compare).
 """
 
 from __future__ import annotations
@@ -48,6 +57,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--model", default="hash")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--big-repo", type=Path, help="also time a no-op index of this repository")
+    ap.add_argument("--pyc", action="store_true", help="let Python cache bytecode")
     args = ap.parse_args()
     exe = [sys.executable, "-m", "specpilot"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -62,6 +73,9 @@ def main() -> None:
         (Path(tmp) / "spec.md").write_text(SPEC)
         env = {**os.environ, "SPECPILOT_HOME": str(home), "HF_HUB_OFFLINE": "1"}
         env.pop("ANTHROPIC_API_KEY", None)
+        if args.pyc:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pyc")
         model = ["--set", f"index.embed.model={args.model!r}"]
         subprocess.run([*exe, "index", str(repo), *model], env=env, check=True, capture_output=True)
         commands = {
@@ -74,14 +88,24 @@ def main() -> None:
                 *model,
             ],
         }  # fmt: skip
+        if args.big_repo:
+            big = [*exe, "index", str(args.big_repo.resolve()), *model]
+            subprocess.run(big, env=env, check=True, capture_output=True)
+            commands[f"index {args.big_repo.name} (nothing changed)"] = big
         results = {}
         for name, argv in commands.items():
+            _timed(argv, env)  # warm-up
             runs = [_timed(argv, env) for _ in range(args.repeat)]
             results[name] = {
                 "cpu_s": round(statistics.median(c for c, _ in runs), 3),
                 "wall_s": round(statistics.median(w for _, w in runs), 3),
+                "wall_min_s": round(min(w for _, w in runs), 3),
             }
-            print(f"{name}: cpu {results[name]['cpu_s']} s, wall {results[name]['wall_s']} s")
+            r = results[name]
+            print(
+                f"{name}: cpu {r['cpu_s']} s, wall {r['wall_s']} s (median of {args.repeat}; "
+                f"min {r['wall_min_s']} s)"
+            )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

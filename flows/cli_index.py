@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,6 +23,10 @@ from specpilot.flows.app import (
     settings_for,
     setup,
 )
+
+if TYPE_CHECKING:
+    from specpilot.flows.settings import Settings
+    from specpilot.indexer import IndexSummary
 
 
 @app.command()
@@ -44,19 +48,38 @@ def index(
     repo = repo_dir(path)
     overrides = list(set_ or []) + ([f"index.embed.model={model!r}"] if model else [])
     settings = settings_for(repo, overrides)
+    uri = db_for(settings, repo, db)
+    identity = settings.index_identity
+    from specpilot.indexer import unchanged_index
+
+    # nothing changed since the last finished run: answered from the manifest, no LanceDB
+    fast = None if rebuild else run_guarded(
+        lambda: unchanged_index(repo, db=uri, config=settings.index, identity=identity)
+    )  # fmt: skip
+    summary = fast or _index_now(repo, uri, settings, rebuild=rebuild, identity=identity, path=path)
+    if json_out:
+        render.print_json(summary.to_dict())
+    else:
+        render.index_summary(summary.to_dict())
+
+
+def _index_now(
+    repo: Path, uri: str, settings: Settings, *, rebuild: bool, identity: str, path: Path
+) -> IndexSummary:
     from specpilot.flows.conventions_bridge import index_plugins
     from specpilot.indexer import IndexInterrupted, index_repo
 
     try:
         with render.progress_bars(enabled=sys.stderr.isatty()) as progress:
-            summary = run_guarded(
+            return run_guarded(
                 lambda: index_repo(
                     repo,
-                    db=db_for(settings, repo, db),
+                    db=uri,
                     config=settings.index,
                     rebuild=rebuild,
                     progress=progress,
                     plugins=index_plugins(settings.conventions),
+                    manifest=identity,
                 )
             )
     except IndexInterrupted as stop:  # Ctrl-C: one line saying what was kept
@@ -65,10 +88,6 @@ def index(
             f"are kept; run `specpilot index {path}` again to index the rest.",
             code=130,
         )
-    if json_out:
-        render.print_json(summary.to_dict())
-    else:
-        render.index_summary(summary.to_dict())
 
 
 @app.command()

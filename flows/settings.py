@@ -58,6 +58,12 @@ class Settings:
     raw: dict[str, Any] = field(default_factory=dict)  # every source merged, --set included
     user_sources: tuple[str, ...] = ()  # the user config files that were read
 
+    @property
+    def index_identity(self) -> str:
+        """What an index run's output depends on besides its files and ``index``: the
+        conventions plug-in's config (``indexer.manifest``: part of the no-op check)."""
+        return f"conventions={self.conventions!r}"
+
 
 def read_table(repo: Path) -> tuple[dict[str, Any], str]:
     """The ``[tool.specpilot]`` table of ``repo`` and the file it came from."""

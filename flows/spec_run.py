@@ -33,10 +33,10 @@ from specpilot.indexer import (
     Progress,
     index_repo,
     make_embedder,
+    unchanged_index,
 )
 from specpilot.pipeline import (
     BASE_URL_ENV,
-    AnthropicModel,
     AuditKey,
     CodeIndex,
     Delivery,
@@ -120,6 +120,8 @@ def make_model(config: PipelineConfig, mode: RunMode, environ: Mapping[str, str]
         if mode != "suggest":
             raise NoModelError(MODEL_NEEDED.format(mode=mode))
         return None
+    from specpilot.pipeline import AnthropicModel  # the SDK only when there is a model
+
     return AnthropicModel(config, auth=auth, base_url=base_url)
 
 
@@ -144,6 +146,10 @@ def ensure_index(
     """Bring the index at ``db`` up to date with ``repo`` before a run, so retrieval sees the
     code as it is: a first index when there is none, else an incremental refresh (re-parses
     and re-embeds only what changed; milliseconds and no model load when nothing did)."""
+    identity = settings.index_identity
+    unchanged = unchanged_index(repo, db=db, config=settings.index, identity=identity)
+    if unchanged is not None:  # nothing changed since the last finished run: nothing opened
+        return unchanged
     if not IndexStore.exists(db):
         log.info("%s is not indexed yet; indexing it into %s", repo, db)
     return index_repo(
@@ -153,6 +159,7 @@ def ensure_index(
         embedder=embedder,
         progress=progress,
         plugins=index_plugins(settings.conventions),
+        manifest=identity,
     )
 
 
@@ -202,11 +209,12 @@ class Composition:
     # the index's conventions per db, read once per run (``conventions``)
     _conventions: dict[str, Conventions] = field(default_factory=dict, repr=False, compare=False)
 
-    def conventions(self, req: SpecRequest) -> Conventions:
+    def conventions(self, req: SpecRequest, store: IndexStore | None = None) -> Conventions:
         """The index's conventions profile (or a note why there is none), read once: the
-        prompts' house rules and the gate before the commit use the same profile."""
+        prompts' house rules and the gate before the commit use the same profile. ``store``:
+        the index already open at ``req.db`` (else it is opened here)."""
         if req.db not in self._conventions:
-            store = IndexStore.open(req.db, repo_hint=str(self.repo))
+            store = store or IndexStore.open(req.db, repo_hint=str(self.repo))
             self._conventions[req.db] = load_conventions(store)
         return self._conventions[req.db]
 
@@ -215,7 +223,7 @@ class Composition:
             req.spec,
             index,
             config=self.config,
-            conventions=self.conventions(req),
+            conventions=self.conventions(req, index.store),
             house_rules_tokens=self.deliver.house_rules_tokens,
         )
 

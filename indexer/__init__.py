@@ -19,7 +19,7 @@ _WHERE: dict[str, str] = {
     "code_tokens": "specpilot.indexer.tokens",
     "commits_since": "specpilot.indexer.gitinfo",
     "DamagedIndexError": "specpilot.indexer.errors",
-    "default_db_path": "specpilot.indexer.store",
+    "default_db_path": "specpilot.indexer.location",
     "DEFAULT_SUPPORT_DIRS": "specpilot.indexer.roles",
     "DEFAULT_SUPPORT_GLOBS": "specpilot.indexer.roles",
     "diff_stat": "specpilot.indexer.diffs",
@@ -43,6 +43,7 @@ _WHERE: dict[str, str] = {
     "IndexStore": "specpilot.indexer.store",
     "IndexSummary": "specpilot.indexer.summary",
     "is_code": "specpilot.indexer.filetypes",
+    "unchanged_index": "specpilot.indexer.manifest",
     "is_support_path": "specpilot.indexer.roles",
     "language_for": "specpilot.indexer.filetypes",
     "load_query": "specpilot.indexer.treesitter",
@@ -100,6 +101,8 @@ if TYPE_CHECKING:
     from specpilot.indexer.gitinfo import commits_since as commits_since
     from specpilot.indexer.gitinfo import head_commit as head_commit
     from specpilot.indexer.integrity import check_intact as check_intact
+    from specpilot.indexer.location import default_db_path as default_db_path
+    from specpilot.indexer.manifest import unchanged_index as unchanged_index
     from specpilot.indexer.modpaths import ModuleIndex as ModuleIndex
     from specpilot.indexer.parse import parse_source as parse_source
     from specpilot.indexer.plugins import IndexPlugin as IndexPlugin
@@ -113,7 +116,6 @@ if TYPE_CHECKING:
     from specpilot.indexer.roles import is_support_path as is_support_path
     from specpilot.indexer.status import index_status as index_status
     from specpilot.indexer.store import IndexStore as IndexStore
-    from specpilot.indexer.store import default_db_path as default_db_path
     from specpilot.indexer.store import path_filter as path_filter
     from specpilot.indexer.store import sql_quote as sql_quote
     from specpilot.indexer.summary import IndexSummary as IndexSummary

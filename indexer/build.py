@@ -29,8 +29,9 @@ from specpilot.indexer.filetypes import is_code
 from specpilot.indexer.gitinfo import head_commit
 from specpilot.indexer.history import refresh_history
 from specpilot.indexer.integrity import PROBES, find_damage, repair
-from specpilot.indexer.location import check_index_location
+from specpilot.indexer.location import check_index_location, default_db_path
 from specpilot.indexer.lock import index_write_lock
+from specpilot.indexer.manifest import FileStat, drop_manifest, file_stat, write_manifest
 from specpilot.indexer.parse import parse_source
 from specpilot.indexer.plugins import IndexPlugin, LoadedFile, PluginContext
 from specpilot.indexer.prepare import MapParse, ParseBatch, ParsedBatch, Prepared, prepare
@@ -38,7 +39,7 @@ from specpilot.indexer.refresh import blob_hash, plan_refresh
 from specpilot.indexer.resolve import definitions_fingerprint, resolve_tracked
 from specpilot.indexer.rows import ChunkKey, chunk_key, chunk_rows, file_rows, symbol_rows
 from specpilot.indexer.schema import SCHEMA_VERSION, IndexMeta
-from specpilot.indexer.store import IndexStore, default_db_path
+from specpilot.indexer.store import IndexStore
 from specpilot.indexer.stored_tables import stored_tables
 from specpilot.indexer.summary import IndexSummary, make_summary
 from specpilot.indexer.types import ParsedFile, SourceFile, WalkResult
@@ -64,11 +65,14 @@ def index_repo(
     progress: Progress | None = None,
     plugins: Sequence[IndexPlugin] = (),
     map_parse: MapParse | None = None,
+    manifest: str | None = None,
 ) -> IndexSummary:
     """Index ``repo`` into ``db`` (default location per repo), incrementally unless ``rebuild``.
 
     ``map_parse`` spreads parsing over workers (see ``MapParse``); results must come back in
-    the order of the batches."""
+    the order of the batches. ``manifest``: when given (the caller's identity, e.g. its
+    plug-ins' config), a finished run writes the manifest ``indexer.manifest.unchanged_index``
+    answers the next no-op run from; any run drops the old one before it writes."""
     cfg = config or IndexerConfig()
     t0 = time.perf_counter()
     walked = walk_repo(Path(repo), cfg.walk)  # checks the path first
@@ -76,13 +80,21 @@ def index_repo(
     uri = db or default_db_path(root)
     check_index_location(uri, write=True)  # a file, or read-only: say so before writing
     with index_write_lock(uri):  # one writer per index; a second run waits for the first
-        return _index(
+        drop_manifest(uri)
+        stats: dict[str, tuple[FileStat, str]] | None = {} if manifest is not None else None
+        summary = _index(
             root, walked, uri, cfg,
             rebuild=rebuild,
             emb=embedder or make_embedder(cfg.embed),
             report=progress or (lambda stage, done, total: None),
-            plugins=plugins, map_parse=map_parse, t0=t0,
+            plugins=plugins, map_parse=map_parse, t0=t0, stats=stats,
         )  # fmt: skip
+        if manifest is not None and stats is not None:
+            write_manifest(
+                uri, root, cfg, manifest,
+                commit=summary.commit, files=stats, summary=summary,
+            )  # fmt: skip
+        return summary
 
 
 def _index(
@@ -97,7 +109,9 @@ def _index(
     plugins: Sequence[IndexPlugin],
     map_parse: MapParse | None,
     t0: float,
+    stats: dict[str, tuple[FileStat, str]] | None = None,
 ) -> IndexSummary:
+    """``stats``: filled with each read file's stat taken before the read, and its hash."""
     stages: dict[str, float] = {}
     contents: dict[str, bytes] = {}
     hashes: dict[str, str] = {}
@@ -105,12 +119,15 @@ def _index(
     sources: dict[str, SourceFile] = {}
     for i, sf in enumerate(walked.files):
         try:
+            st = file_stat(sf.abs_path) if stats is not None else None
             data = Path(sf.abs_path).read_bytes()
         except OSError as exc:
             log.warning("cannot read %s: %s", sf.path, exc)
             skipped["unreadable"] += 1
             continue
         contents[sf.path], hashes[sf.path], sources[sf.path] = data, blob_hash(data), sf
+        if stats is not None and st is not None:
+            stats[sf.path] = (st, hashes[sf.path])
         report("scan", i + 1, len(walked.files))
     if not hashes:
         reasons = ", ".join(f"{k}: {v}" for k, v in sorted(skipped.items())) or "no files"

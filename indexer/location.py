@@ -8,10 +8,20 @@ with an ``OSError`` or a lance ``RuntimeError``. Both are the user's input, so b
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
+from specpilot.indexer.config import specpilot_home
 from specpilot.indexer.errors import IndexLocationError
+
+
+def default_db_path(repo: str | os.PathLike[str]) -> str:
+    """``$SPECPILOT_HOME/indexes/<repo-name>-<hash of the absolute path>``."""
+    root = Path(repo).resolve()
+    home = specpilot_home()
+    digest = hashlib.sha1(str(root).encode()).hexdigest()[:10]
+    return str(home / "indexes" / f"{root.name or 'root'}-{digest}")
 
 
 def check_index_location(uri: str, *, write: bool) -> None:

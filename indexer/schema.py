@@ -8,7 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+from specpilot.indexer.schema_version import SCHEMA_VERSION as SCHEMA_VERSION
 
 
 def files_schema() -> pa.Schema:

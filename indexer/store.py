@@ -7,9 +7,7 @@ hashes in ``files`` last, so a file whose rows were not all written still looks 
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from specpilot.indexer.config import specpilot_home
 from specpilot.indexer.errors import (
     DamagedIndexError,
     IndexLocationError,
@@ -28,6 +25,7 @@ from specpilot.indexer.errors import (
 )
 from specpilot.indexer.lancedb_import import import_lancedb, lance_reason
 from specpilot.indexer.location import check_index_location
+from specpilot.indexer.location import default_db_path as default_db_path
 from specpilot.indexer.parse_codec import parsed_from_json
 from specpilot.indexer.schema import (
     SCHEMA_VERSION,
@@ -46,14 +44,6 @@ log = logging.getLogger(__name__)
 
 _FILTERED_LOOKUP_MAX = 2000  # up to this many hashes, look them up with a filter, not a scan
 _OPTIONAL_TABLES = ("edge_deps", "cochange")  # missing from older indexes
-
-
-def default_db_path(repo: str | os.PathLike[str]) -> str:
-    """``$SPECPILOT_HOME/indexes/<repo-name>-<hash of the absolute path>``."""
-    root = Path(repo).resolve()
-    home = specpilot_home()
-    digest = hashlib.sha1(str(root).encode()).hexdigest()[:10]
-    return str(home / "indexes" / f"{root.name or 'root'}-{digest}")
 
 
 def sql_quote(value: str) -> str:

@@ -6,13 +6,15 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from specpilot.indexer.embedding import Embedder
 from specpilot.indexer.errors import StoreError
 from specpilot.indexer.refresh import RefreshPlan
-from specpilot.indexer.store import IndexStore
 from specpilot.indexer.types import SourceFile
+
+if TYPE_CHECKING:  # types only: the nothing-changed check builds a summary without pyarrow
+    from specpilot.indexer.embedding import Embedder
+    from specpilot.indexer.store import IndexStore
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,8 +34,8 @@ _WHERE: dict[str, str] = {
     "AuditError": "specpilot.pipeline.core.errors",
     "AuditKey": "specpilot.pipeline.audit.key",
     "AuditKeyError": "specpilot.pipeline.core.errors",
-    "auth_from_env": "specpilot.pipeline.model.anthropic",
-    "BASE_URL_ENV": "specpilot.pipeline.model.anthropic",
+    "auth_from_env": "specpilot.pipeline.model.auth",
+    "BASE_URL_ENV": "specpilot.pipeline.model.auth",
     "blocked_write_globs": "specpilot.pipeline.tiers.policy",
     "bump_spec": "specpilot.pipeline.deps.bump_spec",
     "check_repo": "specpilot.pipeline.deps.check",
@@ -232,9 +232,9 @@ if TYPE_CHECKING:
     from specpilot.pipeline.kpi.text import outcome_label as outcome_label
     from specpilot.pipeline.kpi.text import summary_rows as summary_rows
     from specpilot.pipeline.kpi.text import tier_label as tier_label
-    from specpilot.pipeline.model.anthropic import BASE_URL_ENV as BASE_URL_ENV
     from specpilot.pipeline.model.anthropic import AnthropicModel as AnthropicModel
-    from specpilot.pipeline.model.anthropic import auth_from_env as auth_from_env
+    from specpilot.pipeline.model.auth import BASE_URL_ENV as BASE_URL_ENV
+    from specpilot.pipeline.model.auth import auth_from_env as auth_from_env
     from specpilot.pipeline.model.protocol import Model as Model
     from specpilot.pipeline.run.context import RankedFile as RankedFile
     from specpilot.pipeline.run.context import RetrievedContext as RetrievedContext

@@ -18,14 +18,18 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import anthropic
 from anthropic.types import MessageParam, TextBlockParam, ToolChoiceParam, ToolParam
 
 from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.core.errors import ContextWindowError, ModelError, NoModelError
+from specpilot.pipeline.model.auth import API_KEY_ENV as API_KEY_ENV
+from specpilot.pipeline.model.auth import AUTH_TOKEN_ENV as AUTH_TOKEN_ENV
+from specpilot.pipeline.model.auth import BASE_URL_ENV as BASE_URL_ENV
+from specpilot.pipeline.model.auth import Auth
+from specpilot.pipeline.model.auth import auth_from_env as auth_from_env
 from specpilot.pipeline.model.messages_reply import MessagesReply, parse_reply
 from specpilot.pipeline.model.protocol import (
     Message,
@@ -39,43 +43,10 @@ from specpilot.pipeline.model.protocol import (
 
 log = logging.getLogger(__name__)
 
-API_KEY_ENV = "ANTHROPIC_API_KEY"
-AUTH_TOKEN_ENV = "ANTHROPIC_AUTH_TOKEN"
-BASE_URL_ENV = "ANTHROPIC_BASE_URL"
 _TOO_LONG = re.compile(
     r"context (length|size|window)|too long|exceeds? .*(context|tokens)|maximum context",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Auth:
-    """The credential sent to the server: an API key, a bearer token, or none."""
-
-    kind: Literal["api_key", "auth_token", "none"]
-    secret: str = field(default="", repr=False)
-
-
-def auth_from_env(
-    config: PipelineConfig, environ: Mapping[str, str], *, base_url: str | None
-) -> Auth | None:
-    """The credential ``config.auth`` asks for, from ``environ``; None when there is none to
-    use (NoModelError when the one ``config.auth`` names is not set).
-
-    ``auto``: ``ANTHROPIC_API_KEY``, else ``ANTHROPIC_AUTH_TOKEN``, else — when ``base_url``
-    names a server of the user's own — no credential (a local server needs none)."""
-    key, token = environ.get(API_KEY_ENV, ""), environ.get(AUTH_TOKEN_ENV, "")
-    if config.auth == "none":
-        return Auth("none")
-    if config.auth == "api_key" or (config.auth == "auto" and key):
-        if not key:
-            raise NoModelError(f"pipeline.auth is 'api_key' but {API_KEY_ENV} is not set.")
-        return Auth("api_key", key)
-    if config.auth == "auth_token" or (config.auth == "auto" and token):
-        if not token:
-            raise NoModelError(f"pipeline.auth is 'auth_token' but {AUTH_TOKEN_ENV} is not set.")
-        return Auth("auth_token", token)
-    return Auth("none") if base_url else None
 
 
 class AnthropicModel:

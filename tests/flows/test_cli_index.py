@@ -250,3 +250,51 @@ def test_search_says_when_the_index_is_behind_or_unfinished(
     store.write_meta(store.meta.with_(state="in_progress"))
     unfinished = runner.invoke(app, args)
     assert "did not finish (state in_progress)" in unfinished.stderr
+
+
+_NO_OP_PROBE = """
+import json, sys
+from specpilot.flows.cli import app
+try:
+    app(["index", sys.argv[1], "--json", "--set", "index.embed.model='hash'"])
+except SystemExit as stop:
+    assert not stop.code, stop.code
+print(json.dumps(sorted(m for m in ("lancedb", "pyarrow") if m in sys.modules)))
+"""
+
+
+def test_a_nothing_changed_index_does_not_open_lancedb(
+    make_repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    repo = make_repo(FILES, git=True)
+    env = {**os.environ, "SPECPILOT_HOME": str(tmp_path / "home")}
+
+    def run() -> tuple[dict, list[str]]:
+        done = subprocess.run(
+            [sys.executable, "-c", _NO_OP_PROBE, str(repo)],
+            env=env, capture_output=True, text=True, check=True, timeout=300,
+        )  # fmt: skip
+        summary_text, _, loaded = done.stdout.rstrip().rpartition("\n")
+        return json.loads(summary_text), json.loads(loaded)
+
+    first, loaded = run()
+    assert first["added"] == 3 and "lancedb" in loaded
+    for written in (tmp_path / "home" / "indexes").glob("*.manifest.json"):
+        written.unlink()  # written by the first run
+    second, loaded = run()  # the normal no-op run, which writes it again
+    assert second["unchanged"] == 3 and "lancedb" in loaded
+    third, loaded = run()
+    assert loaded == []  # answered from the manifest
+    assert third.keys() == second.keys()
+    volatile = ("seconds", "stage_seconds", "chunks_per_s")
+    assert {k: v for k, v in third.items() if k not in volatile} == {
+        k: v for k, v in second.items() if k not in volatile
+    }
+    # an edit is seen: the normal run indexes it and opens the store
+    (repo / "app" / "render.py").write_text("def render_html(page):\n    return page\n")
+    fourth, loaded = run()
+    assert fourth["changed"] == 1 and "lancedb" in loaded

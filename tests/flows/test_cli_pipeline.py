@@ -372,3 +372,47 @@ def test_a_gate_with_no_terminal_waits_and_names_the_commands(
     assert data["outcome"] == "awaiting_approval" and data["ok"] is False
     assert "specpilot submit" in data["message"] and "--gate plan" in data["message"]
     assert git(remote, "for-each-ref", "refs/heads") == heads  # nothing pushed
+
+
+# runs the CLI in a fresh interpreter, counting IndexStore.open calls and the SDK's import
+_SUGGEST_PROBE = """
+import json, sys
+from specpilot.flows.cli import app
+from specpilot.indexer.store import IndexStore
+
+real_open = IndexStore.open.__func__
+opens = []
+
+def counting_open(cls, *args, **kwargs):
+    opens.append(args[0] if args else kwargs.get("uri"))
+    return real_open(cls, *args, **kwargs)
+
+IndexStore.open = classmethod(counting_open)
+try:
+    app(["run", sys.argv[1], "--repo", sys.argv[2], "--json", *sys.argv[3:]])
+except SystemExit as stop:
+    assert not stop.code, stop.code
+print(json.dumps({"anthropic": "anthropic" in sys.modules, "opens": len(opens)}))
+"""
+
+
+def test_a_no_key_suggest_run_imports_no_sdk_and_opens_the_store_once(
+    repo: Path, spec_file: Path, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "GITHUB_"))}
+    env["SPECPILOT_HOME"] = str(tmp_path / "home")
+
+    def run() -> dict[str, Any]:
+        done = subprocess.run(
+            [sys.executable, "-c", _SUGGEST_PROBE, str(spec_file), str(repo), *HASH],
+            env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.rstrip().rpartition("\n")[2])
+
+    run()  # the first run indexes the repository
+    assert run() == {"anthropic": False, "opens": 1}  # nothing changed: the run's own open

@@ -1,11 +1,14 @@
-"""Property tests of the query analyser: any text a user or an issue tracker sends is analysed
-without an exception, and what it finds is taken from the text."""
+"""Property tests of the query analyser: any text a user or an issue tracker sends (unicode,
+version strings such as py2.7, stack-trace shapes, very long text) is analysed without an
+exception, what it finds is taken from the text, and a search over an index answers it or
+names the bad query (``QueryError``)."""
 
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from specpilot.retrieval import QueryError, Searcher
 from specpilot.retrieval.query import analyse
 from specpilot.retrieval.versions import mentioned_versions
 
@@ -38,3 +41,32 @@ def test_any_text_is_analysed(text: str) -> None:
 def test_versions_are_found_in_order_without_a_crash(text: str) -> None:
     versions = mentioned_versions(text)
     assert all(major >= 0 and (minor is None or minor >= 0) for _, major, minor in versions)
+
+
+# very long texts: a pasted log or a whole issue thread, up to ~100 KB
+LONG = st.lists(FRAGMENTS, min_size=200, max_size=3000).map(" ".join)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(LONG)
+def test_very_long_text_is_analysed(text: str) -> None:
+    q = analyse(text)
+    assert all(p in text for p in q.paths)
+    mentioned_versions(text)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(st.one_of(TEXT, LONG))
+def test_search_answers_any_text_or_names_the_bad_query(searcher: Searcher, text: str) -> None:
+    try:
+        hits = searcher.search(text, 5)
+        files = searcher.search_files(text, 5)
+    except QueryError as exc:  # an empty or unusable query: a message, never a crash
+        assert str(exc)
+        return
+    assert len(hits) <= 5 and len(files) <= 5
+    assert all(isinstance(h.path, str) and h.path for h in [*hits, *files])
