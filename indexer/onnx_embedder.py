@@ -92,6 +92,9 @@ class OnnxEmbedder:
         self._pooling = _pooling(model_dir) or "mean"
         self._session: Any = None
         self._tokenizer: Any = None
+        # ONNX Runtime intra-op threads, 0: one per core; read at the first embed (a benchmark
+        # on a shared machine sets 1 to measure arithmetic cost without thread contention)
+        self.threads = 0
 
     @property
     def model_id(self) -> str:
@@ -148,7 +151,7 @@ class OnnxEmbedder:
 
         path = self.model_path()
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = max(1, os.cpu_count() or 1)
+        opts.intra_op_num_threads = self.threads or max(1, os.cpu_count() or 1)
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
         try:
