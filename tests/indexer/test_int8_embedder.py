@@ -130,7 +130,7 @@ def test_switching_to_int8_re_embeds_instead_of_mixing_vectors(
     assert first.model_id == "all-MiniLM-L6-v2@128"
     # the index says which vectors it holds: neither an int8 refresh nor an int8 search
     # silently mixes them with fp32 ones
-    with pytest.raises(ModelMismatchError, match=r"\+int8"):
+    with pytest.raises(ModelMismatchError, match=r"index.embed.backend = 'onnx-int8'"):
         index_repo(repo, db=db, config=IndexerConfig(embed=INT8))
     with pytest.raises(ModelMismatchError):
         open_searcher(db, INT8, RetrievalConfig()).search_files("retry delay", 3)
