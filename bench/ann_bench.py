@@ -25,8 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from specpilot.indexer.config import EmbedConfig
-from specpilot.indexer.embedding import make_embedder
+from specpilot.indexer.embedding import embed_config_for, make_embedder
 from specpilot.indexer.lancedb_import import import_lancedb
 from specpilot.indexer.store import IndexStore
 from specpilot.indexer.vector_index import build_vector_index, vector_index_of
@@ -93,8 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     store = IndexStore.open(args.db)
-    model = store.meta.model_id.split("@")[0]
-    emb = make_embedder(EmbedConfig(model=model))
+    emb = make_embedder(embed_config_for(store.meta.model_id))
     vecs = np.asarray(emb.embed(_queries(args.queries)), dtype=np.float32)
     limit = RetrievalConfig().vector_candidates
     lancedb = import_lancedb()

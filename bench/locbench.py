@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("LANCEDB_LOG", "error")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's specpilot
 
 from specpilot.indexer.build import index_repo
 from specpilot.indexer.config import ChunkConfig, EmbedConfig, IndexerConfig
@@ -54,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--evaluate", default=str(SHARED / "evaluate.py"))
     ap.add_argument("--out", default=str(HERE / "results"))
     ap.add_argument("--model", default="all-MiniLM-L6-v2")
+    ap.add_argument("--backend", default=EmbedConfig().backend, help="index.embed.backend")
+    ap.add_argument("--static-model", default="", help="a static model dir (bench/embedders.py)")
     ap.add_argument("--repos", default="", help="comma list of corpus names to keep")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--set", action="append", default=[], help="retrieval.key=value")
@@ -78,10 +81,14 @@ def main(argv: list[str] | None = None) -> int:
         **{k.split(".", 1)[1]: json.loads(v) for k, v in (s.split("=", 1) for s in args.set)}
     )
     icfg = IndexerConfig(
-        embed=EmbedConfig(model=args.model, max_seq_length=args.max_seq),
+        embed=EmbedConfig(model=args.model, max_seq_length=args.max_seq, backend=args.backend),
         chunk=ChunkConfig(max_lines=args.max_lines, merge_below_lines=args.merge_below),
     )
     embedder = make_embedder(icfg.embed)
+    if args.static_model:
+        from embedders import StaticEmbedder  # bench/embedders.py
+
+        embedder = StaticEmbedder(Path(args.static_model))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="specpilot-bench-"))

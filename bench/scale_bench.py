@@ -20,8 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from specpilot.indexer.config import EmbedConfig
-from specpilot.indexer.embedding import make_embedder
+from specpilot.indexer.embedding import embed_config_for, make_embedder
 from specpilot.indexer.store import IndexStore
 from specpilot.indexer.vector_index import vector_index_of
 from specpilot.retrieval.config import RetrievalConfig
@@ -49,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     queries = [json.loads(line)["query"] for line in DEV.read_text().splitlines()][: args.queries]
 
     store = IndexStore.open(args.db)
-    emb = make_embedder(EmbedConfig(model=store.meta.model_id.split("@")[0]))
+    emb = make_embedder(embed_config_for(store.meta.model_id))
     emb.embed(["load the model"])
     t = time.perf_counter()
     searcher = Searcher(store, emb, RetrievalConfig())

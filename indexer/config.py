@@ -95,7 +95,7 @@ class ChunkConfig:
             )
 
 
-EMBED_BACKENDS = ("auto", "onnx", "torch")
+EMBED_BACKENDS = ("auto", "onnx", "onnx-int8", "torch")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +109,9 @@ class EmbedConfig:
     # the chunks of a typical repo, rarely what a search is after, ranked after code anyway
     support_max_seq_length: int = 64
     device: str = "cpu"
-    # "auto": ONNX Runtime when the model qualifies (same vectors, ~2x faster), else torch
+    # "auto": ONNX Runtime when the model qualifies (same vectors, ~2x faster), else torch;
+    # "onnx-int8": that ONNX export with int8 weights (its own model id: an index is one or
+    # the other); docs/benchmarks.md has the measured trade-off
     backend: str = "auto"
 
     def __post_init__(self) -> None:

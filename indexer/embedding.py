@@ -11,6 +11,9 @@ Model names:
     and machines without torch. It captures word overlap only.
   * anything else: a sentence-transformers name or local path, loaded with HF_HUB_OFFLINE=1
     (nothing is downloaded at run time).
+
+``index.embed.backend = "onnx-int8"`` runs the ONNX export with int8 weights
+(``onnx_embedder``): model id ``<name>@<max_seq_length>+int8``.
 """
 
 from __future__ import annotations
@@ -175,13 +178,27 @@ def make_embedder(config: EmbedConfig) -> Embedder:
             max_seq_length=config.max_seq_length,
             batch_size=config.batch_size,
             cache_dir=specpilot_home() / "models",
+            int8=config.backend == "onnx-int8",
         )
-    if config.backend == "onnx":
+    if config.backend in ("onnx", "onnx-int8"):
         raise EmbeddingError(
             f"embedding model {name!r} cannot run on ONNX Runtime here (needs onnxruntime and a "
             "local Transformer+Pooling model); set index.embed.backend = 'torch'."
         )
     return torch_embedder
+
+
+def embed_config_for(model_id: str) -> EmbedConfig:
+    """The configuration whose embedder has this model id (an index's ``meta.model_id``):
+    ``name@<max_seq_length>`` with ``+int8`` for the quantized ONNX model."""
+    int8 = model_id.endswith(onnx_embedder.INT8_SUFFIX)
+    base = model_id.removesuffix(onnx_embedder.INT8_SUFFIX)
+    name, _, seq = base.rpartition("@") if "@" in base else (base, "", "")
+    return EmbedConfig(
+        model=name,
+        max_seq_length=int(seq) if seq.isdigit() else EmbedConfig().max_seq_length,
+        backend="onnx-int8" if int8 else "auto",
+    )
 
 
 def _local_model_dir(name: str) -> Path | None:

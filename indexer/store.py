@@ -171,10 +171,13 @@ class IndexStore:
     def check_model(self, model_id: str, dim: int) -> None:
         meta = self.meta
         if meta.model_id != model_id or meta.dim != dim:
+            # "+int8" (onnx_embedder.INT8_SUFFIX) is the backend, not the model name
+            int8 = meta.model_id.endswith("+int8") != model_id.endswith("+int8")
+            hint = " (+int8: index.embed.backend = 'onnx-int8')" if int8 else ""
             raise ModelMismatchError(
                 f"the index at {self.uri} was built with embedding model {meta.model_id!r} "
-                f"(dim {meta.dim}), not {model_id!r} (dim {dim}); use that model or re-index "
-                "with --rebuild."
+                f"(dim {meta.dim}), not {model_id!r} (dim {dim}); use that model{hint} or "
+                "re-index with --rebuild."
             )
 
     # -- tables --------------------------------------------------------------------------

@@ -204,7 +204,7 @@ def test_piped_search_and_status_print_whole_lines(runner: CliRunner, make_repo)
         ("index.walk.skip_dirs=[1, 2]", "index.walk.skip_dirs[0] must be of type str, got 1"),
         (
             "index.embed.backend='onxx'",
-            "index.embed.backend is 'onxx'; use one of auto, onnx, torch",
+            "index.embed.backend is 'onxx'; use one of auto, onnx, onnx-int8, torch",
         ),
         ("index.embed.batch_size=0", "index.embed.batch_size is 0; use 1 or more"),
     ],
