@@ -13,8 +13,13 @@ import pytest
 from specpilot.pipeline.audit.key import key_from_hex
 from specpilot.pipeline.audit.log import AuditEntry, append
 from specpilot.pipeline.core.errors import PolicyError
+from specpilot.pipeline.deliver.github import GitHubClient, PullRequestState
+from specpilot.pipeline.kpi.fates import PendingPr, refresh_fates
+from specpilot.pipeline.tiers.earned import earned_status
+from specpilot.pipeline.tiers.earned_policy import EarnedPolicy
 from specpilot.pipeline.tiers.policy import load_policy
 from specpilot.pipeline.tiers.tiering import TierDecision, explain
+from tests.fake_github import FakeGitHub
 from tests.pipeline.policy_fixtures import AUDIT_KEY, BASE_FILES, init_repo, make_diff
 
 REPO = "/repos/demo"
@@ -247,3 +252,29 @@ def test_the_table_loads(tmp_path: Path) -> None:
     assert {k: (r.merged, r.max_closed) for k, r in policy.earned.rules().items()} == {
         "docs": (10, 0)
     }
+
+
+def test_refresh_records_the_head_that_tells_unchanged_from_changed(tmp_path: Path) -> None:
+    """Through ``report --refresh``'s library half and a fake GitHub on loopback: the PR whose
+    head is still the pushed commit counts as merged, the one with another head does not."""
+    path = tmp_path / "audit.jsonl"
+    with FakeGitHub(token="t", repo="acme/demo") as gh:
+        client = GitHubClient("acme/demo", token="t", base_url=gh.base_url)
+        for n in (1, 2):
+            client.create_pull(title=f"c{n}", head=f"specpilot/r{n}", base="main", body="")
+            head = client.pull_request_state(n).head_sha
+            deploy = {"action": "pr", "pushed": True, "branch": f"specpilot/r{n}", "pr_number": n,
+                      "pr_url": f"https://github.com/acme/demo/pull/{n}",
+                      "commit_sha": head if n == 1 else "0" * 40}  # fmt: skip
+            entry = AuditEntry(run_id=f"r{n}", repo=REPO, actor="dev", deploy=deploy,
+                               decision={"tier": 2, "change_kind": "docs"})  # fmt: skip
+            append(path, entry, key=AUDIT_KEY, now=NOW - timedelta(days=2))
+            gh.set_fate(n, merged=True, at="2024-08-31T00:00:00Z")
+
+        def lookup(pr: PendingPr) -> PullRequestState | None:
+            return client.pull_request_state(pr.number)
+
+        refresh_fates(path, AUDIT_KEY, lookup, actor="lead", now=NOW - timedelta(days=1))
+    policy = EarnedPolicy.model_validate({"docs": {"merged": 1}})
+    rec = earned_status(path, AUDIT_KEY, policy, repo=REPO, now=NOW).record("docs")
+    assert (rec.merged, rec.merged_changed, rec.runs) == (1, 1, ("r1", "r2"))
