@@ -267,14 +267,16 @@ def policy_explain(
     from specpilot.flows.pipeline_settings import audit_log_path, deliver_settings, deps_config
     from specpilot.pipeline import PackageIndex, explain
 
-    log = audit_log_path(deliver_settings(settings))
+    delivery = deliver_settings(settings)
+    log = audit_log_path(delivery)
+    key = _explain_key(log, root, delivery.audit_key_file)  # earned autonomy: a verified log
     deps = run_guarded(lambda: deps_config(settings))
     with PackageIndex(deps) as index:  # the supply-chain guard looks new dependencies up
         packages = index if deps.check_new_on_index else None
         decision = run_guarded(
             lambda: explain(
                 root, diff_text, spec_risk=risk, mode=mode, ref=ref, audit_log=log,
-                packages=packages,
+                audit_key=key, packages=packages,
             ),
             usage=(PolicyError, SpecError, DiffError, AuditError),
             failures=(PipelineError,),
@@ -283,3 +285,14 @@ def policy_explain(
         render.print_json(decision.model_dump(mode="json"))
     else:
         render_pipeline.decision(decision.model_dump(mode="json"))
+
+
+def _explain_key(log: Path, repo: Path, key_file: str | None) -> Any:
+    """The audit key to verify the log with (never created: None when there is none yet; an
+    earned-autonomy record then cannot be counted and the change is held)."""
+    from specpilot.flows.audit_keys import existing_audit_key
+
+    return run_guarded(
+        lambda: existing_audit_key(os.environ, log=log, repo=repo, user_key_file=key_file),
+        usage=(AuditKeyError,),
+    )

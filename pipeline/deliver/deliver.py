@@ -53,6 +53,7 @@ from specpilot.pipeline.run.record import RunMode, RunRecord, RunStatus
 from specpilot.pipeline.run.spec import Spec
 from specpilot.pipeline.secrets.scan import scan_patch
 from specpilot.pipeline.tiers.base_tree import GitTree
+from specpilot.pipeline.tiers.earned import earned_status
 from specpilot.pipeline.tiers.policy import Policy, load_policy
 from specpilot.pipeline.tiers.tiering import TierDecision, decide
 from specpilot.pipeline.workspace.test_runner import resolve_test_command, run_tests
@@ -332,6 +333,9 @@ def _decide(
         limits = check_limits(
             read_verified(*audit), policy.limits, repo=str(repo), now=now, is_open=checker
         )
+    earned = None
+    if policy.earned.rules():  # counted in every mode: a log that fails verification holds
+        earned = earned_status(*audit, policy.earned, repo=str(repo), now=now)
     last = record.test_reports[-1] if record.test_reports else None
     return decide(
         patch,
@@ -343,6 +347,7 @@ def _decide(
         limits=limits,
         base=GitTree(repo, record.base_commit) if record.base_commit else None,
         packages=packages,
+        earned=earned,
     )
 
 

@@ -83,6 +83,7 @@ class PullRequestState:
     merged_at: str | None
     closed_at: str | None
     merge_sha: str | None
+    head_sha: str | None = None  # the PR's head commit (earned autonomy: merged unchanged?)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +159,7 @@ class GitHubClient:
             merged_at=_text(data.get("merged_at")),
             closed_at=_text(data.get("closed_at")),
             merge_sha=_text(data.get("merge_commit_sha")) if merged else None,
+            head_sha=_text(head.get("sha")) if isinstance(head := data.get("head"), dict) else None,
         )
 
     def open_pulls(self) -> tuple[PullRequest, ...]:

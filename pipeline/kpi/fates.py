@@ -141,6 +141,7 @@ def _fate_entry(pr: PendingPr, state: PullRequestState, *, actor: str, trigger: 
         "merged_at": state.merged_at,
         "closed_at": state.closed_at,
         "merge_sha": state.merge_sha,
+        "head_sha": state.head_sha,
     }
     return AuditEntry(
         run_id=pr.run_id,

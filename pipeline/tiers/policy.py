@@ -27,6 +27,7 @@ from specpilot.pipeline.tiers.classify import (
     ChangeKind,
     Matcher,
 )
+from specpilot.pipeline.tiers.earned_policy import EarnedPolicy, EarnedRule
 from specpilot.pipeline.tiers.gate_policy import GatePolicy
 from specpilot.pipeline.tiers.policy_files import (
     PYPROJECT,
@@ -191,6 +192,7 @@ class Policy(_Model):
     merge: MergeSettings = MergeSettings()
     pr: PrSettings = PrSettings()
     gates: GatePolicy = GatePolicy()  # where a human approves (pipeline/tiers/gate_policy.py)
+    earned: EarnedPolicy = EarnedPolicy()  # auto-merge once earned (pipeline/tiers/earned.py)
     origin: PolicyOrigin = PolicyOrigin()
 
     @model_validator(mode="before")
@@ -320,6 +322,7 @@ _SUBMODELS: dict[str, type[BaseModel]] = {
     "limits": RunLimits,
     "merge": MergeSettings,
     "pr": PrSettings,
+    "earned": EarnedPolicy,
 }
 
 
@@ -330,6 +333,8 @@ def _policy_error(where: str, err: ValidationError) -> PolicyError:
         key = ".".join(loc)
         if e["type"] == "extra_forbidden":
             model = _SUBMODELS.get(loc[0], Policy) if len(loc) > 1 else Policy
+            if loc[0] == "earned" and len(loc) > 2:
+                model = EarnedRule
             valid = sorted(set(model.model_fields) - {"origin", "schema_version"})
             parts.append(f"unknown key '{key}' (valid keys: {', '.join(valid)})")
         else:

@@ -24,6 +24,8 @@ sentence, the paths); the tier is the highest any reason asks for. Rules, in ord
 - ``secrets``: detect-secrets found something in the added lines: blocked
 - ``tests.red``: the change's tests failed: no merge (the policy's ``merge.fallback``)
 - ``spec.risk``: the spec's risk hint raises the tier, never lowers it
+- ``earned.<kind>``: a tier-1 change of a kind the policy's ``earned`` table names is held at
+  tier 2 until its record in the audit log passes (see :mod:`pipeline.tiers.earned`)
 - ``mode.<mode>``: the run's mode caps autonomy (suggest → 3, pr → 2)
 - ``limits.*``: a rate limit is reached: suggestion
 
@@ -36,10 +38,11 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, cast, get_args
+from typing import Any, Literal, cast, get_args
 
 from pydantic import BaseModel, ConfigDict
 
+from specpilot.pipeline.audit.key import AuditKey
 from specpilot.pipeline.audit.log import read_records
 from specpilot.pipeline.core.diffparse import Patch, parse_diff
 from specpilot.pipeline.core.errors import PolicyError, SpecError
@@ -47,6 +50,7 @@ from specpilot.pipeline.deliver.limits import LimitStatus, check_limits
 from specpilot.pipeline.secrets.scan import SecretFinding, scan_patch
 from specpilot.pipeline.tiers.base_tree import BaseTree, FileTexts, GitTree
 from specpilot.pipeline.tiers.classify import classify
+from specpilot.pipeline.tiers.earned import EarnedStatus, earned_reasons, earned_status
 from specpilot.pipeline.tiers.policy import Mode, Policy, Tier, load_policy
 from specpilot.pipeline.tiers.rules import Reason, change_reasons
 from specpilot.pipeline.tiers.supply_chain import PackageLookup, supply_chain_reasons
@@ -80,6 +84,7 @@ class TierDecision(_Frozen):
     reasons: tuple[Reason, ...]
     policy_file: str | None = None
     policy_sha256: str | None = None
+    earned: dict[str, Any] | None = None  # the record behind ``earned.*`` reasons (as_json)
 
     def rationale(self) -> str:
         """The reasons as a Markdown list, for reports and PR bodies."""
@@ -103,6 +108,7 @@ def decide(
     base: BaseTree | None = None,
     predicted: bool = False,
     packages: PackageLookup | None = None,
+    earned: EarnedStatus | None = None,
 ) -> TierDecision:
     """The tier of ``patch`` under ``policy`` with every rule that fired.
 
@@ -111,7 +117,8 @@ def decide(
     shown safe: a manifest is not a bump, a test file counts as source, a pyproject.toml
     change is blocked. ``predicted``: the patch names planned files only (no base is expected).
     ``packages`` is asked whether each dependency the patch adds exists
-    on the package index (without it, the names are not checked)."""
+    on the package index (without it, the names are not checked). ``earned``: the measured
+    records the policy's ``earned`` table asks for (without it, such a change is held)."""
     if mode not in MODE_CAP:
         raise PolicyError(f"Unknown mode {mode!r}; valid modes: {', '.join(get_args(Mode))}.")
     hint = _hint_tier(spec_risk)
@@ -138,6 +145,11 @@ def decide(
         message = f"the spec's risk hint {spec_risk!r} asks for tier {hint} or higher; it {change}"
         reasons.append(Reason(rule="spec.risk", tier=hint, message=message))
         risk = max(risk, hint)
+    held = []
+    if risk == 1 and policy.earned.rules():
+        held = earned_reasons((f.kind for f in classification.files), policy.earned, earned)
+        reasons += held
+        risk = max((r.tier for r in reasons), default=1)
     cap = MODE_CAP[mode]
     if cap > risk:
         message = f"mode '{mode}' allows at most tier {cap} autonomy ({TIER_ACTION[cap]})"
@@ -161,6 +173,7 @@ def decide(
         reasons=tuple(reasons),
         policy_file=policy.origin.file,
         policy_sha256=policy.origin.sha256,
+        earned=_earned_json(earned) if held else None,
     )
     logger.info("tier decision: tier %d (%s), %d rule(s)", final, decision.action, len(reasons))
     return decision
@@ -174,6 +187,7 @@ def explain(
     mode: str = "auto",
     ref: str | None = None,
     audit_log: Path | None = None,
+    audit_key: AuditKey | None = None,
     repo_id: str | None = None,
     now: datetime | None = None,
     packages: PackageLookup | None = None,
@@ -181,13 +195,16 @@ def explain(
     """The tier ``diff_text`` would get in ``repo``, running nothing: load the policy (from the
     work tree, or commit ``ref``), parse, classify against the files of ``ref`` (default
     ``HEAD``, which the diff must apply to), scan for secrets, and with ``audit_log`` count
-    the rate limits for ``repo_id`` (default: the repo's absolute path); ``packages`` looks
-    up the dependencies the diff adds (a read-only index query)."""
+    the rate limits for ``repo_id`` (default: the repo's absolute path) and the earned-autonomy
+    records (from the log verified under ``audit_key``); ``packages`` looks up the
+    dependencies the diff adds (a read-only index query)."""
     policy = load_policy(repo, ref=ref)
     patch = parse_diff(diff_text)
-    limits = None
+    limits = earned = None
     if audit_log is not None:
         rid = repo_id or str(repo.resolve())
+        if policy.earned.rules():
+            earned = earned_status(audit_log, audit_key, policy.earned, repo=rid, now=now)
         limits = check_limits(read_records(audit_log), policy.limits, repo=rid, now=now)
     return decide(
         patch,
@@ -198,7 +215,20 @@ def explain(
         limits=limits,
         base=GitTree(repo, ref or "HEAD"),
         packages=packages,
+        earned=earned,
     )
+
+
+def _earned_json(status: EarnedStatus | None) -> dict[str, Any]:
+    if status is None:
+        return {"error": "no audit log was read"}
+    return {
+        "repo": status.repo,
+        "window_days": status.window_days,
+        "since": status.since.isoformat(),
+        "error": status.error,
+        "records": {kind: rec.as_json() for kind, rec in status.records.items()},
+    }
 
 
 def _hint_tier(spec_risk: str | None) -> Tier | None:

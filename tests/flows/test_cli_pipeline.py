@@ -416,3 +416,76 @@ def test_a_no_key_suggest_run_imports_no_sdk_and_opens_the_store_once(
 
     run()  # the first run indexes the repository
     assert run() == {"anthropic": False, "opens": 1}  # nothing changed: the run's own open
+
+
+EARNED_POLICY = "[earned]\ndocs = { merged = 10, max_closed = 0 }\n"
+
+
+def _earned_repo(repo: Path) -> Path:
+    (repo / ".specpilot").mkdir()
+    (repo / ".specpilot/policy.toml").write_text(EARNED_POLICY)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "earned autonomy for docs")
+    return repo
+
+
+def test_auto_mode_with_earned_autonomy_and_no_record_opens_a_pr(
+    runner: CliRunner, repo: Path, spec_file: Path, tmp_path: Path, model_env: dict[str, str]
+) -> None:
+    remote = add_bare_remote(_earned_repo(repo), tmp_path / "remote.git")
+    old_main = git(remote, "rev-parse", "main").strip()
+    data = _json(_run(runner, spec_file, repo, "--mode", "auto", env=model_env))
+    assert data["outcome"] == "pr", data["message"]
+    decision = data["decision"]
+    assert (decision["tier"], decision["change_kind"], data["deploy"]["action"]) == (
+        2,
+        "docs",
+        "pr",
+    )
+    reason = next(r for r in decision["reasons"] if r["rule"] == "earned.docs")
+    assert reason["tier"] == 2 and "the record shows 0 merged, 0 closed" in reason["message"]
+    assert git(remote, "rev-parse", "main").strip() == old_main  # nothing merged
+    shown = _json(runner.invoke(app, ["audit", "show", data["run_id"], "--json"]))
+    assert shown[0]["decision"]["earned"]["records"]["docs"]["merged"] == 0
+
+    # a tampered log: the next auto run merges nothing
+    log = tmp_path / "home" / "audit" / "audit.jsonl"
+    log.write_text(log.read_text().replace('"action":"pr"', '"action":"merge"'))
+    with ScriptedMessagesServer(docs_script()) as server:  # a fresh script for the second run
+        env = {**model_env, "ANTHROPIC_BASE_URL": server.url}
+        failed = _json(_run(runner, spec_file, repo, "--mode", "auto", env=env), 1)
+    assert git(remote, "rev-parse", "main").strip() == old_main
+    assert failed["outcome"] == "failed" and "fails verification" in failed["message"], failed
+
+
+def test_policy_explain_shows_the_earned_record(
+    runner: CliRunner, repo: Path, tmp_path: Path
+) -> None:
+    _earned_repo(repo)
+    (repo / "docs/usage.md").write_text("# Usage\n\nRun it twice.\n")
+    diff = tmp_path / "docs.patch"
+    diff.write_text(git(repo, "diff"))
+    git(repo, "checkout", "--", "docs/usage.md")
+    key, log = _user_key(tmp_path), tmp_path / "home" / "audit" / "audit.jsonl"
+    me = str(repo.resolve())
+    decision = {"tier": 1, "change_kind": "docs"}
+    for n in range(9):
+        entry = AuditEntry(run_id=f"m{n}", repo=me, actor="dev", decision=decision,
+                           deploy={"action": "merge"})  # fmt: skip
+        append(log, entry, key=key)
+    append(log, AuditEntry(run_id="x", repo="/elsewhere", actor="dev", decision=decision,
+                           deploy={"action": "merge"}), key=key)  # fmt: skip
+    args = ["policy", "explain", "--repo", str(repo), "--diff", str(diff)]
+    data = _json(runner.invoke(app, [*args, "--json"]))
+    assert (data["tier"], data["action"]) == (2, "pr")
+    assert data["earned"]["records"]["docs"]["runs"] == [f"m{n}" for n in range(9)]
+    text = runner.invoke(app, args)
+    assert text.exit_code == 0 and "earned.docs" in text.stdout
+    assert "9 merged, 0 closed" in " ".join(text.stdout.split())
+    append(log, AuditEntry(run_id="m9", repo=me, actor="dev", decision=decision,
+                           deploy={"action": "merge"}), key=key)  # fmt: skip
+    data = _json(runner.invoke(app, [*args, "--json"]))
+    assert (data["tier"], data["action"]) == (1, "merge")
+    assert any(
+        r["rule"] == "earned.docs" and r["message"].endswith("earned") for r in data["reasons"]
+    )

@@ -109,7 +109,9 @@ def test_pull_request_state_of_the_fake() -> None:
     with FakeGitHub(token="t", repo=SLUG) as gh:
         client = GitHubClient(SLUG, token="t", base_url=gh.base_url)
         client.create_pull(title="x", head="b", base="main", body="")
-        assert client.pull_request_state(1) == PullRequestState(1, "open", False, None, None, None)
+        opened = client.pull_request_state(1)
+        head = opened.head_sha  # the PR's head commit: what "merged unchanged" compares
+        assert head and opened == PullRequestState(1, "open", False, None, None, None, head)
         gh.set_fate(1, merged=True, at="2024-06-01T05:00:00Z")
         state = client.pull_request_state(1)
         assert (state.state, state.merged, state.merged_at) == ("closed", True, state.closed_at)
