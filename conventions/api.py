@@ -8,11 +8,11 @@ from pathlib import Path
 from specpilot.conventions.config import ConventionsConfig
 from specpilot.conventions.errors import NoProfileError
 from specpilot.conventions.facts import measure_config, measure_file
+from specpilot.conventions.measures.syntax import language_group
 from specpilot.conventions.profile import build_profile
 from specpilot.conventions.scope import in_scope
 from specpilot.conventions.storage import read_all_facts
-from specpilot.conventions.syntax import language_group
-from specpilot.conventions.tooling import find_config_files, is_config_name
+from specpilot.conventions.tooling.configs import find_config_files, is_config_name
 from specpilot.conventions.types import ConventionProfile, FileFacts
 from specpilot.indexer import (
     IndexerError,

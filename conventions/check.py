@@ -28,12 +28,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from specpilot.conventions.error_idioms import JS_BUILTIN_ERRORS, PY_BUILTIN_EXCEPTIONS
 from specpilot.conventions.errors import DiffParseError
 from specpilot.conventions.facts import observe
 from specpilot.conventions.families import FAMILIES
-from specpilot.conventions.syntax import language_group
-from specpilot.conventions.tooling_rules import MEASURED_FAMILY, setting_variant
+from specpilot.conventions.measures.error_idioms import JS_BUILTIN_ERRORS, PY_BUILTIN_EXCEPTIONS
+from specpilot.conventions.measures.syntax import language_group
+from specpilot.conventions.tooling.rules import MEASURED_FAMILY, setting_variant
 from specpilot.conventions.types import Convention, ConventionProfile, Observation, Violation
 from specpilot.indexer import DiffError, FileDiff, Hunk, Patch, language_for, parse_diff
 

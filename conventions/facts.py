@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from specpilot.conventions.collect import Collector
-from specpilot.conventions.docstyle import measure_docs
-from specpilot.conventions.error_idioms import measure_errors, measure_logging
-from specpilot.conventions.formatting import measure_formatting
-from specpilot.conventions.imports_style import measure_imports
-from specpilot.conventions.naming import measure_naming
-from specpilot.conventions.syntax import Source, language_group, make_source
-from specpilot.conventions.tests_layout import is_test_path, measure_tests
-from specpilot.conventions.tooling import is_config_name, read_settings
+from specpilot.conventions.measures.collect import Collector
+from specpilot.conventions.measures.docstyle import measure_docs
+from specpilot.conventions.measures.error_idioms import measure_errors, measure_logging
+from specpilot.conventions.measures.formatting import measure_formatting
+from specpilot.conventions.measures.imports_style import measure_imports
+from specpilot.conventions.measures.naming import measure_naming
+from specpilot.conventions.measures.syntax import Source, language_group, make_source
+from specpilot.conventions.measures.tests_layout import is_test_path, measure_tests
+from specpilot.conventions.measures.types_async import measure_types_async
+from specpilot.conventions.tooling.configs import is_config_name, read_settings
 from specpilot.conventions.types import FileFacts, Observation
-from specpilot.conventions.types_async import measure_types_async
 from specpilot.indexer import LoadedFile, parse_source
 
 Measure = Callable[[Source, Collector], None]

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from specpilot.conventions.config import ConventionsConfig
 from specpilot.conventions.facts import measure_config, measure_file
+from specpilot.conventions.measures.syntax import language_group
 from specpilot.conventions.profile import build_profile
 from specpilot.conventions.scope import in_scope
 from specpilot.conventions.storage import (
@@ -32,8 +33,7 @@ from specpilot.conventions.storage import (
     write_profile,
     write_state,
 )
-from specpilot.conventions.syntax import language_group
-from specpilot.conventions.tooling import find_config_files, is_config_name
+from specpilot.conventions.tooling.configs import find_config_files, is_config_name
 from specpilot.conventions.types import FACTS_VERSION, PROFILE_SCHEMA_VERSION, FileFacts
 from specpilot.indexer import IndexerError, PluginContext, blob_hash, language_for
 

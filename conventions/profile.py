@@ -5,7 +5,7 @@ Per language group and family, the distribution of variants becomes (see
 aggregated their own way: ``format.line_length`` (a *limit*: the smallest usual limit that
 ``line_coverage`` of the lines respect, provided some lines come within 8 characters of it)
 and ``errors.exception_base`` (the root class most custom exceptions derive from, warnings
-left out). Tooling settings become *setting* conventions (``conventions.tooling_rules``); a
+left out). Tooling settings become *setting* conventions (``conventions.tooling.rules``); a
 formatter's value written in its config wins, any other configured value the code does not
 keep is reported but not strong (``conventions.held``).
 
@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from specpilot.conventions.config import ConventionsConfig
 from specpilot.conventions.families import CATEGORY_ORDER, FAMILIES
 from specpilot.conventions.family import Family
-from specpilot.conventions.formatting import LIMITS
-from specpilot.conventions.held import held_to, line_lengths
+from specpilot.conventions.measures.formatting import LIMITS
+from specpilot.conventions.measures.syntax import language_group
 from specpilot.conventions.scope import in_scope
 from specpilot.conventions.stats import wilson_lower
-from specpilot.conventions.syntax import language_group
-from specpilot.conventions.tooling_rules import tooling_conventions
+from specpilot.conventions.tooling.held import held_to, line_lengths
+from specpilot.conventions.tooling.rules import tooling_conventions
 from specpilot.conventions.types import (
     Convention,
     ConventionProfile,

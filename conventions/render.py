@@ -13,8 +13,8 @@ import math
 
 from specpilot.conventions.config import ConventionsConfig
 from specpilot.conventions.families import CATEGORY_ORDER, FAMILIES
-from specpilot.conventions.syntax import GROUP_NAMES
-from specpilot.conventions.tooling_rules import (
+from specpilot.conventions.measures.syntax import GROUP_NAMES
+from specpilot.conventions.tooling.rules import (
     MEASURED_FAMILY,
     SEMICOLONS,
     SETTING_KEYS,

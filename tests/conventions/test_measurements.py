@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from specpilot.conventions.docstyle import python_doc_style
 from specpilot.conventions.facts import measure_file, observe
-from specpilot.conventions.formatting import length_bucket
-from specpilot.conventions.naming import name_style
-from specpilot.conventions.tests_layout import (
+from specpilot.conventions.measures.docstyle import python_doc_style
+from specpilot.conventions.measures.formatting import length_bucket
+from specpilot.conventions.measures.naming import name_style
+from specpilot.conventions.measures.tests_layout import (
     is_test_path,
     layout_of_test_file,
     naming_of_test_file,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from specpilot.conventions.tooling import find_config_files, is_config_name, read_settings
+from specpilot.conventions.tooling.configs import find_config_files, is_config_name, read_settings
 
 
 def settings(name: str, text: str) -> set[tuple[str, str, str, str]]:
@@ -123,7 +123,7 @@ def test_go_rust_and_pre_commit() -> None:
 
 
 def test_unreadable_config_is_logged_and_ignored(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="specpilot.conventions.tooling"):
+    with caplog.at_level(logging.WARNING, logger="specpilot.conventions.tooling.configs"):
         assert read_settings("pyproject.toml", "[tool.ruff\nline-length = ") == ()
     assert "pyproject.toml cannot be read" in caplog.text
 

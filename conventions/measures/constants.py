@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from specpilot.conventions.syntax import Source, node_text
+from specpilot.conventions.measures.syntax import Source, node_text
 from specpilot.indexer import Node
 
 _PY_ATOMS = frozenset({"integer", "float", "string", "concatenated_string", "true", "false"})

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from specpilot.conventions.collect import Collector
-from specpilot.conventions.syntax import Source, end_line, node_line, node_text
+from specpilot.conventions.measures.collect import Collector
+from specpilot.conventions.measures.syntax import Source, end_line, node_line, node_text
 from specpilot.indexer import Node
 
 LIMITS: tuple[int, ...] = (79, 80, 88, 99, 100, 110, 119, 120)  # line limits in use

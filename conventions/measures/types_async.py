@@ -9,9 +9,9 @@ none is, ``partial`` otherwise; test files and type stubs (``.pyi``) are not mea
 
 from __future__ import annotations
 
-from specpilot.conventions.collect import Collector
+from specpilot.conventions.measures.collect import Collector
+from specpilot.conventions.measures.syntax import Source, node_line, node_text
 from specpilot.conventions.scope import is_stub
-from specpilot.conventions.syntax import Source, node_line, node_text
 from specpilot.indexer import Node
 
 _UNTYPED = frozenset(

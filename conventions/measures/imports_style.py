@@ -16,8 +16,8 @@ import sys
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
-from specpilot.conventions.collect import Collector
-from specpilot.conventions.syntax import Source, node_text
+from specpilot.conventions.measures.collect import Collector
+from specpilot.conventions.measures.syntax import Source, node_text
 
 _STDLIB: frozenset[str] = frozenset(sys.stdlib_module_names)
 _JS_ALIASES = ("@/", "~/", "#", "src/", "$lib/")

@@ -19,8 +19,8 @@ from __future__ import annotations
 import builtins
 import re
 
-from specpilot.conventions.collect import Collector
-from specpilot.conventions.syntax import Source, node_line, node_text
+from specpilot.conventions.measures.collect import Collector
+from specpilot.conventions.measures.syntax import Source, node_line, node_text
 from specpilot.indexer import Node
 
 PY_BUILTIN_EXCEPTIONS: frozenset[str] = frozenset(

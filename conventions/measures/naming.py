@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import re
 
-from specpilot.conventions.collect import Collector
-from specpilot.conventions.constants import module_constants
-from specpilot.conventions.syntax import Source
+from specpilot.conventions.measures.collect import Collector
+from specpilot.conventions.measures.constants import module_constants
+from specpilot.conventions.measures.syntax import Source
 
 KIND_FAMILY: dict[str, str] = {
     "function": "naming.function",

@@ -1,6 +1,6 @@
 """Whether the code keeps a configured value that is not authoritative.
 
-A formatter's value written in its config always wins (``tooling_rules.authoritative``).
+A formatter's value written in its config always wins (``tooling.rules.authoritative``).
 Any other configured value — a tool's default (``[tool.black]`` without ``line-length``,
 Prettier in ``devDependencies`` without a config), a linter's (flake8, ESLint,
 .editorconfig) — is held to the code: a line length that fewer than ``line_coverage`` of
@@ -16,9 +16,9 @@ from collections import Counter
 from collections.abc import Mapping
 
 from specpilot.conventions.config import ConventionsConfig
-from specpilot.conventions.formatting import LONG, SHORT
+from specpilot.conventions.measures.formatting import LONG, SHORT
 from specpilot.conventions.stats import wilson_lower
-from specpilot.conventions.tooling_rules import MEASURED_FAMILY, setting_variant
+from specpilot.conventions.tooling.rules import MEASURED_FAMILY, setting_variant
 from specpilot.conventions.types import Convention
 
 _NOUNS = {

@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from specpilot.conventions.collect import Collector
-from specpilot.conventions.syntax import Source
+from specpilot.conventions.measures.collect import Collector
+from specpilot.conventions.measures.syntax import Source
 
 TEST_DIRS = frozenset({"tests", "test", "__tests__", "testing", "spec", "specs"})
 _JS_TEST = re.compile(r"\.(test|spec)\.[cm]?[jt]sx?$")

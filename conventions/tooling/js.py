@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from specpilot.conventions.configtext import line_of as _line
+from specpilot.conventions.tooling.configtext import line_of as _line
 from specpilot.conventions.types import Setting
 
 _PRETTIER_DEFAULTS = {"printWidth": 80, "singleQuote": False, "semi": True, "useTabs": False}

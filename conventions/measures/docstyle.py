@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 
-from specpilot.conventions.collect import Collector
+from specpilot.conventions.measures.collect import Collector
+from specpilot.conventions.measures.syntax import Source
 from specpilot.conventions.scope import is_stub
-from specpilot.conventions.syntax import Source
 from specpilot.indexer import Symbol
 
 _CLASS_LIKE = frozenset({"class", "struct", "interface", "trait", "enum", "type"})

@@ -25,9 +25,9 @@ from typing import Any
 
 import yaml
 
-from specpilot.conventions.configtext import line_of as _line
-from specpilot.conventions.configtext import toml_line as _toml_line
-from specpilot.conventions.tooling_js import (
+from specpilot.conventions.tooling.configtext import line_of as _line
+from specpilot.conventions.tooling.configtext import toml_line as _toml_line
+from specpilot.conventions.tooling.js import (
     biome_settings,
     eslint_settings,
     package_json_settings,
