@@ -43,11 +43,11 @@ _WHERE: dict[str, str] = {
     "check_tests": "specpilot.pipeline.run.test_check",
     "CodeIndex": "specpilot.pipeline.core.index",
     "compute_kpis": "specpilot.pipeline.kpi.metrics",
-    "conclude": "specpilot.pipeline.deliver.deliver",
+    "conclude": "specpilot.pipeline.deliver.conclude",
     "default_audit_path": "specpilot.pipeline.audit.log",
     "default_key_path": "specpilot.pipeline.audit.key",
     "deliver_change": "specpilot.pipeline.deliver.deliver",
-    "Delivery": "specpilot.pipeline.deliver.deliver",
+    "Delivery": "specpilot.pipeline.deliver.conclude",
     "DeployError": "specpilot.pipeline.core.errors",
     "DeployResult": "specpilot.pipeline.deliver.deploy_result",
     "DepsConfig": "specpilot.pipeline.core.config",
@@ -179,8 +179,8 @@ if TYPE_CHECKING:
     from specpilot.pipeline.core.index import SymbolSite as SymbolSite
     from specpilot.pipeline.core.toml_text import TomlTextError as TomlTextError
     from specpilot.pipeline.core.toml_text import load_toml_bytes as load_toml_bytes
-    from specpilot.pipeline.deliver.deliver import Delivery as Delivery
-    from specpilot.pipeline.deliver.deliver import conclude as conclude
+    from specpilot.pipeline.deliver.conclude import Delivery as Delivery
+    from specpilot.pipeline.deliver.conclude import conclude as conclude
     from specpilot.pipeline.deliver.deliver import deliver_change as deliver_change
     from specpilot.pipeline.deliver.deliver import escalate_run as escalate_run
     from specpilot.pipeline.deliver.deliver import has_change as has_change

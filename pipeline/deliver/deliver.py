@@ -24,20 +24,18 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict
 
 from specpilot.pipeline.audit.key import AuditKey
-from specpilot.pipeline.audit.log import append, read_verified
+from specpilot.pipeline.audit.log import read_verified
 from specpilot.pipeline.core.config import DepsConfig, PipelineConfig
 from specpilot.pipeline.core.diffparse import parse_diff
-from specpilot.pipeline.core.errors import AuditError, PipelineError
+from specpilot.pipeline.core.errors import PipelineError
 from specpilot.pipeline.deliver.audit_entry import (
-    Outcome,
-    audit_entry,
-    delivery_message,
     summarize_tests,
+)
+from specpilot.pipeline.deliver.conclude import (
+    Delivery,
+    conclude,
 )
 from specpilot.pipeline.deliver.deploy import deploy
 from specpilot.pipeline.deliver.deploy_git import git as deploy_git
@@ -47,9 +45,9 @@ from specpilot.pipeline.deliver.github import GitHubClient
 from specpilot.pipeline.deliver.limits import check_limits, open_pr_checker
 from specpilot.pipeline.deliver.merge_gate import pass_merge_gate
 from specpilot.pipeline.deps.registry import PackageIndex
-from specpilot.pipeline.run.gates import GateDecision, GateKeeper
+from specpilot.pipeline.run.gates import GateKeeper
 from specpilot.pipeline.run.plan import render_plan
-from specpilot.pipeline.run.record import RunMode, RunRecord, RunStatus
+from specpilot.pipeline.run.record import RunRecord
 from specpilot.pipeline.run.spec import Spec
 from specpilot.pipeline.secrets.scan import scan_patch
 from specpilot.pipeline.tiers.base_tree import GitTree
@@ -57,49 +55,10 @@ from specpilot.pipeline.tiers.earned import earned_status
 from specpilot.pipeline.tiers.policy import Policy, load_policy
 from specpilot.pipeline.tiers.tiering import TierDecision, decide
 from specpilot.pipeline.workspace.test_runner import resolve_test_command, run_tests
-from specpilot.pipeline.workspace.worktree import Worktree, remove_worktree
 
 log = logging.getLogger(__name__)
 
-DELIVERY_FILE = "delivery.json"
-AUDIT_ENTRY_FILE = "audit_entry.json"  # the entry a broken audit log could not take
 DEPLOY_DIR = "deploy"
-_ACTION_OUTCOME: dict[str, Outcome] = {
-    "merge": "merged",
-    "pr": "pr",
-    "suggest": "suggested",
-    "blocked": "blocked",
-}
-
-
-class Delivery(BaseModel):
-    """How a run ended after tiering and deploy (``<run dir>/delivery.json``)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    schema_version: Literal[1] = 1
-    run_id: str
-    outcome: Outcome
-    message: str  # one sentence: what happened, and where to look
-    mode: RunMode
-    run_status: RunStatus
-    stop_reason: str | None = None
-    run_dir: str
-    record_path: str
-    decision: TierDecision | None = None
-    deploy: DeployResult | None = None
-    error: str | None = None
-    audit_log: str
-    audit_seq: int | None = None
-    audit_hash: str | None = None
-    audit_error: str | None = None
-    gates: tuple[GateDecision, ...] = ()  # what people decided at the run's gates
-
-    @property
-    def ok(self) -> bool:
-        """The run did what its outcome says (merged, PR, suggestion or a policy block)."""
-        bad = ("stopped", "escalated", "failed", "rejected", "awaiting_approval")
-        return self.outcome not in bad and self.audit_error is None
 
 
 def deliver_change(
@@ -245,74 +204,6 @@ def ship(
     return _deploy(record, spec, diff_text, repo, config, policy, decision, remote, github)
 
 
-def conclude(
-    record: RunRecord,
-    spec: Spec,
-    *,
-    decision: TierDecision | None,
-    result: DeployResult | None,
-    error: str | None,
-    audit_log: Path,
-    audit_key: AuditKey,
-    actor: str,
-    trigger: str = "cli",
-    spec_text: str | None = None,
-    now: datetime | None = None,
-) -> Delivery:
-    """Append the audit record, write ``delivery.json`` and return the Delivery.
-
-    A log that fails verification takes no record: ``audit_error`` says why, and the entry is
-    kept in ``<run dir>/audit_entry.json`` so it can be recorded once the log is restored.
-    """
-    repo = Path(record.repo).resolve()
-    run_dir = Path(record.run_dir)
-    outcome: Outcome
-    if record.status in ("escalated", "rejected", "awaiting_approval"):
-        outcome = record.status
-    elif error is not None or record.status == "error":
-        outcome = "failed"
-    elif record.status == "stopped":
-        outcome = "stopped"
-    elif result is not None:
-        outcome = _ACTION_OUTCOME[result.action]
-    else:
-        outcome = "suggested"  # a plan-only suggestion (no model, or nothing changed)
-    if result is not None and result.pushed and record.worktree:
-        _remove_run_worktree(record, repo)
-    entry = audit_entry(
-        record, spec, spec_text, str(repo), actor, trigger, decision, result, error, outcome
-    )
-    seq = digest = audit_error = None
-    try:
-        audited = append(audit_log, entry, key=audit_key, now=now)
-        seq, digest = audited.seq, audited.hash
-    except AuditError as exc:
-        kept = run_dir / AUDIT_ENTRY_FILE
-        kept.write_text(entry.model_dump_json(indent=2) + "\n", encoding="utf-8")
-        audit_error = f"{exc} The run's entry is kept in {kept}."
-        log.error("run %s was not audited: %s", record.run_id, exc)
-    delivery = Delivery(
-        run_id=record.run_id,
-        outcome=outcome,
-        message=delivery_message(outcome, record, decision, result, error),
-        mode=record.mode,
-        run_status=record.status,
-        stop_reason=record.stop_reason,
-        run_dir=str(run_dir),
-        record_path=str(run_dir / "record.json"),
-        decision=decision,
-        deploy=result,
-        error=error,
-        audit_log=str(audit_log),
-        audit_seq=seq,
-        audit_hash=digest,
-        audit_error=audit_error,
-        gates=record.gate_decisions,
-    )
-    (run_dir / DELIVERY_FILE).write_text(delivery.model_dump_json(indent=2) + "\n")
-    return delivery
-
-
 def _decide(
     record: RunRecord,
     spec: Spec,
@@ -407,18 +298,3 @@ def merge_tester(spec: Spec, config: PipelineConfig, artifacts_dir: Path) -> Run
         return TestOutcome(report.passed, summarize_tests(report))
 
     return run
-
-
-def _remove_run_worktree(record: RunRecord, repo: Path) -> None:
-    """The change is pushed: the run's worktree is no longer needed (its branch stays)."""
-    wt = Worktree(
-        repo=repo,
-        path=Path(record.worktree or ""),
-        branch=record.branch,
-        base_ref=record.base_ref or "HEAD",
-        base_commit=record.base_commit or "",
-    )
-    try:
-        remove_worktree(wt, delete_branch=False)
-    except (PipelineError, OSError) as exc:
-        log.warning("could not remove the run's worktree %s: %s", wt.path, exc)

@@ -21,6 +21,7 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict
 
 from specpilot.pipeline.core.errors import PipelineError
+from specpilot.pipeline.run.plan import Plan, render_plan
 from specpilot.pipeline.tiers.gate_policy import GATES, Gate, GatePolicy
 
 __all__ = [
@@ -119,6 +120,17 @@ class GateKeeper:
             return False
         unapproved_plan = self.policy.requires("plan", mode, tier) and not plan_approved
         return self.policy.requires("merge", mode, tier) or unapproved_plan
+
+    def ask_plan(self, mode: str, plan: Plan, *, run_id: str) -> GateDecision | None:
+        """Ask at the plan gate when it applies to the plan's predicted tier (None when it does
+        not); the person sees the predicted tier and the plan."""
+        tier = self.plan_tier(
+            mode, [f.path for f in (*plan.files_to_change, *plan.files_to_create)]
+        )
+        if tier is None:
+            return None
+        summary = f"**Predicted tier {tier}** (mode {mode})\n\n{render_plan(plan)}"
+        return self.ask("plan", summary, run_id=run_id)
 
     def ask(self, gate: Gate, summary: str, *, run_id: str) -> GateDecision:
         if self.hook is None:

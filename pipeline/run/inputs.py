@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Generic, TypeVar, cast
 
 from specpilot.conventions import ConventionProfile
 from specpilot.pipeline.core.config import MODES, PipelineConfig, RunMode
@@ -44,3 +45,16 @@ class RunInputs:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise PipelineError(f"Unknown mode {self.mode!r}; available: {', '.join(MODES)}.")
+
+
+T = TypeVar("T")
+
+
+class InputField(Generic[T]):
+    """A read-only attribute of a run (``SpecRun``) that is one of its frozen ``RunInputs``."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, run: Any, owner: Any = None) -> T:
+        return cast(T, getattr(run.inputs, self.name))

@@ -5,34 +5,20 @@ them is written once, ``drive`` in ``pipeline/run/drive.py``, which ``run_spec``
 and the ``spec-to-pr`` flow wraps stage by stage in Prefect tasks. ``finalize`` writes the
 run directory whatever happened before.
 
-``guard`` turns budget, model and other pipeline errors into a clean stop (status
-``stopped``), a rewritten ``.git`` of the worktree (``WorktreeTampered``) into status ``error``
-with ``tampered`` set, and marks anything unexpected as ``error`` before re-raising it. A
-stopped run ignores later stages. ``finalize`` writes the run directory whatever happened before.
+What a run holds and how it stops (``guard``, ``stop``, ``tamper``) is ``RunState`` in
+``state.py``; a stopped run ignores later stages.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Generic, TypeVar, cast
 
-from specpilot.conventions import ConventionProfile, Violation
-from specpilot.pipeline.core.config import PipelineConfig
 from specpilot.pipeline.core.errors import (
-    BudgetExceeded,
-    ModelError,
-    PipelineError,
     SandboxError,
-    WorktreeTampered,
 )
-from specpilot.pipeline.core.index import CodeIndex, IndexFactory
 from specpilot.pipeline.deliver.secret_gate import commit_block
-from specpilot.pipeline.model.protocol import Message, Model, ToolCall
 from specpilot.pipeline.run.acceptance import acceptance_gap
 from specpilot.pipeline.run.agent_loop import code_loop
 from specpilot.pipeline.run.budget import Budget, MeteredModel
@@ -43,26 +29,22 @@ from specpilot.pipeline.run.context import (
 )
 from specpilot.pipeline.run.context_window import WindowedModel
 from specpilot.pipeline.run.conventions_gate import conventions_gate
-from specpilot.pipeline.run.diff_coverage import DiffCoverage, measure_worktree
+from specpilot.pipeline.run.diff_coverage import measure_worktree
 from specpilot.pipeline.run.end import write_record
-from specpilot.pipeline.run.gates import AwaitingApproval, GateDecision, GateKeeper
+from specpilot.pipeline.run.gates import AwaitingApproval, GateDecision
 from specpilot.pipeline.run.inputs import RunInputs
-from specpilot.pipeline.run.plan import Plan, make_plan, plan_from_retrieval, render_plan
+from specpilot.pipeline.run.plan import Plan, make_plan, plan_from_retrieval
 from specpilot.pipeline.run.record import (
     RunDir,
-    RunMode,
     RunRecord,
-    RunStatus,
     RunTrace,
     new_run_id,
 )
-from specpilot.pipeline.run.spec import Spec
-from specpilot.pipeline.specsrc.markdown import tick_tasks
+from specpilot.pipeline.run.state import RunState
+from specpilot.pipeline.specsrc.tick import tick_spec_tasks
 from specpilot.pipeline.workspace.file_tools import Toolbox
-from specpilot.pipeline.workspace.paths import WriteCheck
 from specpilot.pipeline.workspace.prepare import WorkspaceRequest, open_workspace
 from specpilot.pipeline.workspace.test_runner import (
-    TestCommand,
     TestReport,
     failure_line,
     format_for_model,
@@ -70,15 +52,11 @@ from specpilot.pipeline.workspace.test_runner import (
     run_tests,
 )
 from specpilot.pipeline.workspace.worktree import (
-    Worktree,
     check_worktree,
     commit_paths,
     diff_against_base,
     repo_root,
 )
-
-log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 NEEDS_MODEL = (
     "Writing code needs a model: set ANTHROPIC_API_KEY to let specpilot implement and test "
@@ -86,49 +64,10 @@ NEEDS_MODEL = (
 )
 
 
-class _Input(Generic[T]):
-    """A read-only attribute of ``SpecRun`` that is one of its frozen ``RunInputs``."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __get__(self, run: Any, owner: Any = None) -> T:
-        return cast(T, getattr(run.inputs, self.name))
-
-
 @dataclass(slots=True)
-class SpecRun:
-    """One run's inputs and what it has so far; ``finalize`` turns it into the RunRecord."""
-
-    inputs: RunInputs
-    run_id: str
-    run_dir: RunDir
-    trace: RunTrace
-    budget: Budget
-    started: datetime
-    status: RunStatus = "error"
-    stop_reason: str | None = None
-    done: bool = False  # stopped, suggested or green: later stages do nothing
-    context: RetrievedContext | None = None
-    plan_: Plan | None = None
-    metered: MeteredModel | None = None
-    worktree: Worktree | None = None
-    scratch: Path | None = None  # suggest mode: temp dir holding the detached worktree
-    toolbox: Toolbox | None = None
-    command: TestCommand | None = None
-    messages: tuple[Message, ...] = ()
-    feedback: str | None = None  # test failures for the next code round
-    round_no: int = 0
-    coded: bool = False  # a code round finished with changes, awaiting its test run
-    reports: list[TestReport] = field(default_factory=list)
-    repair_rounds: int = 0
-    commit_sha: str | None = None
-    summary: str = ""
-    warnings: list[str] = field(default_factory=list)
-    violations: list[Violation] = field(default_factory=list)  # left by the last check
-    tampered: str | None = None  # what rewrote the worktree's .git metadata (WorktreeTampered)
-    decisions: list[GateDecision] = field(default_factory=list)  # at the run's gates
-    diff_coverage: DiffCoverage | None = None  # of the last green change (run/diff_coverage)
+class SpecRun(RunState):
+    """One run of a spec: its stages over the ``RunState``; ``finalize`` turns it into the
+    RunRecord."""
 
     @classmethod
     def start(cls, inputs: RunInputs, *, started: datetime | None = None) -> SpecRun:
@@ -144,74 +83,6 @@ class SpecRun:
             trace=RunTrace(run_dir.path / "trace.jsonl"), budget=Budget(inputs.config),
             started=started,
         )  # fmt: skip
-
-    # The inputs, read through the run (they never change while it goes).
-    spec = _Input[Spec]("spec")
-    repo = _Input[Path]("repo")
-    mode = _Input[RunMode]("mode")
-    config = _Input[PipelineConfig]("config")
-    model = _Input[Model | None]("model")
-    index = _Input[CodeIndex | None]("index")
-    worktree_index = _Input[IndexFactory | None]("worktree_index")
-    blocked_paths = _Input[tuple[str, ...]]("blocked_paths")
-    write_check = _Input[WriteCheck | None]("write_check")
-    conventions = _Input[ConventionProfile | None]("conventions")
-    gates = _Input[GateKeeper | None]("gates")
-
-    @contextmanager
-    def guard(self) -> Iterator[None]:
-        """Budget, model and pipeline errors stop the run cleanly; others mark it ``error``."""
-        try:
-            yield
-        except BudgetExceeded as exc:
-            self.stop(f"budget: {exc}")
-        except ModelError as exc:
-            self.stop(f"model: {exc}")
-        except WorktreeTampered as exc:
-            self.tamper(exc)
-        except PipelineError as exc:
-            self.stop(f"{type(exc).__name__}: {exc}")
-        except BaseException as exc:
-            self.status, self.done = "error", True
-            self.stop_reason = f"{type(exc).__name__}: {exc}"
-            log.exception("run %s crashed", self.run_id)
-            raise
-
-    def stop(self, reason: str) -> None:
-        self.status, self.stop_reason, self.done = "stopped", reason, True
-        log.info("run %s stopped: %s", self.run_id, reason)  # the record and the CLI say it
-
-    def tamper(self, exc: WorktreeTampered) -> None:
-        """The worktree's .git was rewritten: status ``error``, nothing more runs in it."""
-        self.status, self.done, self.tampered = "error", True, str(exc)
-        self.stop_reason = f"WorktreeTampered: {exc}"
-        self.trace.event("tampered", reason=str(exc))
-        log.error("run %s: %s", self.run_id, exc)
-
-    def warn(self, message: str) -> None:
-        log.warning("%s", message)
-        self.warnings.append(message)
-
-    @property
-    def wants_code(self) -> bool:
-        return not self.done and self.metered is not None and not self.coded
-
-    @property
-    def wants_test(self) -> bool:
-        return not self.done and self.coded
-
-    @property
-    def wants_repair(self) -> bool:
-        return not self.done and not self.coded and self.feedback is not None
-
-    @property
-    def wants_plan_gate(self) -> bool:
-        """A plan that code will follow, in a run whose gates include the plan gate."""
-        return self.wants_code and self.gates is not None and self.plan_ is not None
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.reports) and self.reports[-1].passed
 
     # --- stages -------------------------------------------------------------------------------
     def retrieve(self, context: RetrievedContext | None = None) -> RetrievedContext:
@@ -270,25 +141,19 @@ class SpecRun:
     def plan_gate(self) -> GateDecision | None:
         """The plan gate, when the run requires it: a person approves the plan before any
         code is written. Rejected: status ``rejected``; nobody to ask: ``awaiting_approval``."""
-        gates, plan = self.gates, self.plan_
-        if not self.wants_plan_gate or gates is None or plan is None:
+        if not self.wants_plan_gate or self.gates is None or self.plan_ is None:
             return None
-        paths = [f.path for f in (*plan.files_to_change, *plan.files_to_create)]
-        tier = gates.plan_tier(self.mode, paths)
-        if tier is None:
-            return None
-        self.trace.event("gate_wait", gate="plan", tier=tier)
-        summary = f"**Predicted tier {tier}** (mode {self.mode})\n\n{render_plan(plan)}"
         try:
-            decision = gates.ask("plan", summary, run_id=self.run_id)
+            decision = self.gates.ask_plan(self.mode, self.plan_, run_id=self.run_id)
         except AwaitingApproval as exc:
             self.status, self.stop_reason, self.done = "awaiting_approval", str(exc), True
             self.trace.event("gate_waiting", gate="plan", how=exc.how_to_continue)
             return None
-        self.decisions.append(decision)
-        self.trace.event("gate", **decision.model_dump(mode="json"))
-        if not decision.approved:
-            self.status, self.stop_reason, self.done = "rejected", decision.line(), True
+        if decision is not None:
+            self.decisions.append(decision)
+            self.trace.event("gate", **decision.model_dump(mode="json"))
+            if not decision.approved:
+                self.status, self.stop_reason, self.done = "rejected", decision.line(), True
         return decision
 
     def code(self) -> bool:
@@ -408,32 +273,14 @@ class SpecRun:
         return self.commit_sha
 
     def _tick_tasks(self, worktree: Path) -> None:
-        """Tick the spec's tasks in its tasks.md (OpenSpec / Spec Kit) when that file is in
-        the repository: through the agent's own guarded ``edit_file``, so a path the policy
-        or the spec blocks stays as it is."""
-        if not self.spec.tasks_file or not self.spec.tasks or self.toolbox is None:
-            return
-        try:
-            rel = Path(self.spec.tasks_file).resolve().relative_to(self.repo.resolve())
-        except ValueError:
-            return  # the spec was read from outside the repository
-        path = worktree / rel
-        if path.is_symlink() or not path.is_file():
-            return
-        try:
-            with path.open(encoding="utf-8", newline="") as fh:  # as edit_file reads it
-                text = fh.read()
-        except (OSError, UnicodeDecodeError):
-            return
-        updated, ticked = tick_tasks(text, self.spec.tasks)
-        if not ticked:
-            return
-        args = {"path": rel.as_posix(), "old_text": text, "new_text": updated}
-        outcome = self.toolbox.call(ToolCall("tick-tasks", "edit_file", args))
-        if outcome.is_error:
-            self.warn(f"the spec's tasks were not ticked in {rel.as_posix()}: {outcome.content}")
-        else:
-            self.trace.event("tasks_ticked", path=rel.as_posix(), tasks=ticked)
+        """The spec's tasks are done: ticked in this commit (``specsrc.tick``)."""
+        done = (
+            tick_spec_tasks(self.spec, self.repo, worktree, self.toolbox) if self.toolbox else None
+        )
+        if done is not None and done.refused is not None:
+            self.warn(f"the spec's tasks were not ticked in {done.path}: {done.refused}")
+        elif done is not None:
+            self.trace.event("tasks_ticked", path=done.path, tasks=list(done.tasks))
 
     def _open_workspace(self) -> Toolbox:
         """The first code round makes the workspace; the run keeps what it returns."""
@@ -451,10 +298,6 @@ class SpecRun:
         for message in ws.warnings:
             self.warn(message)
         return ws.toolbox
-
-    @property
-    def tests_dir(self) -> Path:
-        return self.run_dir.path / "tests"
 
     # --- the record ---------------------------------------------------------------------------
     def finalize(self) -> RunRecord:
