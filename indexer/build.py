@@ -381,12 +381,13 @@ def _embed_missing(store: IndexStore, emb: Embedder, report: Progress) -> int:
             if sum(len(by_key[k]) for k in pending) >= EMBED_WRITE_BATCH:
                 flush(pending)
                 pending = []
-    except KeyboardInterrupt:
-        if pending:  # keep what was embedded
+    except BaseException as exc:  # Ctrl-C, or the embedder failed: keep what was embedded
+        if pending:
             flush(pending)
-        raise IndexInterrupted(
-            int(store.table("files").count_rows()), total - missing, vectors_missing=missing
-        ) from None
+        if isinstance(exc, KeyboardInterrupt):
+            files = int(store.table("files").count_rows())
+            raise IndexInterrupted(files, total - missing, vectors_missing=missing) from None
+        raise
     flush(pending)
     return embedded
 
