@@ -19,7 +19,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from specpilot.indexer.chunking import Chunk
 from specpilot.indexer.config import EmbedConfig, IndexerConfig

@@ -62,7 +62,7 @@ def index_status(repo: Path, db: str, walk: WalkConfig) -> dict[str, Any]:
 
 
 def vectors_note(chunks: int, missing: int) -> str:
-    """"all embedded", or "63 % embedded" (rounded down: 100 % only when none is missing)."""
+    """Either "all embedded" or "63 % embedded" (rounded down: 100 % only when none is missing)."""
     if not missing:
         return "all embedded"
     return f"{(chunks - missing) * 100 // max(chunks, 1)} % embedded"

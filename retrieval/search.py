@@ -128,7 +128,7 @@ class Searcher:
 
     @property
     def vectors(self) -> str:
-        """"complete", or "partial (63 %)": the share of chunks the vector channel can rank."""
+        """Either "complete" or "partial (63 %)": the share of chunks the vector channel ranks."""
         if not self.vectors_missing:
             return "complete"
         total = len(self.catalog.chunks)

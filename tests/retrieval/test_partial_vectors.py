@@ -19,7 +19,10 @@ from specpilot.retrieval.search import Searcher
 
 CFG = IndexerConfig(embed=EmbedConfig(model="hash"))
 FILES = {
-    **{f"pkg/mod{i}.py": f"def handler_{i}(request):\n    return request.path + '{i}'\n" for i in range(299)},
+    **{
+        f"pkg/mod{i}.py": f"def handler_{i}(request):\n    return request.path + '{i}'\n"
+        for i in range(299)
+    },
     "pkg/retry.py": (
         "def backoff_delay(attempt, base=0.5):\n"
         '    """Seconds to wait before retry number ``attempt``."""\n'
@@ -72,7 +75,9 @@ def test_a_run_killed_while_embedding_is_searchable_and_resumed(make_repo, tmp_p
     assert searcher.search(QUERY, 5)[0].symbol == "backoff_delay"
     # the vector channel ranks only chunks that have vectors
     embedded = set(
-        IndexStore.open(str(db)).read_columns("chunks", ["id"], "vector IS NOT NULL")["id"].to_pylist()
+        IndexStore.open(str(db))
+        .read_columns("chunks", ["id"], "vector IS NOT NULL")["id"]
+        .to_pylist()
     )
     assert len(embedded) == 256
     ranked = searcher.evidence("handler request path").chunk_lists["vector"]
