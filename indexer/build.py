@@ -191,7 +191,7 @@ def _index(
 
     if plan.empty and store.meta.state == "complete":
         # a run cut short while embedding: its chunks are all written, only vectors are missing
-        embedded = _embed_missing(store, emb, report) if store.meta.vectors_missing else 0
+        embedded = _embed_missing(store, emb, report)
         if embedded:
             stages["embed"] = time.perf_counter() - t0
         run_history()
@@ -338,6 +338,8 @@ def _embed_missing(store: IndexStore, emb: Embedder, report: Progress) -> int:
     """Embed the chunks stored without a vector and write their vectors batch by batch, the
     meta record's ``vectors_missing`` after each: an interrupted run keeps what it embedded
     and the next run embeds only the rest. Returns the texts embedded (one per cache key)."""
+    if not store.meta.vectors_missing:  # counted when the lexical index was committed
+        return 0
     rows = store.missing_vectors().to_pydict()
     total = len(rows["id"])
     if not total:

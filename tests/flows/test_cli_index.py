@@ -319,6 +319,11 @@ def test_status_and_search_say_when_vectors_are_partial(
     assert st["vectors_embedded"] == 64 and st["vectors"] == f"{6400 // chunks} % embedded"
     plain = runner.invoke(app, ["status", "--repo", str(repo), "--db", db, *HASH])
     assert f"{6400 // chunks} % embedded" in plain.stdout
+    from specpilot.flows.app import settings_for
+    from specpilot.flows.doctor import index_check
+
+    check = index_check(repo, settings_for(repo, HASH[1:]), db)
+    assert check.verdict == "warn" and f"vectors {6400 // chunks} % embedded" in check.detail
 
     args = ["search", "backoff_delay retry", "--repo", str(repo), "--db", db, "--files", *HASH]
     found = runner.invoke(app, [*args, "--json"])
