@@ -191,7 +191,7 @@ def _index(
 
     if plan.empty and store.meta.state == "complete":
         # a run cut short while embedding: its chunks are all written, only vectors are missing
-        embedded = _embed_missing(store, emb, report)
+        embedded, reused = _embed_missing(store, emb, report)
         if embedded:
             stages["embed"] = time.perf_counter() - t0
         run_history()
@@ -201,7 +201,7 @@ def _index(
             store.compact()
         if commit != store.meta.last_commit:
             store.write_meta(store.meta.with_(last_commit=commit))
-        return summarize(embedded=embedded)
+        return summarize(embedded=embedded, cached=reused)
 
     # the changed files' parses before this run: which definitions an edit changed decides
     # which files' edges are resolved again (``_edges_to_redo``)
@@ -241,7 +241,8 @@ def _index(
     stages["searchable"] = time.perf_counter() - t0  # seconds until lexical search works
 
     t = time.perf_counter()
-    embedded = _embed_missing(store, emb, report)
+    embedded, reused = _embed_missing(store, emb, report)
+    cached += reused
     stages["embed"] = time.perf_counter() - t
     run_vector_index()
     run_history()
@@ -334,16 +335,17 @@ def _write_lexical(
     return cached
 
 
-def _embed_missing(store: IndexStore, emb: Embedder, report: Progress) -> int:
+def _embed_missing(store: IndexStore, emb: Embedder, report: Progress) -> tuple[int, int]:
     """Embed the chunks stored without a vector and write their vectors batch by batch, the
     meta record's ``vectors_missing`` after each: an interrupted run keeps what it embedded
-    and the next run embeds only the rest. Returns the texts embedded (one per cache key)."""
+    and the next run embeds only the rest. Returns the texts embedded (one per cache key) and
+    the chunks that got a vector without one (the same text twice, or a vector now stored)."""
     if not store.meta.vectors_missing:  # counted when the lexical index was committed
-        return 0
+        return 0, 0
     rows = store.missing_vectors().to_pydict()
     total = len(rows["id"])
     if not total:
-        return 0
+        return 0, 0
     by_key: dict[ChunkKey, list[int]] = {}
     for i, key in enumerate(zip(rows["content_hash"], rows["embed_cap"], strict=True)):
         by_key.setdefault(key, []).append(i)
@@ -390,7 +392,7 @@ def _embed_missing(store: IndexStore, emb: Embedder, report: Progress) -> int:
             raise IndexInterrupted(files, total - missing, vectors_missing=missing) from None
         raise
     flush(pending)
-    return embedded
+    return embedded, total - embedded
 
 
 def _edges_to_redo(

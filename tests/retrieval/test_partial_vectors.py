@@ -111,3 +111,12 @@ def test_vectors_equal_those_of_a_run_never_interrupted(make_repo, tmp_path: Pat
         return {r["id"]: r["vector"] for r in rows}
 
     assert vectors(cut) == vectors(whole)
+
+
+def test_one_text_in_two_files_is_embedded_once(make_repo, tmp_path: Path) -> None:
+    body = "def parse_header(line):\n    return line.split(':', 1)\n"
+    repo = make_repo({"a/http.py": body, "b/http.py": body})
+    emb = RecordingEmbedder()
+    s = index_repo(repo, db=str(tmp_path / "db"), config=CFG, embedder=emb)
+    assert (s.chunks, s.chunks_embedded, s.chunks_cached, len(emb.texts)) == (2, 1, 1, 1)
+    assert IndexStore.open(str(tmp_path / "db")).vectors_missing() == 0
