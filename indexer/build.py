@@ -191,9 +191,10 @@ def _index(
 
     if plan.empty and store.meta.state == "complete":
         # a run cut short while embedding: its chunks are all written, only vectors are missing
+        t = time.perf_counter()
         embedded, reused = _embed_missing(store, emb, report)
         if embedded:
-            stages["embed"] = time.perf_counter() - t0
+            stages["embed"] = time.perf_counter() - t
         run_history()
         run_plugins()
         run_vector_index()
