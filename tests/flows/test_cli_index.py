@@ -337,3 +337,31 @@ def test_status_and_search_say_when_vectors_are_partial(
     assert done["unchanged"] == len(files) and done["chunks_embedded"] == chunks - 64
     after = runner.invoke(app, [*args, "--json"])
     assert all("vectors" not in h for h in _json(after)) and "vectors" not in after.stderr
+
+
+def test_ctrl_c_while_embedding_says_every_file_is_searchable(
+    runner: CliRunner, make_repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from specpilot.indexer import build
+    from specpilot.indexer.testing import RecordingEmbedder
+
+    class CtrlC(RecordingEmbedder):
+        def embed(self, texts, *, max_tokens=None):  # type: ignore[no-untyped-def]
+            if len(self.texts) >= 32:  # the second call of 32 texts
+                raise KeyboardInterrupt
+            return super().embed(texts, max_tokens=max_tokens)
+
+    monkeypatch.setattr(build, "make_embedder", lambda cfg: CtrlC())
+    files = {**FILES, **{f"app/m{i}.py": f"def m{i}():\n    return {i}\n" for i in range(97)}}
+    repo = make_repo(files, git=True)
+    stopped = runner.invoke(app, ["index", str(repo), *HASH])
+    assert stopped.exit_code == 130
+    line = stopped.stderr.strip()
+    assert line.startswith("error: interrupted while embedding: all 100 files are indexed")
+    st = _json(runner.invoke(app, ["status", "--repo", str(repo), "--json", *HASH]))
+    assert st["vectors_embedded"] == 32 and f"vectors {st['vectors']}" in line
+
+    monkeypatch.undo()
+    monkeypatch.setenv("SPECPILOT_HOME", str(Path(st["db"]).parents[1]))
+    done = _json(runner.invoke(app, ["index", str(repo), "--json", *HASH]))
+    assert done["unchanged"] == 100 and done["chunks_embedded"] == st["counts"]["chunks"] - 32
