@@ -83,6 +83,16 @@ def _index_now(
                 )
             )
     except IndexInterrupted as stop:  # Ctrl-C: one line saying what was kept
+        if stop.vectors_missing:  # lexical first: every file is written and searchable
+            from specpilot.indexer import vectors_note
+
+            note = vectors_note(stop.chunks_kept + stop.vectors_missing, stop.vectors_missing)
+            fail(
+                f"interrupted while embedding: all {stop.files_kept} files are indexed and "
+                f"searchable, vectors {note}; run `specpilot index {path}` again to embed "
+                "the rest.",
+                code=130,
+            )
         fail(
             f"interrupted: {stop.files_kept} files ({stop.chunks_kept} chunks) were written and "
             f"are kept; run `specpilot index {path}` again to index the rest.",
@@ -116,7 +126,7 @@ def search(
     settings = settings_for(root, set_)
     from specpilot.retrieval import open_searcher
 
-    def go() -> tuple[list[dict[str, Any]], str | None]:
+    def go() -> tuple[list[dict[str, Any]], str | None, str]:
         searcher = open_searcher(
             db_for(settings, root, db),
             settings.index.embed,
@@ -125,13 +135,22 @@ def search(
         )
         found = searcher.search_files(text, top_k) if files else searcher.search(text, top_k)
         warning = _index_warning(searcher.store.meta.state, searcher.store.meta.last_commit, root)
-        return [
-            h.to_dict() | ({"index_warning": warning} if warning else {}) for h in found
-        ], warning
+        vectors = searcher.vectors
+        extra = ({"index_warning": warning} if warning else {}) | (
+            {"vectors": vectors} if vectors != "complete" else {}
+        )
+        return [h.to_dict() | extra for h in found], warning, vectors
 
-    hits, warning = run_guarded(go)
+    hits, warning, vectors = run_guarded(go)
     if warning:  # an honest answer: say what the index does not know, on stderr (and in --json)
         render.err_console().print(f"warning: {warning}", markup=False, highlight=False)
+    if vectors != "complete":  # lexical first: embedding not done (or cut short) yet
+        render.err_console().print(
+            f"note: vectors {vectors}: ranked by full text, names, paths and the graph; the "
+            "vector channel sees only the embedded chunks (`specpilot index` embeds the rest)",
+            markup=False,
+            highlight=False,
+        )
     if json_out:
         render.print_json(hits)
     else:

@@ -149,6 +149,13 @@ def index_check(repo: Path, settings: Settings, db: str) -> Check:
             f"the last index run did not finish (state {st['state']}); run `specpilot index` "
             "again to complete it",
         )
+    if st.get("vectors", "all embedded") != "all embedded":  # lexical first: still embedding
+        return Check(
+            "index",
+            "warn",
+            f"vectors {st['vectors']} (an index run is embedding, or was interrupted): search "
+            "works without the rest; `specpilot index` embeds them",
+        )
     if behind:
         return Check(
             "index",

@@ -44,6 +44,7 @@ _WHERE: dict[str, str] = {
     "IndexSummary": "specpilot.indexer.summary",
     "is_code": "specpilot.indexer.filetypes",
     "unchanged_index": "specpilot.indexer.manifest",
+    "vectors_note": "specpilot.indexer.status",
     "is_support_path": "specpilot.indexer.roles",
     "language_for": "specpilot.indexer.filetypes",
     "load_query": "specpilot.indexer.treesitter",
@@ -115,6 +116,7 @@ if TYPE_CHECKING:
     from specpilot.indexer.roles import DEFAULT_SUPPORT_GLOBS as DEFAULT_SUPPORT_GLOBS
     from specpilot.indexer.roles import is_support_path as is_support_path
     from specpilot.indexer.status import index_status as index_status
+    from specpilot.indexer.status import vectors_note as vectors_note
     from specpilot.indexer.store import IndexStore as IndexStore
     from specpilot.indexer.store import path_filter as path_filter
     from specpilot.indexer.store import sql_quote as sql_quote

@@ -1,7 +1,14 @@
-"""index_repo: walk → diff against the store → parse → chunk → embed → write → graph → FTS.
+"""index_repo: walk → diff against the store → parse → chunk → write → graph → FTS → embed.
+
+Lexical first: the rows of every file (chunks without a vector unless the content-hash cache
+has one), the code graph and the full-text index are committed as a complete index — BM25,
+names, paths and the graph answer — before embedding starts; vectors are then filled in
+batch by batch (``vectors_missing`` in the meta record counts what is left). A run stopped
+while embedding keeps everything written; the next run embeds only the missing vectors.
 
 The library never prints: progress goes to the ``progress`` callback as
-``(stage, done, total)`` with stage one of "scan", "parse", "embed", "write".
+``(stage, done, total)`` with stage one of "scan", "parse", "write", "embed" ("embed" at 0
+is reported right after the lexical index is committed).
 """
 
 from __future__ import annotations
@@ -12,7 +19,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from specpilot.indexer.chunking import Chunk
 from specpilot.indexer.config import EmbedConfig, IndexerConfig
@@ -51,7 +57,7 @@ log = logging.getLogger(__name__)
 __all__ = ["IndexSummary", "MapParse", "ParseBatch", "ParsedBatch", "Progress", "index_repo"]
 
 Progress = Callable[[str, int, int], None]
-EMBED_WRITE_BATCH = 256  # chunks embedded and committed together
+EMBED_WRITE_BATCH = 256  # chunks written (and vectors filled in) together
 EMBED_CALL = 32  # texts per embedder call (an interrupt loses at most one call's work)
 
 
@@ -165,6 +171,8 @@ def _index(
             stages["plugins"] = time.perf_counter() - t
 
     def run_vector_index() -> None:
+        if store.meta.vectors_missing:  # trained on complete vectors only
+            return
         t = time.perf_counter()
         before = store.meta.vector_index_rows
         rows = ensure_vector_index(store.table("chunks"), cfg.vector_index, before)
@@ -182,12 +190,19 @@ def _index(
         )  # fmt: skip
 
     if plan.empty and store.meta.state == "complete":
+        # a run cut short while embedding: its chunks are all written, only vectors are missing
+        t = time.perf_counter()
+        embedded, reused = _embed_missing(store, emb, report)
+        if embedded:
+            stages["embed"] = time.perf_counter() - t
         run_history()
         run_plugins()
         run_vector_index()
+        if embedded:
+            store.compact()
         if commit != store.meta.last_commit:
             store.write_meta(store.meta.with_(last_commit=commit))
-        return summarize()
+        return summarize(embedded=embedded, cached=reused)
 
     # the changed files' parses before this run: which definitions an edit changed decides
     # which files' edges are resolved again (``_edges_to_redo``)
@@ -203,17 +218,33 @@ def _index(
     parsed_now.update((p.source.path, p.parsed) for p in prepared)
     stages["parse"] = time.perf_counter() - t
 
+    # lexical first: every file's rows (chunks without vectors unless cached), the graph and
+    # the full-text index, committed as a complete, searchable index before any embedding
     t = time.perf_counter()
-    embedded, cached = _embed_and_write(store, prepared, emb, cfg.embed, commit, report)
+    cached = _write_lexical(store, prepared, cfg.embed, commit, report)
     # deleted last: a renamed file's chunks serve as the embedding cache for its new path
     store.delete_files(plan.deleted)
-    stages["embed+write"] = time.perf_counter() - t
+    stages["write"] = time.perf_counter() - t
 
     t = time.perf_counter()
     new_parsed = {p.source.path: p.parsed for p in prepared}
     _rebuild_graph(store, only=_edges_to_redo(store, plan.changed, old_parsed, new_parsed))
     store.ensure_fts()
     stages["graph+fts"] = time.perf_counter() - t
+    store.write_meta(
+        store.meta.with_(
+            state="complete",
+            last_commit=commit,
+            indexed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            vectors_missing=store.vectors_missing(),
+        )
+    )
+    stages["searchable"] = time.perf_counter() - t0  # seconds until lexical search works
+
+    t = time.perf_counter()
+    embedded, reused = _embed_missing(store, emb, report)
+    cached += reused
+    stages["embed"] = time.perf_counter() - t
     run_vector_index()
     run_history()
     run_plugins()
@@ -224,9 +255,6 @@ def _index(
     summary = summarize(embedded=embedded, cached=cached, errors=errors, lossy=lossy)
     store.write_meta(
         store.meta.with_(
-            state="complete",
-            last_commit=commit,
-            indexed_at=datetime.now(UTC).isoformat(timespec="seconds"),
             stats={k: v for k, v in summary.to_dict().items() if k in _META_STATS},
         )
     )
@@ -281,62 +309,91 @@ def _batches(prepared: list[Prepared], size: int) -> Iterator[list[Prepared]]:
         yield batch
 
 
-def _embed_and_write(
+def _write_lexical(
     store: IndexStore,
     prepared: list[Prepared],
-    emb: Embedder,
     ec: EmbedConfig,
     commit: str,
     report: Progress,
-) -> tuple[int, int]:
+) -> int:
+    """Write every file's rows, a chunk with a vector from the cache or a null one (embedded
+    later by ``_embed_missing``). Returns the chunks whose vectors the cache had."""
     total = sum(len(p.chunks) for p in prepared)
     cache = store.cached_vectors({chunk_key(c, ec) for p in prepared for c in p.chunks})
-    embedded = cached = done = kept_files = 0
-    report("embed", 0, total)
+    cached = done = 0
+    report("write", 0, total)
     for batch in _batches(prepared, EMBED_WRITE_BATCH):
-        chunks = [c for p in batch for c in p.chunks]
-        todo: dict[ChunkKey, Chunk] = {}
-        for c in chunks:
-            key = chunk_key(c, ec)
-            if key not in cache:
-                todo.setdefault(key, c)
-        try:
-            for cap in sorted({cap for _, cap in todo}):
-                keys = [k for k in todo if k[1] == cap]
-                for i in range(0, len(keys), EMBED_CALL):  # small calls: Ctrl-C loses little
-                    part = keys[i : i + EMBED_CALL]
-                    vecs = emb.embed([todo[k].embed_text for k in part], max_tokens=cap)
-                    cache.update(zip(part, vecs, strict=True))
-        except KeyboardInterrupt:
-            # keep what was embedded: the files of this batch whose chunks all have vectors
-            whole = [p for p in batch if all(chunk_key(c, ec) in cache for c in p.chunks)]
-            if whole:
-                _write(store, whole, cache, ec, commit)
-            n = sum(len(p.chunks) for p in whole)
-            raise IndexInterrupted(kept_files + len(whole), done + n) from None
-        embedded += len(todo)
-        cached += len(chunks) - len(todo)
-        _write(store, batch, cache, ec, commit)
-        done += len(chunks)
-        kept_files += len(batch)
-        report("embed", done, total)
-    return embedded, cached
+        vectors = {c.id: cache.get(chunk_key(c, ec)) for p in batch for c in p.chunks}
+        cached += sum(v is not None for v in vectors.values())
+        store.replace_files(
+            [p.source.path for p in batch],
+            file_rows(batch, commit),
+            chunk_rows(batch, vectors, ec),
+            symbol_rows(batch),
+        )
+        done += len(vectors)
+        report("write", done, total)
+    return cached
 
 
-def _write(
-    store: IndexStore,
-    batch: list[Prepared],
-    cache: dict[ChunkKey, Any],
-    ec: EmbedConfig,
-    commit: str,
-) -> None:
-    vectors = {c.id: cache[chunk_key(c, ec)] for p in batch for c in p.chunks}
-    store.replace_files(
-        [p.source.path for p in batch],
-        file_rows(batch, commit),
-        chunk_rows(batch, vectors, ec),
-        symbol_rows(batch),
-    )
+def _embed_missing(store: IndexStore, emb: Embedder, report: Progress) -> tuple[int, int]:
+    """Embed the chunks stored without a vector and write their vectors batch by batch, the
+    meta record's ``vectors_missing`` after each: an interrupted run keeps what it embedded
+    and the next run embeds only the rest. Returns the texts embedded (one per cache key) and
+    the chunks that got a vector without one (the same text twice, or a vector now stored)."""
+    if not store.meta.vectors_missing:  # counted when the lexical index was committed
+        return 0, 0
+    rows = store.missing_vectors().to_pydict()
+    total = len(rows["id"])
+    if not total:
+        return 0, 0
+    by_key: dict[ChunkKey, list[int]] = {}
+    for i, key in enumerate(zip(rows["content_hash"], rows["embed_cap"], strict=True)):
+        by_key.setdefault(key, []).append(i)
+    cache = store.cached_vectors(set(by_key))  # e.g. written by a run after the one cut short
+    keys = sorted((k for k in by_key if k not in cache), key=lambda k: (k[1], k))
+    missing, embedded = total, 0
+
+    def flush(done_keys: Sequence[ChunkKey]) -> None:
+        nonlocal missing
+        idx = [i for k in done_keys for i in by_key.pop(k)]
+        store.set_vectors([rows["id"][i] for i in idx], [cache[rows_key(i)] for i in idx])
+        missing -= len(idx)
+        store.write_meta(store.meta.with_(vectors_missing=missing))
+        report("embed", total - missing, total)
+
+    def rows_key(i: int) -> ChunkKey:
+        return rows["content_hash"][i], rows["embed_cap"][i]
+
+    def text(i: int) -> str:
+        path, symbol = rows["path"][i], rows["symbol"][i]
+        return Chunk("", path, "", "", symbol or "", 0, 0, rows["text"][i] or "", "").embed_text
+
+    report("embed", 0, total)
+    if cache:
+        flush([k for k in by_key if k in cache])
+    pending: list[ChunkKey] = []
+    try:
+        for start in range(0, len(keys), EMBED_CALL):  # small calls: Ctrl-C loses little
+            part = keys[start : start + EMBED_CALL]
+            for cap in sorted({k[1] for k in part}):
+                same = [k for k in part if k[1] == cap]
+                vecs = emb.embed([text(by_key[k][0]) for k in same], max_tokens=cap)
+                cache.update(zip(same, vecs, strict=True))
+                embedded += len(same)
+                pending += same
+            if sum(len(by_key[k]) for k in pending) >= EMBED_WRITE_BATCH:
+                flush(pending)
+                pending = []
+    except BaseException as exc:  # Ctrl-C, or the embedder failed: keep what was embedded
+        if pending:
+            flush(pending)
+        if isinstance(exc, KeyboardInterrupt):
+            files = int(store.table("files").count_rows())
+            raise IndexInterrupted(files, total - missing, vectors_missing=missing) from None
+        raise
+    flush(pending)
+    return embedded, total - embedded
 
 
 def _edges_to_redo(

@@ -79,7 +79,10 @@ class IndexInterrupted(KeyboardInterrupt):
     """Ctrl-C (or SIGINT) during an index run, after what was embedded had been written: the
     next run embeds only the rest. Still a KeyboardInterrupt, so callers stop as they would."""
 
-    def __init__(self, files_kept: int, chunks_kept: int) -> None:
+    def __init__(self, files_kept: int, chunks_kept: int, *, vectors_missing: int = 0) -> None:
+        """``chunks_kept``: chunks with their vectors; ``vectors_missing``: chunks written
+        (searchable by text, names, paths and the graph) whose vectors are still to embed."""
         super().__init__(f"interrupted; {files_kept} files ({chunks_kept} chunks) were kept")
         self.files_kept = files_kept
         self.chunks_kept = chunks_kept
+        self.vectors_missing = vectors_missing

@@ -38,8 +38,9 @@ def chunk_key(chunk: Chunk, ec: EmbedConfig) -> ChunkKey:
 
 
 def chunk_rows(
-    batch: list[Prepared], vectors: dict[str, np.ndarray], ec: EmbedConfig
+    batch: list[Prepared], vectors: dict[str, np.ndarray | None], ec: EmbedConfig
 ) -> list[dict[str, Any]]:
+    """A chunk without a vector (None: not embedded yet) is stored with a null one."""
     return [
         {
             "id": c.id,
@@ -53,7 +54,7 @@ def chunk_rows(
             "search_text": search_text(c.embed_text),
             "content_hash": c.content_hash,
             "embed_cap": chunk_key(c, ec)[1],
-            "vector": vectors[c.id].tolist(),
+            "vector": None if (v := vectors[c.id]) is None else v.tolist(),
         }
         for p in batch
         for c in p.chunks

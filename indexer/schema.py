@@ -41,6 +41,8 @@ def chunks_schema(dim: int) -> pa.Schema:
             pa.field("search_text", pa.large_string()),  # code tokens (see indexer.tokens)
             pa.field("content_hash", pa.string()),
             pa.field("embed_cap", pa.int32()),  # word pieces the vector was computed from
+            # null until embedded: a run writes chunks first (searchable by BM25, names,
+            # paths, graph), then fills vectors in (``indexer.build._embed_missing``)
             pa.field("vector", pa.list_(pa.float32(), dim)),
         ]
     )
@@ -118,6 +120,7 @@ class IndexMeta:
     state: str = "complete"  # "in_progress" while a run writes; the next run completes it
     history_head: str = ""  # HEAD when the co-change table was last computed
     vector_index_rows: int = 0  # chunks the ANN index was trained on (0: no index)
+    vectors_missing: int = 0  # chunks written without a vector yet (embedding not done)
     stats: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:

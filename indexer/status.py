@@ -47,7 +47,10 @@ def index_status(repo: Path, db: str, walk: WalkConfig) -> dict[str, Any]:
             "deleted": len(plan.deleted),
         },
         "up_to_date": plan.empty and meta.state == "complete",
-        "counts": store.counts(),
+        "counts": (counts := store.counts()),
+        # lexical first: chunks are searchable before their vectors are in (indexer.build)
+        "vectors": vectors_note(counts["chunks"], missing := store.vectors_missing()),
+        "vectors_embedded": counts["chunks"] - missing,
         # co-change pairs counted from git history at history_head (0: no git history)
         "history": {
             "commit": meta.history_head,
@@ -56,6 +59,13 @@ def index_status(repo: Path, db: str, walk: WalkConfig) -> dict[str, Any]:
         # the ANN index over chunk vectors (big repos; indexer/vector_index.py), if any
         "vector_index": _vector_index(store, meta.vector_index_rows),
     }
+
+
+def vectors_note(chunks: int, missing: int) -> str:
+    """Either "all embedded" or "63 % embedded" (rounded down: 100 % only when none is missing)."""
+    if not missing:
+        return "all embedded"
+    return f"{(chunks - missing) * 100 // max(chunks, 1)} % embedded"
 
 
 def _vector_index(store: IndexStore, trained_rows: int) -> dict[str, Any] | None:

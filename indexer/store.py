@@ -217,7 +217,9 @@ class IndexStore:
             if len(hashes) <= _FILTERED_LOOKUP_MAX
             else None
         )
-        data = self.read_columns("chunks", cols, where)
+        # a chunk not embedded yet has a null vector (flatten() would skip it: filter it out)
+        has = "vector IS NOT NULL"
+        data = self.read_columns("chunks", cols, f"({where}) AND {has}" if where else has)
         found: dict[tuple[str, int], np.ndarray] = {}
         hcol, caps = data["content_hash"].to_pylist(), data["embed_cap"].to_pylist()
         if not hcol:
@@ -227,6 +229,31 @@ class IndexStore:
             if key in keys and key not in found:
                 found[key] = vecs[i]
         return found
+
+    def missing_vectors(self) -> pa.Table:
+        """The chunks written without a vector (a run not done embedding): what an embedding
+        text is made of (path, symbol, text) and the cache key (content hash, embed cap)."""
+        cols = ["id", "path", "symbol", "text", "content_hash", "embed_cap"]
+        return self.read_columns("chunks", cols, "vector IS NULL")
+
+    def set_vectors(self, ids: Sequence[str], vectors: Sequence[np.ndarray]) -> None:
+        """Fill in the vectors of these chunks (only the ``vector`` column is written)."""
+        if not ids:
+            return
+        schema = pa.schema([chunks_schema(self.meta.dim).field(n) for n in ("id", "vector")])
+        flat = np.asarray(np.stack(vectors), dtype=np.float32).reshape(-1)
+        data = pa.Table.from_arrays(
+            [
+                pa.array(list(ids), pa.string()),
+                pa.FixedSizeListArray.from_arrays(pa.array(flat), self.meta.dim),
+            ],
+            schema=schema,
+        )
+        self.table("chunks").merge_insert("id").when_matched_update_all().execute(data)
+
+    def vectors_missing(self) -> int:
+        """Chunks stored without a vector (counted, not read from the meta record)."""
+        return int(self.table("chunks").count_rows("vector IS NULL"))
 
     def replace_files(
         self,
@@ -263,7 +290,7 @@ class IndexStore:
             .when_matched_update_all()
             .when_not_matched_insert_all()
             .when_not_matched_by_source_delete(where)
-            .execute(data)
+            .execute(data, on_bad_vectors="null")  # a chunk not embedded yet: null vector
         )
 
     def replace_edges(

@@ -101,6 +101,9 @@ class Searcher:
         self.catalog = Catalog.load(store)
         self._factors: dict[str, float] = {}
         self.channels = Channels(store, self.catalog, self.embedder, c)
+        # lexical first (indexer.build): chunks are searchable before their vectors are in;
+        # the vector channel then ranks only the embedded ones (null vectors are skipped)
+        self.vectors_missing = min(store.meta.vectors_missing, len(self.catalog.chunks))
         self.cochange = (
             CoChange.load(store, c.cochange_min_together) if c.weight_cochange > 0 else CoChange({})
         )
@@ -122,6 +125,14 @@ class Searcher:
         fresh.check_model(self.embedder.model_id, self.embedder.dim)
         self._load(fresh)
         return True
+
+    @property
+    def vectors(self) -> str:
+        """Either "complete" or "partial (63 %)": the share of chunks the vector channel ranks."""
+        if not self.vectors_missing:
+            return "complete"
+        total = len(self.catalog.chunks)
+        return f"partial ({(total - self.vectors_missing) * 100 // max(total, 1)} %)"
 
     @staticmethod
     def _uses_graph(c: RetrievalConfig) -> bool:
@@ -157,7 +168,8 @@ class Searcher:
         frames = ch.frame(q) if c.weight_frame > 0 else []
         path_files = ch.path(q) if c.weight_path > 0 else []
         lists = {
-            "vector": ch.vector(q) if c.weight_vector > 0 else [],
+            # no vector embedded yet: the query is not embedded either (no model load)
+            "vector": ch.vector(q) if c.weight_vector > 0 and self._any_vector() else [],
             "fulltext": ch.fulltext(q) if c.weight_fulltext > 0 else [],
             "identifier": dedupe(cid for k in identifier for cid in cat.symbol_chunks.get(k, ())),
             "word": dedupe(cid for k in words for cid in cat.symbol_chunks.get(k, ())),
@@ -179,6 +191,9 @@ class Searcher:
         if self._graph is not None and (c.weight_graph > 0 or c.weight_symbol_graph > 0):
             ev.pagerank = self._graph.pagerank(self._seeds(ev))
         return ev
+
+    def _any_vector(self) -> bool:
+        return self.vectors_missing < len(self.catalog.chunks)
 
     def _seeds(self, ev: Evidence) -> dict[str, float]:
         """PageRank restart mass: the best fused chunks, named symbols, mentioned files."""

@@ -298,3 +298,70 @@ def test_a_nothing_changed_index_does_not_open_lancedb(
     (repo / "app" / "render.py").write_text("def render_html(page):\n    return page\n")
     fourth, loaded = run()
     assert fourth["changed"] == 1 and "lancedb" in loaded
+
+
+def test_status_and_search_say_when_vectors_are_partial(
+    runner: CliRunner, make_repo, tmp_path: Path
+) -> None:
+    """Lexical first: a run killed while embedding left every file searchable; status shows
+    how far embedding got, search answers and says it ran with partial vectors."""
+    from specpilot.indexer import IndexerConfig, index_repo
+    from specpilot.indexer.config import EmbedConfig
+    from specpilot.indexer.testing import RecordingEmbedder
+
+    files = {**FILES, **{f"app/m{i}.py": f"def m{i}():\n    return {i}\n" for i in range(97)}}
+    repo, db = make_repo(files, git=True), str(tmp_path / "db")
+    cfg = IndexerConfig(embed=EmbedConfig(model="hash"))
+    with pytest.raises(RuntimeError, match="killed"):
+        index_repo(repo, db=db, config=cfg, embedder=RecordingEmbedder(fail_after=64))
+    st = _json(runner.invoke(app, ["status", "--repo", str(repo), "--db", db, "--json", *HASH]))
+    chunks = st["counts"]["chunks"]
+    assert st["vectors_embedded"] == 64 and st["vectors"] == f"{6400 // chunks} % embedded"
+    plain = runner.invoke(app, ["status", "--repo", str(repo), "--db", db, *HASH])
+    assert f"{6400 // chunks} % embedded" in plain.stdout
+    from specpilot.flows.app import settings_for
+    from specpilot.flows.doctor import index_check
+
+    check = index_check(repo, settings_for(repo, HASH[1:]), db)
+    assert check.verdict == "warn" and f"vectors {6400 // chunks} % embedded" in check.detail
+
+    args = ["search", "backoff_delay retry", "--repo", str(repo), "--db", db, "--files", *HASH]
+    found = runner.invoke(app, [*args, "--json"])
+    hits = _json(found)
+    assert hits[0]["path"] == "app/retry.py"
+    assert all(h["vectors"] == f"partial ({6400 // chunks} %)" for h in hits)
+    assert f"vectors partial ({6400 // chunks} %)" in found.stderr
+    assert "index_warning" not in hits[0]  # the files are all there: not "did not finish"
+
+    done = _json(runner.invoke(app, ["index", str(repo), "--db", db, "--json", *HASH]))
+    assert done["unchanged"] == len(files) and done["chunks_embedded"] == chunks - 64
+    after = runner.invoke(app, [*args, "--json"])
+    assert all("vectors" not in h for h in _json(after)) and "vectors" not in after.stderr
+
+
+def test_ctrl_c_while_embedding_says_every_file_is_searchable(
+    runner: CliRunner, make_repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from specpilot.indexer import build
+    from specpilot.indexer.testing import RecordingEmbedder
+
+    class CtrlC(RecordingEmbedder):
+        def embed(self, texts, *, max_tokens=None):  # type: ignore[no-untyped-def]
+            if len(self.texts) >= 32:  # the second call of 32 texts
+                raise KeyboardInterrupt
+            return super().embed(texts, max_tokens=max_tokens)
+
+    monkeypatch.setattr(build, "make_embedder", lambda cfg: CtrlC())
+    files = {**FILES, **{f"app/m{i}.py": f"def m{i}():\n    return {i}\n" for i in range(97)}}
+    repo = make_repo(files, git=True)
+    stopped = runner.invoke(app, ["index", str(repo), *HASH])
+    assert stopped.exit_code == 130
+    line = stopped.stderr.strip()
+    assert line.startswith("error: interrupted while embedding: all 100 files are indexed")
+    st = _json(runner.invoke(app, ["status", "--repo", str(repo), "--json", *HASH]))
+    assert st["vectors_embedded"] == 32 and f"vectors {st['vectors']}" in line
+
+    monkeypatch.undo()
+    monkeypatch.setenv("SPECPILOT_HOME", str(Path(st["db"]).parents[1]))
+    done = _json(runner.invoke(app, ["index", str(repo), "--json", *HASH]))
+    assert done["unchanged"] == 100 and done["chunks_embedded"] == st["counts"]["chunks"] - 32

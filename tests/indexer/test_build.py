@@ -191,14 +191,16 @@ def test_a_killed_run_is_completed_by_the_next(make_repo, tmp_path: Path) -> Non
     with pytest.raises(RuntimeError, match="killed"):
         _index(repo, db, RecordingEmbedder(fail_after=256))
     store = IndexStore.open(str(db))
-    assert store.meta.state == "in_progress"
-    partial = len(store.file_hashes())
-    assert 0 < partial < 400  # the first batch was committed, the rest was not
+    # lexical first: every file was written before embedding; only vectors are missing
+    assert store.meta.state == "complete" and len(store.file_hashes()) == 400
+    missing = store.meta.vectors_missing
+    assert missing == store.vectors_missing() and 0 < missing < 400
     emb = RecordingEmbedder()
     s = _index(repo, db, emb)
-    assert s.added == 400 - partial and s.unchanged == partial
+    assert s.unchanged == 400 and s.chunks_embedded == missing == len(emb.texts)
     store = IndexStore.open(str(db))
-    assert store.meta.state == "complete"
+    assert store.meta.state == "complete" and store.meta.vectors_missing == 0
+    assert store.vectors_missing() == 0
     assert store.counts()["files"] == 400 and store.counts()["symbols"] == 400
     ids = [r["id"] for r in _rows(db, "chunks")]
     assert len(ids) == len(set(ids)) == 400
@@ -361,9 +363,12 @@ def test_ctrl_c_keeps_what_was_embedded_and_the_next_run_embeds_only_the_rest(
     repo = make_repo(files)
     db = tmp_path / "db"
     with pytest.raises(IndexInterrupted) as stop:
-        _index(repo, db, _CtrlC(at=150))  # inside the first write batch of 256 chunks
-    assert stop.value.chunks_kept >= 128 and stop.value.files_kept == stop.value.chunks_kept
+        _index(repo, db, _CtrlC(at=150))  # inside the first vector batch of 256 chunks
+    # every file is written (searchable) and the vectors embedded before Ctrl-C are kept
+    assert stop.value.files_kept == 200 and stop.value.chunks_kept >= 128
+    assert stop.value.vectors_missing == 200 - stop.value.chunks_kept
+    assert IndexStore.open(str(db)).vectors_missing() == stop.value.vectors_missing
     emb = RecordingEmbedder()
     s = _index(repo, db, emb)
-    assert s.unchanged == stop.value.files_kept and s.added == 200 - stop.value.files_kept
+    assert s.unchanged == 200
     assert len(emb.texts) == 200 - stop.value.chunks_kept  # only the rest was embedded
