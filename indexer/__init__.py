@@ -61,12 +61,12 @@ _WHERE: dict[str, str] = {
     "ParsedBatch": "specpilot.indexer.prepare",
     "ParsedFile": "specpilot.indexer.types",
     "Patch": "specpilot.indexer.diffs",
-    "path_filter": "specpilot.indexer.store",
+    "path_filter": "specpilot.indexer.sql",
     "PluginContext": "specpilot.indexer.plugins",
     "Progress": "specpilot.indexer.build",
     "RepoPathError": "specpilot.indexer.errors",
     "specpilot_home": "specpilot.indexer.config",
-    "sql_quote": "specpilot.indexer.store",
+    "sql_quote": "specpilot.indexer.sql",
     "Symbol": "specpilot.indexer.types",
     "walk_repo": "specpilot.indexer.walk",
     "WalkConfig": "specpilot.indexer.config",
@@ -115,11 +115,11 @@ if TYPE_CHECKING:
     from specpilot.indexer.roles import DEFAULT_SUPPORT_DIRS as DEFAULT_SUPPORT_DIRS
     from specpilot.indexer.roles import DEFAULT_SUPPORT_GLOBS as DEFAULT_SUPPORT_GLOBS
     from specpilot.indexer.roles import is_support_path as is_support_path
+    from specpilot.indexer.sql import path_filter as path_filter
+    from specpilot.indexer.sql import sql_quote as sql_quote
     from specpilot.indexer.status import index_status as index_status
     from specpilot.indexer.status import vectors_note as vectors_note
     from specpilot.indexer.store import IndexStore as IndexStore
-    from specpilot.indexer.store import path_filter as path_filter
-    from specpilot.indexer.store import sql_quote as sql_quote
     from specpilot.indexer.summary import IndexSummary as IndexSummary
     from specpilot.indexer.tokens import code_tokens as code_tokens
     from specpilot.indexer.tokens import identifiers as identifiers

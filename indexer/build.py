@@ -20,14 +20,12 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from specpilot.indexer.chunking import Chunk
 from specpilot.indexer.config import EmbedConfig, IndexerConfig
 from specpilot.indexer.edge_deps import affected, from_rows, to_rows
 from specpilot.indexer.embedding import Embedder, make_embedder
 from specpilot.indexer.errors import (
     DamagedIndexError,
     EmptyRepoError,
-    IndexInterrupted,
     NotIndexedError,
     SchemaVersionError,
 )
@@ -43,13 +41,14 @@ from specpilot.indexer.plugins import IndexPlugin, LoadedFile, PluginContext
 from specpilot.indexer.prepare import MapParse, ParseBatch, ParsedBatch, Prepared, prepare
 from specpilot.indexer.refresh import blob_hash, plan_refresh
 from specpilot.indexer.resolve import definitions_fingerprint, resolve_tracked
-from specpilot.indexer.rows import ChunkKey, chunk_key, chunk_rows, file_rows, symbol_rows
+from specpilot.indexer.rows import chunk_key, chunk_rows, file_rows, symbol_rows
 from specpilot.indexer.schema import SCHEMA_VERSION, IndexMeta
 from specpilot.indexer.store import IndexStore
 from specpilot.indexer.stored_tables import stored_tables
 from specpilot.indexer.summary import IndexSummary, make_summary
 from specpilot.indexer.types import ParsedFile, SourceFile, WalkResult
 from specpilot.indexer.vector_index import ensure_vector_index
+from specpilot.indexer.vectors_fill import EMBED_WRITE_BATCH, embed_missing
 from specpilot.indexer.walk import walk_repo
 
 log = logging.getLogger(__name__)
@@ -57,8 +56,6 @@ log = logging.getLogger(__name__)
 __all__ = ["IndexSummary", "MapParse", "ParseBatch", "ParsedBatch", "Progress", "index_repo"]
 
 Progress = Callable[[str, int, int], None]
-EMBED_WRITE_BATCH = 256  # chunks written (and vectors filled in) together
-EMBED_CALL = 32  # texts per embedder call (an interrupt loses at most one call's work)
 
 
 def index_repo(
@@ -192,7 +189,7 @@ def _index(
     if plan.empty and store.meta.state == "complete":
         # a run cut short while embedding: its chunks are all written, only vectors are missing
         t = time.perf_counter()
-        embedded, reused = _embed_missing(store, emb, report)
+        embedded, reused = embed_missing(store, emb, report)
         if embedded:
             stages["embed"] = time.perf_counter() - t
         run_history()
@@ -242,7 +239,7 @@ def _index(
     stages["searchable"] = time.perf_counter() - t0  # seconds until lexical search works
 
     t = time.perf_counter()
-    embedded, reused = _embed_missing(store, emb, report)
+    embedded, reused = embed_missing(store, emb, report)
     cached += reused
     stages["embed"] = time.perf_counter() - t
     run_vector_index()
@@ -334,66 +331,6 @@ def _write_lexical(
         done += len(vectors)
         report("write", done, total)
     return cached
-
-
-def _embed_missing(store: IndexStore, emb: Embedder, report: Progress) -> tuple[int, int]:
-    """Embed the chunks stored without a vector and write their vectors batch by batch, the
-    meta record's ``vectors_missing`` after each: an interrupted run keeps what it embedded
-    and the next run embeds only the rest. Returns the texts embedded (one per cache key) and
-    the chunks that got a vector without one (the same text twice, or a vector now stored)."""
-    if not store.meta.vectors_missing:  # counted when the lexical index was committed
-        return 0, 0
-    rows = store.missing_vectors().to_pydict()
-    total = len(rows["id"])
-    if not total:
-        return 0, 0
-    by_key: dict[ChunkKey, list[int]] = {}
-    for i, key in enumerate(zip(rows["content_hash"], rows["embed_cap"], strict=True)):
-        by_key.setdefault(key, []).append(i)
-    cache = store.cached_vectors(set(by_key))  # e.g. written by a run after the one cut short
-    keys = sorted((k for k in by_key if k not in cache), key=lambda k: (k[1], k))
-    missing, embedded = total, 0
-
-    def flush(done_keys: Sequence[ChunkKey]) -> None:
-        nonlocal missing
-        idx = [i for k in done_keys for i in by_key.pop(k)]
-        store.set_vectors([rows["id"][i] for i in idx], [cache[rows_key(i)] for i in idx])
-        missing -= len(idx)
-        store.write_meta(store.meta.with_(vectors_missing=missing))
-        report("embed", total - missing, total)
-
-    def rows_key(i: int) -> ChunkKey:
-        return rows["content_hash"][i], rows["embed_cap"][i]
-
-    def text(i: int) -> str:
-        path, symbol = rows["path"][i], rows["symbol"][i]
-        return Chunk("", path, "", "", symbol or "", 0, 0, rows["text"][i] or "", "").embed_text
-
-    report("embed", 0, total)
-    if cache:
-        flush([k for k in by_key if k in cache])
-    pending: list[ChunkKey] = []
-    try:
-        for start in range(0, len(keys), EMBED_CALL):  # small calls: Ctrl-C loses little
-            part = keys[start : start + EMBED_CALL]
-            for cap in sorted({k[1] for k in part}):
-                same = [k for k in part if k[1] == cap]
-                vecs = emb.embed([text(by_key[k][0]) for k in same], max_tokens=cap)
-                cache.update(zip(same, vecs, strict=True))
-                embedded += len(same)
-                pending += same
-            if sum(len(by_key[k]) for k in pending) >= EMBED_WRITE_BATCH:
-                flush(pending)
-                pending = []
-    except BaseException as exc:  # Ctrl-C, or the embedder failed: keep what was embedded
-        if pending:
-            flush(pending)
-        if isinstance(exc, KeyboardInterrupt):
-            files = int(store.table("files").count_rows())
-            raise IndexInterrupted(files, total - missing, vectors_missing=missing) from None
-        raise
-    flush(pending)
-    return embedded, total - embedded
 
 
 def _edges_to_redo(

@@ -42,7 +42,7 @@ def chunks_schema(dim: int) -> pa.Schema:
             pa.field("content_hash", pa.string()),
             pa.field("embed_cap", pa.int32()),  # word pieces the vector was computed from
             # null until embedded: a run writes chunks first (searchable by BM25, names,
-            # paths, graph), then fills vectors in (``indexer.build._embed_missing``)
+            # paths, graph), then fills vectors in (``indexer.vectors_fill.embed_missing``)
             pa.field("vector", pa.list_(pa.float32(), dim)),
         ]
     )

@@ -38,20 +38,13 @@ from specpilot.indexer.schema import (
     meta_schema,
     symbols_schema,
 )
+from specpilot.indexer.sql import path_filter, sql_quote
 from specpilot.indexer.types import Edge, ParsedFile
 
 log = logging.getLogger(__name__)
 
 _FILTERED_LOOKUP_MAX = 2000  # up to this many hashes, look them up with a filter, not a scan
 _OPTIONAL_TABLES = ("edge_deps", "cochange")  # missing from older indexes
-
-
-def sql_quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def path_filter(paths: Iterable[str], column: str = "path") -> str:
-    return f"{column} IN ({', '.join(sql_quote(p) for p in paths)})"
 
 
 class IndexStore:
