@@ -20,14 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from specpilot.pipeline.core.errors import SpecError
-from specpilot.pipeline.run.spec import Spec, parse_spec
+from specpilot.pipeline.run.spec import Spec
+from specpilot.pipeline.specsrc.folder import FolderReader
 from specpilot.pipeline.specsrc.markdown import (
     clean,
-    content_hash,
-    read_text,
     sections,
     strip_comments,
-    tasks,
     without_h1,
 )
 
@@ -68,66 +66,32 @@ def is_openspec_change(folder: Path) -> bool:
 
 def read_openspec(folder: Path) -> Spec:
     """The change at ``folder`` as a Spec (``source_kind`` ``openspec``)."""
-    proposal_path = folder / "proposal.md"
-    if not proposal_path.is_file():
-        raise SpecError(
-            f"{proposal_path}: missing; an OpenSpec change folder needs proposal.md "
-            "(## Why, ## What Changes) next to tasks.md and specs/."
-        )
-    read: list[tuple[str, str]] = []
-    proposal = read_text(proposal_path, str(proposal_path))
-    read.append(("proposal.md", proposal))
-    base = parse_spec(proposal, source=str(folder))
-    body = strip_comments(without_h1(base.body)).strip()
-    if not body:
-        raise SpecError(
-            f"{proposal_path}: empty; write why the change is needed (## Why) and what "
-            "changes (## What Changes)."
-        )
-    parts = [body]
-    design_path = folder / "design.md"
-    if design_path.is_file():
-        design = read_text(design_path, str(design_path))
-        read.append(("design.md", design))
-        if strip_comments(without_h1(design)).strip():
-            parts.append("## Design\n\n" + strip_comments(without_h1(design)).strip())
-    todo: list[str] = []
-    tasks_path = folder / "tasks.md"
-    if tasks_path.is_file():
-        tasks_text = read_text(tasks_path, str(tasks_path))
-        read.append(("tasks.md", tasks_text))
-        listed = tasks(strip_comments(tasks_text))
-        todo = [t.text for t in listed if not t.done]
-        done = [t.text for t in listed if t.done]
-        if done:
-            parts.append("Already done (ticked in tasks.md):\n" + "\n".join(f"- {t}" for t in done))
+    reader = FolderReader(folder)
+    base, body = reader.main(
+        "proposal.md",
+        "an OpenSpec change folder needs proposal.md (## Why, ## What Changes) next to "
+        "tasks.md and specs/.",
+        "write why the change is needed (## Why) and what changes (## What Changes).",
+    )
+    parts = [body, *filter(None, [reader.section("design.md", "Design")])]
+    listed = reader.tasks()
+    todo = [t.text for t in listed if not t.done]
+    done = [t.text for t in listed if t.done]
+    if done:
+        parts.append("Already done (ticked in tasks.md):\n" + "\n".join(f"- {t}" for t in done))
     acceptance = list(base.acceptance)
     requirements: list[Requirement] = []
     for delta in (
         sorted((folder / "specs").glob("**/spec.md")) if (folder / "specs").is_dir() else ()
     ):
         rel = delta.relative_to(folder).as_posix()
-        text = read_text(delta, str(delta))
-        read.append((rel, text))
+        text = reader.text(delta)
         capability = delta.parent.relative_to(folder / "specs").as_posix()
         found = parse_delta(strip_comments(text), where=str(delta), capability=capability)
         requirements += found
         parts.append(f"## Spec delta: {rel}\n\n" + without_h1(text).strip())
     acceptance += [c for r in requirements for c in criteria(r) if c not in acceptance]
-    title = _TITLE_PREFIX.sub("", base.title).strip() or folder.name
-    return base.model_copy(
-        update={
-            "title": title,
-            "body": "\n\n".join(parts),
-            "acceptance": tuple(acceptance),
-            "tasks": (*base.tasks, *todo),
-            "source": str(folder),
-            "source_kind": "openspec",
-            "source_ref": str(folder),
-            "content_hash": content_hash(read),
-            "tasks_file": str(tasks_path.resolve()) if todo else None,
-        }
-    )
+    return reader.spec(base, "openspec", _TITLE_PREFIX, parts, acceptance, todo)
 
 
 @dataclass(slots=True)
