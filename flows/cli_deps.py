@@ -133,8 +133,8 @@ def update(
     report = _check(top, settings)
     bumps = report.bumps(only_vulnerable=only_vulnerable)
     results: list[dict[str, Any]] = []
+    index_db = db_for(settings, top, db)
     if bumps:
-        index_db = db_for(settings, top, db)
         with render.progress_bars(enabled=sys.stderr.isatty()) as progress:
             run_guarded(lambda: ensure_index(top, index_db, settings, progress=progress))
     for status, target in bumps:
@@ -145,7 +145,7 @@ def update(
             repo=top,
             mode=run_mode,
             settings=settings,
-            db=db_for(settings, top, db),
+            db=index_db,
             actor=default_actor(os.environ),
             trigger="deps",
         )

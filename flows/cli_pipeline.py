@@ -65,12 +65,12 @@ GateOpt = Annotated[
 
 
 def check_gates(gates: list[str] | None) -> tuple[str, ...]:
-    from specpilot.pipeline import GATES
+    from specpilot.pipeline import GateError, check_gate_names
 
-    for gate in gates or []:
-        if gate not in GATES:
-            fail(f"--gate {gate!r} is not a gate; valid gates: {', '.join(GATES)}.")
-    return tuple(gates or [])
+    try:
+        return check_gate_names(list(gates or []), "--gate")
+    except GateError as exc:
+        fail(f"{exc}.")
 
 
 def check_mode(mode: str) -> RunMode:

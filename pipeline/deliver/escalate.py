@@ -32,8 +32,8 @@ from specpilot.pipeline.deliver.audit_entry import summarize_tests
 from specpilot.pipeline.deliver.deploy import deploy
 from specpilot.pipeline.deliver.deploy_result import DeployResult
 from specpilot.pipeline.deliver.github import GitHubClient
+from specpilot.pipeline.run.end import rewrite_record
 from specpilot.pipeline.run.record import RunRecord
-from specpilot.pipeline.run.report import render_report
 from specpilot.pipeline.run.spec import Spec
 from specpilot.pipeline.tiers.policy import load_policy
 from specpilot.pipeline.tiers.tiering import TierDecision
@@ -127,8 +127,7 @@ def escalate(
     escalated = record.model_copy(update={"status": "escalated", "stop_reason": reason})
     artifacts = {**escalated.artifacts, "escalation": ESCALATED_FILE}
     escalated = escalated.model_copy(update={"artifacts": artifacts})
-    (run_dir / "record.json").write_text(escalated.model_dump_json(indent=2) + "\n")
-    (run_dir / "report.md").write_text(render_report(escalated) + "\n" + body, encoding="utf-8")
+    rewrite_record(escalated, report_tail=body)
     log.info("run %s escalated: %s", record.run_id, reason)
     return Escalation(escalated, decision, result, error, report_path, told)
 

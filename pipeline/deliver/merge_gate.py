@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from specpilot.pipeline.run.end import rewrite_record
 from specpilot.pipeline.run.gates import AwaitingApproval, GateDecision, GateKeeper
 from specpilot.pipeline.run.plan import render_plan
 from specpilot.pipeline.run.record import RunRecord
-from specpilot.pipeline.run.report import render_report
 from specpilot.pipeline.tiers.tiering import TierDecision
 
 
@@ -51,11 +51,7 @@ def pass_merge_gate(
 
 
 def _rewrite(record: RunRecord, update: dict[str, object]) -> RunRecord:
-    changed = record.model_copy(update=update)
-    run_dir = Path(record.run_dir)
-    (run_dir / "record.json").write_text(changed.model_dump_json(indent=2) + "\n")
-    (run_dir / "report.md").write_text(render_report(changed), encoding="utf-8")
-    return changed
+    return rewrite_record(record.model_copy(update=update))
 
 
 __all__ = ["GateDecision", "merge_summary", "pass_merge_gate"]

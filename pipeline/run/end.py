@@ -64,6 +64,16 @@ class EndingRun(Protocol):
     def tamper(self, exc: WorktreeTampered) -> None: ...
 
 
+def rewrite_record(record: RunRecord, *, report_tail: str = "") -> RunRecord:
+    """Write ``record.json`` and ``report.md`` again for a record that changed after its run
+    ended (an escalation, a gate at delivery); ``report_tail`` follows the report."""
+    run_dir = Path(record.run_dir)
+    (run_dir / "record.json").write_text(record.model_dump_json(indent=2) + "\n")
+    tail = "\n" + report_tail if report_tail else ""
+    (run_dir / "report.md").write_text(render_report(record) + tail, encoding="utf-8")
+    return record
+
+
 def write_record(run: EndingRun) -> RunRecord:
     """Write the diff, clean up, write the record — whatever happened before."""
     wt = run.worktree
