@@ -213,3 +213,14 @@ def test_a_repository_cannot_remove_the_users_gates(
     )
     assert [g for g, _ in reviewer.asked] == ["plan"]
     assert delivery.outcome == "rejected" and calls == 1
+
+
+def test_a_gate_with_nobody_to_ask_waits_and_pushes_nothing(
+    home: Path, make_repo: Callable[..., Path]
+) -> None:
+    """A caller that passes no hook (an eval, a library user) never passes a gate silently."""
+    repo = _repo(make_repo, home)
+    before = _branches(home)
+    delivery, calls = _run(repo, home, docs_script(), gates=("plan",), hook=None)
+    assert delivery.outcome == "awaiting_approval" and calls == 1
+    assert "no one can be asked here" in delivery.message and _branches(home) == before
