@@ -40,9 +40,12 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_int8_vectors_are_close_to_fp32_under_their_own_model_id(
-    home: Path, monkeypatch: pytest.MonkeyPatch
+    home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("SPECPILOT_HOME", str(home))
+    checkout = tmp_path / "checkout"  # where a user runs `specpilot index`
+    checkout.mkdir()
+    monkeypatch.chdir(checkout)
     fp32, int8 = make_embedder(EmbedConfig()), make_embedder(INT8)
     assert isinstance(int8, OnnxEmbedder) and isinstance(fp32, OnnxEmbedder)
     assert fp32.model_id == "all-MiniLM-L6-v2@128"
@@ -58,6 +61,11 @@ def test_int8_vectors_are_close_to_fp32_under_their_own_model_id(
     q = int8.int8_path()
     assert q.is_file() and q.parent == fp32.onnx_path().parent
     assert q.stat().st_size < fp32.onnx_path().stat().st_size / 3
+    # quantizing leaves nothing in the user's working directory or the model cache (ONNX
+    # Runtime's symbolic shape inference, which `quant_pre_process` runs, would save
+    # sym_shape_infer_temp.onnx and a 90 MB <uuid>.data into the current directory)
+    assert list(checkout.iterdir()) == []
+    assert sorted(p.name for p in q.parent.iterdir() if p.name.startswith(".")) == []
     assert not list(q.parent.glob("*.tmp"))  # written atomically
 
 
