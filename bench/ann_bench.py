@@ -25,10 +25,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from specpilot.indexer.embedding import embed_config_for, make_embedder
-from specpilot.indexer.lancedb_import import import_lancedb
-from specpilot.indexer.store import IndexStore
-from specpilot.indexer.vector_index import build_vector_index, vector_index_of
+from specpilot.indexer.embed.embedders import embed_config_for, make_embedder
+from specpilot.indexer.store.index_store import IndexStore
+from specpilot.indexer.store.lancedb_import import import_lancedb
+from specpilot.indexer.store.vector_index import build_vector_index, vector_index_of
 from specpilot.retrieval.config import RetrievalConfig
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "bench" / "dev" / "instances.jsonl"

@@ -26,10 +26,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from specpilot.indexer.build import index_repo
 from specpilot.indexer.config import IndexerConfig
-from specpilot.indexer.embedding import make_embedder
-from specpilot.indexer.history import cochange_rows
-from specpilot.indexer.roles import DEFAULT_SUPPORT_DIRS, DEFAULT_SUPPORT_GLOBS, is_support_path
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer.embed.embedders import make_embedder
+from specpilot.indexer.source.history import cochange_rows
+from specpilot.indexer.source.roles import (
+    DEFAULT_SUPPORT_DIRS,
+    DEFAULT_SUPPORT_GLOBS,
+    is_support_path,
+)
+from specpilot.indexer.store.index_store import IndexStore
 from specpilot.retrieval.cochange import CoChange
 from specpilot.retrieval.config import RetrievalConfig
 from specpilot.retrieval.search import Searcher

@@ -36,11 +36,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's specpilot
 
-from specpilot.indexer.chunking import Chunk, chunk_file
 from specpilot.indexer.config import ChunkConfig, EmbedConfig
-from specpilot.indexer.embedding import Embedder, make_embedder
-from specpilot.indexer.parse import parse_source
-from specpilot.indexer.rows import chunk_key
+from specpilot.indexer.embed.embedders import Embedder, make_embedder
+from specpilot.indexer.parse.chunking import Chunk, chunk_file
+from specpilot.indexer.parse.extract import parse_source
+from specpilot.indexer.store.rows import chunk_key
 
 
 class StaticEmbedder:

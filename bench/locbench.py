@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's 
 
 from specpilot.indexer.build import index_repo
 from specpilot.indexer.config import ChunkConfig, EmbedConfig, IndexerConfig
-from specpilot.indexer.embedding import make_embedder
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer.embed.embedders import make_embedder
+from specpilot.indexer.store.index_store import IndexStore
 from specpilot.retrieval.config import RetrievalConfig
 from specpilot.retrieval.search import Searcher
 

@@ -22,10 +22,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from specpilot.indexer.config import WalkConfig
-from specpilot.indexer.filetypes import language_for
-from specpilot.indexer.parse import parse_source
-from specpilot.indexer.resolve import resolve
-from specpilot.indexer.walk import walk_repo
+from specpilot.indexer.graph.resolve import resolve
+from specpilot.indexer.parse.extract import parse_source
+from specpilot.indexer.source.filetypes import language_for
+from specpilot.indexer.source.walk import walk_repo
 
 
 def _package() -> dict[str, str]:

@@ -38,11 +38,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from specpilot.indexer.build import index_repo
-from specpilot.indexer.chunking import Chunk, chunk_file
 from specpilot.indexer.config import ChunkConfig, EmbedConfig, IndexerConfig, WalkConfig
-from specpilot.indexer.filetypes import is_code, language_for
-from specpilot.indexer.parse import parse_source
-from specpilot.indexer.walk import _content_reason
+from specpilot.indexer.parse.chunking import Chunk, chunk_file
+from specpilot.indexer.parse.extract import parse_source
+from specpilot.indexer.source.filetypes import is_code, language_for
+from specpilot.indexer.source.walk import _content_reason
 from specpilot.retrieval.config import RetrievalConfig
 from specpilot.retrieval.errors import QueryError
 from specpilot.retrieval.open import open_searcher

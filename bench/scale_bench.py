@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from specpilot.indexer.embedding import embed_config_for, make_embedder
-from specpilot.indexer.store import IndexStore
-from specpilot.indexer.vector_index import vector_index_of
+from specpilot.indexer.embed.embedders import embed_config_for, make_embedder
+from specpilot.indexer.store.index_store import IndexStore
+from specpilot.indexer.store.vector_index import vector_index_of
 from specpilot.retrieval.config import RetrievalConfig
 from specpilot.retrieval.search import Searcher
 

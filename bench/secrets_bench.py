@@ -35,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from specpilot.indexer.diffs import DiffLine, FileDiff, Patch
+from specpilot.indexer.source.diffs import DiffLine, FileDiff, Patch
 from specpilot.pipeline.core.diffparse import parse_diff
 from specpilot.pipeline.secrets.samples import SAMPLES, Sample, sample
 from specpilot.pipeline.secrets.scan import SecretFinding, scan_patch

@@ -49,7 +49,7 @@ class CheckReport:
 
 
 def read_diff(text: str) -> Patch:
-    """The diff's files (``indexer.diffs``), a diff it cannot read as ``DiffParseError``."""
+    """The diff's files (``indexer.source.diffs``), a diff it cannot read as ``DiffParseError``."""
     try:
         return parse_diff(text)
     except DiffError as exc:

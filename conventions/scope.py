@@ -8,7 +8,7 @@ measuring them states rules the product code does not keep. ``check`` skips the 
 
 The lists are ``ConventionsConfig.exclude_dirs`` / ``exclude_files`` (directory names matched
 anywhere on the path, case-insensitively; file-name globs); the defaults are below. The
-matching is the indexer's (``indexer.roles.is_support_path``), with conventions' own lists:
+matching is the indexer's (``indexer.source.roles.is_support_path``), with conventions' own lists:
 tests stay in, since their naming and layout are conventions too.
 """
 

@@ -21,35 +21,35 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from specpilot.indexer.config import EmbedConfig, IndexerConfig
-from specpilot.indexer.edge_deps import affected, from_rows, to_rows
-from specpilot.indexer.embedding import Embedder, make_embedder
+from specpilot.indexer.embed.embedders import Embedder, make_embedder
+from specpilot.indexer.embed.fill import EMBED_WRITE_BATCH, embed_missing
 from specpilot.indexer.errors import (
     DamagedIndexError,
     EmptyRepoError,
     NotIndexedError,
     SchemaVersionError,
 )
-from specpilot.indexer.filetypes import is_code
-from specpilot.indexer.gitinfo import head_commit
-from specpilot.indexer.history import refresh_history
-from specpilot.indexer.integrity import PROBES, find_damage, repair
-from specpilot.indexer.location import check_index_location, default_db_path
-from specpilot.indexer.lock import index_write_lock
+from specpilot.indexer.graph.edge_deps import affected, from_rows, to_rows
+from specpilot.indexer.graph.resolve import definitions_fingerprint, resolve_tracked
+from specpilot.indexer.graph.stored_tables import stored_tables
 from specpilot.indexer.manifest import FileStat, drop_manifest, file_stat, write_manifest
-from specpilot.indexer.parse import parse_source
+from specpilot.indexer.parse.extract import parse_source
+from specpilot.indexer.parse.prepare import MapParse, ParseBatch, ParsedBatch, Prepared, prepare
 from specpilot.indexer.plugins import IndexPlugin, LoadedFile, PluginContext
-from specpilot.indexer.prepare import MapParse, ParseBatch, ParsedBatch, Prepared, prepare
-from specpilot.indexer.refresh import blob_hash, plan_refresh
-from specpilot.indexer.resolve import definitions_fingerprint, resolve_tracked
-from specpilot.indexer.rows import chunk_key, chunk_rows, file_rows, symbol_rows
-from specpilot.indexer.schema import SCHEMA_VERSION, IndexMeta
-from specpilot.indexer.store import IndexStore
-from specpilot.indexer.stored_tables import stored_tables
+from specpilot.indexer.source.filetypes import is_code
+from specpilot.indexer.source.gitinfo import head_commit
+from specpilot.indexer.source.history import refresh_history
+from specpilot.indexer.source.refresh import blob_hash, plan_refresh
+from specpilot.indexer.source.walk import walk_repo
+from specpilot.indexer.store.index_store import IndexStore
+from specpilot.indexer.store.integrity import PROBES, find_damage, repair
+from specpilot.indexer.store.location import check_index_location, default_db_path
+from specpilot.indexer.store.lock import index_write_lock
+from specpilot.indexer.store.rows import chunk_key, chunk_rows, file_rows, symbol_rows
+from specpilot.indexer.store.schema import SCHEMA_VERSION, IndexMeta
+from specpilot.indexer.store.vector_index import ensure_vector_index
 from specpilot.indexer.summary import IndexSummary, make_summary
 from specpilot.indexer.types import ParsedFile, SourceFile, WalkResult
-from specpilot.indexer.vector_index import ensure_vector_index
-from specpilot.indexer.vectors_fill import EMBED_WRITE_BATCH, embed_missing
-from specpilot.indexer.walk import walk_repo
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +264,7 @@ _META_STATS = ("files", "languages", "symbols", "chunks", "edges", "skipped", "s
 def _open_or_create(
     uri: str, root: Path, emb: Embedder, rebuild: bool
 ) -> tuple[IndexStore, tuple[str, ...]]:
-    """The store to write, and the tables found damaged and repaired (``indexer.integrity``)."""
+    """The store to write, and the tables found damaged and repaired (``indexer.store.integrity``)."""
     fresh = IndexMeta(
         schema_version=SCHEMA_VERSION,
         model_id=emb.model_id,
@@ -343,7 +343,7 @@ def _edges_to_redo(
 
     An edit that keeps a file's definitions (``definitions_fingerprint``) changes only its
     own edges. One that changes them also changes the edges of the files whose resolution
-    read that file or a method name it changed (``indexer.edge_deps``). Everything is
+    read that file or a method name it changed (``indexer.graph.edge_deps``). Everything is
     resolved when files were added or deleted (module paths move), when the last run did not
     complete, when the index has no recorded reads yet, or when over half the files would be.
     """

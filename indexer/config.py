@@ -105,7 +105,7 @@ class EmbedConfig:
     )
     batch_size: int = 16
     max_seq_length: int = 128  # word pieces per chunk the model reads (cost grows with it)
-    # tests, docs, examples, stubs (indexer.roles): read from fewer word pieces — over half
+    # tests, docs, examples, stubs (indexer.source.roles): read from fewer word pieces — over half
     # the chunks of a typical repo, rarely what a search is after, ranked after code anyway
     support_max_seq_length: int = 64
     device: str = "cpu"
@@ -125,7 +125,7 @@ class EmbedConfig:
 
 @dataclass(frozen=True, slots=True)
 class HistoryConfig:
-    """Co-change counts from git history (``indexer/history.py``)."""
+    """Co-change counts from git history (``indexer/source/history.py``)."""
 
     max_commits: int = 2000  # the newest non-merge commits read (0: no history)
     max_files_per_commit: int = 30  # bigger commits (reformats, vendoring) are skipped
@@ -140,7 +140,7 @@ _VECTOR_INDEX_TYPES = ("IVF_HNSW_SQ", "IVF_HNSW_PQ", "IVF_PQ", "IVF_SQ", "IVF_FL
 
 @dataclass(frozen=True, slots=True)
 class VectorIndexConfig:
-    """The ANN index over chunk vectors for big repositories (``indexer/vector_index.py``)."""
+    """The ANN index over chunk vectors for big repositories (``indexer/store/vector_index.py``)."""
 
     min_rows: int = 50_000  # chunks from which searches use an ANN index (0: never)
     index_type: str = "IVF_HNSW_SQ"

@@ -38,13 +38,13 @@ from pathlib import Path
 from typing import Any
 
 from specpilot.indexer.config import IndexerConfig
-from specpilot.indexer.gitinfo import head_commit
-from specpilot.indexer.location import check_index_location
-from specpilot.indexer.lock import index_write_lock
-from specpilot.indexer.refresh import blob_hash
-from specpilot.indexer.schema_version import SCHEMA_VERSION
+from specpilot.indexer.source.gitinfo import head_commit
+from specpilot.indexer.source.refresh import blob_hash
+from specpilot.indexer.source.walk import walk_repo
+from specpilot.indexer.store.location import check_index_location
+from specpilot.indexer.store.lock import index_write_lock
+from specpilot.indexer.store.schema_version import SCHEMA_VERSION
 from specpilot.indexer.summary import IndexSummary
-from specpilot.indexer.walk import walk_repo
 
 log = logging.getLogger(__name__)
 

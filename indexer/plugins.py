@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer.store.index_store import IndexStore
 from specpilot.indexer.types import ParsedFile
 
 

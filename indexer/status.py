@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from specpilot.indexer.config import WalkConfig
-from specpilot.indexer.gitinfo import commits_since, head_commit
-from specpilot.indexer.integrity import check_intact
-from specpilot.indexer.refresh import blob_hash, plan_refresh
-from specpilot.indexer.store import IndexStore
-from specpilot.indexer.vector_index import vector_index_of
-from specpilot.indexer.walk import walk_repo
+from specpilot.indexer.source.gitinfo import commits_since, head_commit
+from specpilot.indexer.source.refresh import blob_hash, plan_refresh
+from specpilot.indexer.source.walk import walk_repo
+from specpilot.indexer.store.index_store import IndexStore
+from specpilot.indexer.store.integrity import check_intact
+from specpilot.indexer.store.vector_index import vector_index_of
 
 
 def index_status(repo: Path, db: str, walk: WalkConfig) -> dict[str, Any]:
@@ -56,7 +56,7 @@ def index_status(repo: Path, db: str, walk: WalkConfig) -> dict[str, Any]:
             "commit": meta.history_head,
             "pairs": store.cochange_pairs(),
         },
-        # the ANN index over chunk vectors (big repos; indexer/vector_index.py), if any
+        # the ANN index over chunk vectors (big repos; indexer/store/vector_index.py), if any
         "vector_index": _vector_index(store, meta.vector_index_rows),
     }
 

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from specpilot.indexer.errors import StoreError
-from specpilot.indexer.refresh import RefreshPlan
+from specpilot.indexer.source.refresh import RefreshPlan
 from specpilot.indexer.types import SourceFile
 
 if TYPE_CHECKING:  # types only: the nothing-changed check builds a summary without pyarrow
-    from specpilot.indexer.embedding import Embedder
-    from specpilot.indexer.store import IndexStore
+    from specpilot.indexer.embed.embedders import Embedder
+    from specpilot.indexer.store.index_store import IndexStore
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from specpilot.indexer.embedding import HashEmbedder
+from specpilot.indexer.embed.embedders import HashEmbedder
 
 
 class RecordingEmbedder:

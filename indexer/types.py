@@ -95,7 +95,7 @@ class SourceFile:
     path: str  # repo-relative POSIX
     abs_path: str
     size: int
-    language: str  # from indexer.filetypes.language_for
+    language: str  # from indexer.source.filetypes.language_for
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """The co-change channel: files the history changed together with the best files so far.
 
-The index's ``cochange`` table (``indexer/history.py``) says, for a file ``a`` and a partner
+The index's ``cochange`` table (``indexer/source/history.py``) says, for a file ``a`` and a partner
 ``b``, how many commits changed both and how many changed ``a``. Given the fused file
 scores of a query, the ``cochange_seeds`` best files are the seeds. A file's score in this
 channel is its own relative score if it is a seed (``score / best score``), plus

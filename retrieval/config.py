@@ -28,7 +28,7 @@ class RetrievalConfig:
     weight_version: float = 1.0
     # how many chunks each channel contributes before fusion
     vector_candidates: int = 200
-    # with an ANN index (big repos, indexer/vector_index.py): IVF partitions probed per
+    # with an ANN index (big repos, indexer/store/vector_index.py): IVF partitions probed per
     # query (0: LanceDB's default) and PQ re-ranking by exact distance (0: off)
     vector_nprobes: int = 20
     vector_refine_factor: int = 0

@@ -30,7 +30,7 @@ ALLOWED = {
 CONFINED = {
     "prefect": ("flows/",),
     "anthropic": ("pipeline/model/anthropic.py",),
-    "tree_sitter": ("indexer/treesitter.py",),
+    "tree_sitter": ("indexer/parse/treesitter.py",),
     "llama_index": ("retrieval/llama.py",),
     "typer": ("flows/",),
     "mcp": ("flows/",),
@@ -253,7 +253,7 @@ def test_each_surface_name_resolves_and_is_typed(pkg: str) -> None:
 def test_the_surface_checker_sees_a_bypass(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text(
-        "from specpilot.indexer.store import IndexStore\n"
+        "from specpilot.indexer.store.index_store import IndexStore\n"
         "from specpilot.indexer import _private\n"
         "from specpilot.indexer import IndexStore\n"
     )

@@ -1,7 +1,7 @@
 """A file as the measurements see it: text, lines, the indexer's parse and a few syntax nodes.
 
 Syntax beyond ``ParsedFile`` (except clauses, string literals, statements, ...) comes from
-the ``conventions.scm`` queries of the language's folders under ``indexer/queries`` through the
+the ``conventions.scm`` queries of the language's folders under ``indexer/parse/queries`` through the
 indexer's tree-sitter adapter; languages without that query file (Java, Rust) are measured from
 ``ParsedFile`` alone.
 """

@@ -1,4 +1,4 @@
-"""Diffs for the pipeline's stages: the reader is :mod:`indexer.diffs`; a diff it cannot read
+"""Diffs for the pipeline's stages: the reader is :mod:`indexer.source.diffs`; a diff it cannot read
 raises the pipeline's own :class:`~pipeline.errors.DiffError`, so stages catch one tree."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ __all__ = ["DiffLine", "FileDiff", "FileStatus", "Hunk", "Patch", "diff_stat", "
 
 
 def parse_diff(text: str) -> Patch:
-    """:func:`indexer.diffs.parse_diff`, raising :class:`pipeline.errors.DiffError`."""
+    """:func:`indexer.source.diffs.parse_diff`, raising :class:`pipeline.errors.DiffError`."""
     try:
         return read_diff(text)
     except UnreadableDiff as exc:

@@ -6,7 +6,7 @@ whether a file there can be one. ``calc/CHANGELOG_hook.py`` and ``docs/conf.py``
 importable, and executed by whoever imports them (Sphinx runs ``conf.py``). A Makefile, a
 shell script, a Dockerfile, a CI workflow, a git hook or a package registry setting is run by
 a tool or decides what runs. Language ids come from the indexer's registry
-(:func:`indexer.filetypes.language_for`), extended here by a few executed names.
+(:func:`indexer.source.filetypes.language_for`), extended here by a few executed names.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ the tests uses it. :func:`product_users` answers, for each such file, with the f
 file that imports it — directly or through other test files — or names its path or dotted
 module in its text (``python tests/setup_env.py`` in a Makefile, ``tests.helpers:main`` as an
 entry point, ``require("./test/utils")``). Imports are read with the indexer's parser and
-resolved with its :class:`~indexer.modpaths.ModuleIndex`, over the repository as the diff
+resolved with its :class:`~indexer.graph.modpaths.ModuleIndex`, over the repository as the diff
 leaves it (the base tree plus the diff's new texts). ``git grep`` first narrows the files to
 parse to those containing the helper's name. Java is matched by class name as a word as well,
 since a class in the same package needs no import.

@@ -19,7 +19,7 @@ from specpilot.conventions import (
 from specpilot.conventions.storage import FACTS_TABLE, read_all_facts
 from specpilot.indexer.build import index_repo
 from specpilot.indexer.config import EmbedConfig, IndexerConfig
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer.store.index_store import IndexStore
 from tests.conventions.conftest import fixture_files
 
 CFG = IndexerConfig(embed=EmbedConfig(model="hash"))

@@ -14,7 +14,7 @@ from specpilot.conventions.measures.tests_layout import (
     naming_of_test_file,
 )
 from specpilot.conventions.types import Observation
-from specpilot.indexer.parse import parse_source
+from specpilot.indexer.parse.extract import parse_source
 from specpilot.indexer.plugins import LoadedFile
 
 

@@ -1,4 +1,4 @@
-"""Reading a unified diff for the conventions check (``indexer.diffs`` through ``read_diff``)."""
+"""Reading a unified diff for the conventions check (``indexer.source.diffs`` through ``read_diff``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from specpilot.conventions import DiffParseError
 from specpilot.conventions.check import apply_hunks, read_diff
-from specpilot.indexer.diffs import FileDiff
+from specpilot.indexer.source.diffs import FileDiff
 
 GIT_DIFF = """\
 diff --git a/pkg/mod.py b/pkg/mod.py

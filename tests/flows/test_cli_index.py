@@ -230,7 +230,7 @@ def test_search_says_when_the_index_is_behind_or_unfinished(
     runner: CliRunner, make_repo, tmp_path: Path
 ) -> None:
     """An honest answer: results from an old or half-written index say so (stderr and JSON)."""
-    from specpilot.indexer.store import IndexStore
+    from specpilot.indexer.store.index_store import IndexStore
     from tests.conftest import run_git
 
     repo = make_repo(FILES, git=True)

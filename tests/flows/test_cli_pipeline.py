@@ -378,7 +378,7 @@ def test_a_gate_with_no_terminal_waits_and_names_the_commands(
 _SUGGEST_PROBE = """
 import json, sys
 from specpilot.flows.cli import app
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer.store.index_store import IndexStore
 
 real_open = IndexStore.open.__func__
 opens = []

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer.store.index_store import IndexStore
 from specpilot.pipeline.testing import ScriptedMessagesServer, tool_reply
 from tests.flows.spec_helpers import (
     DEMO_FILES,

@@ -14,8 +14,8 @@ from specpilot.indexer.errors import (
     RepoPathError,
     SchemaVersionError,
 )
-from specpilot.indexer.schema import SCHEMA_VERSION
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer.store.index_store import IndexStore
+from specpilot.indexer.store.schema import SCHEMA_VERSION
 from specpilot.indexer.testing import RecordingEmbedder
 
 CFG = IndexerConfig(embed=EmbedConfig(model="hash"))
@@ -121,7 +121,7 @@ def test_an_edit_re_resolves_only_the_edges_it_can_change(
     make_repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import specpilot.indexer.build as build
-    from specpilot.indexer.resolve import resolve, resolve_tracked
+    from specpilot.indexer.graph.resolve import resolve, resolve_tracked
 
     # files that have nothing to do with pkg/: their edges never need resolving again
     others = {f"other/m{i}.py": f"def helper_{i}(x):\n    return x + {i}\n" for i in range(4)}
@@ -283,7 +283,7 @@ def test_an_index_without_recorded_reads_resolves_everything_once(
     """An index written before ``edge_deps`` existed: the next run resolves every file and
     records the reads, the one after goes back to partial resolution."""
     import specpilot.indexer.build as build
-    from specpilot.indexer.resolve import resolve_tracked
+    from specpilot.indexer.graph.resolve import resolve_tracked
 
     repo = make_repo(FILES)
     db = tmp_path / "db"

@@ -4,9 +4,9 @@ import itertools
 
 import pytest
 
-from specpilot.indexer.chunking import chunk_file
 from specpilot.indexer.config import ChunkConfig
-from specpilot.indexer.parse import parse_source
+from specpilot.indexer.parse.chunking import chunk_file
+from specpilot.indexer.parse.extract import parse_source
 from specpilot.indexer.types import ParsedFile, Symbol
 
 SRC = '''import os

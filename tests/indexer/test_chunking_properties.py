@@ -22,9 +22,9 @@ import ast
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from specpilot.indexer.chunking import CONTAINER_KINDS, Chunk, chunk_file
 from specpilot.indexer.config import ChunkConfig
-from specpilot.indexer.parse import parse_source
+from specpilot.indexer.parse.chunking import CONTAINER_KINDS, Chunk, chunk_file
+from specpilot.indexer.parse.extract import parse_source
 
 NAMES = st.sampled_from(["ClassFoo", "ClassFoo", "Bar", "f", "g", "run", "_private"])
 DECORATORS = st.lists(

@@ -5,7 +5,7 @@ changed, re-exports and wildcard imports toggled, Go package functions and JavaS
 re-exports added and removed, body edits — each followed by an incremental index; after every
 step the stored edges must equal a full resolution of the stored parses, and most steps must
 have taken the partial path — resolving against parses decoded as lookups reach them
-(``indexer.stored_tables``) — else the test proves nothing."""
+(``indexer.graph.stored_tables``) — else the test proves nothing."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ import pytest
 import specpilot.indexer.build as build
 from specpilot.indexer.build import index_repo
 from specpilot.indexer.config import EmbedConfig, IndexerConfig
-from specpilot.indexer.edge_deps import Reads, Tracked
-from specpilot.indexer.file_tables import Tables
-from specpilot.indexer.resolve import resolve, resolve_tracked
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer.graph.edge_deps import Reads, Tracked
+from specpilot.indexer.graph.file_tables import Tables
+from specpilot.indexer.graph.resolve import resolve, resolve_tracked
+from specpilot.indexer.store.index_store import IndexStore
 from specpilot.indexer.testing import RecordingEmbedder
 
 CFG = IndexerConfig(embed=EmbedConfig(model="hash"))

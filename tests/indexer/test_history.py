@@ -9,8 +9,8 @@ import pytest
 from specpilot.indexer.build import index_repo
 from specpilot.indexer.config import EmbedConfig, HistoryConfig, IndexerConfig
 from specpilot.indexer.errors import IndexConfigError
-from specpilot.indexer.history import cochange_rows, commit_files
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer.source.history import cochange_rows, commit_files
+from specpilot.indexer.store.index_store import IndexStore
 from specpilot.indexer.testing import RecordingEmbedder
 
 CFG = IndexerConfig(embed=EmbedConfig(model="hash"))

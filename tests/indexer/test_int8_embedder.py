@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from specpilot.indexer.build import index_repo
-from specpilot.indexer.chunking import chunk_file
 from specpilot.indexer.config import ChunkConfig, EmbedConfig, IndexerConfig
-from specpilot.indexer.embedding import embed_config_for, make_embedder
+from specpilot.indexer.embed.embedders import embed_config_for, make_embedder
+from specpilot.indexer.embed.onnx_runtime import OnnxEmbedder
 from specpilot.indexer.errors import EmbeddingError, IndexConfigError, ModelMismatchError
-from specpilot.indexer.onnx_embedder import OnnxEmbedder
-from specpilot.indexer.parse import parse_source
+from specpilot.indexer.parse.chunking import chunk_file
+from specpilot.indexer.parse.extract import parse_source
 from specpilot.retrieval.config import RetrievalConfig
 from specpilot.retrieval.open import open_searcher
 
@@ -27,7 +27,7 @@ INT8 = EmbedConfig(backend="onnx-int8")
 def _real_chunks() -> list[str]:
     """Chunks of this repository's own code, cut by the indexer's chunker."""
     texts: list[str] = []
-    for rel in ("indexer/build.py", "indexer/onnx_embedder.py", "retrieval/open.py"):
+    for rel in ("indexer/build.py", "indexer/embed/onnx_runtime.py", "retrieval/open.py"):
         text = (ROOT / rel).read_text()
         parsed = parse_source(rel, text.encode(), "python")
         texts += [c.embed_text for c in chunk_file(rel, "python", text, parsed, ChunkConfig())]

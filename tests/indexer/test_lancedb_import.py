@@ -27,7 +27,7 @@ def test_an_embedded_index_works_without_the_rest_client(tmp_path: Path) -> None
         f"""
         import sys
         import pyarrow as pa
-        from specpilot.indexer.lancedb_import import import_lancedb
+        from specpilot.indexer.store.lancedb_import import import_lancedb
 
         lancedb = import_lancedb()
         db = lancedb.connect({str(tmp_path / "db")!r})
@@ -43,7 +43,7 @@ def test_the_deferred_package_loads_on_first_use() -> None:
     out = _run(
         """
         import sys
-        from specpilot.indexer.lancedb_import import import_lancedb
+        from specpilot.indexer.store.lancedb_import import import_lancedb
 
         import_lancedb()
         client = sys.modules["lance_namespace_urllib3_client"]
@@ -61,7 +61,7 @@ def test_an_already_imported_lancedb_is_left_alone() -> None:
         """
         import sys
         import lancedb
-        from specpilot.indexer.lancedb_import import import_lancedb
+        from specpilot.indexer.store.lancedb_import import import_lancedb
 
         print(import_lancedb() is lancedb)
         print("lance_namespace_urllib3_client.api" in sys.modules)

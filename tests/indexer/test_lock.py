@@ -11,7 +11,7 @@ import pytest
 
 from specpilot.indexer.build import index_repo
 from specpilot.indexer.config import EmbedConfig, IndexerConfig
-from specpilot.indexer.lock import IndexBusyError, index_write_lock
+from specpilot.indexer.store.lock import IndexBusyError, index_write_lock
 
 
 def test_a_held_lock_names_its_holder_and_is_free_after(tmp_path: Path) -> None:

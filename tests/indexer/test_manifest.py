@@ -18,7 +18,7 @@ from specpilot.indexer.build import index_repo
 from specpilot.indexer.config import ChunkConfig, EmbedConfig, IndexerConfig, WalkConfig
 from specpilot.indexer.errors import IndexInterrupted
 from specpilot.indexer.manifest import manifest_path, unchanged_index
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer.store.index_store import IndexStore
 from specpilot.indexer.testing import RecordingEmbedder
 
 CFG = IndexerConfig(embed=EmbedConfig(model="hash"))

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-import specpilot.indexer.prepare as prepare
+import specpilot.indexer.parse.prepare as prepare
 from specpilot.indexer.build import ParseBatch, ParsedBatch, index_repo
 from specpilot.indexer.config import EmbedConfig, IndexerConfig
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer.store.index_store import IndexStore
 
 CFG = IndexerConfig(embed=EmbedConfig(model="hash"))
 

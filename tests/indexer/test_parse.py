@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from specpilot.indexer import treesitter
 from specpilot.indexer.errors import ParseError
-from specpilot.indexer.filetypes import CODE_LANGUAGES
-from specpilot.indexer.languages import available, get_spec
-from specpilot.indexer.parse import parse_source
+from specpilot.indexer.parse import treesitter
+from specpilot.indexer.parse.extract import parse_source
+from specpilot.indexer.parse.languages import available, get_spec
+from specpilot.indexer.source.filetypes import CODE_LANGUAGES
 from specpilot.indexer.types import SYMBOL_KINDS, Import, ParsedFile
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "langs"
@@ -398,7 +398,7 @@ def test_python_docstring_forms_and_nesting() -> None:
 
 def test_a_signature_leaves_out_the_comments_inside_its_header() -> None:
     """Seen on a real repository: ``def unsign(# pyright: ignore self, ...``."""
-    from specpilot.indexer.parse import parse_source
+    from specpilot.indexer.parse.extract import parse_source
 
     src = (
         b"class Signer:\n"

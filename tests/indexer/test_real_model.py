@@ -9,8 +9,8 @@ import pytest
 
 from specpilot.indexer.build import index_repo
 from specpilot.indexer.config import EmbedConfig, IndexerConfig
-from specpilot.indexer.embedding import SentenceTransformerEmbedder, make_embedder
-from specpilot.indexer.onnx_embedder import OnnxEmbedder
+from specpilot.indexer.embed.embedders import SentenceTransformerEmbedder, make_embedder
+from specpilot.indexer.embed.onnx_runtime import OnnxEmbedder
 from specpilot.retrieval.config import RetrievalConfig
 from specpilot.retrieval.open import open_searcher
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import subprocess
 
-from specpilot.indexer.refresh import blob_hash, plan_refresh
-from specpilot.indexer.tokens import code_tokens, identifiers
+from specpilot.indexer.parse.tokens import code_tokens, identifiers
+from specpilot.indexer.source.refresh import blob_hash, plan_refresh
 
 
 def test_plan_is_a_pure_diff_of_paths_and_hashes() -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from specpilot.indexer.filetypes import language_for
-from specpilot.indexer.parse import parse_source
-from specpilot.indexer.resolve import resolve
+from specpilot.indexer.graph.resolve import resolve
+from specpilot.indexer.parse.extract import parse_source
+from specpilot.indexer.source.filetypes import language_for
 from specpilot.indexer.types import Edge, ParsedFile
 
 ROOT = Path(__file__).parent.parent / "fixtures" / "resolve"

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-import specpilot.indexer.stored_tables as stored
+import specpilot.indexer.graph.stored_tables as stored
 from specpilot.indexer.build import index_repo
 from specpilot.indexer.config import EmbedConfig, IndexerConfig
-from specpilot.indexer.file_tables import LazyMap, eager_tables
-from specpilot.indexer.resolve import resolve, resolve_tracked
-from specpilot.indexer.store import IndexStore
-from specpilot.indexer.stored_tables import stored_tables
+from specpilot.indexer.graph.file_tables import LazyMap, eager_tables
+from specpilot.indexer.graph.resolve import resolve, resolve_tracked
+from specpilot.indexer.graph.stored_tables import stored_tables
+from specpilot.indexer.store.index_store import IndexStore
 from specpilot.indexer.testing import RecordingEmbedder
 from specpilot.indexer.types import ParsedFile
 

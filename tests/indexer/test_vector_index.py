@@ -20,9 +20,9 @@ from specpilot.indexer.config import (
 )
 from specpilot.indexer.errors import IndexConfigError
 from specpilot.indexer.status import index_status
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer.store.index_store import IndexStore
+from specpilot.indexer.store.vector_index import vector_index_of
 from specpilot.indexer.testing import RecordingEmbedder
-from specpilot.indexer.vector_index import vector_index_of
 from specpilot.retrieval.config import RetrievalConfig
 from specpilot.retrieval.search import Searcher
 

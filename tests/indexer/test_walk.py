@@ -1,4 +1,4 @@
-"""Tests for indexer.walk: which files of a repository are selected, and why others are not."""
+"""Tests for indexer.source.walk: which files of a repository are selected, and why others are not."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 
 from specpilot.indexer.config import WalkConfig
 from specpilot.indexer.errors import RepoPathError
+from specpilot.indexer.source.walk import walk_repo
 from specpilot.indexer.types import WalkResult
-from specpilot.indexer.walk import walk_repo
 
 MakeRepo = Callable[..., Path]  # the make_repo fixture (tests/conftest.py)
 Git = Callable[..., str]  # the git fixture: git(cwd, *args) -> stdout
@@ -90,7 +90,7 @@ def test_falls_back_to_plain_walk_when_git_is_missing(
 ) -> None:
     root = make_repo({".gitignore": "*.log\n", "a.py": "a = 1\n", "b.log": "b\n"}, git=True)
     monkeypatch.setenv("PATH", str(root / "no-such-bin"))
-    with caplog.at_level(logging.WARNING, logger="specpilot.indexer.walk"):
+    with caplog.at_level(logging.WARNING, logger="specpilot.indexer.source.walk"):
         result = walk_repo(root, CFG)
     assert result.git is False
     assert paths(result) == ["a.py"]
@@ -258,7 +258,7 @@ def test_unreadable_file_is_counted(make_repo: MakeRepo, monkeypatch: pytest.Mon
             raise PermissionError(13, "Permission denied", path)
         return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr("specpilot.indexer.walk.open", fake_open, raising=False)
+    monkeypatch.setattr("specpilot.indexer.source.walk.open", fake_open, raising=False)
     result = walk_repo(root, CFG)
     assert paths(result) == ["a.py"]
     assert result.skipped == {"unreadable": 1}

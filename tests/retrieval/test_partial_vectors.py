@@ -12,7 +12,7 @@ import pytest
 from specpilot.indexer.build import index_repo
 from specpilot.indexer.config import EmbedConfig, IndexerConfig
 from specpilot.indexer.status import index_status
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer.store.index_store import IndexStore
 from specpilot.indexer.testing import RecordingEmbedder
 from specpilot.retrieval.config import RetrievalConfig
 from specpilot.retrieval.search import Searcher

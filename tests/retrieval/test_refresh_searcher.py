@@ -10,7 +10,7 @@ import pytest
 
 from specpilot.indexer.build import index_repo
 from specpilot.indexer.config import IndexerConfig
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer.store.index_store import IndexStore
 from specpilot.retrieval.config import RetrievalConfig
 from specpilot.retrieval.open import open_searcher
 from specpilot.retrieval.search import Searcher

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from specpilot.indexer.treesitter import Match, Node, load_query, matches
+from specpilot.indexer.parse.treesitter import Match, Node, load_query, matches
 from specpilot.indexer.types import Import
 
 _RUST_LEAVES = frozenset({"identifier", "crate", "self", "super", "metavariable"})

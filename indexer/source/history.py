@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from specpilot.indexer.config import HistoryConfig
-from specpilot.indexer.gitinfo import git_output
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer.source.gitinfo import git_output
+from specpilot.indexer.store.index_store import IndexStore
 
 log = logging.getLogger(__name__)
 

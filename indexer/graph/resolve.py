@@ -36,10 +36,10 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from specpilot.indexer.edge_deps import FileReads, Reads, Tracked
-from specpilot.indexer.file_tables import Tables, Target, eager_tables
-from specpilot.indexer.languages import get_spec
-from specpilot.indexer.parse import CLASS_LIKE
+from specpilot.indexer.graph.edge_deps import FileReads, Reads, Tracked
+from specpilot.indexer.graph.file_tables import Tables, Target, eager_tables
+from specpilot.indexer.parse.extract import CLASS_LIKE
+from specpilot.indexer.parse.languages import get_spec
 from specpilot.indexer.types import Edge, ParsedFile, Reference, Symbol
 
 MAX_FOLLOW = 4  # re-export / inheritance hops
@@ -64,9 +64,9 @@ def resolve(files: Files | Tables, only: set[str] | None = None) -> list[Edge]:
 def resolve_tracked(
     files: Files | Tables, only: set[str] | None = None
 ) -> tuple[list[Edge], dict[str, FileReads]]:
-    """``resolve``, plus what each resolved file's resolution read (``indexer.edge_deps``).
+    """``resolve``, plus what each resolved file's resolution read (``indexer.graph.edge_deps``).
 
-    ``files`` may be the lookup tables themselves (``indexer.stored_tables``, which decodes
+    ``files`` may be the lookup tables themselves (``indexer.graph.stored_tables``, which decodes
     an index's parses as lookups reach them)."""
     if not isinstance(files, Tables):
         files = eager_tables(list(files.values() if isinstance(files, Mapping) else files))

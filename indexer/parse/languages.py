@@ -1,14 +1,14 @@
 """The registry of code languages: language id → grammar loader and extraction settings.
 
 Adding a language = a grammar dependency, a ``LanguageSpec`` entry here, query files under
-``indexer/queries/<id>/`` (``tags.scm``, ``imports.scm``) and a fixture with golden symbols.
+``indexer/parse/queries/<id>/`` (``tags.scm``, ``imports.scm``) and a fixture with golden symbols.
 A language joins several folders' queries: ``ecma`` holds what JavaScript and TypeScript share,
 ``javascript``/``typescript`` their own patterns, ``jsx`` the JSX ones (JavaScript and tsx).
 
 The spec holds the few facts the extractor cannot read from the queries: which node types wrap
 a definition (``export``, decorators), which preceding siblings belong to it (Rust attributes,
 TS member decorators) and how its documentation is written. Nothing here touches py-tree-sitter:
-``grammar`` returns the grammar package's language pointer, which ``indexer.treesitter`` wraps.
+``grammar`` returns the grammar package's language pointer, which ``indexer.parse.treesitter`` wraps.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class LanguageSpec:
 
     id: str
     grammar: Callable[[], object]  # the grammar package's `language()` pointer
-    # folders under indexer/queries whose <purpose>.scm files are joined, in order
+    # folders under indexer/parse/queries whose <purpose>.scm files are joined, in order
     queries: tuple[str, ...]
     # "python": a string first in the body; "comments": the comment block right above
     docstring_style: str = "comments"

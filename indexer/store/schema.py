@@ -8,7 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from specpilot.indexer.schema_version import SCHEMA_VERSION as SCHEMA_VERSION
+from specpilot.indexer.store.schema_version import SCHEMA_VERSION as SCHEMA_VERSION
 
 
 def files_schema() -> pa.Schema:
@@ -38,11 +38,11 @@ def chunks_schema(dim: int) -> pa.Schema:
             pa.field("start_line", pa.int32()),
             pa.field("end_line", pa.int32()),
             pa.field("text", pa.large_string()),
-            pa.field("search_text", pa.large_string()),  # code tokens (see indexer.tokens)
+            pa.field("search_text", pa.large_string()),  # code tokens (see indexer.parse.tokens)
             pa.field("content_hash", pa.string()),
             pa.field("embed_cap", pa.int32()),  # word pieces the vector was computed from
             # null until embedded: a run writes chunks first (searchable by BM25, names,
-            # paths, graph), then fills vectors in (``indexer.vectors_fill.embed_missing``)
+            # paths, graph), then fills vectors in (``indexer.embed.fill.embed_missing``)
             pa.field("vector", pa.list_(pa.float32(), dim)),
         ]
     )

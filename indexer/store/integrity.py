@@ -38,9 +38,9 @@ from typing import Any
 import pyarrow as pa
 
 from specpilot.indexer.errors import DamagedIndexError, StoreError
-from specpilot.indexer.lancedb_import import lance_reason
-from specpilot.indexer.schema import files_schema
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer.store.index_store import IndexStore
+from specpilot.indexer.store.lancedb_import import lance_reason
+from specpilot.indexer.store.schema import files_schema
 
 log = logging.getLogger(__name__)
 

@@ -46,8 +46,8 @@ from pathspec import GitIgnoreSpec
 
 from specpilot.indexer.config import WalkConfig
 from specpilot.indexer.errors import RepoPathError
-from specpilot.indexer.filetypes import language_for
-from specpilot.indexer.ignore import IgnoreRules, compile_lines, last_match, load_spec
+from specpilot.indexer.source.filetypes import language_for
+from specpilot.indexer.source.ignore import IgnoreRules, compile_lines, last_match, load_spec
 from specpilot.indexer.types import SourceFile, WalkResult
 
 logger = logging.getLogger(__name__)

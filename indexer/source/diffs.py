@@ -20,8 +20,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from specpilot.indexer.diff_paths import header_path, split_git_paths, strip_prefix, unquote
 from specpilot.indexer.errors import DiffError
+from specpilot.indexer.source.diff_paths import header_path, split_git_paths, strip_prefix, unquote
 
 logger = logging.getLogger(__name__)
 

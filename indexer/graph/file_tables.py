@@ -1,9 +1,9 @@
-"""The lookup tables ``indexer.resolve`` reads: per file and across the repository.
+"""The lookup tables ``indexer.graph.resolve`` reads: per file and across the repository.
 
 Per file: its symbol table (qualified name → definition), its import bindings and its
 wildcard imports, and the parse itself (language, inheritance). Across the repository: the
 module paths (``ModuleIndex``) and the method-name table. ``eager_tables`` builds them all
-from every parse — a full resolution reads nearly all of them. ``indexer.stored_tables``
+from every parse — a full resolution reads nearly all of them. ``indexer.graph.stored_tables``
 builds the same tables over an index, decoding a file's parse on the first lookup that
 needs it, for an incremental run that re-resolves a few files out of thousands.
 """
@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from specpilot.indexer.modpaths import JS_FAMILY, ModuleIndex
+from specpilot.indexer.graph.modpaths import JS_FAMILY, ModuleIndex
 from specpilot.indexer.types import ParsedFile, Symbol
 
 _GO_VERSION = re.compile(r"^v\d+$")

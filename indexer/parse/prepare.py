@@ -10,12 +10,12 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from specpilot.indexer.chunking import Chunk, chunk_file
 from specpilot.indexer.config import IndexerConfig
-from specpilot.indexer.filetypes import is_code
-from specpilot.indexer.parse import parse_source
-from specpilot.indexer.refresh import blob_hash
-from specpilot.indexer.tokens import search_text
+from specpilot.indexer.parse.chunking import Chunk, chunk_file
+from specpilot.indexer.parse.extract import parse_source
+from specpilot.indexer.parse.tokens import search_text
+from specpilot.indexer.source.filetypes import is_code
+from specpilot.indexer.source.refresh import blob_hash
 from specpilot.indexer.types import ParsedFile, SourceFile
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ No other module creates a ``Language``, ``Parser`` or ``Query``; the extractor o
 ``Node`` objects returned here (re-exported as ``Node`` for type hints). Languages and compiled
 queries are cached per process on first use; nothing happens at import time.
 
-Queries are package data: ``indexer/queries/<folder>/<purpose>.scm``, joined over the
+Queries are package data: ``indexer/parse/queries/<folder>/<purpose>.scm``, joined over the
 language spec's ``queries`` folders (tsx = ecma's files, then typescript's, then jsx's).
 """
 
@@ -17,7 +17,7 @@ import logging
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, QueryError, Tree
 
 from specpilot.indexer.errors import ParseError
-from specpilot.indexer.languages import get_spec
+from specpilot.indexer.parse.languages import get_spec
 
 __all__ = [
     "Match",
@@ -55,7 +55,7 @@ def parse_tree(language_id: str, source: bytes) -> Tree:
 def load_query(language_id: str, purpose: str) -> Query:
     """The compiled ``<purpose>.scm`` query of a language (its folders' files joined; cached)."""
     folders = get_spec(language_id).queries
-    root = importlib.resources.files("specpilot.indexer").joinpath("queries")
+    root = importlib.resources.files("specpilot.indexer.parse").joinpath("queries")
     parts = []
     for folder in folders:
         resource = root.joinpath(folder, f"{purpose}.scm")

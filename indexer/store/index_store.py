@@ -23,11 +23,11 @@ from specpilot.indexer.errors import (
     SchemaVersionError,
     StoreError,
 )
-from specpilot.indexer.lancedb_import import import_lancedb, lance_reason
-from specpilot.indexer.location import check_index_location
-from specpilot.indexer.location import default_db_path as default_db_path
-from specpilot.indexer.parse_codec import parsed_from_json
-from specpilot.indexer.schema import (
+from specpilot.indexer.parse.codec import parsed_from_json
+from specpilot.indexer.store.lancedb_import import import_lancedb, lance_reason
+from specpilot.indexer.store.location import check_index_location
+from specpilot.indexer.store.location import default_db_path as default_db_path
+from specpilot.indexer.store.schema import (
     SCHEMA_VERSION,
     IndexMeta,
     chunks_schema,
@@ -38,7 +38,7 @@ from specpilot.indexer.schema import (
     meta_schema,
     symbols_schema,
 )
-from specpilot.indexer.sql import path_filter, sql_quote
+from specpilot.indexer.store.sql import path_filter, sql_quote
 from specpilot.indexer.types import Edge, ParsedFile
 
 log = logging.getLogger(__name__)
@@ -352,7 +352,7 @@ class IndexStore:
 
     def parsed_files(self, paths: Sequence[str] | None = None) -> list[ParsedFile]:
         """The stored parses (of ``paths`` only, when given). An incremental graph update
-        decodes only those it needs instead (``indexer.stored_tables``)."""
+        decodes only those it needs instead (``indexer.graph.stored_tables``)."""
         if paths is not None and not paths:
             return []
         where = path_filter(paths) if paths is not None else None

@@ -1,6 +1,6 @@
 """Which files' edges an edit can change: the reads each file's resolution made.
 
-``indexer.resolve`` resolves a file's references by reading other files' symbol tables,
+``indexer.graph.resolve`` resolves a file's references by reading other files' symbol tables,
 import bindings, wildcard imports and inheritance, and the repository-wide table of method
 names. Those reads are recorded per resolved file (``Reads``), stored in the index's
 ``edge_deps`` table, and on the next run decide what to re-resolve: a file whose recorded

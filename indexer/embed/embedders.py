@@ -27,10 +27,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-import specpilot.indexer.onnx_embedder as onnx_embedder
+import specpilot.indexer.embed.onnx_runtime as onnx_embedder
 from specpilot.indexer.config import EmbedConfig, specpilot_home
 from specpilot.indexer.errors import EmbeddingError
-from specpilot.indexer.tokens import code_tokens
+from specpilot.indexer.parse.tokens import code_tokens
 
 log = logging.getLogger(__name__)
 

@@ -26,10 +26,17 @@ import logging
 import re
 from dataclasses import dataclass
 
-from specpilot.indexer.docstrings import comment_text, python_docstring
-from specpilot.indexer.languages import LanguageSpec, get_spec
-from specpilot.indexer.parse_imports import extract_imports
-from specpilot.indexer.treesitter import Match, Node, count_errors, load_query, matches, parse_tree
+from specpilot.indexer.parse.docstrings import comment_text, python_docstring
+from specpilot.indexer.parse.imports import extract_imports
+from specpilot.indexer.parse.languages import LanguageSpec, get_spec
+from specpilot.indexer.parse.treesitter import (
+    Match,
+    Node,
+    count_errors,
+    load_query,
+    matches,
+    parse_tree,
+)
 from specpilot.indexer.types import ParsedFile, Reference, Symbol
 
 logger = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from specpilot.indexer.file_tables import (
+from specpilot.indexer.graph.file_tables import (
     Binding,
     LazyMap,
     Tables,
@@ -25,9 +25,9 @@ from specpilot.indexer.file_tables import (
     import_bindings,
     symbol_table,
 )
-from specpilot.indexer.modpaths import ModuleIndex
-from specpilot.indexer.parse_codec import parsed_from_json
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer.graph.modpaths import ModuleIndex
+from specpilot.indexer.parse.codec import parsed_from_json
+from specpilot.indexer.store.index_store import IndexStore
 from specpilot.indexer.types import ParsedFile
 
 

@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from specpilot.indexer.chunking import Chunk
 from specpilot.indexer.config import EmbedConfig
-from specpilot.indexer.parse_codec import parsed_to_json
-from specpilot.indexer.prepare import Prepared
-from specpilot.indexer.roles import is_support_path
-from specpilot.indexer.tokens import search_text
+from specpilot.indexer.parse.chunking import Chunk
+from specpilot.indexer.parse.codec import parsed_to_json
+from specpilot.indexer.parse.prepare import Prepared
+from specpilot.indexer.parse.tokens import search_text
+from specpilot.indexer.source.roles import is_support_path
 
 ChunkKey = tuple[str, int]  # (content hash, embed cap): the embedding cache key
 

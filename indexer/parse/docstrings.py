@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import re
 
-from specpilot.indexer.treesitter import Node
+from specpilot.indexer.parse.treesitter import Node
 
 MAX_DOCSTRING = 4000
 

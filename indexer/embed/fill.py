@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from specpilot.indexer.chunking import Chunk
-from specpilot.indexer.embedding import Embedder
+from specpilot.indexer.embed.embedders import Embedder
 from specpilot.indexer.errors import IndexInterrupted
-from specpilot.indexer.rows import ChunkKey
-from specpilot.indexer.store import IndexStore
+from specpilot.indexer.parse.chunking import Chunk
+from specpilot.indexer.store.index_store import IndexStore
+from specpilot.indexer.store.rows import ChunkKey
 
 Progress = Callable[[str, int, int], None]  # stage, done, total (as ``build.Progress``)
 

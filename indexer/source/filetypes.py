@@ -1,6 +1,6 @@
 """File name → language id.
 
-Code languages have a tree-sitter grammar (see ``indexer.languages``); text kinds
+Code languages have a tree-sitter grammar (see ``indexer.parse.languages``); text kinds
 (markdown, toml, yaml, json, text, ...) are indexed in line windows.
 """
 

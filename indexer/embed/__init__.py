@@ -1,0 +1,1 @@
+"""Chunk texts to vectors — the files and what each does: README.md."""

@@ -1,0 +1,1 @@
+"""What there is to index and how it changed — the files and what each does: README.md."""
