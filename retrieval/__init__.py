@@ -14,9 +14,11 @@ from specpilot._surface import lazy
 # name -> the module that defines it
 _WHERE: dict[str, str] = {
     "callers": "specpilot.retrieval.lookup",
+    "Excerpt": "specpilot.retrieval.excerpts",
     "find_symbol": "specpilot.retrieval.lookup",
     "open_searcher": "specpilot.retrieval.open",
     "pack_context": "specpilot.retrieval.packing",
+    "pack_excerpts": "specpilot.retrieval.excerpts",
     "QueryError": "specpilot.retrieval.errors",
     "RetrievalConfig": "specpilot.retrieval.config",
     "RetrievalError": "specpilot.retrieval.errors",
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
     from specpilot.retrieval.config import RetrievalConfig as RetrievalConfig
     from specpilot.retrieval.errors import QueryError as QueryError
     from specpilot.retrieval.errors import RetrievalError as RetrievalError
+    from specpilot.retrieval.excerpts import Excerpt as Excerpt
+    from specpilot.retrieval.excerpts import pack_excerpts as pack_excerpts
     from specpilot.retrieval.lookup import callers as callers
     from specpilot.retrieval.lookup import find_symbol as find_symbol
     from specpilot.retrieval.open import open_searcher as open_searcher

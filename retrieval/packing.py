@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from specpilot.retrieval.errors import QueryError
+from specpilot.retrieval.excerpts import BODY_HEAD, Excerpt, ExcerptPacker
 from specpilot.retrieval.search import FileHit, Searcher
 from specpilot.retrieval.source import SourceReader
 from specpilot.retrieval.symbols import SymbolHit, rank_symbols
@@ -93,39 +94,28 @@ class _Packer:
         self.searcher, self.reader, self.budget = searcher, reader, budget
         self.cpt = searcher.config.pack_chars_per_token
         self.items: list[PackedItem] = []
-        self.blocks: dict[str, list[tuple[int, str]]] = {}  # path -> (line, block) for bodies
-        self.file_order: list[str] = []
+        self.code = ExcerptPacker(
+            lambda text: estimate_tokens(text, self.cpt),
+            used=estimate_tokens(BODY_HEAD + _OUTLINE_HEAD, self.cpt),
+        )
         self.outlines: list[str] = []
-        self.used = estimate_tokens(_BODY_HEAD + _OUTLINE_HEAD, self.cpt)
-
-    def _spend(self, text: str, limit: int) -> int | None:
-        cost = estimate_tokens(text, self.cpt)
-        if self.used + cost > limit:
-            return None
-        self.used += cost
-        return cost
 
     def bodies(self, symbols: list[SymbolHit], limit: int) -> None:
         c = self.searcher.config
-        taken: list[SymbolHit] = []
         for hit in symbols:
-            if any(_inside(hit, t) for t in taken):
+            where = _excerpt(hit, [])
+            if self.code.inside_packed(where):
                 continue
             block, mode = self._body(hit)
             if estimate_tokens(block, self.cpt) > c.pack_max_symbol_tokens:
                 block, mode = self._signature(hit), "signature"
-            cost = self._spend(block, limit)
+            cost = self.code.spend(block, limit)
             if cost is None:
                 block, mode = self._signature(hit), "signature"
-                cost = self._spend(block, limit)
+                cost = self.code.spend(block, limit)
                 if cost is None:
                     continue
-            if mode == "body":
-                taken.append(hit)
-            if hit.path not in self.blocks:
-                self.blocks[hit.path] = []
-                self.file_order.append(hit.path)
-            self.blocks[hit.path].append((hit.start_line, block))
+            self.code.place(where, block, whole=mode == "body")
             self.items.append(
                 PackedItem(
                     hit.path,
@@ -179,10 +169,10 @@ class _Packer:
                 depth = s.qualified_name.count(".")
                 lines.append(f"│{'    ' * depth}{s.signature or s.name}")
             text = "\n".join(lines) + "\n"
-            cost = self._spend(text, self.budget)
+            cost = self.code.spend(text, self.budget)
             if cost is None:
                 # the file alone, without its outline, if that still fits
-                cost = self._spend(f"{f.path}\n", self.budget)
+                cost = self.code.spend(f"{f.path}\n", self.budget)
                 if cost is None:
                     break
                 text = f"{f.path}\n"
@@ -190,31 +180,21 @@ class _Packer:
             self.items.append(PackedItem(f.path, "", "file", 1, 0, f.score, "outline", cost))
 
     def render(self) -> str:
-        out: list[str] = []
-        if self.blocks:
-            out.append(_BODY_HEAD)
-            for path in self.file_order:
-                for _, block in sorted(self.blocks[path]):
-                    out.append(block)
+        out = [self.code.render()]
         if self.outlines:
             out.append(_OUTLINE_HEAD)
             out.extend(self.outlines)
         return "".join(out)
 
 
-_BODY_HEAD = "## Relevant code\n"
 _OUTLINE_HEAD = "## Outline of related files\n"
 
 
-def _block(hit: SymbolHit, lines: list[str]) -> str:
-    body = "\n".join(lines).rstrip()
-    head = f"--- {hit.path}:{hit.start_line}-{hit.end_line} {hit.symbol} ({hit.kind})"
-    return f"{head}\n{body}\n"
-
-
-def _inside(hit: SymbolHit, outer: SymbolHit) -> bool:
-    return (
-        hit.path == outer.path
-        and outer.start_line <= hit.start_line
-        and hit.end_line <= outer.end_line
+def _excerpt(hit: SymbolHit, lines: list[str]) -> Excerpt:
+    return Excerpt(
+        hit.path, hit.start_line, hit.end_line, "\n".join(lines), f"{hit.symbol} ({hit.kind})"
     )
+
+
+def _block(hit: SymbolHit, lines: list[str]) -> str:
+    return _excerpt(hit, lines).block()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from specpilot.pipeline.core.index import CodeIndex, Hit, IndexFactory, SymbolSite
 from specpilot.pipeline.run.spec import Spec
+from specpilot.retrieval import Excerpt, pack_excerpts
 
 __all__ = ["CodeIndex", "Hit", "IndexFactory", "RankedFile", "RetrievedContext", "SymbolSite"]
 
@@ -63,21 +64,13 @@ def gather_context(
 
 
 def pack_snippets(hits: Sequence[Hit], symbols: Sequence[SymbolSite], max_chars: int) -> str:
-    parts: list[str] = []
-    used = 0
-    seen: set[tuple[str, int]] = set()
-    items: list[Hit | SymbolSite] = [*symbols, *hits]
-    for item in items:
-        key = (item.path, item.start_line)
-        if key in seen or not item.snippet.strip():
-            continue
-        seen.add(key)
-        block = f"--- {item.path}:{item.start_line}-{item.end_line}\n{item.snippet.rstrip()}\n"
-        if used + len(block) > max_chars:
-            break
-        parts.append(block)
-        used += len(block)
-    return "".join(parts)
+    """The symbols the spec names, then the search hits, through retrieval's excerpt packer
+    (the same blocks, order and rules as a LanceDB index's context), within ``max_chars``."""
+    excerpts = [
+        *(Excerpt(s.path, s.start_line, s.end_line, s.snippet, s.symbol) for s in symbols),
+        *(Excerpt(h.path, h.start_line, h.end_line, h.snippet, h.symbol or "") for h in hits),
+    ]
+    return pack_excerpts(excerpts, max_chars, len)
 
 
 def render_context(context: RetrievedContext) -> str:

@@ -95,5 +95,7 @@ def test_gather_context_with_a_grep_index(demo_repo: Path) -> None:
     context = gather_context(SPEC, GrepIndex(demo_repo), top_k=5, max_chars=2000)
     assert context.files[0].path == "calc/ops.py"
     assert [s.symbol for s in context.symbols] == ["add"]  # `mul` does not exist yet
-    assert "--- calc/ops.py:4-4\ndef add(a, b):" in context.packed_text
+    # retrieval's excerpt packer: the named symbol labelled, blocks in line order per file
+    assert "--- calc/ops.py:4-4 add\ndef add(a, b):" in context.packed_text
+    assert context.packed_text.startswith("## Relevant code\n--- calc/ops.py:1-9\n")
     assert len(context.packed_text) <= 2000
