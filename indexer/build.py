@@ -237,14 +237,21 @@ def _index(
         )
     )
     stages["searchable"] = time.perf_counter() - t0  # seconds until lexical search works
+    # what needs the parses but no vectors (co-change history, conventions) runs now, so an
+    # index interrupted while embedding has it too; then the parses, the file contents and
+    # the chunks are let go (the embed phase reads its own rows from the store). The peak
+    # memory is LanceDB's (FTS build, vector merges), not these: docs/benchmarks.md
+    run_history()
+    run_plugins()
+    del prepared, new_parsed, old_parsed
+    contents.clear()
+    parsed_now.clear()
 
     t = time.perf_counter()
     embedded, reused = embed_missing(store, emb, report)
     cached += reused
     stages["embed"] = time.perf_counter() - t
     run_vector_index()
-    run_history()
-    run_plugins()
     t = time.perf_counter()
     store.compact()
     stages["compact"] = time.perf_counter() - t
