@@ -8,7 +8,7 @@
 
 The server listens on 127.0.0.1 (ephemeral port) and answers ``POST /v1/messages`` with the
 next scripted reply; when the script runs out it answers HTTP 500 with ``x-should-retry:
-false``. Error replies carry ``retry-after-ms`` so SDK retries are quick. ``raw_reply`` sends
+false``. Error replies carry ``retry-after-ms`` so retries are quick. ``raw_reply`` sends
 bytes exactly as given (a broken or foreign server: invalid JSON, an HTML page, a body that is
 JSON but not a Messages API message); ``slow`` delays a reply, ``served_as`` names the model
 the server reports.
