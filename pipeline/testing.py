@@ -8,7 +8,7 @@
 
 The server listens on 127.0.0.1 (ephemeral port) and answers ``POST /v1/messages`` with the
 next scripted reply; when the script runs out it answers HTTP 500 with ``x-should-retry:
-false``. Error replies carry ``retry-after-ms`` so SDK retries are quick. ``raw_reply`` sends
+false``. Error replies carry ``retry-after-ms`` so retries are quick. ``raw_reply`` sends
 bytes exactly as given (a broken or foreign server: invalid JSON, an HTML page, a body that is
 JSON but not a Messages API message); ``slow`` delays a reply, ``served_as`` names the model
 the server reports.
@@ -228,7 +228,10 @@ class ScriptedMessagesServer:
                 for k, v in reply.headers.items():
                     self.send_header(k, v)
                 self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the client gave up waiting (its timeout): nobody to answer
 
             def log_message(self, format: str, *args: Any) -> None:
                 return  # keep test output quiet

@@ -109,7 +109,7 @@ class PipelineConfig:
     # seconds one Messages API request may take (a small model on a busy CPU needs 600+)
     request_timeout_s: float = 120.0
     connect_timeout_s: float = 10.0  # to open the connection (a server that is not up)
-    max_retries: int = 2  # SDK retries on 408/409/429/5xx and connection errors
+    max_retries: int = 2  # retries on 408/409/429/5xx and connection errors (SDK policy)
     base_url: str | None = None  # None: the SDK default (or ANTHROPIC_BASE_URL)
     # which credential goes to the server: "auto" (ANTHROPIC_API_KEY, else
     # ANTHROPIC_AUTH_TOKEN, else none when base_url names a server of your own), "api_key",

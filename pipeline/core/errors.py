@@ -4,7 +4,8 @@
     ├── SpecError            a spec file is malformed (names the field and the line)
     ├── ModelError           the model API failed after retries, or is not configured
     │   ├── NoModelError     a stage needs a model and no API key is set
-    │   └── ContextWindowError  the request is longer than the model's context window
+    │   ├── ContextWindowError  the request is longer than the model's context window
+    │   └── DeadlineExceeded  a call (all its attempts) ran out of the time its caller gave
     ├── BudgetExceeded       a token / cost / step / wall-time limit was reached
     ├── ToolError            a tool call was refused or failed (the model sees the message)
     │   └── PathOutsideWorktree  a path escapes the worktree (.., absolute, symlink out)
@@ -50,6 +51,16 @@ class ContextWindowError(ModelError):
     def __init__(self, message: str, *, rejected_by_server: bool = False) -> None:
         super().__init__(message)
         self.rejected_by_server = rejected_by_server
+
+
+class DeadlineExceeded(ModelError):
+    """A model call could not end within the ``timeout_s`` its caller gave it (the run's
+    remaining wall time): an attempt was cut at it, or a retry would have passed it.
+    ``MeteredModel`` turns it into the wall-time ``BudgetExceeded``."""
+
+    def __init__(self, message: str, *, timeout_s: float) -> None:
+        super().__init__(message)
+        self.timeout_s = timeout_s
 
 
 class BudgetExceeded(PipelineError):

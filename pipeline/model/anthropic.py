@@ -1,8 +1,9 @@
 """``AnthropicModel``: the ``Model`` protocol on Anthropic's Messages API.
 
-The only module that imports ``anthropic``. The SDK retries 408/409/429/5xx and connection
-errors (``config.max_retries``, honouring ``retry-after``); when it gives up, the error becomes
-a ``ModelError``. A 200 body is checked by ``pipeline.messages_reply`` before anything reads it
+The only module that imports ``anthropic``. 408/409/429/5xx and connection errors are retried
+(``config.max_retries``, honouring ``retry-after``: the SDK's policy, ``pipeline.model.retry``,
+applied here so that a ``timeout_s`` bounds all attempts of a call together); when it gives up,
+the error becomes a ``ModelError`` (``DeadlineExceeded`` when the caller's time ran out). A 200 body is checked by ``pipeline.messages_reply`` before anything reads it
 (the SDK's own parsing does not validate), so a reply that is not a Messages API response is a
 ``ModelError`` naming the server too. Static system blocks are marked for prompt caching.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
@@ -24,7 +26,12 @@ import anthropic
 from anthropic.types import MessageParam, TextBlockParam, ToolChoiceParam, ToolParam
 
 from specpilot.pipeline.core.config import PipelineConfig
-from specpilot.pipeline.core.errors import ContextWindowError, ModelError, NoModelError
+from specpilot.pipeline.core.errors import (
+    ContextWindowError,
+    DeadlineExceeded,
+    ModelError,
+    NoModelError,
+)
 from specpilot.pipeline.model.auth import API_KEY_ENV as API_KEY_ENV
 from specpilot.pipeline.model.auth import AUTH_TOKEN_ENV as AUTH_TOKEN_ENV
 from specpilot.pipeline.model.auth import BASE_URL_ENV as BASE_URL_ENV
@@ -40,6 +47,7 @@ from specpilot.pipeline.model.protocol import (
     Usage,
     cost_of,
 )
+from specpilot.pipeline.model.retry import retry_delay_s, should_retry
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +55,8 @@ _TOO_LONG = re.compile(
     r"context (length|size|window)|too long|exceeds? .*(context|tokens)|maximum context",
     re.IGNORECASE,
 )
+# a timeout with this little of the caller's time left was the deadline's, not the request's
+DEADLINE_SLACK_S = 0.25
 
 
 class AnthropicModel:
@@ -75,7 +85,7 @@ class AnthropicModel:
         self._client = anthropic.Anthropic(
             **credential,
             base_url=url,
-            max_retries=config.max_retries,
+            max_retries=0,  # retried in _send, within the caller's deadline
             timeout=anthropic.Timeout(config.request_timeout_s, connect=config.connect_timeout_s),
         )
 
@@ -98,6 +108,7 @@ class AnthropicModel:
         tools: Sequence[ToolSpec] = (),
         tool_choice: str | None = None,
         max_tokens: int | None = None,
+        timeout_s: float | None = None,
     ) -> ModelResponse:
         kwargs: dict[str, Any] = {
             "model": self._config.model,
@@ -113,37 +124,90 @@ class AnthropicModel:
                 {"type": "tool", "name": tool_choice} if tool_choice else {"type": "auto"}
             )
             kwargs["tool_choice"] = choice
-        try:
-            raw = self._client.messages.with_raw_response.create(**kwargs)
-        except anthropic.APIStatusError as exc:
-            if exc.status_code in (400, 413) and _TOO_LONG.search(_error_text(exc)):
-                raise ContextWindowError(
-                    f"The server rejected the request as longer than the model's context "
-                    f"window (HTTP {exc.status_code}: {_error_text(exc)}); set "
-                    "pipeline.context_window to the server's context size.",
-                    rejected_by_server=True,
-                ) from exc
-            raise ModelError(
-                f"The Messages API answered HTTP {exc.status_code} for model "
-                f"{self._config.model!r} after {self._config.max_retries} retries: "
-                f"{_error_text(exc)}."
-            ) from exc
-        except anthropic.APITimeoutError as exc:
-            raise ModelError(
-                f"The Messages API did not answer within {self._config.request_timeout_s:.0f} s "
-                f"after {self._config.max_retries} retries; raise pipeline.request_timeout_s "
-                "(a small model on a busy CPU may need 600 s or more) or retry."
-            ) from exc
-        except anthropic.APIConnectionError as exc:
-            raise ModelError(
-                f"Cannot reach the Messages API after {self._config.max_retries} retries: {exc}."
-            ) from exc
+        raw = self._send(kwargs, timeout_s)
         reply = parse_reply(
             raw.text(),
             content_type=raw.headers.get("content-type", ""),
             server=str(self._client.base_url).rstrip("/"),
         )
         return self._response(reply, raw.request_id)
+
+    def _send(self, kwargs: dict[str, Any], timeout_s: float | None) -> Any:
+        """Every attempt of one request (``config.max_retries`` retries, the SDK's policy in
+        ``pipeline.model.retry``). With ``timeout_s`` all of them end within it: each attempt's
+        timeout is the smaller of ``request_timeout_s`` and the time left, and a retry whose
+        wait would pass it is not made (``DeadlineExceeded``)."""
+        c = self._config
+        started = time.monotonic()
+        deadline = None if timeout_s is None else started + timeout_s
+        retries = 0
+        while True:
+            read = c.request_timeout_s
+            if deadline is not None:
+                read = min(read, deadline - time.monotonic())
+                if read <= 0:
+                    raise self._deadline(deadline - started, started, retries, "no time was left")
+            timeout = anthropic.Timeout(read, connect=min(c.connect_timeout_s, read))
+            headers: Mapping[str, str] | None = None
+            try:
+                return self._client.messages.with_raw_response.create(
+                    **kwargs,
+                    timeout=timeout,
+                    extra_headers={"x-stainless-retry-count": str(retries)},
+                )
+            except anthropic.APIStatusError as exc:
+                failure: anthropic.APIError = exc
+                headers = exc.response.headers
+                retry = should_retry(exc.status_code, headers)
+            except anthropic.APITimeoutError as exc:  # before its base, APIConnectionError
+                if deadline is not None and deadline - time.monotonic() <= DEADLINE_SLACK_S:
+                    raise self._deadline(
+                        deadline - started, started, retries, "it was cut"
+                    ) from exc
+                failure, retry = exc, True
+            except anthropic.APIConnectionError as exc:
+                failure, retry = exc, True
+            if not retry or retries >= c.max_retries:
+                raise self._error(failure, retries) from failure
+            wait = retry_delay_s(retries, headers)
+            if deadline is not None and time.monotonic() + wait >= deadline:
+                why = f"a retry after {type(failure).__name__} would wait {wait:.1f} s"
+                raise self._deadline(deadline - started, started, retries, why) from failure
+            log.info("retrying the Messages API request in %.1f s (%s)", wait, failure)
+            time.sleep(wait)
+            retries += 1
+
+    def _deadline(
+        self, timeout_s: float, started: float, retries: int, why: str
+    ) -> DeadlineExceeded:
+        return DeadlineExceeded(
+            f"The Messages API request to model {self._config.model!r} had {timeout_s:.1f} s "
+            f"of its caller's time and {why} after {time.monotonic() - started:.1f} s "
+            f"({retries} retries).",
+            timeout_s=timeout_s,
+        )
+
+    def _error(self, exc: anthropic.APIError, retries: int) -> ModelError:
+        """The ``ModelError`` of an attempt that is not retried."""
+        if isinstance(exc, anthropic.APIStatusError):
+            if exc.status_code in (400, 413) and _TOO_LONG.search(_error_text(exc)):
+                return ContextWindowError(
+                    f"The server rejected the request as longer than the model's context "
+                    f"window (HTTP {exc.status_code}: {_error_text(exc)}); set "
+                    "pipeline.context_window to the server's context size.",
+                    rejected_by_server=True,
+                )
+            return ModelError(
+                f"The Messages API answered HTTP {exc.status_code} for model "
+                f"{self._config.model!r} after {retries} retries: {_error_text(exc)}."
+            )
+        if isinstance(exc, anthropic.APITimeoutError):
+            return ModelError(
+                f"The Messages API did not answer within {self._config.request_timeout_s:.0f} s "
+                f"after {retries} retries; raise pipeline.request_timeout_s "
+                "(a small model on a busy CPU may need 600 s or more) or retry."
+            )
+        return ModelError(f"Cannot reach the Messages API after {retries} retries: {exc}.")
 
     def _response(self, msg: MessagesReply, request_id: str | None) -> ModelResponse:
         texts: list[str] = []

@@ -106,8 +106,13 @@ class Model(Protocol):
         tools: Sequence[ToolSpec] = (),
         tool_choice: str | None = None,
         max_tokens: int | None = None,
+        timeout_s: float | None = None,
     ) -> ModelResponse:
-        """One model turn. ``tool_choice``: None = the model decides; a tool name forces it."""
+        """One model turn. ``tool_choice``: None = the model decides; a tool name forces it.
+
+        ``timeout_s``: the call, every attempt and retry wait included, ends within this many
+        seconds or raises ``DeadlineExceeded`` (the run's remaining wall time, passed by the
+        ``MeteredModel``); None = only the implementation's own request timeout applies."""
         ...
 
 

@@ -1,8 +1,9 @@
 """Per-run limits (tokens, cost, tool steps, wall time) and a ``Model`` wrapper that meters.
 
 ``Budget.check()`` runs before every model call and ``charge_step()`` before every tool call;
-either raises ``BudgetExceeded`` naming the limit, which the orchestrator turns into a clean
-stop. A model without a known price cannot be held to ``max_cost_usd``: its cost is reported
+each model call is also bounded by the wall time left (``MeteredModel`` passes it as the
+call's ``timeout_s``). Each raises ``BudgetExceeded`` naming the limit, which the orchestrator
+turns into a clean stop. A model without a known price cannot be held to ``max_cost_usd``: its cost is reported
 as unpriced (never as free, and without a warning on every run) and the token limit applies.
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from specpilot.pipeline.core.config import PipelineConfig
-from specpilot.pipeline.core.errors import BudgetExceeded
+from specpilot.pipeline.core.errors import BudgetExceeded, DeadlineExceeded
 from specpilot.pipeline.model.protocol import (
     Message,
     Model,
@@ -69,12 +70,21 @@ class Budget:
         self.check_time()
 
     def check_time(self) -> None:
+        if self.time_left() <= 0:
+            raise self.wall_time_reached()
+
+    def time_left(self) -> float:
+        """Seconds of ``max_wall_time_s`` left (the deadline of the next model call)."""
+        return self._config.max_wall_time_s - self.elapsed()
+
+    def wall_time_reached(self, during: str = "") -> BudgetExceeded:
+        """The stop at ``max_wall_time_s``; ``during``: what it cut short."""
         c = self._config
-        if self.elapsed() >= c.max_wall_time_s:
-            raise BudgetExceeded(
-                f"The wall-time budget of {c.max_wall_time_s:.0f} s was reached "
-                f"({self.elapsed():.0f} s elapsed); raise max_wall_time_s to go further."
-            )
+        cut = f" during {during}" if during else ""
+        return BudgetExceeded(
+            f"The wall-time budget of {c.max_wall_time_s:.0f} s was reached{cut} "
+            f"({self.elapsed():.0f} s elapsed); raise max_wall_time_s to go further."
+        )
 
     def charge_step(self) -> None:
         """Count one tool call; raise ``BudgetExceeded`` when no step or time is left.
@@ -112,7 +122,9 @@ class Budget:
 
 class MeteredModel:
     """Wraps a ``Model``: checks the budget before each call, charges it after, and traces
-    every call (stage, tokens, stop reason, cost)."""
+    every call (stage, tokens, stop reason, cost). Each call gets the wall time left as its
+    ``timeout_s``, so one slow request (or its retries) cannot outlast ``max_wall_time_s``:
+    a call cut by it is the same ``BudgetExceeded`` as the check between calls."""
 
     def __init__(self, inner: Model, budget: Budget, trace: RunTrace | None = None) -> None:
         self._inner = inner
@@ -132,17 +144,26 @@ class MeteredModel:
         tools: Sequence[ToolSpec] = (),
         tool_choice: str | None = None,
         max_tokens: int | None = None,
+        timeout_s: float | None = None,
     ) -> ModelResponse:
         self._budget.check()
         started = time.monotonic()
+        left = self._budget.time_left()
+        given = left if timeout_s is None else min(timeout_s, left)
         try:
-            response = self._inner.complete(
-                system=system,
-                messages=messages,
-                tools=tools,
-                tool_choice=tool_choice,
-                max_tokens=max_tokens,
-            )
+            try:
+                response = self._inner.complete(
+                    system=system,
+                    messages=messages,
+                    tools=tools,
+                    tool_choice=tool_choice,
+                    max_tokens=max_tokens,
+                    timeout_s=given,
+                )
+            except DeadlineExceeded as exc:
+                if given < left:  # the caller's own, shorter deadline
+                    raise
+                raise self._budget.wall_time_reached(f"a model request ({exc})") from exc
         except Exception as exc:
             if self._trace:
                 self._trace.event(

@@ -190,17 +190,19 @@ class WindowedModel:
         tools: Sequence[ToolSpec] = (),
         tool_choice: str | None = None,
         max_tokens: int | None = None,
+        timeout_s: float | None = None,
     ) -> ModelResponse:
         wanted = max_tokens or self._config.max_tokens
         window = self._config.context_window
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
         try:
-            return self._send(system, messages, tools, tool_choice, wanted, window)
+            return self._send(system, messages, tools, tool_choice, wanted, window, deadline)
         except ContextWindowError as exc:
             if not exc.rejected_by_server:  # our own estimate: nothing was sent
                 raise
             log.warning("the server rejected the request for length (%s); packing tighter", exc)
             tighter = int(window * RETRY_SHARE)
-            return self._send(system, messages, tools, tool_choice, wanted, tighter)
+            return self._send(system, messages, tools, tool_choice, wanted, tighter, deadline)
 
     def _send(
         self,
@@ -210,6 +212,7 @@ class WindowedModel:
         tool_choice: str | None,
         wanted: int,
         window: int,
+        deadline: float | None,
     ) -> ModelResponse:
         fit = fit_request(
             system, messages, tools, wanted,
@@ -227,18 +230,21 @@ class WindowedModel:
                 f"tokens, context window {window})",
             )  # fmt: skip
         self._requests += 1
+        started = time.monotonic()
+        timeout_s = None if deadline is None else deadline - started
         wait_log.info(
             "waiting on the model %s (request %d, ~%d tokens in, up to %d out, timeout %.0f s)",
             self.name, self._requests, fit.input_tokens, fit.max_tokens,
-            self._config.request_timeout_s,
+            self._config.request_timeout_s if timeout_s is None
+            else min(self._config.request_timeout_s, timeout_s),
         )  # fmt: skip
-        started = time.monotonic()
         response = self._inner.complete(
             system=fit.system,
             messages=fit.messages,
             tools=tools,
             tool_choice=tool_choice,
             max_tokens=fit.max_tokens,
+            timeout_s=timeout_s,
         )
         wait_log.info(
             "the model answered in %.1f s (%d tokens out, stop reason %s)",

@@ -32,6 +32,7 @@ class FakeModel:
         tools: Sequence[ToolSpec] = (),
         tool_choice: str | None = None,
         max_tokens: int | None = None,
+        timeout_s: float | None = None,
     ) -> ModelResponse:
         self.calls += 1
         return ModelResponse("ok", (), "end_turn", self.usage, self.cost, "fake")
