@@ -93,9 +93,7 @@ def test_unknown_model_has_unknown_cost_not_zero(
     assert response.cost_usd is None and response.model == "claude-someday-9"
 
 
-def test_429_then_success_is_retried(
-    config: PipelineConfig, scripted_server: StartServer
-) -> None:
+def test_429_then_success_is_retried(config: PipelineConfig, scripted_server: StartServer) -> None:
     server = scripted_server([error_reply(429, "rate limited"), text_reply("ok")])
     response = model_for(server, config).complete(system=SYSTEM, messages=[Message("user", "x")])
     assert response.text == "ok"
