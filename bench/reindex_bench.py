@@ -6,13 +6,21 @@ deleted, the chunks of those files (what a per-file re-embed would cost), the ch
 embedded (the vector cache is keyed by chunk text, so only chunks whose text changed), and
 the seconds of both runs with their stages.
 
+``--backends onnx,onnx-int8`` measures the pair once per embedder backend, each in a fresh
+index (no vector shared between runs); ``--rounds 2`` repeats that with the order reversed
+every other round, so a busy minute on the shared machine lands on each backend. Every run
+records the 1-minute load average at its start and end.
+
     nice -n 10 python bench/reindex_bench.py --old /tmp/w-2.2.0 --new /tmp/w-2.3.0 [--json F]
+    cd /tmp && nice -n 10 python .../bench/reindex_bench.py --old A --new B \\
+        --backends onnx,onnx-int8 --rounds 2 --json /tmp/reindex.json
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -21,17 +29,91 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's specpilot
 
-from specpilot.indexer.build import index_repo
-from specpilot.indexer.config import EmbedConfig, IndexerConfig
+from specpilot.indexer import EmbedConfig, IndexerConfig, index_repo
 
 KEYS = ("files", "added", "changed", "deleted", "chunks", "chunks_embedded", "chunks_cached")
 
 
-def _row(label: str, s: Any) -> dict[str, Any]:
+def _load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def _row(label: str, s: Any, load: tuple[float, float]) -> dict[str, Any]:
     d = s.to_dict()
     row = {"run": label, **{k: d[k] for k in KEYS}, "seconds": round(s.seconds, 2)}
     row["stages"] = {k: round(v, 2) for k, v in s.stage_seconds.items()}
+    row["load_start"], row["load_end"] = load
+    # chunks of the added or changed files: what re-embedding whole files would cost
+    row["chunks_of_changed"] = s.chunks_embedded + s.chunks_cached
+    row["embedded_share"] = (
+        round(s.chunks_embedded / row["chunks_of_changed"], 3) if row["chunks_of_changed"] else 0
+    )
     return row
+
+
+def schedule(backends: list[str], rounds: int) -> list[tuple[int, str]]:
+    """(round, backend) in run order: the given order, then reversed, alternating."""
+    return [(r + 1, b) for r in range(rounds) for b in (backends if r % 2 == 0 else backends[::-1])]
+
+
+def parse_backends(text: str) -> list[str]:
+    """The comma-separated backends, each one EmbedConfig accepts (a typo fails here)."""
+    names = [b.strip() for b in text.split(",") if b.strip()]
+    if not names:
+        raise ValueError(f"--backends is {text!r}; give one or more, e.g. onnx,onnx-int8.")
+    for name in names:
+        EmbedConfig(backend=name)  # raises IndexConfigError naming the valid backends
+    return names
+
+
+def measure(old: Path, new: Path, cfg: IndexerConfig) -> dict[str, Any]:
+    """Cold index of ``old`` then re-index to ``new``, in a fresh temporary index."""
+    with tempfile.TemporaryDirectory(prefix="reindex-bench-") as tmp:
+        repo, db = Path(tmp) / "repo", str(Path(tmp) / "db")
+        shutil.copytree(old, repo)
+        l0 = _load()
+        cold = index_repo(repo, db=db, config=cfg, rebuild=True)
+        cold_load = (l0, _load())
+        shutil.rmtree(repo)
+        shutil.copytree(new, repo)
+        l0 = _load()
+        again = index_repo(repo, db=db, config=cfg)
+        again_load = (l0, _load())
+    rows = [
+        _row("cold (old release)", cold, cold_load),
+        _row("re-index (new release)", again, again_load),
+    ]
+    touched = rows[1]["chunks_of_changed"]
+    return {
+        "model_id": again.model_id,
+        "rows": rows,
+        "chunks_in_touched_files": touched,
+        "embedded_share_of_touched": rows[1]["embedded_share"],
+    }
+
+
+def _stages(st: dict[str, float]) -> str:
+    # "searchable" is seconds from the start, not a stage of its own
+    return ", ".join(f"{k} {v}" for k, v in st.items() if k != "searchable")
+
+
+def render(runs: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "| backend | round | run | files | added / changed / deleted | chunks | "
+        "chunks of changed files | embedded | cached | embedded / chunks of changed "
+        "| seconds (stages) | load start → end |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        for r in run["rows"]:
+            lines.append(
+                f"| {run['backend']} | {run['round']} | {r['run']} | {r['files']} "
+                f"| {r['added']} / {r['changed']} / {r['deleted']} | {r['chunks']} "
+                f"| {r['chunks_of_changed']} | {r['chunks_embedded']} | {r['chunks_cached']} "
+                f"| {r['embedded_share']:.0%} | {r['seconds']} ({_stages(r['stages'])}) "
+                f"| {r['load_start']} → {r['load_end']} |"
+            )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,40 +124,36 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--new", type=Path, required=True)
     ap.add_argument("--model", default=EmbedConfig().model)
     ap.add_argument("--backend", default=EmbedConfig().backend)
+    ap.add_argument("--backends", help="comma-separated, e.g. onnx,onnx-int8 (overrides --backend)")
+    ap.add_argument("--rounds", type=int, default=1, help="repeat, reversing the order each round")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
-    cfg = IndexerConfig(embed=EmbedConfig(model=args.model, backend=args.backend))
-    with tempfile.TemporaryDirectory(prefix="reindex-bench-") as tmp:
-        repo, db = Path(tmp) / "repo", str(Path(tmp) / "db")
-        shutil.copytree(args.old, repo)
-        cold = index_repo(repo, db=db, config=cfg, rebuild=True)
-        shutil.rmtree(repo)
-        shutil.copytree(args.new, repo)
-        again = index_repo(repo, db=db, config=cfg)
-    rows = [_row("cold (old release)", cold), _row("re-index (new release)", again)]
-    touched = again.chunks_embedded + again.chunks_cached
-    report = {
-        "old": str(args.old),
-        "new": str(args.new),
-        "model_id": again.model_id,
-        "rows": rows,
-        "chunks_in_touched_files": touched,
-        "embedded_share_of_touched": round(again.chunks_embedded / touched, 3) if touched else 0,
-    }
+    for p in (args.old, args.new):
+        if not p.is_dir():
+            ap.error(f"{p} is not a directory; give an unpacked release.")
+    if args.rounds < 1:
+        ap.error(f"--rounds is {args.rounds}; give 1 or more.")
+    try:
+        backends = parse_backends(args.backends) if args.backends else [args.backend]
+    except ValueError as exc:
+        ap.error(str(exc))
+    runs = []
+    for rnd, backend in schedule(backends, args.rounds):
+        cfg = IndexerConfig(embed=EmbedConfig(model=args.model, backend=backend))
+        runs.append({"backend": backend, "round": rnd, **measure(args.old, args.new, cfg)})
+        print(f"done: {backend} round {rnd}", file=sys.stderr, flush=True)
+    # the first run's figures also at the top level, as before --backends
+    report = {"old": str(args.old), "new": str(args.new), **runs[0], "runs": runs}
+    report.pop("backend"), report.pop("round")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
-    print("| run | files | added / changed / deleted | chunks | embedded | cached | seconds |")
-    print("|---|---|---|---|---|---|---|")
-    for r in rows:
+    print("\n".join(render(runs)))
+    for run in runs:
         print(
-            f"| {r['run']} | {r['files']} | {r['added']} / {r['changed']} / {r['deleted']} "
-            f"| {r['chunks']} | {r['chunks_embedded']} | {r['chunks_cached']} | {r['seconds']} |"
+            f"{run['backend']} round {run['round']}: chunks in added or changed files: "
+            f"{run['chunks_in_touched_files']}; embedded: {run['rows'][1]['chunks_embedded']} "
+            f"({run['embedded_share_of_touched']:.0%})"
         )
-    print(f"stages of the re-index: {rows[1]['stages']}")
-    print(
-        f"chunks in added or changed files: {touched}; embedded: {again.chunks_embedded} "
-        f"({report['embedded_share_of_touched']:.0%})"
-    )
     return 0
 
 
