@@ -3,7 +3,7 @@
 The chunks are ``bench/embedders.py``'s (Python files of this venv's packages cut by the
 indexer's chunker, each read to its ``chunk_key`` cap), embedded the way
 ``indexer.embed.fill.embed_missing`` calls the embedder: grouped by word-piece cap, in calls
-of ``EMBED_CALL`` texts. Configurations (processes × intra-op threads):
+of ``EMBED_CALL`` texts. Configurations (processes x intra-op threads):
 
   * ``1x1``: one process, one thread;  ``1x2``: one process, two threads (the product's
     default on 2 cores: threads = cores);
@@ -39,12 +39,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's specpilot
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/embedders.py
 
-from embedders import PACKAGES, real_chunks  # noqa: E402
+from embedders import PACKAGES, real_chunks
 
-from specpilot.indexer.config import EmbedConfig  # noqa: E402
-from specpilot.indexer.embed.embedders import Embedder, make_embedder  # noqa: E402
-from specpilot.indexer.embed.fill import EMBED_CALL  # noqa: E402
-from specpilot.indexer.store.rows import chunk_key  # noqa: E402
+from specpilot.indexer.config import EmbedConfig
+from specpilot.indexer.embed.embedders import Embedder, make_embedder
+from specpilot.indexer.embed.fill import EMBED_CALL
+from specpilot.indexer.store.rows import chunk_key
 
 Call = tuple[int, list[str]]  # (word-piece cap, texts)
 
@@ -64,10 +64,13 @@ def _init_worker(backend: str, threads: int) -> None:
     _worker = _make(backend, threads)
 
 
-def _embed_call(call: Call) -> np.ndarray:
+def _embed_call(call: Call) -> tuple[np.ndarray, float]:
+    """The call's vectors and the CPU seconds (all threads of this worker) it took."""
     assert _worker is not None, "the pool initializer builds the embedder"
     cap, texts = call
-    return _worker.embed(texts, max_tokens=cap)
+    cpu = time.process_time()
+    vecs = _worker.embed(texts, max_tokens=cap)
+    return vecs, time.process_time() - cpu
 
 
 def make_calls(texts: list[str], caps: list[int]) -> tuple[list[Call], list[list[int]]]:
@@ -84,7 +87,7 @@ def make_calls(texts: list[str], caps: list[int]) -> tuple[list[Call], list[list
 
 
 class Config:
-    """One processes × threads configuration, loaded once and run every round."""
+    """One processes x threads configuration, loaded once and run every round."""
 
     def __init__(self, spec: str, backend: str) -> None:
         procs, _, threads = spec.partition("x")
@@ -105,11 +108,15 @@ class Config:
             list(self.pool.map(_embed_call, [(8, ["warm"])] * (4 * self.procs)))
         self.load_s = time.perf_counter() - t
 
-    def run(self, calls: list[Call]) -> list[np.ndarray]:
+    def run(self, calls: list[Call]) -> tuple[list[np.ndarray], float]:
+        """Each call's vectors, in order, and the CPU seconds spent on them (every process)."""
         if self.pool is not None:
-            return list(self.pool.map(_embed_call, calls))  # in submission order
+            done = list(self.pool.map(_embed_call, calls))  # in submission order
+            return [v for v, _ in done], sum(c for _, c in done)
         assert self.emb is not None
-        return [self.emb.embed(texts, max_tokens=cap) for cap, texts in calls]
+        cpu = time.process_time()
+        vecs = [self.emb.embed(texts, max_tokens=cap) for cap, texts in calls]
+        return vecs, time.process_time() - cpu
 
     def close(self) -> None:
         if self.pool is not None:
@@ -137,14 +144,19 @@ def main(argv: list[str] | None = None) -> int:
     for s, c in configs.items():
         print(f"{s}: loaded in {c.load_s:.1f} s", file=sys.stderr, flush=True)
     rates: dict[str, list[float]] = {s: [] for s in specs}
+    # chunks per CPU-second (all threads, all workers): the arithmetic cost. On a shared
+    # machine, more processes also win a bigger share of the cores from the other jobs; this
+    # figure is what is left of a gain once that share is taken out.
+    cpu_rates: dict[str, list[float]] = {s: [] for s in specs}
     loads: dict[str, list[float]] = {s: [] for s in specs}
     vectors: dict[str, np.ndarray] = {}
     for rnd in range(args.rounds):
         order = specs[rnd % len(specs) :] + specs[: rnd % len(specs)]  # rotate who goes first
         for s in order:
             t = time.perf_counter()
-            parts = configs[s].run(calls)
+            parts, cpu = configs[s].run(calls)
             rate = len(chunks) / (time.perf_counter() - t)
+            cpu_rates[s].append(len(chunks) / cpu)
             out = np.zeros((len(chunks), parts[0].shape[1]), dtype=np.float32)
             for idx, vec in zip(where, parts, strict=True):
                 out[idx] = vec
@@ -152,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
             rates[s].append(rate)
             loads[s].append(os.getloadavg()[0])
             print(
-                f"round {rnd + 1} {s}: {rate:.1f} chunks/s (load {loads[s][-1]:.2f})",
+                f"round {rnd + 1} {s}: {rate:.1f} chunks/s, {cpu_rates[s][-1]:.1f} chunks/CPU-s "
+                f"(load {loads[s][-1]:.2f})",
                 file=sys.stderr,
                 flush=True,
             )
@@ -170,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
                 "load_avg": [round(x, 2) for x in loads[s]],
                 "median": round(statistics.median(rates[s]), 1),
                 "vs_1x2": round(statistics.median(rates[s]) / base, 2),
+                "chunks_per_cpu_s": [round(r, 1) for r in cpu_rates[s]],
+                "cpu_median": round(statistics.median(cpu_rates[s]), 1),
                 "load_s": round(configs[s].load_s, 1),
                 "identical": bool(np.array_equal(vectors[s], ref)),
                 "cos_min": round(float(cos.min()), 6),
@@ -191,17 +206,17 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.backend}, {args.rounds} rounds alternating"
     )
     print(
-        "| processes × threads | chunks/s per round | load avg per round | median | vs 1×2 "
-        "| load s | vectors vs 1×2 |"
+        "| processes x threads | chunks/s per round | load avg per round | median | vs 1x2 "
+        "| chunks/CPU-s median | load s | vectors vs 1x2 |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         per = " / ".join(f"{x:.1f}" for x in r["chunks_per_s"])
         la = " / ".join(f"{x:.1f}" for x in r["load_avg"])
         same = "identical" if r["identical"] else f"cos min {r['cos_min']}"
         print(
-            f"| {r['config']} | {per} | {la} | {r['median']} | {r['vs_1x2']}× "
-            f"| {r['load_s']} | {same} |"
+            f"| {r['config']} | {per} | {la} | {r['median']} | {r['vs_1x2']}x "
+            f"| {r['cpu_median']} | {r['load_s']} | {same} |"
         )
     bad = [r["config"] for r in rows if r["cos_min"] < 0.9999]
     if bad:
