@@ -436,6 +436,7 @@ MANY_FILES = {
     f"pkg/mod{i}.py": "".join(f"def f{i}_{j}(x):\n    return x * {j} + {i}\n\n" for j in range(8))
     for i in range(40)
 }
+UNMERGED = [*HASH, "index.chunk.merge_below_lines=0"]  # one chunk per function: 320
 
 
 def test_embedding_fanned_out_over_two_task_workers_writes_the_plain_index_vectors(
@@ -447,12 +448,13 @@ def test_embedding_fanned_out_over_two_task_workers_writes_the_plain_index_vecto
 
     repo = make_repo(MANY_FILES, git=True, name="many")
     plain = str(env / "plain-index")
-    cli = CliRunner().invoke(app, ["index", str(repo), "--db", plain, "--set", *HASH])
+    sets = [a for o in UNMERGED for a in ("--set", o)]
+    cli = CliRunner().invoke(app, ["index", str(repo), "--db", plain, *sets])
     assert cli.exit_code == 0, cli.output
     monkeypatch.setattr(embed_fanout, "CALLS_PER_TASK", 1)  # many small tasks, 4 in flight
     db = str(env / "fanned-out")
     state = index_repo_flow(
-        repo=str(repo), overrides=HASH, db=db, embed_workers=2, return_state=True
+        repo=str(repo), overrides=UNMERGED, db=db, embed_workers=2, return_state=True
     )
     assert state.is_completed(), state.message
     fanned, expected = _vectors(db), _vectors(plain)
