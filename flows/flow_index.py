@@ -32,6 +32,7 @@ from prefect.states import Completed, Failed, State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from specpilot.flows.conventions_bridge import index_plugins
+from specpilot.flows.embed_fanout import fanned_out_embedding
 from specpilot.flows.errors import ConfigError
 from specpilot.flows.pipeline_settings import FlowSettings, flow_settings
 from specpilot.flows.settings import Settings, load_settings
@@ -141,11 +142,21 @@ def index_repo_flow(
     overrides: list[str] | None = None,
     db: str | None = None,
     rebuild: bool = False,
+    embed_workers: int = 0,
 ) -> State[Any]:
-    """Index (incrementally) the repository at ``repo`` on the machine running the flow."""
+    """Index (incrementally) the repository at ``repo`` on the machine running the flow.
+
+    ``embed_workers``: 0 embeds in the flow's process (ONNX Runtime's threads use every core);
+    N ≥ 1 fans the embedding out as ``embed-batch`` tasks over N worker processes, or over
+    the flow's Dask cluster when ``flows.task_runner = "dask"`` (``flows/embed_fanout.py``)."""
     root = Path(repo).expanduser() if repo else None
     if root is None or not root.is_dir():
         return Failed(message=f"Parameter 'repo' must be an existing directory, got {repo!r}.")
+    if isinstance(embed_workers, bool) or not isinstance(embed_workers, int) or embed_workers < 0:
+        return Failed(
+            message=f"Parameter 'embed_workers' must be 0 (embed in the flow's process) or a "
+            f"number of worker processes, got {embed_workers!r}."
+        )
     try:
         settings: Settings = load_settings(root, overrides)
     except ConfigError as exc:
@@ -155,15 +166,23 @@ def index_repo_flow(
         if not _runner_matches(flows):  # e.g. Dask: run this flow again on that runner
             runner = make_task_runner(flows)
             return index_repo_flow.with_options(task_runner=runner)(
-                repo=repo, overrides=overrides, db=db, rebuild=rebuild, return_state=True
-            )
+                repo=repo, overrides=overrides, db=db, rebuild=rebuild,
+                embed_workers=embed_workers, return_state=True,
+            )  # fmt: skip
     except ConfigError as exc:
         return Failed(message=f"Bad configuration: {exc}")
     uri = db or settings.db or default_db_path(root)
     lock = index_lock_name(uri)
     ensure_lock(lock)
     logger = get_run_logger()
-    with concurrency(lock, occupy=1, timeout_seconds=LOCK_TIMEOUT_S):
+    with contextlib.ExitStack() as stack:
+        map_embed = None
+        if embed_workers:
+            on_dask = flows.task_runner == "dask"
+            map_embed = stack.enter_context(
+                fanned_out_embedding(settings.index.embed, embed_workers, on_flow_runner=on_dask)
+            )
+        stack.enter_context(concurrency(lock, occupy=1, timeout_seconds=LOCK_TIMEOUT_S))
         logger.info("indexing %s into %s (lock %s)", root, uri, lock)
         try:
             summary = index_repo(
@@ -174,6 +193,7 @@ def index_repo_flow(
                 progress=_ProgressArtifact(str(root)),
                 plugins=index_plugins(settings.conventions),
                 map_parse=task_runner_map,
+                map_embed=map_embed,
             )
         except IndexerError as exc:
             return Failed(message=f"Indexing {root} failed: {exc}")

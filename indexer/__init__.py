@@ -70,6 +70,10 @@ _WHERE: dict[str, str] = {
     "Symbol": "specpilot.indexer.types",
     "walk_repo": "specpilot.indexer.source.walk",
     "WalkConfig": "specpilot.indexer.config",
+    # the embedding seam (issue 20): where embedder calls run, and a worker's side of it
+    "EmbedCall": "specpilot.indexer.embed.fill",
+    "embed_calls": "specpilot.indexer.embed.fill",
+    "MapEmbed": "specpilot.indexer.embed.fill",
 }
 
 if TYPE_CHECKING:
@@ -81,6 +85,9 @@ if TYPE_CHECKING:
     from specpilot.indexer.config import specpilot_home as specpilot_home
     from specpilot.indexer.embed.embedders import Embedder as Embedder
     from specpilot.indexer.embed.embedders import make_embedder as make_embedder
+    from specpilot.indexer.embed.fill import EmbedCall as EmbedCall
+    from specpilot.indexer.embed.fill import MapEmbed as MapEmbed
+    from specpilot.indexer.embed.fill import embed_calls as embed_calls
     from specpilot.indexer.errors import DamagedIndexError as DamagedIndexError
     from specpilot.indexer.errors import DiffError as DiffError
     from specpilot.indexer.errors import EmptyRepoError as EmptyRepoError

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from specpilot.indexer.config import EmbedConfig, IndexerConfig
 from specpilot.indexer.embed.embedders import Embedder, make_embedder
-from specpilot.indexer.embed.fill import EMBED_WRITE_BATCH, embed_missing
+from specpilot.indexer.embed.fill import EMBED_WRITE_BATCH, MapEmbed, embed_missing
 from specpilot.indexer.errors import (
     DamagedIndexError,
     EmptyRepoError,
@@ -69,11 +69,13 @@ def index_repo(
     plugins: Sequence[IndexPlugin] = (),
     map_parse: MapParse | None = None,
     manifest: str | None = None,
+    map_embed: MapEmbed | None = None,
 ) -> IndexSummary:
     """Index ``repo`` into ``db`` (default location per repo), incrementally unless ``rebuild``.
 
     ``map_parse`` spreads parsing over workers (see ``MapParse``); results must come back in
-    the order of the batches. ``manifest``: when given (the caller's identity, e.g. its
+    the order of the batches; ``map_embed`` runs the embedder calls elsewhere in the same way
+    (``indexer.embed.fill.MapEmbed``; the vectors are written here). ``manifest``: when given (the caller's identity, e.g. its
     plug-ins' config), a finished run writes the manifest ``indexer.manifest.unchanged_index``
     answers the next no-op run from; any run drops the old one before it writes."""
     cfg = config or IndexerConfig()
@@ -90,7 +92,7 @@ def index_repo(
             rebuild=rebuild,
             emb=embedder or make_embedder(cfg.embed),
             report=progress or (lambda stage, done, total: None),
-            plugins=plugins, map_parse=map_parse, t0=t0, stats=stats,
+            plugins=plugins, map_parse=map_parse, t0=t0, stats=stats, map_embed=map_embed,
         )  # fmt: skip
         if manifest is not None and stats is not None:
             write_manifest(
@@ -113,6 +115,7 @@ def _index(
     map_parse: MapParse | None,
     t0: float,
     stats: dict[str, tuple[FileStat, str]] | None = None,
+    map_embed: MapEmbed | None = None,
 ) -> IndexSummary:
     """``stats``: filled with each read file's stat taken before the read, and its hash."""
     stages: dict[str, float] = {}
@@ -189,7 +192,7 @@ def _index(
     if plan.empty and store.meta.state == "complete":
         # a run cut short while embedding: its chunks are all written, only vectors are missing
         t = time.perf_counter()
-        embedded, reused = embed_missing(store, emb, report)
+        embedded, reused = embed_missing(store, emb, report, map_embed)
         if embedded:
             stages["embed"] = time.perf_counter() - t
         run_history()
@@ -248,7 +251,7 @@ def _index(
     parsed_now.clear()
 
     t = time.perf_counter()
-    embedded, reused = embed_missing(store, emb, report)
+    embedded, reused = embed_missing(store, emb, report, map_embed)
     cached += reused
     stages["embed"] = time.perf_counter() - t
     run_vector_index()

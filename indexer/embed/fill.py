@@ -4,13 +4,22 @@
 search answers at once; ``embed_missing`` then embeds each distinct text once and writes the
 vectors batch by batch, with the meta record's ``vectors_missing`` after each batch: an
 interrupted run keeps what it embedded and the next run embeds only the rest.
+
+Where the embedder runs is a seam, ``MapEmbed`` (as ``MapParse`` is for parsing): by default
+in this process; the ``index-repo`` flow passes one that runs the calls as tasks on a task
+runner (a process pool, a Dask cluster). The vectors always come back to this process, in
+order, and are written here: one writer, progress and Ctrl-C as in a plain run.
+``embed_calls`` is a worker's side of such a map.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from specpilot.indexer.embed.embedders import Embedder
+import numpy as np
+
+from specpilot.indexer.config import EmbedConfig
+from specpilot.indexer.embed.embedders import Embedder, make_embedder
 from specpilot.indexer.errors import IndexInterrupted
 from specpilot.indexer.parse.chunking import Chunk
 from specpilot.indexer.store.index_store import IndexStore
@@ -21,12 +30,21 @@ Progress = Callable[[str, int, int], None]  # stage, done, total (as ``build.Pro
 EMBED_WRITE_BATCH = 256  # chunks written (and vectors filled in) together
 EMBED_CALL = 32  # texts per embedder call (an interrupt loses at most one call's work)
 
+EmbedCall = tuple[int, list[str]]  # (word pieces read per text, texts): one embedder call
+MapEmbed = Callable[[Iterable[EmbedCall]], Iterable[np.ndarray]]
+"""Run embedder calls (anywhere) and yield each call's (len(texts), dim) vectors in the order
+of the calls. It should consume the calls lazily (a bounded window ahead at most): the
+vectors of each batch are written as soon as they are back."""
 
-def embed_missing(store: IndexStore, emb: Embedder, report: Progress) -> tuple[int, int]:
+
+def embed_missing(
+    store: IndexStore, emb: Embedder, report: Progress, map_embed: MapEmbed | None = None
+) -> tuple[int, int]:
     """Embed the chunks stored without a vector and write their vectors batch by batch, the
     meta record's ``vectors_missing`` after each: an interrupted run keeps what it embedded
     and the next run embeds only the rest. Returns the texts embedded (one per cache key) and
-    the chunks that got a vector without one (the same text twice, or a vector now stored)."""
+    the chunks that got a vector without one (the same text twice, or a vector now stored).
+    ``map_embed``: where the calls run (default: ``emb`` in this process)."""
     if not store.meta.vectors_missing:  # counted when the lexical index was committed
         return 0, 0
     rows = store.missing_vectors().to_pydict()
@@ -58,16 +76,15 @@ def embed_missing(store: IndexStore, emb: Embedder, report: Progress) -> tuple[i
     report("embed", 0, total)
     if cache:
         flush([k for k in by_key if k in cache])
+    calls = _calls(keys)
+    work = ((cap, [text(by_key[k][0]) for k in same]) for cap, same in calls)
+    results = iter((map_embed or in_process(emb))(work))
     pending: list[ChunkKey] = []
     try:
-        for start in range(0, len(keys), EMBED_CALL):  # small calls: Ctrl-C loses little
-            part = keys[start : start + EMBED_CALL]
-            for cap in sorted({k[1] for k in part}):
-                same = [k for k in part if k[1] == cap]
-                vecs = emb.embed([text(by_key[k][0]) for k in same], max_tokens=cap)
-                cache.update(zip(same, vecs, strict=True))
-                embedded += len(same)
-                pending += same
+        for (_, same), vecs in zip(calls, results, strict=True):  # small calls: Ctrl-C loses little
+            cache.update(zip(same, vecs, strict=True))
+            embedded += len(same)
+            pending += same
             if sum(len(by_key[k]) for k in pending) >= EMBED_WRITE_BATCH:
                 flush(pending)
                 pending = []
@@ -78,5 +95,45 @@ def embed_missing(store: IndexStore, emb: Embedder, report: Progress) -> tuple[i
             files = int(store.table("files").count_rows())
             raise IndexInterrupted(files, total - missing, vectors_missing=missing) from None
         raise
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:  # a generator map: let it cancel what it has in flight
+            close()
     flush(pending)
     return embedded, total - embedded
+
+
+def _calls(keys: Sequence[ChunkKey]) -> list[tuple[int, list[ChunkKey]]]:
+    """The embedder calls: ``EMBED_CALL`` keys at a time (sorted by cap), one call per cap."""
+    out: list[tuple[int, list[ChunkKey]]] = []
+    for start in range(0, len(keys), EMBED_CALL):
+        part = keys[start : start + EMBED_CALL]
+        for cap in sorted({k[1] for k in part}):
+            out.append((cap, [k for k in part if k[1] == cap]))
+    return out
+
+
+def in_process(emb: Embedder) -> MapEmbed:
+    """The default ``MapEmbed``: each call on ``emb``, here, when its vectors are asked for."""
+
+    def run(calls: Iterable[EmbedCall]) -> Iterator[np.ndarray]:
+        return (emb.embed(texts, max_tokens=cap) for cap, texts in calls)
+
+    return run
+
+
+_WORKER_EMBEDDERS: dict[tuple[EmbedConfig, int], Embedder] = {}
+
+
+def embed_calls(
+    config: EmbedConfig, calls: Sequence[EmbedCall], *, threads: int = 1
+) -> list[np.ndarray]:
+    """A worker's side of a ``MapEmbed``: these calls on the embedder of ``config``, built
+    once per process (``threads``: ONNX Runtime intra-op threads; 0: one per core)."""
+    emb = _WORKER_EMBEDDERS.get((config, threads))
+    if emb is None:
+        emb = make_embedder(config)
+        if hasattr(emb, "threads"):  # the ONNX embedder
+            setattr(emb, "threads", threads)  # noqa: B010 - not on the Embedder protocol
+        _WORKER_EMBEDDERS[(config, threads)] = emb
+    return [emb.embed(texts, max_tokens=cap) for cap, texts in calls]

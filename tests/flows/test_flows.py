@@ -425,3 +425,49 @@ def test_a_spec_to_pr_run_named_after_an_issue_comments_on_it(
     assert record["spec_source_kind"] == "github-issue"
     assert record["spec_source_ref"] == "https://github.com/acme/demo/issues/5"
     assert "ran this issue in `suggest` mode: **suggested**" in comment
+
+
+def _vectors(db: str) -> dict[str, list[float] | None]:
+    rows = IndexStore.open(db).table("chunks").to_arrow().select(["id", "vector"]).to_pydict()
+    return dict(zip(rows["id"], rows["vector"], strict=True))
+
+
+MANY_FILES = {
+    f"pkg/mod{i}.py": "".join(f"def f{i}_{j}(x):\n    return x * {j} + {i}\n\n" for j in range(8))
+    for i in range(40)
+}
+UNMERGED = [*HASH, "index.chunk.merge_below_lines=0"]  # one chunk per function: 320
+
+
+def test_embedding_fanned_out_over_two_task_workers_writes_the_plain_index_vectors(
+    env: Path, make_repo: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from specpilot.flows import embed_fanout
+    from specpilot.flows.cli import app
+    from specpilot.flows.flow_index import index_repo_flow
+
+    repo = make_repo(MANY_FILES, git=True, name="many")
+    plain = str(env / "plain-index")
+    sets = [a for o in UNMERGED for a in ("--set", o)]
+    cli = CliRunner().invoke(app, ["index", str(repo), "--db", plain, *sets])
+    assert cli.exit_code == 0, cli.output
+    monkeypatch.setattr(embed_fanout, "CALLS_PER_TASK", 1)  # many small tasks, 4 in flight
+    db = str(env / "fanned-out")
+    state = index_repo_flow(
+        repo=str(repo), overrides=UNMERGED, db=db, embed_workers=2, return_state=True
+    )
+    assert state.is_completed(), state.message
+    fanned, expected = _vectors(db), _vectors(plain)
+    assert len(fanned) == len(expected) > 300  # over 10 calls of 32 texts
+    assert all(v is not None for v in fanned.values())
+    assert IndexStore.open(db).meta.vectors_missing == 0
+    assert fanned == expected  # each chunk got its own text's vector: order kept
+    names = task_names(state.state_details.flow_run_id)
+    assert names.count("embed-batch") >= 10 and "parse-batch" in names
+
+
+def test_embed_workers_must_be_zero_or_more(repo: Path) -> None:
+    from specpilot.flows.flow_index import index_repo_flow
+
+    state = index_repo_flow(repo=str(repo), overrides=HASH, embed_workers=-1, return_state=True)
+    assert state.is_failed() and "'embed_workers' must be 0" in str(state.message)

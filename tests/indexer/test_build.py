@@ -372,3 +372,44 @@ def test_ctrl_c_keeps_what_was_embedded_and_the_next_run_embeds_only_the_rest(
     s = _index(repo, db, emb)
     assert s.unchanged == 200
     assert len(emb.texts) == 200 - stop.value.chunks_kept  # only the rest was embedded
+
+
+def _pooled_map(stop_after: int | None = None):  # type: ignore[no-untyped-def]
+    """A ``MapEmbed`` running the calls on two threads with ``embed_calls`` (a worker's side),
+    all of them before any is yielded, then yielding in call order; Ctrl-C after
+    ``stop_after`` calls' vectors."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from specpilot.indexer.embed.fill import embed_calls
+
+    def run(calls):  # type: ignore[no-untyped-def]
+        with ThreadPoolExecutor(2) as pool:
+            futures = [pool.submit(embed_calls, CFG.embed, [c]) for c in calls]
+            for f in futures[::-1]:  # wait for the last first: all done, in any order
+                f.result()
+            for n, f in enumerate(futures):
+                if stop_after is not None and n == stop_after:
+                    raise KeyboardInterrupt
+                yield from f.result()
+
+    return run
+
+
+def test_a_map_embed_elsewhere_writes_the_vectors_of_a_plain_run(make_repo, tmp_path: Path) -> None:
+    from specpilot.indexer.errors import IndexInterrupted
+
+    files = {f"mod{i}.py": f"def f{i}(x):\n    return x + {i}\n" for i in range(200)}
+    repo = make_repo(files)
+    _index(repo, tmp_path / "plain")
+    s = _index(repo, tmp_path / "mapped", map_embed=_pooled_map())
+    assert s.chunks_embedded == 200
+    vectors = {r["id"]: r["vector"] for r in _rows(tmp_path / "mapped", "chunks")}
+    assert vectors == {r["id"]: r["vector"] for r in _rows(tmp_path / "plain", "chunks")}
+    # Ctrl-C while the map runs: what came back is kept, the next run embeds only the rest
+    db = tmp_path / "stopped"
+    with pytest.raises(IndexInterrupted) as stop:
+        _index(repo, db, map_embed=_pooled_map(stop_after=5))  # 5 calls of 32 texts back
+    assert stop.value.chunks_kept == 160 and stop.value.vectors_missing == 40
+    emb = RecordingEmbedder()
+    _index(repo, db, emb)
+    assert len(emb.texts) == 40
