@@ -403,8 +403,15 @@ def test_a_map_embed_elsewhere_writes_the_vectors_of_a_plain_run(make_repo, tmp_
     _index(repo, tmp_path / "plain")
     s = _index(repo, tmp_path / "mapped", map_embed=_pooled_map())
     assert s.chunks_embedded == 200
-    vectors = {r["id"]: r["vector"] for r in _rows(tmp_path / "mapped", "chunks")}
+    rows = _rows(tmp_path / "mapped", "chunks")
+    vectors = {r["id"]: r["vector"] for r in rows}
     assert vectors == {r["id"]: r["vector"] for r in _rows(tmp_path / "plain", "chunks")}
+    from specpilot.indexer.embed.embedders import HashEmbedder
+    from specpilot.indexer.parse.chunking import Chunk
+
+    for r in rows[::37]:  # and each is its own text's vector (not a neighbour's)
+        text = Chunk("", r["path"], "", "", r["symbol"] or "", 0, 0, r["text"], "").embed_text
+        assert r["vector"] == pytest.approx(HashEmbedder().embed([text])[0].tolist(), abs=1e-6)
     # Ctrl-C while the map runs: what came back is kept, the next run embeds only the rest
     db = tmp_path / "stopped"
     with pytest.raises(IndexInterrupted) as stop:
