@@ -75,9 +75,10 @@ def index_repo(
 
     ``map_parse`` spreads parsing over workers (see ``MapParse``); results must come back in
     the order of the batches; ``map_embed`` runs the embedder calls elsewhere in the same way
-    (``indexer.embed.fill.MapEmbed``; the vectors are written here). ``manifest``: when given (the caller's identity, e.g. its
-    plug-ins' config), a finished run writes the manifest ``indexer.manifest.unchanged_index``
-    answers the next no-op run from; any run drops the old one before it writes."""
+    (``indexer.embed.fill.MapEmbed``; the vectors are written here). ``manifest``: when given
+    (the caller's identity, e.g. its plug-ins' config), a finished run writes the manifest
+    ``indexer.manifest.unchanged_index`` answers the next no-op run from; any run drops the
+    old one before it writes."""
     cfg = config or IndexerConfig()
     t0 = time.perf_counter()
     walked = walk_repo(Path(repo), cfg.walk)  # checks the path first
@@ -240,15 +241,10 @@ def _index(
         )
     )
     stages["searchable"] = time.perf_counter() - t0  # seconds until lexical search works
-    # what needs the parses but no vectors (co-change history, conventions) runs now, so an
-    # index interrupted while embedding has it too; then the parses, the file contents and
-    # the chunks are let go (the embed phase reads its own rows from the store). The peak
-    # memory is LanceDB's (FTS build, vector merges), not these: docs/benchmarks.md
+    # what needs the parses but no vectors (co-change history, conventions) runs before
+    # embedding, so an index interrupted while embedding has it too
     run_history()
     run_plugins()
-    del prepared, new_parsed, old_parsed
-    contents.clear()
-    parsed_now.clear()
 
     t = time.perf_counter()
     embedded, reused = embed_missing(store, emb, report, map_embed)
@@ -274,7 +270,8 @@ _META_STATS = ("files", "languages", "symbols", "chunks", "edges", "skipped", "s
 def _open_or_create(
     uri: str, root: Path, emb: Embedder, rebuild: bool
 ) -> tuple[IndexStore, tuple[str, ...]]:
-    """The store to write, and the tables found damaged and repaired (``indexer.store.integrity``)."""
+    """The store to write, and the tables found damaged and repaired
+    (``indexer.store.integrity``)."""
     fresh = IndexMeta(
         schema_version=SCHEMA_VERSION,
         model_id=emb.model_id,

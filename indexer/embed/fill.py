@@ -62,6 +62,8 @@ def embed_missing(
         nonlocal missing
         idx = [i for k in done_keys for i in by_key.pop(k)]
         store.set_vectors([rows["id"][i] for i in idx], [cache[rows_key(i)] for i in idx])
+        for k in done_keys:  # written: a key is never asked for again
+            cache.pop(k, None)
         missing -= len(idx)
         store.write_meta(store.meta.with_(vectors_missing=missing))
         report("embed", total - missing, total)
@@ -80,14 +82,16 @@ def embed_missing(
     work = ((cap, [text(by_key[k][0]) for k in same]) for cap, same in calls)
     results = iter((map_embed or in_process(emb))(work))
     pending: list[ChunkKey] = []
+    pending_rows = 0  # the chunks of ``pending`` (a key's text may stand in several chunks)
     try:
         for (_, same), vecs in zip(calls, results, strict=True):  # small calls: Ctrl-C loses little
             cache.update(zip(same, vecs, strict=True))
             embedded += len(same)
             pending += same
-            if sum(len(by_key[k]) for k in pending) >= EMBED_WRITE_BATCH:
+            pending_rows += sum(len(by_key[k]) for k in same)
+            if pending_rows >= EMBED_WRITE_BATCH:
                 flush(pending)
-                pending = []
+                pending, pending_rows = [], 0
     except BaseException as exc:  # Ctrl-C, or the embedder failed: keep what was embedded
         if pending:
             flush(pending)

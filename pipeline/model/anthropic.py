@@ -2,9 +2,10 @@
 
 The only module that imports ``anthropic``. 408/409/429/5xx and connection errors are retried
 (``config.max_retries``, honouring ``retry-after``: the SDK's policy, ``pipeline.model.retry``,
-applied here so that a ``timeout_s`` bounds all attempts of a call together); when it gives up,
-the error becomes a ``ModelError`` (``DeadlineExceeded`` when the caller's time ran out). A 200 body is checked by ``pipeline.messages_reply`` before anything reads it
-(the SDK's own parsing does not validate), so a reply that is not a Messages API response is a
+applied here so that a ``timeout_s`` bounds all attempts of a call together); when it gives
+up, the error becomes a ``ModelError`` (``DeadlineExceeded`` when the caller's time ran out).
+A 200 body is checked by ``pipeline.messages_reply`` before anything reads it (the SDK's own
+parsing does not validate), so a reply that is not a Messages API response is a
 ``ModelError`` naming the server too. Static system blocks are marked for prompt caching.
 
 Any server speaking the Messages API works (Ollama, llama.cpp's server, a LiteLLM proxy,

@@ -2,9 +2,9 @@
 
 ``Budget.check()`` runs before every model call and ``charge_step()`` before every tool call;
 each model call is also bounded by the wall time left (``MeteredModel`` passes it as the
-call's ``timeout_s``). Each raises ``BudgetExceeded`` naming the limit, which the orchestrator
-turns into a clean stop. A model without a known price cannot be held to ``max_cost_usd``: its cost is reported
-as unpriced (never as free, and without a warning on every run) and the token limit applies.
+call's ``timeout_s``). Each raises ``BudgetExceeded`` naming the limit, which the
+orchestrator turns into a clean stop. A model without a known price cannot be held to
+``max_cost_usd``: its cost is reported as unpriced (never as free, and without a warning on every run) and the token limit applies.
 """
 
 from __future__ import annotations
@@ -151,25 +151,26 @@ class MeteredModel:
         left = self._budget.time_left()
         given = left if timeout_s is None else min(timeout_s, left)
         try:
-            try:
-                response = self._inner.complete(
-                    system=system,
-                    messages=messages,
-                    tools=tools,
-                    tool_choice=tool_choice,
-                    max_tokens=max_tokens,
-                    timeout_s=given,
-                )
-            except DeadlineExceeded as exc:
-                if given < left:  # the caller's own, shorter deadline
-                    raise
-                raise self._budget.wall_time_reached(f"a model request ({exc})") from exc
+            response = self._inner.complete(
+                system=system,
+                messages=messages,
+                tools=tools,
+                tool_choice=tool_choice,
+                max_tokens=max_tokens,
+                timeout_s=given,
+            )
         except Exception as exc:
+            # a call cut at the wall time left is the budget's stop (a caller's own, shorter
+            # deadline stays the caller's DeadlineExceeded)
+            cut = isinstance(exc, DeadlineExceeded) and given >= left
+            stop = self._budget.wall_time_reached(f"a model request ({exc})") if cut else exc
             if self._trace:
                 self._trace.event(
-                    "model_error", stage=self.stage, error=f"{type(exc).__name__}: {exc}"
+                    "model_error", stage=self.stage, error=f"{type(stop).__name__}: {stop}"
                 )
-            raise
+            if stop is exc:
+                raise
+            raise stop from exc
         self._budget.charge_model(response.usage, response.cost_usd)
         if self._trace:
             u = response.usage
