@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 os.environ.setdefault("LANCEDB_LOG", "error")  # silence the Rust logger's warnings
 
@@ -111,3 +112,14 @@ def _git_init(root: Path, *, commit: bool) -> None:
     if commit:
         run_git(root, "add", "-A")
         run_git(root, "commit", "-q", "--allow-empty", "-m", "initial")
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A CLI runner with its own $SPECPILOT_HOME, no model or GitHub credentials, actor "tester"
+    (test modules that need another environment define their own ``runner``)."""
+    monkeypatch.setenv("SPECPILOT_HOME", str(tmp_path / "home"))
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "GITHUB_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SPECPILOT_ACTOR", "tester")
+    return CliRunner()

@@ -1,5 +1,5 @@
-"""The CLI of the spec pipeline: run (suggest / pr / auto), policy explain, audit show / verify /
-head.
+"""The CLI of the spec pipeline: run (suggest / pr / auto), gates and policy explain (the audit
+commands are in test_cli_audit.py).
 
 The model is the real Anthropic SDK pointed at the scripted loopback server
 (``ANTHROPIC_BASE_URL``); the remote is a local bare repository. Nothing reaches the network.
@@ -8,7 +8,7 @@ The model is the real Anthropic SDK pointed at the scripted loopback server
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,10 @@ from typer.testing import CliRunner, Result
 
 from specpilot.flows import render_pipeline
 from specpilot.flows.cli import app
-from specpilot.pipeline.audit.key import AuditKey, default_key_path, load_or_create_key
 from specpilot.pipeline.audit.log import AuditEntry, append
 from specpilot.pipeline.testing import ScriptedMessagesServer
+from tests.conftest import MakeRepo
+from tests.flows.cli_pipeline_helpers import result_json, user_audit_key
 from tests.flows.spec_helpers import (
     DEMO_FILES,
     DOCS_SPEC,
@@ -32,16 +33,7 @@ from tests.flows.spec_helpers import (
 
 
 @pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("SPECPILOT_HOME", str(tmp_path / "home"))
-    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "GITHUB_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SPECPILOT_ACTOR", "tester")
-    return CliRunner()
-
-
-@pytest.fixture
-def repo(make_repo: Callable[..., Path]) -> Path:
+def repo(make_repo: MakeRepo) -> Path:
     return make_repo(DEMO_FILES, git=True, name="repo")
 
 
@@ -59,11 +51,6 @@ def model_env() -> Iterator[dict[str, str]]:
         yield {"ANTHROPIC_API_KEY": "test-key", "ANTHROPIC_BASE_URL": server.url}
 
 
-def _json(result: Result, code: int = 0) -> Any:
-    assert result.exit_code == code, result.output + result.stderr
-    return json.loads(result.stdout)
-
-
 def _run(runner: CliRunner, spec: Path, repo: Path, *args: str, **kw: Any) -> Result:
     return runner.invoke(app, ["run", str(spec), "--repo", str(repo), "--json", *HASH, *args], **kw)
 
@@ -76,7 +63,7 @@ def test_suggest_without_a_key_plans_reports_and_leaves_the_repo_byte_identical(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     before = snapshot(repo)
-    data = _json(_run(runner, spec_file, repo))
+    data = result_json(_run(runner, spec_file, repo))
     assert data["outcome"] == "suggested" and data["ok"] is True
     assert data["run_status"] == "suggested" and data["mode"] == "suggest"
     assert "ANTHROPIC_API_KEY" in data["message"]
@@ -100,7 +87,7 @@ def test_suggest_without_a_key_plans_reports_and_leaves_the_repo_byte_identical(
     render_pipeline.delivery({**data, "message": "a [bracketed] message"})  # text, not markup
     assert "suggested a [bracketed] message" in capsys.readouterr().out
 
-    shown = _json(runner.invoke(app, ["audit", "show", data["run_id"][:20], "--json"]))
+    shown = result_json(runner.invoke(app, ["audit", "show", data["run_id"][:20], "--json"]))
     assert [r["run_id"] for r in shown] == [data["run_id"]]
     assert shown[0]["actor"] == "tester" and shown[0]["trigger"] == "cli"
     shown_text = runner.invoke(
@@ -116,7 +103,7 @@ def test_pr_mode_pushes_a_branch_with_a_pr_description(
 ) -> None:
     remote = add_bare_remote(repo, tmp_path / "remote.git")
     head = git(repo, "rev-parse", "HEAD")
-    data = _json(_run(runner, spec_file, repo, "--mode", "pr", env=model_env))
+    data = result_json(_run(runner, spec_file, repo, "--mode", "pr", env=model_env))
     assert data["outcome"] == "pr", data["message"]
     deploy, decision = data["deploy"], data["decision"]
     assert decision["tier"] == 2 and decision["change_kind"] == "docs"
@@ -133,7 +120,7 @@ def test_pr_mode_pushes_a_branch_with_a_pr_description(
     record = json.loads((Path(data["run_dir"]) / "record.json").read_text())
     assert record["status"] == "green" and record["model_calls"] == 3
 
-    shown = _json(runner.invoke(app, ["audit", "show", data["run_id"][:20], "--json"]))
+    shown = result_json(runner.invoke(app, ["audit", "show", data["run_id"][:20], "--json"]))
     assert shown[0]["model"] == "claude-sonnet-4-6"
     assert shown[0]["tool_calls"] == {"edit_file": 1, "finish": 1}
     assert shown[0]["tests"]["passed"] is True and shown[0]["deploy"]["action"] == "pr"
@@ -143,7 +130,7 @@ def test_pr_mode_without_a_remote_keeps_the_branch_exit_0_said_once(
     runner: CliRunner, repo: Path, spec_file: Path, model_env: dict[str, str]
 ) -> None:
     result = _run(runner, spec_file, repo, "--mode", "pr", env=model_env)
-    data = _json(result)  # exit 0: the tested commit exists, on a branch that is kept
+    data = result_json(result)  # exit 0: the tested commit exists, on a branch that is kept
     assert data["outcome"] == "pr" and data["ok"] is True and data["error"] is None
     branch = data["deploy"]["branch"]
     assert data["deploy"]["pushed"] is False and branch == "specpilot/usage-docs"
@@ -161,7 +148,7 @@ def test_a_local_server_without_any_key_is_enough_for_pr_mode(
         result = _run(runner, spec_file, repo, "--mode", "pr",
                       env={"ANTHROPIC_BASE_URL": server.url})  # fmt: skip
         sent = [r.headers for r in server.requests]
-    data = _json(result)
+    data = result_json(result)
     assert data["outcome"] == "pr", data["message"]
     assert sent and all("authorization" not in h and "x-api-key" not in h for h in sent)
 
@@ -171,7 +158,7 @@ def test_auto_mode_merges_a_docs_only_change_on_green(
 ) -> None:
     remote = add_bare_remote(repo, tmp_path / "remote.git")
     old_main = git(remote, "rev-parse", "main").strip()
-    data = _json(_run(runner, spec_file, repo, "--mode", "auto", env=model_env))
+    data = result_json(_run(runner, spec_file, repo, "--mode", "auto", env=model_env))
     assert data["outcome"] == "merged", data["message"]
     deploy = data["deploy"]
     assert data["decision"]["tier"] == 1 and deploy["action"] == "merge"
@@ -190,7 +177,7 @@ def test_policy_explain_json(runner: CliRunner, repo: Path, tmp_path: Path) -> N
     diff = tmp_path / "change.patch"
     git(repo, "add", "-N", ".github/workflows/ci.yml")
     diff.write_text(git(repo, "diff"))
-    data = _json(
+    data = result_json(
         runner.invoke(
             app, ["policy", "explain", "--repo", str(repo), "--diff", str(diff), "--json"]
         )
@@ -203,122 +190,13 @@ def test_policy_explain_json(runner: CliRunner, repo: Path, tmp_path: Path) -> N
     docs_only = tmp_path / "docs.patch"
     docs_only.write_text(git(repo, "diff", "--", "docs/usage.md"))
     args = ["policy", "explain", "--repo", str(repo), "--diff", str(docs_only), "--json"]
-    data = _json(runner.invoke(app, args))
+    data = result_json(runner.invoke(app, args))
     assert (data["tier"], data["blocked"], data["action"]) == (1, False, "merge")
-    data = _json(runner.invoke(app, [*args, "--mode", "pr", "--risk", "high"]))
+    data = result_json(runner.invoke(app, [*args, "--mode", "pr", "--risk", "high"]))
     assert data["tier"] == 3 and {"spec.risk", "kind.docs"} <= {r["rule"] for r in data["reasons"]}
     text = runner.invoke(app, ["policy", "explain", "--repo", str(repo), "--diff", str(diff)])
     assert text.exit_code == 0 and "Tier 3 (blocked)" in text.stdout
     assert "sensitive.ci" in text.stdout
-
-
-def _user_key(tmp_path: Path) -> AuditKey:
-    """The key the CLI finds by default ($SPECPILOT_HOME/keys/audit.key), made on first use."""
-    return load_or_create_key(default_key_path(tmp_path / "home"))
-
-
-def test_audit_verify_detects_tampering(runner: CliRunner, tmp_path: Path) -> None:
-    log = tmp_path / "logs" / "audit.jsonl"  # a directory of its own, apart from the key
-    key = _user_key(tmp_path)
-    for run_id in ("run-a", "run-b", "run-c"):
-        append(log, AuditEntry(run_id=run_id, repo="/r", actor="tester"), key=key)
-    data = _json(runner.invoke(app, ["audit", "verify", "--log", str(log), "--json"]))
-    head = data.pop("head")
-    assert data == {
-        "ok": True,
-        "records": 3,
-        "line": None,
-        "problem": None,
-        "log": str(log),
-        "key_id": key.key_id,
-        "unkeyed": 0,
-        "warnings": [],
-    }
-    assert head["seq"] == 2 and head["anchor"] == f"2:{head['hash']}"
-
-    lines = log.read_text().splitlines()
-    lines[1] = lines[1].replace('"actor":"tester"', '"actor":"mallory"')
-    log.write_text("\n".join(lines) + "\n")
-    result = runner.invoke(app, ["audit", "verify", "--log", str(log), "--json"])
-    data = _json(result, code=1)
-    assert data["ok"] is False and data["line"] == 2 and data["records"] == 1
-    assert "seq 1 was changed" in data["problem"] and data["head"] is None
-    result = runner.invoke(app, ["audit", "verify", "--log", str(log)])
-    assert result.exit_code == 1 and "line 2" in result.stdout
-    result = runner.invoke(app, ["audit", "head", "--log", str(log)])
-    assert result.exit_code == 1 and "fails verification at line 2" in result.stderr
-
-
-def test_audit_head_prints_an_anchor_that_verify_checks(runner: CliRunner, tmp_path: Path) -> None:
-    log = tmp_path / "logs" / "audit.jsonl"  # a directory of its own, apart from the key
-    key = _user_key(tmp_path)
-    empty = runner.invoke(app, ["audit", "head", "--log", str(log)])
-    assert empty.exit_code == 0 and empty.stdout == "" and "no records yet" in empty.stderr
-    append(log, AuditEntry(run_id="run-a", repo="/r", actor="tester"), key=key)
-    anchor = runner.invoke(app, ["audit", "head", "--log", str(log)]).stdout.strip()
-    assert anchor.startswith("0:") and len(anchor) == 66
-    append(log, AuditEntry(run_id="run-b", repo="/r", actor="tester"), key=key)
-    later = _json(runner.invoke(app, ["audit", "head", "--log", str(log), "--json"]))
-    assert later["head"]["seq"] == 1 and later["key_id"] == key.key_id
-    args = ["audit", "verify", "--log", str(log), "--json", "--anchor", anchor]
-    assert _json(runner.invoke(app, [*args, "--anchor", later["head"]["anchor"]]))["ok"]
-    wrong = f"0:{'0' * 64}"
-    data = _json(runner.invoke(app, [*args[:-1], wrong]), code=1)
-    assert data["line"] == 1 and "anchor" in data["problem"]
-    bad = runner.invoke(app, [*args[:-1], "0:xyz"])
-    assert bad.exit_code == 2 and "SEQ:HASH" in bad.stderr
-
-
-def test_audit_key_problems_are_one_line_usage_errors(
-    runner: CliRunner, tmp_path: Path, repo: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    log = tmp_path / "logs" / "audit.jsonl"  # a directory of its own, apart from the key
-    key = _user_key(tmp_path)
-    append(log, AuditEntry(run_id="run-a", repo="/r", actor="tester"), key=key)
-    verify = ["audit", "verify", "--log", str(log)]
-    assert key.path is not None
-    key.path.chmod(0o644)
-    result = runner.invoke(app, verify)
-    assert (
-        result.exit_code == 2 and "chmod 600" in result.stderr and "Traceback" not in result.output
-    )
-    key.path.chmod(0o600)
-    monkeypatch.setenv("SPECPILOT_AUDIT_KEY_FILE", str(tmp_path / "nope.key"))
-    result = runner.invoke(app, verify)
-    assert result.exit_code == 2 and "does not exist" in result.stderr
-    monkeypatch.setenv("SPECPILOT_AUDIT_KEY", "ab" * 32)
-    result = runner.invoke(app, verify)
-    assert result.exit_code == 2 and "set only one" in result.stderr
-    monkeypatch.delenv("SPECPILOT_AUDIT_KEY_FILE")
-    data = _json(runner.invoke(app, [*verify, "--json"]), code=1)  # a key, but not this log's
-    assert "rotated" in data["problem"] and key.key_id in data["problem"]
-    monkeypatch.delenv("SPECPILOT_AUDIT_KEY")
-    inside = repo / "audit.key"
-    inside.write_text("cd" * 32 + "\n")
-    inside.chmod(0o600)
-    monkeypatch.setenv("SPECPILOT_AUDIT_KEY_FILE", str(inside))
-    result = runner.invoke(app, [*verify, "--repo", str(repo)])
-    assert result.exit_code == 2 and "inside the target repository" in result.stderr
-
-
-def test_a_hostile_repo_cannot_choose_the_audit_key(
-    runner: CliRunner, tmp_path: Path, repo: Path
-) -> None:
-    evil = repo / "evil.key"  # a key the repository's author knows
-    evil.write_text("ee" * 32 + "\n")
-    evil.chmod(0o600)
-    log = tmp_path / "log" / "a.jsonl"
-    (repo / "specpilot.toml").write_text(f'[audit]\nkey_file = "{evil}"\n')  # not a key of ours
-    key = _user_key(tmp_path)
-    append(log, AuditEntry(run_id="r", repo="/r", actor="t"), key=key)
-    args = ["audit", "verify", "--repo", str(repo), "--log", str(log), "--json"]
-    data = _json(runner.invoke(app, args))
-    assert data["key_id"] == key.key_id and data["log"] == str(log)
-    # the key file and the log location are the user's: a repository naming either is refused
-    for table in (f'[deliver]\naudit_key_file = "{evil}"\n', f'[deliver]\naudit_log = "{log}"\n'):
-        (repo / "specpilot.toml").write_text(table)
-        refused = runner.invoke(app, ["audit", "verify", "--repo", str(repo), "--json"])
-        assert refused.exit_code == 2 and "a repository's config may not set it" in refused.stderr
 
 
 @pytest.mark.parametrize(
@@ -366,7 +244,7 @@ def test_a_gate_with_no_terminal_waits_and_names_the_commands(
 ) -> None:
     remote = add_bare_remote(repo, tmp_path / "remote.git")
     heads = git(remote, "for-each-ref", "refs/heads")
-    data = _json(
+    data = result_json(
         _run(runner, spec_file, repo, "--mode", "pr", "--gate", "plan", env=model_env), code=1
     )
     assert data["outcome"] == "awaiting_approval" and data["ok"] is False
@@ -434,7 +312,7 @@ def test_auto_mode_with_earned_autonomy_and_no_record_opens_a_pr(
 ) -> None:
     remote = add_bare_remote(_earned_repo(repo), tmp_path / "remote.git")
     old_main = git(remote, "rev-parse", "main").strip()
-    data = _json(_run(runner, spec_file, repo, "--mode", "auto", env=model_env))
+    data = result_json(_run(runner, spec_file, repo, "--mode", "auto", env=model_env))
     assert data["outcome"] == "pr", data["message"]
     decision = data["decision"]
     assert (decision["tier"], decision["change_kind"], data["deploy"]["action"]) == (
@@ -445,7 +323,7 @@ def test_auto_mode_with_earned_autonomy_and_no_record_opens_a_pr(
     reason = next(r for r in decision["reasons"] if r["rule"] == "earned.docs")
     assert reason["tier"] == 2 and "the record shows 0 merged, 0 closed" in reason["message"]
     assert git(remote, "rev-parse", "main").strip() == old_main  # nothing merged
-    shown = _json(runner.invoke(app, ["audit", "show", data["run_id"], "--json"]))
+    shown = result_json(runner.invoke(app, ["audit", "show", data["run_id"], "--json"]))
     assert shown[0]["decision"]["earned"]["records"]["docs"]["merged"] == 0
 
     # a tampered log: the next auto run merges nothing
@@ -453,7 +331,7 @@ def test_auto_mode_with_earned_autonomy_and_no_record_opens_a_pr(
     log.write_text(log.read_text().replace('"action":"pr"', '"action":"merge"'))
     with ScriptedMessagesServer(docs_script()) as server:  # a fresh script for the second run
         env = {**model_env, "ANTHROPIC_BASE_URL": server.url}
-        failed = _json(_run(runner, spec_file, repo, "--mode", "auto", env=env), 1)
+        failed = result_json(_run(runner, spec_file, repo, "--mode", "auto", env=env), 1)
     assert git(remote, "rev-parse", "main").strip() == old_main
     assert failed["outcome"] == "failed" and "fails verification" in failed["message"], failed
 
@@ -466,7 +344,7 @@ def test_policy_explain_shows_the_earned_record(
     diff = tmp_path / "docs.patch"
     diff.write_text(git(repo, "diff"))
     git(repo, "checkout", "--", "docs/usage.md")
-    key, log = _user_key(tmp_path), tmp_path / "home" / "audit" / "audit.jsonl"
+    key, log = user_audit_key(tmp_path), tmp_path / "home" / "audit" / "audit.jsonl"
     me = str(repo.resolve())
     decision = {"tier": 1, "change_kind": "docs"}
     for n in range(9):
@@ -476,7 +354,7 @@ def test_policy_explain_shows_the_earned_record(
     append(log, AuditEntry(run_id="x", repo="/elsewhere", actor="dev", decision=decision,
                            deploy={"action": "merge"}), key=key)  # fmt: skip
     args = ["policy", "explain", "--repo", str(repo), "--diff", str(diff)]
-    data = _json(runner.invoke(app, [*args, "--json"]))
+    data = result_json(runner.invoke(app, [*args, "--json"]))
     assert (data["tier"], data["action"]) == (2, "pr")
     assert data["earned"]["records"]["docs"]["runs"] == [f"m{n}" for n in range(9)]
     text = runner.invoke(app, args)
@@ -484,7 +362,7 @@ def test_policy_explain_shows_the_earned_record(
     assert "9 merged, 0 closed" in " ".join(text.stdout.split())
     append(log, AuditEntry(run_id="m9", repo=me, actor="dev", decision=decision,
                            deploy={"action": "merge"}), key=key)  # fmt: skip
-    data = _json(runner.invoke(app, [*args, "--json"]))
+    data = result_json(runner.invoke(app, [*args, "--json"]))
     assert (data["tier"], data["action"]) == (1, "merge")
     assert any(
         r["rule"] == "earned.docs" and r["message"].endswith("earned") for r in data["reasons"]

@@ -36,15 +36,6 @@ OPENSPEC_FILES = {
 
 
 @pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("SPECPILOT_HOME", str(tmp_path / "home"))
-    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "GITHUB_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SPECPILOT_ACTOR", "tester")
-    return CliRunner()
-
-
-@pytest.fixture
 def repo(make_repo: Callable[..., Path]) -> Path:
     return make_repo({**DEMO_FILES, **OPENSPEC_FILES}, git=True, name="repo")
 

@@ -30,15 +30,6 @@ TEST_GLOBS = ("tests/**",)
 SETS = [*HASH, "--set", f"pipeline.test_command='{PYTEST}'"]
 
 
-@pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("SPECPILOT_HOME", str(tmp_path / "home"))
-    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "GITHUB_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SPECPILOT_ACTOR", "tester")
-    return CliRunner()
-
-
 def _commit(repo: Path, files: dict[str, str], message: str) -> str:
     for rel, text in files.items():
         (repo / rel).parent.mkdir(parents=True, exist_ok=True)

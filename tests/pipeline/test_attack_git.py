@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import textwrap
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -26,13 +25,22 @@ from specpilot.pipeline.deliver.deploy import deploy
 from specpilot.pipeline.deliver.deploy_result import TestOutcome
 from specpilot.pipeline.run.drive import run_spec
 from specpilot.pipeline.run.record import RunMode
-from specpilot.pipeline.run.spec import parse_spec
 from specpilot.pipeline.testing import tool_reply
 from specpilot.pipeline.tiers.policy import Policy
 from specpilot.pipeline.tiers.tiering import explain
 from specpilot.pipeline.workspace.sandbox import probe_isolation
 from specpilot.pipeline.workspace.worktree import commit_paths, create_worktree, diff_against_base
 from tests.pipeline.conftest import StartServer
+from tests.pipeline.git_attack_helpers import (
+    HOOK,
+    OPS,
+    SPEC,
+    TESTS,
+    MakeRepo,
+    evil_config,
+    fired_hooks,
+    included_config,
+)
 from tests.pipeline.policy_fixtures import bare_remote, init_repo, make_diff
 from tests.pipeline.policy_fixtures import git as pgit
 from tests.pipeline.run_helpers import (
@@ -43,60 +51,9 @@ from tests.pipeline.run_helpers import (
     git,
     model_for,
     plan_reply,
-    tool_results,
 )
 
-SPEC = parse_spec(
-    "---\ntitle: Add a multiply helper\nrisk: low\n---\nAdd `mul` next to `add`.\n",
-    source="specs/add-mul.md",
-)
-OPS = "calc/ops.py"
-TESTS = "tests/test_ops.py"
-MakeRepo = Callable[..., Path]
-
-# Every command below appends its tag to the marker and behaves (filters pass the content on).
-HOOK = """#!/bin/sh
-echo "$1" >> {marker}
-case "$1" in clean|smudge) exec cat ;; textconv) exec cat "$2" ;; esac
-exit 0
-"""
 HOOK_NAMES = ("pre-commit", "post-commit", "post-index-change", "reference-transaction")
-
-
-def evil_config(hook: str, evil: str) -> str:
-    """A git config where every command git might start is the marker hook."""
-    c = f"sh {hook}"
-    return textwrap.dedent(f"""\
-        [core]
-        \trepositoryformatversion = 0
-        \tbare = false
-        \thooksPath = {evil}/hooks
-        \tpager = {c} pager
-        \teditor = {c} editor
-        \tsshCommand = {c} ssh
-        \taskPass = {c} askpass
-        [diff]
-        \texternal = {c} diff-external
-        [diff "evil"]
-        \ttextconv = {c} textconv
-        \tcommand = {c} diff-command
-        [filter "evil"]
-        \tclean = {c} clean
-        \tsmudge = {c} smudge
-        [merge "evil"]
-        \tdriver = {c} merge-driver
-        [commit]
-        \tgpgSign = true
-        [gpg]
-        \tprogram = {hook}
-        [include]
-        \tpath = {evil}/included.cfg
-        """)
-
-
-def included_config(hook: str) -> str:
-    return f"[core]\n\tfsmonitor = sh {hook} fsmonitor-via-include\n"
-
 
 # The hostile test file: it passes, and on its way rewrites the worktree's .git to a git dir
 # of its own (objects borrowed from the real repository, so every later git command works).
@@ -170,10 +127,6 @@ def plant_test(marker: Path, *, touch_admin: bool = False) -> str:
     )
 
 
-def _fired(marker: Path) -> list[str]:
-    return marker.read_text().split() if marker.exists() else []
-
-
 def _branches(repo: Path) -> list[str]:
     return git(repo, "branch", "--format=%(refname:short)").split()
 
@@ -210,7 +163,7 @@ def test_a_test_that_rewrites_dot_git_runs_nothing_on_the_host(
         SPEC, repo=repo, mode=mode, config=config, model=model_for(server, config), index=None
     )
 
-    assert _fired(marker) == [], "specpilot's git ran the planted commands on the host"
+    assert fired_hooks(marker) == [], "specpilot's git ran the planted commands on the host"
     if isolate_fs and probe_isolation().filesystem:
         # the sandbox binds the worktree's .git link read-only: the planting test fails before
         # it can point git anywhere, so there is nothing to detect and nothing ships
@@ -321,145 +274,8 @@ def test_tampered_git_metadata_stops_every_git_call(
         diff_against_base(wt, [OPS])
     with pytest.raises(WorktreeTampered):
         commit_paths(wt, [OPS], "m", author_name="a", author_email="a@a")
-    assert _fired(marker) == []
+    assert fired_hooks(marker) == []
     assert git(demo_repo, "rev-parse", "specpilot/x") == git(demo_repo, "rev-parse", "main")
-
-
-# --- (b) a model writing through a committed symlink into .git --------------------------------
-
-
-@pytest.mark.timeout(60)
-def test_the_model_cannot_rewrite_dot_git_through_a_committed_symlink(
-    make_repo: MakeRepo,
-    config: PipelineConfig,
-    scripted_server: StartServer,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    marker = tmp_path / "host-marker.log"
-    repo = make_repo(DEMO_FILES, git=True, name="repo")
-    (repo / "link_git").symlink_to(".git")  # in a worktree, .git is a file naming git's dir
-    (repo / "hooks_link").symlink_to(".git/hooks")
-    git(repo, "add", "link_git", "hooks_link")
-    git(repo, "commit", "-q", "-m", "links")
-    # the attacker reads link_git first to learn the admin dir; a fixed run id stands in for that
-    monkeypatch.setattr("specpilot.pipeline.run.stages.new_run_id", lambda slug, now: "run-fixed")
-    assert config.worktrees_dir is not None
-    wt = (config.worktrees_dir / "run-fixed").resolve()
-    admin = (repo / ".git" / "worktrees" / "run-fixed").resolve()
-    evil, hook = f"{wt}/.evil", f"{wt}/.evil/hook.sh"
-    base = git(repo, "rev-parse", "HEAD").strip()
-    plant = [
-        ("create_file", {"path": ".evil/HEAD", "content": "ref: refs/heads/main\n"}),
-        ("create_file", {"path": ".evil/refs/heads/main", "content": base + "\n"}),
-        ("create_file", {"path": ".evil/objects/info/alternates", "content": f"{repo}/.git/objects\n"}),
-        ("create_file", {"path": ".evil/config", "content": evil_config(hook, evil)}),
-        ("create_file", {"path": ".evil/included.cfg", "content": included_config(hook)}),
-        ("create_file", {"path": ".evil/hook.sh", "content": HOOK.format(marker=marker)}),
-        ("create_file", {"path": ".gitattributes", "content": "* filter=evil diff=evil\n"}),
-    ]  # fmt: skip
-    attack = [
-        ("read_file", {"path": "link_git"}),
-        ("list_dir", {"path": "link_git"}),
-        edit("link_git", f"gitdir: {admin}", f"gitdir: {evil}"),
-        ("create_file", {"path": "link_git/config", "content": "[core]\n"}),
-        ("create_file", {"path": "hooks_link/pre-commit", "content": f"sh {hook} pre-commit\n"}),
-    ]
-    server = scripted_server(
-        [
-            plan_reply(),
-            tool_reply(*plant),
-            tool_reply(*attack),
-            tool_reply(edit(OPS, *ADD_MUL), edit(TESTS, *ADD_MUL_TEST)),
-            tool_reply(("finish", {"summary": "Added mul."})),
-        ]
-    )
-    record = run_spec(
-        SPEC, repo=repo, mode="pr", config=config, model=model_for(server, config), index=None
-    )
-
-    results = tool_results(server.requests[3].body)
-    assert [r["is_error"] for r in results] == [True] * len(attack)
-    assert all(".git" in r["content"] for r in results), results
-    assert str(admin) not in json.dumps(results)  # the .git file was not read back
-    assert _fired(marker) == []
-    assert record.status == "green", record.stop_reason
-    assert (wt / ".git").read_text() == f"gitdir: {admin}\n"
-    assert "link_git" not in record.files_changed and "hooks_link" not in record.files_changed
-
-
-# --- (c) planted .gitattributes naming drivers ------------------------------------------------
-
-
-@pytest.mark.timeout(60)
-def test_planted_gitattributes_cannot_start_the_users_drivers(
-    demo_repo: Path, config: PipelineConfig, scripted_server: StartServer, tmp_path: Path
-) -> None:
-    """The user's repository defines drivers (as git-crypt or LFS would); the agent's
-    ``.gitattributes`` names them for its own files. specpilot's git must run none of them."""
-    marker = tmp_path / "host-marker.log"
-    hook = tmp_path / "hook.sh"
-    hook.write_text(HOOK.format(marker=marker))
-    for key, tag in [
-        ("filter.crypt.clean", "clean"),
-        ("filter.crypt.smudge", "smudge"),
-        ("diff.crypt.textconv", "textconv"),
-        ("diff.crypt.command", "diff-command"),
-    ]:
-        git(demo_repo, "config", key, f"sh {hook} {tag}")
-    attrs = "* filter=crypt diff=crypt\n"
-    server = scripted_server(
-        [
-            plan_reply(),
-            tool_reply(("create_file", {"path": ".gitattributes", "content": attrs})),
-            tool_reply(edit(OPS, *ADD_MUL), edit(TESTS, *ADD_MUL_TEST)),
-            tool_reply(("finish", {"summary": "Added mul."})),
-        ]
-    )
-    record = run_spec(
-        SPEC,
-        repo=demo_repo,
-        mode="pr",
-        config=config,
-        model=model_for(server, config),
-        index=None,
-    )
-
-    assert _fired(marker) == []
-    assert record.status == "green", record.stop_reason
-    patch = (Path(record.run_dir) / "changes.patch").read_text()
-    assert "+def mul(a, b):" in patch and "+* filter=crypt diff=crypt" in patch
-
-
-@pytest.mark.timeout(60)
-def test_a_planted_minus_diff_attribute_cannot_hide_the_change_from_the_patch(
-    demo_repo: Path, config: PipelineConfig, scripted_server: StartServer
-) -> None:
-    """``-diff`` would turn the agent's Python into a binary patch: unreadable for the reviewer
-    and invisible to the secret scan of the added lines."""
-    secret_line = 'TOKEN = "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB"'
-    server = scripted_server(
-        [
-            plan_reply(),
-            tool_reply(("create_file", {"path": ".gitattributes", "content": "*.py -diff\n"})),
-            tool_reply(
-                edit(OPS, ADD_MUL[0], ADD_MUL[1] + "\n" + secret_line + "\n"),
-                edit(TESTS, *ADD_MUL_TEST),
-            ),
-            tool_reply(("finish", {"summary": "Added mul."})),
-        ]
-    )
-    record = run_spec(
-        SPEC,
-        repo=demo_repo,
-        mode="pr",
-        config=config,
-        model=model_for(server, config),
-        index=None,
-    )
-    patch = (Path(record.run_dir) / "changes.patch").read_text()
-    assert "GIT binary patch" not in patch and "Binary files" not in patch
-    assert f"+{secret_line}" in patch
 
 
 # --- deploy: the change's tests rewrite the merge worktree's .git -----------------------------
@@ -490,5 +306,5 @@ def test_a_merge_whose_tests_tamper_with_git_is_not_merged(tmp_path: Path) -> No
             tests_passed=True,
             run_tests=hostile_tests,
         )
-    assert _fired(marker) == []
+    assert fired_hooks(marker) == []
     assert pgit(remote, "rev-parse", "main").strip() == tip  # nothing was pushed
