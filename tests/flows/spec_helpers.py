@@ -15,6 +15,7 @@ from specpilot.pipeline.testing import ScriptedReply, tool_reply
 
 PYTEST = f"{shlex.quote(sys.executable)} -m pytest -q -p no:cacheprovider tests"
 HASH = ["--set", "index.embed.model='hash'"]
+HASH_OVERRIDES = HASH[1:]  # the same, as a flow's ``overrides`` parameter
 
 DEMO_FILES = {
     "calc/__init__.py": "",
@@ -119,3 +120,8 @@ def task_names(flow_run_id: Any) -> list[str]:
         runs = client.read_task_runs(flow_run_filter=flt)
     runs.sort(key=lambda r: r.expected_start_time or r.created)
     return [r.name.rsplit("-", 1)[0] for r in runs]  # "retrieve-1a2" -> "retrieve"
+
+
+def artifacts_by_key(flow_run_id: Any) -> dict[str, Any]:
+    """The flow run's keyed artifacts, by key."""
+    return {a.key: a for a in artifacts_of(flow_run_id) if a.key}

@@ -4,7 +4,6 @@ GitHub on loopback, the KPIs published as Markdown and table artifacts."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,14 +16,6 @@ from tests.fake_github import FakeGitHub
 from tests.flows.spec_helpers import artifacts_of
 from tests.pipeline.kpi_log import SLUG, T0, pr_deploy, run_entry, write_known_log
 from tests.pipeline.policy_fixtures import AUDIT_KEY
-
-
-@pytest.fixture(scope="module")
-def harness() -> Iterator[None]:
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
 
 
 @pytest.fixture
