@@ -17,8 +17,7 @@ from specpilot.indexer.errors import (
 from specpilot.indexer.store.index_store import IndexStore
 from specpilot.indexer.store.schema import SCHEMA_VERSION
 from specpilot.indexer.testing import RecordingEmbedder
-
-CFG = IndexerConfig(embed=EmbedConfig(model="hash"))
+from tests.indexer.build_helpers import index_hashed, table_rows
 
 FILES = {
     "pkg/__init__.py": "from .retry import Retry\n",
@@ -50,27 +49,19 @@ FILES = {
 }
 
 
-def _index(repo: Path, db: Path, emb: RecordingEmbedder | None = None, **kw: object):
-    return index_repo(repo, db=str(db), config=CFG, embedder=emb or RecordingEmbedder(), **kw)
-
-
-def _rows(db: Path, table: str) -> list[dict]:
-    return IndexStore.open(str(db)).table(table).to_arrow().to_pylist()
-
-
 def test_first_index_fills_every_table(make_repo, tmp_path: Path) -> None:
     repo = make_repo(FILES, git=True)
     db = tmp_path / "db"
-    s = _index(repo, db)
+    s = index_hashed(repo, db)
     assert s.files == 5 and s.added == 5
     assert s.languages == {"markdown": 1, "python": 3, "typescript": 1}
-    assert {r["path"] for r in _rows(db, "files")} == set(FILES)
-    symbols = {r["qualified_name"] for r in _rows(db, "symbols")}
+    assert {r["path"] for r in table_rows(db, "files")} == set(FILES)
+    symbols = {r["qualified_name"] for r in table_rows(db, "symbols")}
     assert {"Retry", "Retry.call", "Retry.sleep_for", "fetch", "renderPage"} <= symbols
-    chunks = _rows(db, "chunks")
+    chunks = table_rows(db, "chunks")
     assert all(len(c["vector"]) == 256 for c in chunks)
     assert any(c["path"] == "README.md" and c["kind"] == "text" for c in chunks)
-    edges = _rows(db, "edges")
+    edges = table_rows(db, "edges")
     resolved = {(e["src_symbol"], e["target_name"], e["dst_path"]) for e in edges}
     assert ("fetch", "call", "pkg/retry.py") in resolved or (
         "fetch",
@@ -83,9 +74,9 @@ def test_first_index_fills_every_table(make_repo, tmp_path: Path) -> None:
 
 def test_nothing_changed_embeds_nothing(make_repo, tmp_path: Path) -> None:
     repo = make_repo(FILES, git=True)
-    _index(repo, tmp_path / "db")
+    index_hashed(repo, tmp_path / "db")
     emb = RecordingEmbedder()
-    s = _index(repo, tmp_path / "db", emb)
+    s = index_hashed(repo, tmp_path / "db", emb)
     assert (s.added, s.changed, s.deleted, s.unchanged) == (0, 0, 0, 5)
     assert emb.texts == []
 
@@ -93,28 +84,28 @@ def test_nothing_changed_embeds_nothing(make_repo, tmp_path: Path) -> None:
 def test_one_edited_file_is_the_only_one_re_embedded(make_repo, tmp_path: Path) -> None:
     repo = make_repo(FILES, git=True)
     db = tmp_path / "db"
-    _index(repo, db)
+    index_hashed(repo, db)
     (repo / "pkg/client.py").write_text(
         FILES["pkg/client.py"] + "\n\ndef head(url):\n    return url\n"
     )
     emb = RecordingEmbedder()
-    s = _index(repo, db, emb)
+    s = index_hashed(repo, db, emb)
     assert s.changed == 1 and s.added == 0
     assert emb.texts and all(t.startswith("pkg/client.py") for t in emb.texts)
     # the file's one (merged) chunk changed, so it alone was embedded again
     assert len(emb.texts) == 1 and "def head" in emb.texts[0]
-    assert "head" in {r["qualified_name"] for r in _rows(db, "symbols")}
+    assert "head" in {r["qualified_name"] for r in table_rows(db, "symbols")}
     # full text sees the new code and no longer the old version of the file's chunks
     chunks = IndexStore.open(str(db)).table("chunks")
     hits = chunks.search("head", query_type="fts", fts_columns="search_text").limit(5).to_list()
     assert [h["path"] for h in hits] == ["pkg/client.py"]
-    texts = [r["text"] for r in _rows(db, "chunks") if r["path"] == "pkg/client.py"]
+    texts = [r["text"] for r in table_rows(db, "chunks") if r["path"] == "pkg/client.py"]
     assert len(texts) == 1 and "def head" in texts[0]  # small siblings share one chunk
 
 
 def _edge_set(db: Path) -> set[tuple]:
     keys = ("src_path", "src_symbol", "kind", "target_name", "line", "dst_path", "dst_symbol")
-    return {tuple(r[k] for k in keys) for r in _rows(db, "edges")}
+    return {tuple(r[k] for k in keys) for r in table_rows(db, "edges")}
 
 
 def test_an_edit_re_resolves_only_the_edges_it_can_change(
@@ -127,7 +118,7 @@ def test_an_edit_re_resolves_only_the_edges_it_can_change(
     others = {f"other/m{i}.py": f"def helper_{i}(x):\n    return x + {i}\n" for i in range(4)}
     repo = make_repo({**FILES, **others})
     db = tmp_path / "db"
-    _index(repo, db)
+    index_hashed(repo, db)
     calls: list[set[str] | None] = []
 
     def spy(files, only=None):  # type: ignore[no-untyped-def]
@@ -141,7 +132,7 @@ def test_an_edit_re_resolves_only_the_edges_it_can_change(
     monkeypatch.setattr(build, "resolve_tracked", spy)
     client = repo / "pkg" / "client.py"
     client.write_text(client.read_text() + "    # retried twice\n")  # a body edit
-    _index(repo, db)
+    index_hashed(repo, db)
     assert calls == [{"pkg/client.py"}]
     assert _edge_set(db) == full()  # the same graph a full resolution gives
 
@@ -149,7 +140,7 @@ def test_an_edit_re_resolves_only_the_edges_it_can_change(
     client.write_text(
         client.read_text() + "\n\ndef fetch_all(urls):\n    return [fetch(u) for u in urls]\n"
     )
-    _index(repo, db)
+    index_hashed(repo, db)
     assert calls[-1] == {"pkg/client.py"}
     calls_fetch = {(e[1], e[5], e[6]) for e in _edge_set(db) if e[2] == "call" and e[3] == "fetch"}
     assert ("fetch_all", "pkg/client.py", "fetch") in calls_fetch
@@ -158,7 +149,7 @@ def test_an_edit_re_resolves_only_the_edges_it_can_change(
     # renaming a method others call: the files whose resolution read retry.py follow
     retry = repo / "pkg" / "retry.py"
     retry.write_text(retry.read_text().replace("def call(", "def run("))
-    _index(repo, db)
+    index_hashed(repo, db)
     assert calls[-1] == {"pkg/retry.py", "pkg/client.py", "pkg/__init__.py"}
     assert _edge_set(db) == full()
 
@@ -166,11 +157,11 @@ def test_an_edit_re_resolves_only_the_edges_it_can_change(
 def test_renamed_and_deleted_files_leave_no_rows(make_repo, tmp_path: Path, git) -> None:
     repo = make_repo(FILES, git=True)
     db = tmp_path / "db"
-    _index(repo, db)
+    index_hashed(repo, db)
     git(repo, "mv", "pkg/client.py", "pkg/fetcher.py")
     (repo / "web/app.ts").unlink()
     emb = RecordingEmbedder()
-    s = _index(repo, db, emb)
+    s = index_hashed(repo, db, emb)
     assert (s.added, s.deleted) == (1, 2)
     assert emb.texts == []  # moved code is never embedded twice
     for table, col in (
@@ -179,37 +170,15 @@ def test_renamed_and_deleted_files_leave_no_rows(make_repo, tmp_path: Path, git)
         ("symbols", "path"),
         ("edges", "src_path"),
     ):
-        paths = {r[col] for r in _rows(db, table)}
+        paths = {r[col] for r in table_rows(db, table)}
         assert "pkg/client.py" not in paths and "web/app.ts" not in paths, table
-    assert "pkg/fetcher.py" in {r["path"] for r in _rows(db, "chunks")}
-
-
-def test_a_killed_run_is_completed_by_the_next(make_repo, tmp_path: Path) -> None:
-    files = {f"mod{i}.py": f"def f{i}(x):\n    return x + {i}\n" * 1 for i in range(400)}
-    repo = make_repo(files)
-    db = tmp_path / "db"
-    with pytest.raises(RuntimeError, match="killed"):
-        _index(repo, db, RecordingEmbedder(fail_after=256))
-    store = IndexStore.open(str(db))
-    # lexical first: every file was written before embedding; only vectors are missing
-    assert store.meta.state == "complete" and len(store.file_hashes()) == 400
-    missing = store.meta.vectors_missing
-    assert missing == store.vectors_missing() and 0 < missing < 400
-    emb = RecordingEmbedder()
-    s = _index(repo, db, emb)
-    assert s.unchanged == 400 and s.chunks_embedded == missing == len(emb.texts)
-    store = IndexStore.open(str(db))
-    assert store.meta.state == "complete" and store.meta.vectors_missing == 0
-    assert store.vectors_missing() == 0
-    assert store.counts()["files"] == 400 and store.counts()["symbols"] == 400
-    ids = [r["id"] for r in _rows(db, "chunks")]
-    assert len(ids) == len(set(ids)) == 400
+    assert "pkg/fetcher.py" in {r["path"] for r in table_rows(db, "chunks")}
 
 
 def test_another_model_is_refused_until_rebuild(make_repo, tmp_path: Path) -> None:
     repo = make_repo(FILES)
     db = tmp_path / "db"
-    _index(repo, db)
+    index_hashed(repo, db)
     other = IndexerConfig(embed=EmbedConfig(model="hash:128"))
     with pytest.raises(ModelMismatchError, match="hash:256"):
         index_repo(repo, db=str(db), config=other)
@@ -222,26 +191,26 @@ def test_an_index_of_an_older_schema_is_refused_for_search_and_rebuilt_by_index(
 ) -> None:
     repo = make_repo(FILES)
     db = tmp_path / "db"
-    _index(repo, db)
+    index_hashed(repo, db)
     store = IndexStore.open(str(db))
     store.write_meta(store.meta.with_(schema_version=SCHEMA_VERSION - 1))
     with pytest.raises(SchemaVersionError, match="run `specpilot index` again"):
         IndexStore.open(str(db))
     emb = RecordingEmbedder()
-    s = _index(repo, db, emb)
+    s = index_hashed(repo, db, emb)
     assert s.added == 5 and emb.calls  # rebuilt from scratch, every chunk embedded again
     assert IndexStore.open(str(db)).meta.schema_version == SCHEMA_VERSION
 
 
 def test_bad_paths_and_empty_repos(make_repo, tmp_path: Path) -> None:
     with pytest.raises(RepoPathError, match="does not exist"):
-        _index(tmp_path / "nope", tmp_path / "db")
+        index_hashed(tmp_path / "nope", tmp_path / "db")
     (tmp_path / "file.txt").write_text("x")
     with pytest.raises(RepoPathError):
-        _index(tmp_path / "file.txt", tmp_path / "db")
+        index_hashed(tmp_path / "file.txt", tmp_path / "db")
     empty = make_repo({"image.png": b"\x89PNG\0\0\0"}, name="empty")
     with pytest.raises(EmptyRepoError, match="binary"):
-        _index(empty, tmp_path / "db2")
+        index_hashed(empty, tmp_path / "db2")
     assert not (tmp_path / "db2").exists()
 
 
@@ -252,9 +221,9 @@ def test_non_utf8_and_broken_files_are_indexed_and_counted(make_repo, tmp_path: 
             "broken.py": "def good():\n    return 1\n\ndef bad(:\n    pass\n",
         }
     )
-    s = _index(repo, tmp_path / "db")
+    s = index_hashed(repo, tmp_path / "db")
     assert s.lossy_utf8_files == 1 and s.parse_error_files == 1
-    names = {r["qualified_name"] for r in _rows(tmp_path / "db", "symbols")}
+    names = {r["qualified_name"] for r in table_rows(tmp_path / "db", "symbols")}
     assert {"ok", "good"} <= names
 
 
@@ -264,16 +233,16 @@ def test_support_files_are_embedded_from_fewer_word_pieces(make_repo, tmp_path: 
     repo = make_repo({"geo/shapes.py": code, "tests/test_shapes.py": test, "README.md": "# geo\n"})
     db = tmp_path / "db"
     first = RecordingEmbedder()
-    _index(repo, db, first)
+    index_hashed(repo, db, first)
     caps = {t.split()[0]: cap for texts, cap in first.calls for t in texts}
     assert caps == {"geo/shapes.py": 128, "tests/test_shapes.py": 64, "README.md": 64}
-    stored = {r["path"]: r["embed_cap"] for r in _rows(db, "chunks")}
+    stored = {r["path"]: r["embed_cap"] for r in table_rows(db, "chunks")}
     assert stored == {"geo/shapes.py": 128, "tests/test_shapes.py": 64, "README.md": 64}
     # the same code under another role is another cache entry: moved out of tests/, it is
     # embedded again from the code length
     (repo / "tests/test_shapes.py").rename(repo / "geo/more.py")
     emb = RecordingEmbedder()
-    _index(repo, db, emb)
+    index_hashed(repo, db, emb)
     assert [t.split()[0] for t in emb.texts] == ["geo/more.py"]
 
 
@@ -287,7 +256,7 @@ def test_an_index_without_recorded_reads_resolves_everything_once(
 
     repo = make_repo(FILES)
     db = tmp_path / "db"
-    _index(repo, db)
+    index_hashed(repo, db)
     IndexStore.open(str(db))._db.drop_table("edge_deps")
     calls: list[set[str] | None] = []
     monkeypatch.setattr(
@@ -298,9 +267,9 @@ def test_an_index_without_recorded_reads_resolves_everything_once(
     client = repo / "pkg" / "client.py"
     for n in (1, 2):
         client.write_text(client.read_text() + f"    # edit {n}\n")
-        _index(repo, db)
+        index_hashed(repo, db)
     assert calls == [None, {"pkg/client.py"}]
-    assert {r["path"] for r in _rows(db, "edge_deps")} == {
+    assert {r["path"] for r in table_rows(db, "edge_deps")} == {
         "pkg/__init__.py", "pkg/retry.py", "pkg/client.py", "web/app.ts"
     }  # fmt: skip
 
@@ -312,13 +281,13 @@ def test_definitions_sharing_a_name_and_a_line_are_rewritten_cleanly(
     # rows refused the second write ("ambiguous merge insert") and the index was stuck
     repo = make_repo({"x.js": "class A { m() { return 1 } m() { return 2 } }\n"}, git=False)
     db = tmp_path / "db"
-    _index(repo, db)
+    index_hashed(repo, db)
     (repo / "x.js").write_text("class A { m() { return 1 } m() { return 2 } }\n// edited\n")
-    s = _index(repo, db)
+    s = index_hashed(repo, db)
     assert s.changed == 1
-    ids = sorted(r["id"] for r in _rows(db, "symbols") if r["qualified_name"] == "A.m")
+    ids = sorted(r["id"] for r in table_rows(db, "symbols") if r["qualified_name"] == "A.m")
     assert ids == ["A.m@x.js:1", "A.m@x.js:1#2"]
-    chunk_ids = [r["id"] for r in _rows(db, "chunks")]
+    chunk_ids = [r["id"] for r in table_rows(db, "chunks")]
     assert len(chunk_ids) == len(set(chunk_ids))
 
 
@@ -333,90 +302,9 @@ def test_a_struct_and_its_impl_are_indexed_and_re_indexed(make_repo, tmp_path: P
     )
     repo = make_repo({"src/lib.rs": src}, git=False)
     db = tmp_path / "db"
-    _index(repo, db)
+    index_hashed(repo, db)
     (repo / "src/lib.rs").write_text(src + "// edited\n")
-    assert _index(repo, db).changed == 1
-    chunk_ids = [r["id"] for r in _rows(db, "chunks")]
+    assert index_hashed(repo, db).changed == 1
+    chunk_ids = [r["id"] for r in table_rows(db, "chunks")]
     assert len(chunk_ids) == len(set(chunk_ids))
-    assert [r["symbol"] for r in _rows(db, "chunks")].count("Foo.get") == 1
-
-
-class _CtrlC(RecordingEmbedder):
-    """Ctrl-C arrives while the embedder works on its ``at``-th text."""
-
-    def __init__(self, at: int) -> None:
-        super().__init__()
-        self.at = at
-
-    def embed(self, texts, *, max_tokens=None):  # type: ignore[no-untyped-def]
-        if len(self.texts) + len(texts) > self.at:
-            raise KeyboardInterrupt
-        return super().embed(texts, max_tokens=max_tokens)
-
-
-def test_ctrl_c_keeps_what_was_embedded_and_the_next_run_embeds_only_the_rest(
-    make_repo, tmp_path: Path
-) -> None:
-    from specpilot.indexer.errors import IndexInterrupted
-
-    files = {f"mod{i}.py": f"def f{i}(x):\n    return x + {i}\n" for i in range(200)}
-    repo = make_repo(files)
-    db = tmp_path / "db"
-    with pytest.raises(IndexInterrupted) as stop:
-        _index(repo, db, _CtrlC(at=150))  # inside the first vector batch of 256 chunks
-    # every file is written (searchable) and the vectors embedded before Ctrl-C are kept
-    assert stop.value.files_kept == 200 and stop.value.chunks_kept >= 128
-    assert stop.value.vectors_missing == 200 - stop.value.chunks_kept
-    assert IndexStore.open(str(db)).vectors_missing() == stop.value.vectors_missing
-    emb = RecordingEmbedder()
-    s = _index(repo, db, emb)
-    assert s.unchanged == 200
-    assert len(emb.texts) == 200 - stop.value.chunks_kept  # only the rest was embedded
-
-
-def _pooled_map(stop_after: int | None = None):  # type: ignore[no-untyped-def]
-    """A ``MapEmbed`` running the calls on two threads with ``embed_calls`` (a worker's side),
-    all of them before any is yielded, then yielding in call order; Ctrl-C after
-    ``stop_after`` calls' vectors."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from specpilot.indexer.embed.fill import embed_calls
-
-    def run(calls):  # type: ignore[no-untyped-def]
-        with ThreadPoolExecutor(2) as pool:
-            futures = [pool.submit(embed_calls, CFG.embed, [c]) for c in calls]
-            for f in futures[::-1]:  # wait for the last first: all done, in any order
-                f.result()
-            for n, f in enumerate(futures):
-                if stop_after is not None and n == stop_after:
-                    raise KeyboardInterrupt
-                yield from f.result()
-
-    return run
-
-
-def test_a_map_embed_elsewhere_writes_the_vectors_of_a_plain_run(make_repo, tmp_path: Path) -> None:
-    from specpilot.indexer.errors import IndexInterrupted
-
-    files = {f"mod{i}.py": f"def f{i}(x):\n    return x + {i}\n" for i in range(200)}
-    repo = make_repo(files)
-    _index(repo, tmp_path / "plain")
-    s = _index(repo, tmp_path / "mapped", map_embed=_pooled_map())
-    assert s.chunks_embedded == 200
-    rows = _rows(tmp_path / "mapped", "chunks")
-    vectors = {r["id"]: r["vector"] for r in rows}
-    assert vectors == {r["id"]: r["vector"] for r in _rows(tmp_path / "plain", "chunks")}
-    from specpilot.indexer.embed.embedders import HashEmbedder
-    from specpilot.indexer.parse.chunking import Chunk
-
-    for r in rows[::37]:  # and each is its own text's vector (not a neighbour's)
-        text = Chunk("", r["path"], "", "", r["symbol"] or "", 0, 0, r["text"], "").embed_text
-        assert r["vector"] == pytest.approx(HashEmbedder().embed([text])[0].tolist(), abs=1e-6)
-    # Ctrl-C while the map runs: what came back is kept, the next run embeds only the rest
-    db = tmp_path / "stopped"
-    with pytest.raises(IndexInterrupted) as stop:
-        _index(repo, db, map_embed=_pooled_map(stop_after=5))  # 5 calls of 32 texts back
-    assert stop.value.chunks_kept == 160 and stop.value.vectors_missing == 40
-    emb = RecordingEmbedder()
-    _index(repo, db, emb)
-    assert len(emb.texts) == 40
+    assert [r["symbol"] for r in table_rows(db, "chunks")].count("Foo.get") == 1
