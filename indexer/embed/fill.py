@@ -59,10 +59,15 @@ def embed_missing(
     missing, embedded = total, 0
 
     def flush(done_keys: Sequence[ChunkKey]) -> None:
+        """Write these keys' vectors, then forget the keys. Safe to call again with the same
+        keys when Ctrl-C cut it short: what is not yet forgotten is written (again: an
+        update by id), what is forgotten was written and counted."""
         nonlocal missing
-        idx = [i for k in done_keys for i in by_key.pop(k)]
+        todo = [k for k in done_keys if k in by_key]
+        idx = [i for k in todo for i in by_key[k]]
         store.set_vectors([rows["id"][i] for i in idx], [cache[rows_key(i)] for i in idx])
-        for k in done_keys:  # written: a key is never asked for again
+        for k in todo:  # written: a key is never asked for again
+            del by_key[k]
             cache.pop(k, None)
         missing -= len(idx)
         store.write_meta(store.meta.with_(vectors_missing=missing))
@@ -76,14 +81,15 @@ def embed_missing(
         return Chunk("", path, "", "", symbol or "", 0, 0, rows["text"][i] or "", "").embed_text
 
     report("embed", 0, total)
-    if cache:
-        flush([k for k in by_key if k in cache])
+    cached = [k for k in by_key if k in cache]
     calls = _calls(keys)
     work = ((cap, [text(by_key[k][0]) for k in same]) for cap, same in calls)
     results = iter((map_embed or in_process(emb))(work))
     pending: list[ChunkKey] = []
     pending_rows = 0  # the chunks of ``pending`` (a key's text may stand in several chunks)
     try:
+        if cached:
+            flush(cached)
         for (_, same), vecs in zip(calls, results, strict=True):  # small calls: Ctrl-C loses little
             cache.update(zip(same, vecs, strict=True))
             embedded += len(same)
@@ -93,8 +99,7 @@ def embed_missing(
                 flush(pending)
                 pending, pending_rows = [], 0
     except BaseException as exc:  # Ctrl-C, or the embedder failed: keep what was embedded
-        if pending:
-            flush(pending)
+        flush(cached + pending)  # whatever of them is not yet written
         if isinstance(exc, KeyboardInterrupt):
             files = int(store.table("files").count_rows())
             raise IndexInterrupted(files, total - missing, vectors_missing=missing) from None

@@ -115,3 +115,38 @@ def test_a_map_embed_elsewhere_writes_the_vectors_of_a_plain_run(make_repo, tmp_
     emb = RecordingEmbedder()
     index_hashed(repo, db, emb)
     assert len(emb.texts) == 40
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_ctrl_c_while_a_batch_of_vectors_is_written_keeps_the_batch(
+    make_repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, when: str
+) -> None:
+    """Ctrl-C lands inside the write of the second batch (the slow part of a big run: a
+    LanceDB merge), before or after the data reached the table: the run stops with what
+    it embedded written and counted, never a KeyError from writing the batch twice."""
+    from specpilot.indexer.errors import IndexInterrupted
+
+    files = {f"mod{i}.py": f"def f{i}(x):\n    return x + {i}\n" for i in range(600)}
+    repo = make_repo(files)
+    db = tmp_path / "db"
+    write = IndexStore.set_vectors
+    calls = []
+
+    def interrupted(self, ids, vectors):  # type: ignore[no-untyped-def]
+        calls.append(len(ids))
+        if len(calls) == 2 and when == "after":
+            write(self, ids, vectors)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        write(self, ids, vectors)
+
+    monkeypatch.setattr(IndexStore, "set_vectors", interrupted)
+    with pytest.raises(IndexInterrupted) as stop:
+        index_hashed(repo, db)
+    monkeypatch.undo()
+    store = IndexStore.open(str(db))
+    assert stop.value.chunks_kept == 512 and stop.value.vectors_missing == 88
+    assert store.meta.vectors_missing == store.vectors_missing() == 88
+    emb = RecordingEmbedder()
+    index_hashed(repo, db, emb)
+    assert len(emb.texts) == 88 and IndexStore.open(str(db)).vectors_missing() == 0
