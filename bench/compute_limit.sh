@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
 # Issue 20's "done when" table in one run, on one checkout, one after the other (docs/benchmarks.md,
-# NOT YET RUN end to end (session 8 drafted it; the steps are the benches each documented alone).
 # "Indexing at the compute limit: the one run"). Each step writes JSON to $OUT and logs the load.
 #   bash bench/compute_limit.sh            (≈ 40 min on a quiet 2-core machine)
 # Inputs it builds or expects:
