@@ -67,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr, flush=True)  # fmt: skip
         if stage == "embed":
             out["embedded"], out["embed_end_s"] = done, round(now, 2)
-            if args.stop_after and now - out["first_answer_s"] > args.stop_after:
+            late = args.stop_after and now - out["first_answer_s"] > args.stop_after
+            if late and "stopped_s" not in out:  # one Ctrl-C, as a user presses it
+                out["stopped_s"] = round(now, 2)
                 raise KeyboardInterrupt
 
     try:
