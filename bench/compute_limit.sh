@@ -25,6 +25,7 @@ if [ ! -d "$BIG/pandas" ]; then
   mkdir -p "$BIG" && cp -r "$SP/pandas" "$SP/sympy" "$BIG/"
   find "$BIG" -type f ! -name '*.py' -delete
 fi
+lscpu | grep -E "Model name|Flags" | tee "$OUT/cpu.txt" >/dev/null  # int8 speed depends on AVX-512 VNNI
 echo "1.46M-line corpus: $(find "$BIG" -name '*.py' | wc -l) files, $(find "$BIG" -name '*.py' -print0 | xargs -0 cat | wc -l) lines" | tee -a "$OUT/steps.log"
 
 step "1 embedders: chunks/s (alternating rounds)"
