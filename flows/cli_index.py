@@ -82,22 +82,31 @@ def _index_now(
                     manifest=identity,
                 )
             )
-    except IndexInterrupted as stop:  # Ctrl-C: one line saying what was kept
-        if stop.vectors_missing:  # lexical first: every file is written and searchable
-            from specpilot.indexer import vectors_note
+    except IndexInterrupted as stop:  # Ctrl-C, wherever it landed: one line on what is kept
+        fail(_interrupted_line(stop, path), code=130)
 
-            note = vectors_note(stop.chunks_kept + stop.vectors_missing, stop.vectors_missing)
-            fail(
-                f"interrupted while embedding: all {stop.files_kept} files are indexed and "
-                f"searchable, vectors {note}; run `specpilot index {path}` again to embed "
-                "the rest.",
-                code=130,
-            )
-        fail(
-            f"interrupted: {stop.files_kept} files ({stop.chunks_kept} chunks) were written and "
-            f"are kept; run `specpilot index {path}` again to index the rest.",
-            code=130,
+
+def _interrupted_line(stop: Any, path: Path) -> str:
+    again = f"run `specpilot index {path}` again to"
+    if not stop.existed:
+        return f"interrupted before anything was written; {again} index it."
+    if not stop.complete:  # stopped while files were parsed or written: search warns
+        return (
+            f"interrupted while parsing or writing files: the index holds {stop.files_kept} "
+            f"files but is unfinished (search says so until it is); {again} finish it."
         )
+    if stop.vectors_missing:  # lexical first: every file is written and searchable
+        from specpilot.indexer import vectors_note
+
+        note = vectors_note(stop.chunks_kept + stop.vectors_missing, stop.vectors_missing)
+        return (
+            f"interrupted while embedding: all {stop.files_kept} files are indexed and "
+            f"searchable, vectors {note}; {again} embed the rest."
+        )
+    return (
+        f"interrupted: the index is complete and searchable ({stop.files_kept} files); "
+        f"{again} bring it up to date."
+    )
 
 
 @app.command()

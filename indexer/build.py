@@ -26,6 +26,7 @@ from specpilot.indexer.embed.fill import EMBED_WRITE_BATCH, MapEmbed, embed_miss
 from specpilot.indexer.errors import (
     DamagedIndexError,
     EmptyRepoError,
+    IndexInterrupted,
     NotIndexedError,
     SchemaVersionError,
 )
@@ -41,6 +42,7 @@ from specpilot.indexer.source.gitinfo import head_commit
 from specpilot.indexer.source.history import refresh_history
 from specpilot.indexer.source.refresh import blob_hash, plan_refresh
 from specpilot.indexer.source.walk import walk_repo
+from specpilot.indexer.status import interruption
 from specpilot.indexer.store.index_store import IndexStore
 from specpilot.indexer.store.integrity import PROBES, find_damage, repair
 from specpilot.indexer.store.location import check_index_location, default_db_path
@@ -81,27 +83,34 @@ def index_repo(
     old one before it writes."""
     cfg = config or IndexerConfig()
     t0 = time.perf_counter()
-    walked = walk_repo(Path(repo), cfg.walk)  # checks the path first
+    try:
+        walked = walk_repo(Path(repo), cfg.walk)  # checks the path first
+    except KeyboardInterrupt:  # nothing written: any index there is as it was
+        raise interruption(db or default_db_path(Path(repo).resolve())) from None
     root = Path(repo).resolve()
     uri = db or default_db_path(root)
     check_index_location(uri, write=True)  # a file, or read-only: say so before writing
-    with index_write_lock(uri):  # one writer per index; a second run waits for the first
-        drop_manifest(uri)
-        stats: dict[str, tuple[FileStat, str]] | None = {} if manifest is not None else None
-        summary = _index(
-            root, walked, uri, cfg,
-            rebuild=rebuild,
-            emb=embedder or make_embedder(cfg.embed),
-            report=progress or (lambda stage, done, total: None),
-            plugins=plugins, map_parse=map_parse, t0=t0, stats=stats, map_embed=map_embed,
-        )  # fmt: skip
-        if manifest is not None and stats is not None:
-            write_manifest(
-                uri, root, cfg, manifest,
-                commit=summary.commit, files=stats, summary=summary,
+    try:
+        with index_write_lock(uri):  # one writer per index; a second run waits for the first
+            drop_manifest(uri)
+            stats: dict[str, tuple[FileStat, str]] | None = {} if manifest is not None else None
+            summary = _index(
+                root, walked, uri, cfg,
+                rebuild=rebuild,
+                emb=embedder or make_embedder(cfg.embed),
+                report=progress or (lambda stage, done, total: None),
+                plugins=plugins, map_parse=map_parse, t0=t0, stats=stats, map_embed=map_embed,
             )  # fmt: skip
-        return summary
-
+            if manifest is not None and stats is not None:
+                write_manifest(
+                    uri, root, cfg, manifest,
+                    commit=summary.commit, files=stats, summary=summary,
+                )  # fmt: skip
+            return summary
+    except IndexInterrupted:  # stopped while embedding: it counted what it kept
+        raise
+    except KeyboardInterrupt:  # anywhere else: what the index holds, read from it
+        raise interruption(uri) from None
 
 def _index(
     root: Path,

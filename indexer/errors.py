@@ -76,13 +76,27 @@ class DiffError(IndexerError):
 
 
 class IndexInterrupted(KeyboardInterrupt):
-    """Ctrl-C (or SIGINT) during an index run, after what was embedded had been written: the
-    next run embeds only the rest. Still a KeyboardInterrupt, so callers stop as they would."""
+    """Ctrl-C (or SIGINT) during an index run, saying what the index holds now; the next run
+    completes it (re-parsing only what is not written, embedding only what has no vector).
+    Still a KeyboardInterrupt, so callers stop as they would."""
 
-    def __init__(self, files_kept: int, chunks_kept: int, *, vectors_missing: int = 0) -> None:
+    def __init__(
+        self,
+        files_kept: int,
+        chunks_kept: int,
+        *,
+        vectors_missing: int = 0,
+        complete: bool = True,
+        existed: bool = True,
+    ) -> None:
         """``chunks_kept``: chunks with their vectors; ``vectors_missing``: chunks written
-        (searchable by text, names, paths and the graph) whose vectors are still to embed."""
+        (searchable by text, names, paths and the graph) whose vectors are still to embed;
+        ``complete``: the lexical index is whole (False: stopped while files were parsed or
+        written, and search warns that the run did not finish); ``existed``: an index was
+        there at all (False: stopped before anything was written)."""
         super().__init__(f"interrupted; {files_kept} files ({chunks_kept} chunks) were kept")
         self.files_kept = files_kept
         self.chunks_kept = chunks_kept
         self.vectors_missing = vectors_missing
+        self.complete = complete
+        self.existed = existed

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from specpilot.indexer.config import WalkConfig
+from specpilot.indexer.errors import IndexInterrupted
 from specpilot.indexer.source.gitinfo import commits_since, head_commit
 from specpilot.indexer.source.refresh import blob_hash, plan_refresh
 from specpilot.indexer.source.walk import walk_repo
@@ -73,3 +74,20 @@ def _vector_index(store: IndexStore, trained_rows: int) -> dict[str, Any] | None
     if index is None:
         return None
     return {"type": str(index.index_type), "trained_on_chunks": trained_rows}
+
+
+def interruption(uri: str) -> IndexInterrupted:
+    """What an index holds after a run was stopped at an arbitrary point (SIGINT while
+    scanning, parsing, writing, building the graph or compacting), read from the index
+    itself: its meta record says whether the lexical index is whole."""
+    try:
+        store = IndexStore.open(uri)
+        meta = store.meta
+        files = int(store.table("files").count_rows())
+        missing = store.vectors_missing()
+        chunks = int(store.table("chunks").count_rows())
+    except Exception:  # on the way out of Ctrl-C: no index yet, or one not readable
+        return IndexInterrupted(0, 0, complete=False, existed=False)
+    return IndexInterrupted(
+        files, chunks - missing, vectors_missing=missing, complete=meta.state == "complete"
+    )
