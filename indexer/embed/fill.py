@@ -66,10 +66,9 @@ def embed_missing(
         todo = [k for k in done_keys if k in by_key]
         idx = [i for k in todo for i in by_key[k]]
         store.set_vectors([rows["id"][i] for i in idx], [cache[rows_key(i)] for i in idx])
-        for k in todo:  # written: a key is never asked for again
-            del by_key[k]
+        for k in todo:  # written: a key is never asked for again (forgotten as counted)
+            missing -= len(by_key.pop(k))
             cache.pop(k, None)
-        missing -= len(idx)
         store.write_meta(store.meta.with_(vectors_missing=missing))
         report("embed", total - missing, total)
 
