@@ -112,6 +112,7 @@ def index_repo(
     except KeyboardInterrupt:  # anywhere else: what the index holds, read from it
         raise interruption(uri) from None
 
+
 def _index(
     root: Path,
     walked: WalkResult,
