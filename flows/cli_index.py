@@ -26,7 +26,7 @@ from specpilot.flows.app import (
 
 if TYPE_CHECKING:
     from specpilot.flows.settings import Settings
-    from specpilot.indexer import IndexSummary
+    from specpilot.indexer import IndexInterrupted, IndexSummary
 
 
 @app.command()
@@ -86,11 +86,11 @@ def _index_now(
         fail(_interrupted_line(stop, path), code=130)
 
 
-def _interrupted_line(stop: Any, path: Path) -> str:
+def _interrupted_line(stop: IndexInterrupted, path: Path) -> str:
     again = f"run `specpilot index {path}` again to"
-    if not stop.existed:
+    if not stop.state:
         return f"interrupted before anything was written; {again} index it."
-    if not stop.complete:  # stopped while files were parsed or written: search warns
+    if stop.state != "complete":  # stopped while files were parsed or written: search warns
         return (
             f"interrupted while parsing or writing files: the index holds {stop.files_kept} "
             f"files but is unfinished (search says so until it is); {again} finish it."

@@ -26,7 +26,6 @@ from specpilot.indexer.embed.fill import EMBED_WRITE_BATCH, MapEmbed, embed_miss
 from specpilot.indexer.errors import (
     DamagedIndexError,
     EmptyRepoError,
-    IndexInterrupted,
     NotIndexedError,
     SchemaVersionError,
 )
@@ -83,14 +82,11 @@ def index_repo(
     old one before it writes."""
     cfg = config or IndexerConfig()
     t0 = time.perf_counter()
-    try:
-        walked = walk_repo(Path(repo), cfg.walk)  # checks the path first
-    except KeyboardInterrupt:  # nothing written: any index there is as it was
-        raise interruption(db or default_db_path(Path(repo).resolve())) from None
     root = Path(repo).resolve()
     uri = db or default_db_path(root)
-    check_index_location(uri, write=True)  # a file, or read-only: say so before writing
     try:
+        walked = walk_repo(Path(repo), cfg.walk)  # checks the path first
+        check_index_location(uri, write=True)  # a file, or read-only: say so before writing
         with index_write_lock(uri):  # one writer per index; a second run waits for the first
             drop_manifest(uri)
             stats: dict[str, tuple[FileStat, str]] | None = {} if manifest is not None else None
@@ -107,9 +103,7 @@ def index_repo(
                     commit=summary.commit, files=stats, summary=summary,
                 )  # fmt: skip
             return summary
-    except IndexInterrupted:  # stopped while embedding: it counted what it kept
-        raise
-    except KeyboardInterrupt:  # anywhere else: what the index holds, read from it
+    except KeyboardInterrupt:  # wherever it landed: what the index holds, read from it
         raise interruption(uri) from None
 
 

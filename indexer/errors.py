@@ -86,17 +86,15 @@ class IndexInterrupted(KeyboardInterrupt):
         chunks_kept: int,
         *,
         vectors_missing: int = 0,
-        complete: bool = True,
-        existed: bool = True,
+        state: str = "complete",
     ) -> None:
         """``chunks_kept``: chunks with their vectors; ``vectors_missing``: chunks written
         (searchable by text, names, paths and the graph) whose vectors are still to embed;
-        ``complete``: the lexical index is whole (False: stopped while files were parsed or
-        written, and search warns that the run did not finish); ``existed``: an index was
-        there at all (False: stopped before anything was written)."""
+        ``state``: the index's meta state — "complete" (the lexical index is whole),
+        "in_progress" (stopped while files were parsed or written: search warns that the run
+        did not finish), or "" (no index: stopped before anything was written)."""
         super().__init__(f"interrupted; {files_kept} files ({chunks_kept} chunks) were kept")
         self.files_kept = files_kept
         self.chunks_kept = chunks_kept
         self.vectors_missing = vectors_missing
-        self.complete = complete
-        self.existed = existed
+        self.state = state

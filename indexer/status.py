@@ -77,9 +77,9 @@ def _vector_index(store: IndexStore, trained_rows: int) -> dict[str, Any] | None
 
 
 def interruption(uri: str) -> IndexInterrupted:
-    """What an index holds after a run was stopped at an arbitrary point (SIGINT while
-    scanning, parsing, writing, building the graph or compacting), read from the index
-    itself: its meta record says whether the lexical index is whole."""
+    """What an index holds after a run was stopped wherever the Ctrl-C landed (scanning,
+    parsing, writing, embedding, compacting), read from the index itself: its meta record says
+    whether the lexical index is whole, its chunks table how many vectors are in."""
     try:
         store = IndexStore.open(uri)
         meta = store.meta
@@ -87,7 +87,5 @@ def interruption(uri: str) -> IndexInterrupted:
         missing = store.vectors_missing()
         chunks = int(store.table("chunks").count_rows())
     except Exception:  # on the way out of Ctrl-C: no index yet, or one not readable
-        return IndexInterrupted(0, 0, complete=False, existed=False)
-    return IndexInterrupted(
-        files, chunks - missing, vectors_missing=missing, complete=meta.state == "complete"
-    )
+        return IndexInterrupted(0, 0, state="")
+    return IndexInterrupted(files, chunks - missing, vectors_missing=missing, state=meta.state)

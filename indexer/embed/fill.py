@@ -20,7 +20,6 @@ import numpy as np
 
 from specpilot.indexer.config import EmbedConfig
 from specpilot.indexer.embed.embedders import Embedder, make_embedder
-from specpilot.indexer.errors import IndexInterrupted
 from specpilot.indexer.parse.chunking import Chunk
 from specpilot.indexer.store.index_store import IndexStore
 from specpilot.indexer.store.rows import ChunkKey
@@ -97,12 +96,9 @@ def embed_missing(
             if pending_rows >= EMBED_WRITE_BATCH:
                 flush(pending)
                 pending, pending_rows = [], 0
-    except BaseException as exc:  # Ctrl-C, or the embedder failed: keep what was embedded
+    except BaseException:  # Ctrl-C, or the embedder failed: keep what was embedded
         flush(cached + pending)  # whatever of them is not yet written
-        if isinstance(exc, KeyboardInterrupt):
-            files = int(store.table("files").count_rows())
-            raise IndexInterrupted(files, total - missing, vectors_missing=missing) from None
-        raise
+        raise  # a Ctrl-C: index_repo reads what the index holds (status.interruption)
     finally:
         close = getattr(results, "close", None)
         if close is not None:  # a generator map: let it cancel what it has in flight

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from specpilot.indexer.store.index_store import IndexStore
+from specpilot.indexer.store.schema import IndexMeta
 from tests.cli_checks import HASH
 
 FILES, FUNCS = 300, 10  # 3,000 chunks: the vector fill is ~12 batches of 256
@@ -49,13 +50,17 @@ def _start(repo: Path, db: Path, home: Path) -> subprocess.Popen[str]:
     )
 
 
+def _meta(db: Path) -> IndexMeta | None:
+    try:
+        return IndexStore.open(str(db)).meta
+    except Exception:  # not created yet, or mid-write: keep polling
+        return None
+
+
 def _embedding(db: Path) -> bool:
     """The lexical index is committed and some, not all, vectors are written."""
-    try:
-        meta = IndexStore.open(str(db)).meta
-    except Exception:  # not created yet, or mid-write: keep polling
-        return False
-    return 0 < meta.vectors_missing < FILES * FUNCS
+    meta = _meta(db)
+    return meta is not None and 0 < meta.vectors_missing < FILES * FUNCS
 
 
 def _interrupt(proc: subprocess.Popen[str], when: Callable[[], bool]) -> tuple[int, str]:
@@ -112,10 +117,8 @@ def test_sigint_while_vectors_are_written_stops_cleanly_and_the_next_run_complet
 
 def _unfinished(db: Path) -> bool:
     """Files are being parsed or written: the meta record says the run is in progress."""
-    try:
-        return IndexStore.open(str(db)).meta.state == "in_progress"
-    except Exception:  # not created yet, or mid-write: keep polling
-        return False
+    meta = _meta(db)
+    return meta is not None and meta.state == "in_progress"
 
 
 @pytest.mark.timeout(420)
