@@ -107,6 +107,11 @@ def index_repo(
         raise interruption(uri) from None
 
 
+def _any_file(root: Path) -> bool:
+    """A file under ``root`` outside ``.git`` (stops at the first one found)."""
+    return any(p.is_file() for p in root.rglob("*") if ".git" not in p.relative_to(root).parts)
+
+
 def _index(
     root: Path,
     walked: WalkResult,
@@ -141,6 +146,12 @@ def _index(
             stats[sf.path] = (st, hashes[sf.path])
         report("scan", i + 1, len(walked.files))
     if not hashes:
+        if walked.git and not skipped and _any_file(root):  # git listed none of them
+            raise EmptyRepoError(
+                f"{root} has no files to index: it is inside a git work tree and git ignores "
+                "everything in it (a .gitignore above it); index a copy outside the work tree, "
+                "or a directory git tracks."
+            )
         reasons = ", ".join(f"{k}: {v}" for k, v in sorted(skipped.items())) or "no files"
         raise EmptyRepoError(
             f"{root} has no files to index ({reasons}); point specpilot at a directory with "

@@ -308,3 +308,18 @@ def test_a_struct_and_its_impl_are_indexed_and_re_indexed(make_repo, tmp_path: P
     chunk_ids = [r["id"] for r in table_rows(db, "chunks")]
     assert len(chunk_ids) == len(set(chunk_ids))
     assert [r["symbol"] for r in table_rows(db, "chunks")].count("Foo.get") == 1
+
+
+def test_a_directory_git_ignores_says_so_instead_of_no_files(make_repo, tmp_path: Path) -> None:
+    """A path inside a git work tree that git ignores (a checkout's .venv/…/site-packages):
+    the walk lists nothing, and the error names git's ignore rules as the reason."""
+    repo = make_repo(
+        {".gitignore": ".venv/\n", "app.py": "x = 1\n", ".venv/lib/mod.py": "def f():\n    pass\n"},
+        git=True,
+    )
+    with pytest.raises(EmptyRepoError, match="git ignores everything") as err:
+        index_hashed(repo / ".venv" / "lib", tmp_path / "db")
+    assert "(no files)" not in str(err.value) and "copy" in str(err.value)
+    bare = make_repo({}, git=True, commit=False, name="bare")  # nothing on disk at all
+    with pytest.raises(EmptyRepoError, match=r"\(no files\)"):
+        index_hashed(bare, tmp_path / "db3")
