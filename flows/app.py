@@ -18,7 +18,7 @@ from typing import Annotated, NoReturn, TypeVar
 import typer
 from rich.text import Text
 
-from specpilot.flows import render
+from specpilot.flows import interrupts, render
 from specpilot.flows.errors import ConfigError
 from specpilot.flows.settings import Settings, load_settings
 
@@ -68,6 +68,8 @@ def fail(message: str, code: int = USAGE_EXIT) -> NoReturn:
     """One line on stderr (never wrapped, never read as markup), then exit with ``code``."""
     line = Text.assemble(("error:", "bold red"), " ", message)
     render.err_console().print(line, soft_wrap=True, highlight=False)
+    if code == interrupts.EXIT:  # the command said what its Ctrl-C left: no generic line
+        interrupts.told()
     raise typer.Exit(code)
 
 

@@ -1,26 +1,24 @@
-"""The `specpilot` command line: every command module registers on the shared app."""
+"""The `specpilot` command line: every command module registers on the shared app.
+
+Nothing heavy is imported at module level: ``main`` takes over Ctrl-C first and loads the
+commands with it held (flows/interrupts.py), so a Ctrl-C at any moment ends in one line.
+"""
 
 from __future__ import annotations
 
-from specpilot.flows import (  # noqa: F401  (register their commands)
-    cli_audit,
-    cli_conventions,
-    cli_deps,
-    cli_doctor,
-    cli_eval,
-    cli_flows,
-    cli_gates,
-    cli_index,
-    cli_mcp,
-    cli_pipeline,
-    cli_report,
-    cli_test,
-)
-from specpilot.flows.app import app
+from collections.abc import Callable
+
+from specpilot.flows import interrupts
+
+
+def _load() -> Callable[[], object]:
+    from specpilot.flows.commands import app
+
+    return app
 
 
 def main() -> None:
-    app()
+    interrupts.run(_load)
 
 
 if __name__ == "__main__":

@@ -44,46 +44,55 @@ def index(
     verbose: VerboseOpt = False,
 ) -> None:
     """Index a repository (incremental: only what changed is re-parsed and re-embedded)."""
-    setup(verbose)
-    repo = repo_dir(path)
-    overrides = list(set_ or []) + ([f"index.embed.model={model!r}"] if model else [])
-    settings = settings_for(repo, overrides)
-    uri = db_for(settings, repo, db)
-    identity = settings.index_identity
-    from specpilot.indexer import unchanged_index
-
-    # nothing changed since the last finished run: answered from the manifest, no LanceDB
-    fast = None if rebuild else run_guarded(
-        lambda: unchanged_index(repo, db=uri, config=settings.index, identity=identity)
-    )  # fmt: skip
-    summary = fast or _index_now(repo, uri, settings, rebuild=rebuild, identity=identity, path=path)
+    uri = None  # known once the settings are read; before that nothing was touched
+    try:
+        setup(verbose)
+        repo = repo_dir(path)
+        overrides = list(set_ or []) + ([f"index.embed.model={model!r}"] if model else [])
+        settings = settings_for(repo, overrides)
+        uri = db_for(settings, repo, db)
+        summary = _index_now(repo, uri, settings, rebuild=rebuild)
+    except KeyboardInterrupt as stop:  # Ctrl-C, wherever it landed: one line on what is kept
+        fail(_interrupted_line(_what_is_kept(stop, uri), path), code=130)
     if json_out:
         render.print_json(summary.to_dict())
     else:
         render.index_summary(summary.to_dict())
 
 
-def _index_now(
-    repo: Path, uri: str, settings: Settings, *, rebuild: bool, identity: str, path: Path
-) -> IndexSummary:
+def _index_now(repo: Path, uri: str, settings: Settings, *, rebuild: bool) -> IndexSummary:
     from specpilot.flows.conventions_bridge import index_plugins
-    from specpilot.indexer import IndexInterrupted, index_repo
+    from specpilot.indexer import index_repo, unchanged_index
 
-    try:
-        with render.progress_bars(enabled=sys.stderr.isatty()) as progress:
-            return run_guarded(
-                lambda: index_repo(
-                    repo,
-                    db=uri,
-                    config=settings.index,
-                    rebuild=rebuild,
-                    progress=progress,
-                    plugins=index_plugins(settings.conventions),
-                    manifest=identity,
-                )
+    identity = settings.index_identity
+    # nothing changed since the last finished run: answered from the manifest, no LanceDB
+    fast = None if rebuild else run_guarded(
+        lambda: unchanged_index(repo, db=uri, config=settings.index, identity=identity)
+    )  # fmt: skip
+    if fast is not None:
+        return fast
+    with render.progress_bars(enabled=sys.stderr.isatty()) as progress:
+        return run_guarded(
+            lambda: index_repo(
+                repo,
+                db=uri,
+                config=settings.index,
+                rebuild=rebuild,
+                progress=progress,
+                plugins=index_plugins(settings.conventions),
+                manifest=identity,
             )
-    except IndexInterrupted as stop:  # Ctrl-C, wherever it landed: one line on what is kept
-        fail(_interrupted_line(stop, path), code=130)
+        )
+
+
+def _what_is_kept(stop: KeyboardInterrupt, uri: str | None) -> IndexInterrupted:
+    """``index_repo`` says what it kept; a Ctrl-C before it began (reading the settings,
+    importing the indexer, checking the manifest) leaves the index as the last run left it."""
+    from specpilot.indexer import IndexInterrupted, interruption
+
+    if isinstance(stop, IndexInterrupted):
+        return stop
+    return interruption(uri) if uri else IndexInterrupted(0, 0, state="")
 
 
 def _interrupted_line(stop: IndexInterrupted, path: Path) -> str:

@@ -35,6 +35,7 @@ _WHERE: dict[str, str] = {
     "identifiers": "specpilot.indexer.parse.tokens",
     "index_repo": "specpilot.indexer.build",
     "index_status": "specpilot.indexer.status",
+    "interruption": "specpilot.indexer.status",
     "IndexerConfig": "specpilot.indexer.config",
     "IndexerError": "specpilot.indexer.errors",
     "IndexInterrupted": "specpilot.indexer.errors",
@@ -128,6 +129,7 @@ if TYPE_CHECKING:
     from specpilot.indexer.source.roles import is_support_path as is_support_path
     from specpilot.indexer.source.walk import walk_repo as walk_repo
     from specpilot.indexer.status import index_status as index_status
+    from specpilot.indexer.status import interruption as interruption
     from specpilot.indexer.status import vectors_note as vectors_note
     from specpilot.indexer.store.index_store import IndexStore as IndexStore
     from specpilot.indexer.store.integrity import check_intact as check_intact

@@ -8,12 +8,10 @@ the files themselves (docs/architecture.md, "One namespace").
 
 from __future__ import annotations
 
-from typing import Any
-
 __all__ = ["__version__"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> str:
     """``__version__`` on first use: importlib.metadata costs 40 ms a CLI start-up needs not."""
     if name != "__version__":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

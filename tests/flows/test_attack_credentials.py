@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from specpilot.flows.cli import app
+from specpilot.flows.commands import app
 from specpilot.flows.pipeline_settings import (
     deliver_settings,
     pipeline_config,

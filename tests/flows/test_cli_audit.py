@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from specpilot.flows.cli import app
+from specpilot.flows.commands import app
 from specpilot.pipeline.audit.log import AuditEntry, append
 from tests.conftest import MakeRepo
 from tests.flows.cli_pipeline_helpers import result_json, user_audit_key

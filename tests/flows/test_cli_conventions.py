@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from specpilot.flows.cli import app
+from specpilot.flows.commands import app
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "conventions" / "py_camel"
 HASH = ["--set", "index.embed.model='hash'"]

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from specpilot.flows.cli import app
+from specpilot.flows.commands import app
 from specpilot.pipeline.testing import ScriptedMessagesServer, tool_reply
 from tests.fake_index import FakeAdvisory, FakeIndex
 from tests.flows.spec_helpers import HASH, PYTEST, add_bare_remote, git

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from specpilot.flows.cli import app
+from specpilot.flows.commands import app
 from tests.flows.spec_helpers import HASH
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from specpilot.flows.cli import app
+from specpilot.flows.commands import app
 
 HASH = ["--set", "index.embed.model='hash'"]
 
@@ -254,7 +254,7 @@ def test_search_says_when_the_index_is_behind_or_unfinished(
 
 _NO_OP_PROBE = """
 import json, sys
-from specpilot.flows.cli import app
+from specpilot.flows.commands import app
 try:
     app(["index", sys.argv[1], "--json", "--set", "index.embed.model='hash'"])
 except SystemExit as stop:

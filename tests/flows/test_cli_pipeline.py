@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from specpilot.flows import render_pipeline
-from specpilot.flows.cli import app
+from specpilot.flows.commands import app
 from specpilot.pipeline.audit.log import AuditEntry, append
 from specpilot.pipeline.testing import ScriptedMessagesServer
 from tests.conftest import MakeRepo
@@ -255,7 +255,7 @@ def test_a_gate_with_no_terminal_waits_and_names_the_commands(
 # runs the CLI in a fresh interpreter, counting IndexStore.open calls and the SDK's import
 _SUGGEST_PROBE = """
 import json, sys
-from specpilot.flows.cli import app
+from specpilot.flows.commands import app
 from specpilot.indexer.store.index_store import IndexStore
 
 real_open = IndexStore.open.__func__

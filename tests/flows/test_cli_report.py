@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from specpilot.flows.cli import app
+from specpilot.flows.commands import app
 from specpilot.pipeline.audit.chain import verify
 from specpilot.pipeline.audit.log import append, read_records
 from specpilot.pipeline.deliver.github import GitHubClient

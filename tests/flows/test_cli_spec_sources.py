@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from specpilot.flows.cli import app
+from specpilot.flows.commands import app
 from tests.fake_github import FakeGitHub
 from tests.flows.spec_helpers import DEMO_FILES, HASH
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from specpilot.flows.cli import app
+from specpilot.flows.commands import app
 from specpilot.pipeline.workspace.sandbox import IsolationStatus, probe_isolation
 from tests.flows.spec_helpers import git
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from specpilot.flows.cli import app
+from specpilot.flows.commands import app
 from specpilot.pipeline import EvalError, commit_case, recent_cases
 from specpilot.pipeline.testing import ScriptedMessagesServer, ScriptedReply, tool_reply
 from tests.cli_checks import assert_one_line_error

@@ -14,7 +14,7 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from typer.testing import CliRunner
 
-from specpilot.flows.cli import app
+from specpilot.flows.commands import app
 from specpilot.flows.mcp_server import NO_CONVENTIONS, conventions_text
 from specpilot.indexer.build import index_repo
 from specpilot.indexer.config import EmbedConfig, IndexerConfig

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from specpilot.flows.cli import app
+from specpilot.flows.commands import app
 from specpilot.pipeline.audit.chain import verify
 from specpilot.pipeline.audit.key import default_key_path, load_key_file
 from specpilot.pipeline.audit.log import read_records

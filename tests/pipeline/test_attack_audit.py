@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from specpilot.flows.cli import app
+from specpilot.flows.commands import app
 from specpilot.pipeline.audit.key import key_from_hex
 from specpilot.pipeline.audit.log import AuditEntry, append
 from specpilot.pipeline.core.errors import AuditError

@@ -189,7 +189,7 @@ def test_the_cli_reports_a_malformed_reply_exit_1_audited_no_traceback(
 ) -> None:
     from typer.testing import CliRunner
 
-    from specpilot.flows.cli import app
+    from specpilot.flows.commands import app
 
     monkeypatch.setenv("SPECPILOT_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("SPECPILOT_ACTOR", "tester")

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from specpilot.flows.cli import app
+from specpilot.flows.commands import app
 from specpilot.pipeline.testing import ScriptedMessagesServer, tool_reply
 from tests.pipeline.policy_fixtures import BASE_FILES, bare_remote, git, init_repo
 from tests.pipeline.tier_helpers import diff_of, files_change, rules_of, tier_of, tier_repo

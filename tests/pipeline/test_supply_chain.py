@@ -78,7 +78,7 @@ def explain(runner: CliRunner, repo: Path, index: FakeIndex, tmp_path: Path) -> 
         patch = tmp_path / "change.patch"
         patch.write_text(_diff(repo, files))
         args = ["policy", "explain", "--repo", str(repo), "--diff", str(patch), "--json"]
-        from specpilot.flows.cli import app
+        from specpilot.flows.commands import app
 
         result = runner.invoke(app, [*args, *index.settings(), *extra])
         assert result.exit_code == 0, result.output + result.stderr
@@ -153,7 +153,7 @@ def test_a_pure_bump_adds_nothing_and_stays_tier_one(explain: Explain, index: Fa
 def test_an_index_that_is_down_leaves_the_name_unchecked(
     runner: CliRunner, repo: Path, tmp_path: Path
 ) -> None:
-    from specpilot.flows.cli import app
+    from specpilot.flows.commands import app
 
     patch = tmp_path / "change.patch"
     patch.write_text(
@@ -172,7 +172,7 @@ def test_an_index_that_is_down_leaves_the_name_unchecked(
 def test_the_text_output_shows_the_typosquat_reason(
     runner: CliRunner, repo: Path, index: FakeIndex, tmp_path: Path
 ) -> None:
-    from specpilot.flows.cli import app
+    from specpilot.flows.commands import app
 
     patch = tmp_path / "change.patch"
     patch.write_text(

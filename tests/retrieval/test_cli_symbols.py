@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from specpilot.flows.cli import app
+from specpilot.flows.commands import app
 from tests.retrieval.conftest import SHOP
 
 HASH = ["--set", "index.embed.model='hash'"]

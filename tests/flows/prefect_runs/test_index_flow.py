@@ -116,7 +116,7 @@ def test_embedding_fanned_out_over_two_task_workers_writes_the_plain_index_vecto
     env: Path, make_repo: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from specpilot.flows import embed_fanout
-    from specpilot.flows.cli import app
+    from specpilot.flows.commands import app
     from specpilot.flows.flow_index import index_repo_flow
 
     repo = make_repo(MANY_FILES, git=True, name="many")

@@ -202,7 +202,7 @@ def test_a_conventions_repair_round_runs_code_and_test_again(
 
 
 def test_run_with_flow_goes_through_spec_to_pr(repo: Path, env: Path) -> None:
-    from specpilot.flows.cli import app
+    from specpilot.flows.commands import app
 
     spec = env / "usage-docs.md"
     spec.write_text(DOCS_SPEC)
@@ -253,7 +253,7 @@ def _flow_in_thread(**params: Any) -> tuple[threading.Thread, dict[str, Any]]:
 def test_a_plan_gate_pauses_the_flow_run_until_specpilot_approve(
     repo: Path, env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from specpilot.flows.cli import app
+    from specpilot.flows.commands import app
 
     add_bare_remote(repo, env / "remote.git")
     monkeypatch.setenv("SPECPILOT_ACTOR", "lead")
