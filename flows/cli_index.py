@@ -61,8 +61,7 @@ def index(
 
 
 def _index_now(repo: Path, uri: str, settings: Settings, *, rebuild: bool) -> IndexSummary:
-    from specpilot.flows.conventions_bridge import index_plugins
-    from specpilot.indexer import index_repo, unchanged_index
+    from specpilot.indexer import unchanged_index
 
     identity = settings.index_identity
     # nothing changed since the last finished run: answered from the manifest, no LanceDB
@@ -71,6 +70,9 @@ def _index_now(repo: Path, uri: str, settings: Settings, *, rebuild: bool) -> In
     )  # fmt: skip
     if fast is not None:
         return fast
+    from specpilot.flows.conventions_bridge import index_plugins
+    from specpilot.indexer import index_repo
+
     with render.progress_bars(enabled=sys.stderr.isatty()) as progress:
         return run_guarded(
             lambda: index_repo(

@@ -133,7 +133,7 @@ def run(
     root = repo_dir(repo)
     settings = settings_for(root, set_)
     from specpilot.flows.spec_run import SpecRequest, default_actor, ensure_index, run_request
-    from specpilot.pipeline import NoModelError, WorktreeError, repo_root
+    from specpilot.pipeline import NoModelError, RunInterrupted, WorktreeError, repo_root
 
     top = run_guarded(lambda: repo_root(root), usage=(WorktreeError,))
     request = SpecRequest(
@@ -158,11 +158,19 @@ def run(
     from specpilot.flows.gate_prompt import terminal_hook
 
     hook = terminal_hook(request.actor)
-    with _model_wait_lines(enabled=sys.stderr.isatty() and not verbose):
-        delivery = run_guarded(
-            lambda: run_request(request, gate_hook=hook),
-            usage=(SpecError, NoModelError, PolicyError, AuditKeyError),
-            failures=(PipelineError,),
+    try:
+        with _model_wait_lines(enabled=sys.stderr.isatty() and not verbose):
+            delivery = run_guarded(
+                lambda: run_request(request, gate_hook=hook),
+                usage=(SpecError, NoModelError, PolicyError, AuditKeyError),
+                failures=(PipelineError,),
+            )
+    except RunInterrupted as stop:  # the run's record and audit entry are written
+        kept = f"; its changes are kept on branch {stop.branch}" if stop.branch else ""
+        fail(
+            f"interrupted during {stop.stage or 'the start'}: run {stop.run_id} stopped, "
+            f"nothing delivered{kept}; its record: {stop.run_dir}",
+            code=130,
         )
     data = (
         delivery.model_dump(mode="json")

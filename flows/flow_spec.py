@@ -41,7 +41,13 @@ from specpilot.flows.flow_index import index_repo_flow
 from specpilot.flows.issue_report import report_to_issue, with_issue_origin
 from specpilot.flows.pipeline_settings import audit_log_path
 from specpilot.flows.settings import load_settings
-from specpilot.flows.spec_run import Composition, SpecRequest, compose, default_actor
+from specpilot.flows.spec_run import (
+    Composition,
+    SpecRequest,
+    compose,
+    default_actor,
+    drive_to_record,
+)
 from specpilot.indexer import IndexerError, IndexStore, default_db_path
 from specpilot.pipeline import (
     MODES,
@@ -55,7 +61,6 @@ from specpilot.pipeline import (
     Step,
     TierDecision,
     check_gate_names,
-    drive,
     has_change,
     parse_spec,
     pass_merge_gate,
@@ -221,17 +226,11 @@ def spec_to_pr(
 
 
 def _stages(run: SpecRun, comp: Composition, req: SpecRequest) -> tuple[RunRecord, str | None]:
-    """``drive``'s one stage loop, each stage a task; the record is written whatever
-    happens. A crash (the run's status is then ``error``) comes back as its one-line
-    description."""
-    crash = None
-    try:
-        drive(run, lambda: comp.context(req, comp.open_index(req)), step=_task_step(run))
-    except Exception as exc:  # logged with its traceback by run.guard
-        crash = f"the run crashed: {type(exc).__name__}: {exc}"
-    finally:
-        record = run.finalize()
-    return record, crash
+    """``drive``'s one stage loop, each stage a task (``drive_to_record``: the record is
+    written whatever happens; a crash comes back as its one-line description)."""
+    return drive_to_record(
+        run, lambda: comp.context(req, comp.open_index(req)), comp, req, step=_task_step(run)
+    )
 
 
 def _deliver(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import getpass
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -52,10 +52,12 @@ from specpilot.pipeline import (
     Policy,
     RetrievedContext,
     RunInputs,
+    RunInterrupted,
     RunMode,
     RunRecord,
     Spec,
     SpecRun,
+    Step,
     TierDecision,
     auth_from_env,
     blocked_write_globs,
@@ -331,13 +333,7 @@ def run_request(
     with comp.worktree_indexes(req) as worktrees:
         inputs = comp.inputs(req, index=index, worktree_index=worktrees, gate_hook=gate_hook)
         run = SpecRun.start(inputs, started=started)
-        crash = None
-        try:
-            drive(run, context)
-        except Exception as exc:  # logged with its traceback by run.guard; audited below
-            crash = f"the run crashed: {type(exc).__name__}: {exc}"
-        finally:
-            record = run.finalize()
+        record, crash = drive_to_record(run, context, comp, req)
     reporter = reporter_for(req.spec, comp.deliver.github_api_url, github_token(env))
     if crash is not None:
         delivery = comp.conclude(req, record, error=crash)
@@ -346,6 +342,34 @@ def run_request(
     if reporter is not None:  # the spec came from a GitHub issue: tell it how the run ended
         reporter.report(req.spec, delivery)
     return delivery
+
+
+def drive_to_record(
+    run: SpecRun,
+    context: RetrievedContext | Callable[[], RetrievedContext],
+    comp: Composition,
+    req: SpecRequest,
+    *,
+    step: Step | None = None,
+) -> tuple[RunRecord, str | None]:
+    """``drive``'s stage loop; the record is written whatever happens. A crash (the run's
+    status is then ``error``, its traceback logged by ``run.guard``) comes back as its
+    one-line description; a Ctrl-C (``RunInterrupted``) is recorded and audited as a stop,
+    then raised again: nothing is delivered."""
+    crash, interrupted = None, None
+    try:
+        drive(run, context, **({"step": step} if step else {}))
+    except Exception as exc:
+        crash = f"the run crashed: {type(exc).__name__}: {exc}"
+    except RunInterrupted as stop:
+        interrupted = stop
+    finally:
+        record = run.finalize()
+    if interrupted is not None:
+        comp.conclude(req, record)
+        interrupted.branch = record.branch if record.worktree else None
+        raise interrupted
+    return record, crash
 
 
 def _deliver(

@@ -83,6 +83,7 @@ _WHERE: dict[str, str] = {
     "PendingPr": "specpilot.pipeline.kpi.fates",
     "PipelineConfig": "specpilot.pipeline.core.config",
     "PipelineError": "specpilot.pipeline.core.errors",
+    "RunInterrupted": "specpilot.pipeline.core.errors",
     "Plan": "specpilot.pipeline.run.plan",
     "Policy": "specpilot.pipeline.tiers.policy",
     "PolicyError": "specpilot.pipeline.core.errors",
@@ -170,6 +171,7 @@ if TYPE_CHECKING:
     from specpilot.pipeline.core.errors import PipelineError as PipelineError
     from specpilot.pipeline.core.errors import PolicyError as PolicyError
     from specpilot.pipeline.core.errors import ReportError as ReportError
+    from specpilot.pipeline.core.errors import RunInterrupted as RunInterrupted
     from specpilot.pipeline.core.errors import SandboxError as SandboxError
     from specpilot.pipeline.core.errors import SpecError as SpecError
     from specpilot.pipeline.core.errors import WorktreeError as WorktreeError

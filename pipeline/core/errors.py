@@ -123,3 +123,15 @@ class ReportError(PipelineError):
 
 class DepsError(PipelineError):
     pass
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A Ctrl-C stopped a run: status ``stopped``, its record written in ``run_dir``, nothing
+    delivered; ``branch``: where the work it had done is kept (a stopped run that changed
+    files keeps its worktree and branch), once the record is written. Still a
+    KeyboardInterrupt, so callers stop as they would."""
+
+    def __init__(self, run_id: str, run_dir: str, stage: str) -> None:
+        super().__init__(run_id, run_dir, stage)
+        self.run_id, self.run_dir, self.stage = run_id, run_dir, stage
+        self.branch: str | None = None

@@ -84,15 +84,21 @@ def drive(run: SpecRun, context: ContextSource = None, *, step: Step = _direct) 
     commit, under ``run.guard()``; the caller finalizes the run. ``context``: a ready
     context, a function that makes one (called inside the retrieve stage), or None (the run's
     index)."""
+
+    def at(name: str, stage: Callable[[], Any]) -> Any:
+        run.stage = name  # what a Ctrl-C interrupted (run.guard)
+        return step(name, stage)
+
     with run.guard():
-        ctx = step("retrieve", lambda: run.retrieve(context() if callable(context) else context))
-        step("plan", lambda: run.plan(ctx))
+        ctx = at("retrieve", lambda: run.retrieve(context() if callable(context) else context))
+        at("plan", lambda: run.plan(ctx))
         if run.wants_plan_gate:  # not a task: a flow's gate hook pauses the flow run itself
+            run.stage = "plan gate"
             run.plan_gate()
         if run.wants_code:
-            step("code", run.code)
+            at("code", run.code)
         while run.wants_test:
-            step("test", run.test)
+            at("test", run.test)
             if run.wants_repair:
-                step("code", run.code)
-        step("commit", run.commit)
+                at("code", run.code)
+        at("commit", run.commit)

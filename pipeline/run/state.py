@@ -3,8 +3,9 @@
 The inputs (frozen ``RunInputs``, read through ``InputField``s), the handles the stages make
 (model, worktree, toolbox), the loop's state and the outcome; ``guard`` turns budget, model and
 other pipeline errors into a clean stop (status ``stopped``), a rewritten ``.git`` of the
-worktree (``WorktreeTampered``) into status ``error`` with ``tampered`` set, and marks anything
-unexpected as ``error`` before re-raising it. The stages are in ``stages.py``.
+worktree (``WorktreeTampered``) into status ``error`` with ``tampered`` set, a Ctrl-C into a
+stop that is raised again as ``RunInterrupted``, and marks anything unexpected as ``error``
+before re-raising it. The stages are in ``stages.py``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from specpilot.pipeline.core.errors import (
     BudgetExceeded,
     ModelError,
     PipelineError,
+    RunInterrupted,
     WorktreeTampered,
 )
 from specpilot.pipeline.core.index import CodeIndex, IndexFactory
@@ -67,6 +69,7 @@ class RunState:
     status: RunStatus = "error"
     stop_reason: str | None = None
     done: bool = False  # stopped, suggested or green: later stages do nothing
+    stage: str = ""  # the stage the loop is in (drive)
     context: RetrievedContext | None = None
     plan_: Plan | None = None
     metered: MeteredModel | None = None
@@ -114,6 +117,9 @@ class RunState:
             self.tamper(exc)
         except PipelineError as exc:
             self.stop(f"{type(exc).__name__}: {exc}")
+        except KeyboardInterrupt:  # Ctrl-C: a clean stop, then the caller stops as well
+            self.stop(f"interrupted (Ctrl-C) during {self.stage or 'the start'}")
+            raise RunInterrupted(self.run_id, str(self.run_dir.path), self.stage) from None
         except BaseException as exc:
             self.status, self.done = "error", True
             self.stop_reason = f"{type(exc).__name__}: {exc}"
