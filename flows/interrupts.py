@@ -92,8 +92,9 @@ def install() -> None:
 
 @contextmanager
 def held() -> Iterator[None]:
-    """SIGINT is blocked inside; a Ctrl-C pressed meanwhile arrives as the block ends. Threads
-    started inside inherit the block, so the signal always reaches the main thread."""
+    """SIGINT is blocked in the calling (main) thread inside; a Ctrl-C pressed meanwhile is
+    delivered as the block ends. Threads started inside inherit the block; whichever thread
+    the kernel hands a later SIGINT to, Python runs the handler in the main thread."""
     before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
