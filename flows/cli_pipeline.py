@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -39,7 +39,7 @@ from specpilot.pipeline import (
 )
 
 if TYPE_CHECKING:  # imported where used: `specpilot --help` must not build these modules
-    from specpilot.pipeline import RunMode, Spec
+    from specpilot.pipeline import RunInterrupted, RunMode, Spec
 
 
 policy_app = typer.Typer(no_args_is_help=True, help="See how the risk policy tiers a change.")
@@ -151,7 +151,10 @@ def run(
     if run_mode != "suggest" and not run_guarded(lambda: has_model(settings, top, os.environ)):
         fail(MODEL_NEEDED.format(mode=run_mode))
     if as_flow:
-        _run_as_flow(request, list(set_ or []), db, json_out)
+        try:
+            _run_as_flow(request, list(set_ or []), db, json_out)
+        except RunInterrupted as stop:  # Prefect re-raises the run's own interruption
+            _interrupted(stop)
         return
     with render.progress_bars(enabled=sys.stderr.isatty()) as progress:
         run_guarded(lambda: ensure_index(top, request.db, settings, progress=progress))
@@ -165,13 +168,8 @@ def run(
                 usage=(SpecError, NoModelError, PolicyError, AuditKeyError),
                 failures=(PipelineError,),
             )
-    except RunInterrupted as stop:  # the run's record and audit entry are written
-        kept = f"; its changes are kept on branch {stop.branch}" if stop.branch else ""
-        fail(
-            f"interrupted during {stop.stage or 'the start'}: run {stop.run_id} stopped, "
-            f"nothing delivered{kept}; its record: {stop.run_dir}",
-            code=130,
-        )
+    except RunInterrupted as stop:
+        _interrupted(stop)
     data = (
         delivery.model_dump(mode="json")
         | {"ok": delivery.ok}
@@ -183,6 +181,16 @@ def run(
         render_pipeline.delivery(data)
     if not delivery.ok:
         raise typer.Exit(1)
+
+
+def _interrupted(stop: RunInterrupted) -> NoReturn:
+    """Ctrl-C stopped the run; its record and audit entry are written."""
+    kept = f"; its changes are kept on branch {stop.branch}" if stop.branch else ""
+    fail(
+        f"interrupted during {stop.stage or 'the start'}: run {stop.run_id} stopped, "
+        f"nothing delivered{kept}; its record: {stop.run_dir}",
+        code=130,
+    )
 
 
 @contextmanager
