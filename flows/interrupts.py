@@ -1,5 +1,9 @@
 """Ctrl-C in the command line: wherever it lands, one line on stderr and exit code 130.
 
+SIGTERM (what cron, systemd, a CI job's timeout or a Prefect worker's cancellation send) is
+taken the same way, with exit code 143: the nightly index stopped by its scheduler says what
+the index holds, a stopped run is recorded and audited.
+
 Python turns SIGINT into ``KeyboardInterrupt`` wherever the main thread happens to be, and
 three places go wrong unless the command line takes care of them:
 
@@ -45,11 +49,14 @@ if TYPE_CHECKING:
     from types import FrameType
     from typing import Any, NoReturn
 
-EXIT = 130  # 128 + SIGINT, what shells report for a Ctrl-C
+EXIT = 130  # 128 + SIGINT, what shells report for a Ctrl-C; commands exit with it when
+# interrupted, and a SIGTERM turns it into 143 on the way out
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class _State:
-    seen = False  # a SIGINT arrived during this command
+    seen = False  # a SIGINT or SIGTERM arrived during this command
+    signum: signal.Signals = signal.SIGINT  # the first that arrived
     told = False  # a line saying what the interruption left has been printed
     in_hook = False  # the unraisable hook is running
 
@@ -57,16 +64,17 @@ class _State:
 _state = _State()
 
 
-def _on_sigint(signum: int, frame: FrameType | None) -> None:
-    _state.seen = True
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if not _state.seen:
+        _state.seen, _state.signum = True, signal.Signals(signum)
     raise KeyboardInterrupt
 
 
 def _unraisable(args: Any) -> None:
     """A ``KeyboardInterrupt`` raised where it cannot travel: raise it again at the next place
     that can, and print nothing. Anything else: Python's own hook."""
-    if isinstance(args.exc_value, KeyboardInterrupt) and signal.getsignal(signal.SIGINT) is (
-        _on_sigint
+    if isinstance(args.exc_value, KeyboardInterrupt) and signal.getsignal(_state.signum) is (
+        _on_signal
     ):
         _state.in_hook = True
         try:  # a thread marks it pending once this hook has returned (marked from inside, the
@@ -80,22 +88,24 @@ def _unraisable(args: Any) -> None:
 def _send_again() -> None:
     while _state.in_hook:
         time.sleep(0.001)
-    _thread.interrupt_main(signal.SIGINT)
+    _thread.interrupt_main(_state.signum)
 
 
 def install() -> None:
-    """Take over SIGINT for this process (the command line's main thread only)."""
+    """Take over SIGINT and SIGTERM for this process (the command line's main thread only)."""
     _state.seen = _state.told = False
-    signal.signal(signal.SIGINT, _on_sigint)
+    _state.signum = signal.SIGINT
+    for signum in SIGNALS:
+        signal.signal(signum, _on_signal)
     sys.unraisablehook = _unraisable
 
 
 @contextmanager
 def held() -> Iterator[None]:
-    """SIGINT is blocked in the calling (main) thread inside; a Ctrl-C pressed meanwhile is
-    delivered as the block ends. Threads started inside inherit the block; whichever thread
-    the kernel hands a later SIGINT to, Python runs the handler in the main thread."""
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    """SIGINT and SIGTERM are blocked in the calling (main) thread inside; one sent meanwhile
+    is delivered as the block ends. Threads started inside inherit the block; whichever thread
+    the kernel hands a later signal to, Python runs the handler in the main thread."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, set(SIGNALS))
     try:
         yield
     finally:
@@ -115,7 +125,8 @@ def _command() -> str:
 def _end(code: int) -> NoReturn:
     """Leave an interrupted command now (see the module docstring); a second Ctrl-C while the
     ``atexit`` handlers run leaves at once."""
-    signal.signal(signal.SIGINT, lambda signum, frame: os._exit(code))
+    for signum in SIGNALS:
+        signal.signal(signum, lambda signum, frame: os._exit(code))
     for stream in (sys.stdout, sys.stderr):
         with suppress(OSError, ValueError):  # a closed pipe: nothing more can be said on it
             stream.flush()
@@ -125,7 +136,12 @@ def _end(code: int) -> NoReturn:
 
 def _stop(line: str) -> NoReturn:
     sys.stderr.write(f"error: {line}\n")
-    _end(EXIT)
+    _end(_code(EXIT))
+
+
+def _code(code: int) -> int:
+    """An interrupted command's exit code: 143 instead of 130 when SIGTERM stopped it."""
+    return 128 + _state.signum if code == EXIT else code
 
 
 def run(load: Callable[[], Callable[[], object]]) -> NoReturn:
@@ -150,6 +166,6 @@ def run(load: Callable[[], Callable[[], object]]) -> NoReturn:
         if _state.seen:  # the command said its line (or failed on the way out): its code
             if isinstance(end.code, str):
                 sys.stderr.write(f"{end.code}\n")
-            _end(code)
+            _end(_code(code))
         raise
     raise SystemExit(0)  # an app that returned instead of exiting

@@ -16,7 +16,8 @@ def _mask(pid: int, field: str) -> int:
 
 
 def sigint_held(pid: int) -> bool:
-    """The process's main thread blocks SIGINT: specpilot is loading its commands."""
+    """The process's main thread blocks SIGINT (and SIGTERM with it): specpilot is loading
+    its commands."""
     try:
         return bool(_mask(pid, "SigBlk") & (1 << (signal.SIGINT - 1)))
     except (OSError, AssertionError):  # the process is gone

@@ -117,8 +117,8 @@ class RunState:
             self.tamper(exc)
         except PipelineError as exc:
             self.stop(f"{type(exc).__name__}: {exc}")
-        except KeyboardInterrupt:  # Ctrl-C: a clean stop, then the caller stops as well
-            self.stop(f"interrupted (Ctrl-C) during {self.stage or 'the start'}")
+        except KeyboardInterrupt:  # Ctrl-C, SIGTERM: a clean stop, then the caller stops too
+            self.stop(f"interrupted (Ctrl-C or SIGTERM) during {self.stage or 'the start'}")
             raise RunInterrupted(self.run_id, str(self.run_dir.path), self.stage) from None
         except BaseException as exc:
             self.status, self.done = "error", True

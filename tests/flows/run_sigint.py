@@ -1,4 +1,4 @@
-"""A real SIGINT, from outside, to a real ``specpilot run`` (in process, or ``--flow``): while
+"""A real SIGINT (or SIGTERM), from outside, to a real ``specpilot run`` (in process, or ``--flow``): while
 the model is asked for the plan, and while the agent edits in its worktree. Whenever it lands:
 exit 130, the last line says how the run ended and where its record is (no traceback), the
 record written with status ``stopped`` and audited, nothing delivered, the user's checkout
@@ -45,8 +45,9 @@ def interrupt_a_run(
     moment: str,
     args: Sequence[str] = (),
     env_extra: Mapping[str, str] | None = None,
+    signum: int = signal.SIGINT,
 ) -> str:
-    """Run, interrupt at ``moment``, check what the run left; returns the line it ended with."""
+    """Run, send ``signum`` at ``moment``, check what the run left; returns its last line."""
     repo = make_repo(DEMO_FILES, git=True, name="repo")
     spec = tmp_path / "specs" / "usage-docs.md"
     spec.parent.mkdir()
@@ -76,11 +77,11 @@ def interrupt_a_run(
             assert time.monotonic() < deadline, "the run never reached the moment"
             time.sleep(0.05)
         time.sleep(0.3)  # the SDK is waiting on the socket
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         _, err = proc.communicate(timeout=60)
     assert "Traceback" not in err, err
     lines = err.strip().splitlines()
-    assert proc.returncode == 130 and lines, (proc.returncode, err)
+    assert proc.returncode == 128 + signum and lines, (proc.returncode, err)
     line = lines[-1]
     assert line.startswith("error: interrupted"), err
     records = list(home.rglob("record.json"))
@@ -100,7 +101,9 @@ def interrupt_a_run(
     )  # fmt: skip
     assert shown.returncode == 0, shown.stderr
     notes = json.loads(shown.stdout)[0]["notes"]
-    assert "outcome: stopped" in notes and any("interrupted (Ctrl-C)" in n for n in notes), notes
+    assert "outcome: stopped" in notes and any(
+        "interrupted (Ctrl-C or SIGTERM)" in n for n in notes
+    ), notes
     if moment == "planning":  # nothing was written: no worktree, no branch
         assert after == before
         return line

@@ -3,6 +3,7 @@ the Prefect flow's: tests/flows/prefect_runs/test_spec_flow_sigint.py)."""
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -17,3 +18,11 @@ def test_sigint_during_a_run_stops_it_cleanly(
     make_repo: MakeRepo, tmp_path: Path, moment: str
 ) -> None:
     interrupt_a_run(make_repo, tmp_path, moment)
+
+
+@pytest.mark.timeout(180)
+def test_sigterm_during_a_run_stops_it_the_same_way_with_143(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    """What a scheduler, a CI job's timeout or a Prefect worker's cancellation sends."""
+    interrupt_a_run(make_repo, tmp_path, "coding", signum=signal.SIGTERM)

@@ -43,17 +43,18 @@ def _command(tmp_path: Path, body: str) -> subprocess.Popen[str]:
     )
 
 
-def _ended(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
+def _ended(proc: subprocess.Popen[str], code: int = 130) -> tuple[int, str, str]:
     out, err = proc.communicate(timeout=30)
     assert "Traceback" not in err and "Exception ignored" not in err, err
     lines = err.strip().splitlines()
-    assert proc.returncode == 130 and len(lines) == 1, (proc.returncode, err)
+    assert proc.returncode == code and len(lines) == 1, (proc.returncode, err)
     assert lines[0].startswith("error: interrupted"), lines[0]
     return proc.returncode, out, lines[0]
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_ctrl_c_while_the_commands_load_waits_for_them_then_says_one_line(
-    tmp_path: Path,
+    tmp_path: Path, signum: int
 ) -> None:
     proc = _command(
         tmp_path,
@@ -65,8 +66,8 @@ def test_a_ctrl_c_while_the_commands_load_waits_for_them_then_says_one_line(
         """,
     )
     wait_until_held(proc)
-    proc.send_signal(signal.SIGINT)
-    _, out, line = _ended(proc)
+    proc.send_signal(signum)
+    _, out, line = _ended(proc, 128 + signum)
     assert (tmp_path / "loaded").exists(), "the Ctrl-C broke into the imports"
     assert "before `specpilot go` began; nothing was done" in line and out == ""
 
