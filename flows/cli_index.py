@@ -61,29 +61,11 @@ def index(
 
 
 def _index_now(repo: Path, uri: str, settings: Settings, *, rebuild: bool) -> IndexSummary:
-    from specpilot.indexer import unchanged_index
-
-    identity = settings.index_identity
-    # nothing changed since the last finished run: answered from the manifest, no LanceDB
-    fast = None if rebuild else run_guarded(
-        lambda: unchanged_index(repo, db=uri, config=settings.index, identity=identity)
-    )  # fmt: skip
-    if fast is not None:
-        return fast
-    from specpilot.flows.conventions_bridge import index_plugins
-    from specpilot.indexer import index_repo
+    from specpilot.flows.indexing import ensure_index
 
     with render.progress_bars(enabled=sys.stderr.isatty()) as progress:
         return run_guarded(
-            lambda: index_repo(
-                repo,
-                db=uri,
-                config=settings.index,
-                rebuild=rebuild,
-                progress=progress,
-                plugins=index_plugins(settings.conventions),
-                manifest=identity,
-            )
+            lambda: ensure_index(repo, uri, settings, rebuild=rebuild, progress=progress)
         )
 
 

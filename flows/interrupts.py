@@ -93,8 +93,6 @@ def _send_again() -> None:
 
 def install() -> None:
     """Take over SIGINT and SIGTERM for this process (the command line's main thread only)."""
-    _state.seen = _state.told = False
-    _state.signum = signal.SIGINT
     for signum in SIGNALS:
         signal.signal(signum, _on_signal)
     sys.unraisablehook = _unraisable

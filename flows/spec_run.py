@@ -17,7 +17,8 @@ from pathlib import Path
 
 from specpilot.flows.audit_keys import audit_key
 from specpilot.flows.code_index import SearcherCodeIndex, WorktreeIndexes, build_context
-from specpilot.flows.conventions_bridge import Conventions, index_plugins, load_conventions
+from specpilot.flows.conventions_bridge import Conventions, load_conventions
+from specpilot.flows.indexing import ensure_index
 from specpilot.flows.issue_report import IssueReporter, reporter_for
 from specpilot.flows.pipeline_settings import (
     DeliverSettings,
@@ -29,11 +30,8 @@ from specpilot.flows.settings import Settings
 from specpilot.indexer import (
     Embedder,
     IndexStore,
-    IndexSummary,
     Progress,
-    index_repo,
     make_embedder,
-    unchanged_index,
 )
 from specpilot.pipeline import (
     BASE_URL_ENV,
@@ -135,34 +133,6 @@ def has_model(settings: Settings, repo: Path, environ: Mapping[str, str]) -> boo
         return auth_from_env(config, environ, base_url=base_url) is not None
     except NoModelError:
         return False
-
-
-def ensure_index(
-    repo: Path,
-    db: str,
-    settings: Settings,
-    *,
-    embedder: Embedder | None = None,
-    progress: Progress | None = None,
-) -> IndexSummary:
-    """Bring the index at ``db`` up to date with ``repo`` before a run, so retrieval sees the
-    code as it is: a first index when there is none, else an incremental refresh (re-parses
-    and re-embeds only what changed; milliseconds and no model load when nothing did)."""
-    identity = settings.index_identity
-    unchanged = unchanged_index(repo, db=db, config=settings.index, identity=identity)
-    if unchanged is not None:  # nothing changed since the last finished run: nothing opened
-        return unchanged
-    if not IndexStore.exists(db):
-        log.info("%s is not indexed yet; indexing it into %s", repo, db)
-    return index_repo(
-        repo,
-        db=db,
-        config=settings.index,
-        embedder=embedder,
-        progress=progress,
-        plugins=index_plugins(settings.conventions),
-        manifest=identity,
-    )
 
 
 def github_token(environ: Mapping[str, str]) -> str | None:
@@ -358,7 +328,7 @@ def drive_to_record(
     then raised again: nothing is delivered."""
     crash, interrupted = None, None
     try:
-        drive(run, context, **({"step": step} if step else {}))
+        drive(run, context, step=step)
     except Exception as exc:
         crash = f"the run crashed: {type(exc).__name__}: {exc}"
     except RunInterrupted as stop:

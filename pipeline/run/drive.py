@@ -79,7 +79,7 @@ def _direct(name: str, stage: Callable[[], Any]) -> Any:
     return stage()
 
 
-def drive(run: SpecRun, context: ContextSource = None, *, step: Step = _direct) -> None:
+def drive(run: SpecRun, context: ContextSource = None, *, step: Step | None = None) -> None:
     """The stage loop, written once: retrieve → plan (→ plan gate) → code ⇄ test (repair) →
     commit, under ``run.guard()``; the caller finalizes the run. ``context``: a ready
     context, a function that makes one (called inside the retrieve stage), or None (the run's
@@ -87,7 +87,7 @@ def drive(run: SpecRun, context: ContextSource = None, *, step: Step = _direct) 
 
     def at(name: str, stage: Callable[[], Any]) -> Any:
         run.stage = name  # what a Ctrl-C interrupted (run.guard)
-        return step(name, stage)
+        return (step or _direct)(name, stage)
 
     with run.guard():
         ctx = at("retrieve", lambda: run.retrieve(context() if callable(context) else context))
