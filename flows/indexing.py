@@ -10,6 +10,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from specpilot._surface import held_signals
+
 if TYPE_CHECKING:
     from specpilot.flows.settings import Settings
     from specpilot.indexer import Embedder, IndexSummary, Progress
@@ -37,8 +39,9 @@ def ensure_index(
         unchanged = unchanged_index(repo, db=db, config=settings.index, identity=identity)
         if unchanged is not None:  # nothing changed since the last finished run: nothing opened
             return unchanged
-    from specpilot.flows.conventions_bridge import index_plugins
-    from specpilot.indexer import IndexStore, index_repo
+    with held_signals():  # a Ctrl-C waits for these (numpy, LanceDB) to load whole
+        from specpilot.flows.conventions_bridge import index_plugins
+        from specpilot.indexer import IndexStore, index_repo
 
     if not IndexStore.exists(db):
         log.info("%s is not indexed yet; indexing it into %s", repo, db)

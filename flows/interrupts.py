@@ -41,17 +41,20 @@ import os
 import signal
 import sys
 import time
-from contextlib import contextmanager, suppress
+from contextlib import suppress
+
+from specpilot._surface import HELD as SIGNALS
+from specpilot._surface import held_signals
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
+    from contextlib import AbstractContextManager
     from types import FrameType
     from typing import Any, NoReturn
 
 EXIT = 130  # 128 + SIGINT, what shells report for a Ctrl-C; commands exit with it when
 # interrupted, and a SIGTERM turns it into 143 on the way out
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class _State:
@@ -98,16 +101,11 @@ def install() -> None:
     sys.unraisablehook = _unraisable
 
 
-@contextmanager
-def held() -> Iterator[None]:
+def held() -> AbstractContextManager[None]:
     """SIGINT and SIGTERM are blocked in the calling (main) thread inside; one sent meanwhile
     is delivered as the block ends. Threads started inside inherit the block; whichever thread
     the kernel hands a later signal to, Python runs the handler in the main thread."""
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, set(SIGNALS))
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+    return held_signals()
 
 
 def told() -> None:

@@ -3,13 +3,36 @@
 A package lists ``_WHERE`` (public name -> defining module) and calls ``lazy(...)``: the name is
 imported on first access and cached in the package, so importing one name never imports the
 rest. See docs/architecture.md, "Public surfaces".
+
+The import runs with SIGINT and SIGTERM held (``held_signals``): a Ctrl-C that lands inside a
+lazy import (numpy, LanceDB: up to a second) waits for it to finish instead of leaving a C
+extension half-loaded, which no later import in the process can repair — so whatever handles
+the interruption can still import what it needs to say what was kept.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
-from typing import Any
+import signal
+from contextlib import contextmanager
+
+TYPE_CHECKING = False  # no typing import: the command line imports this before anything else
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
+    from typing import Any
+
+HELD = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextmanager
+def held_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM are blocked in the calling thread inside; one sent meanwhile is
+    delivered as the block ends (blocks nest: the outermost restores the mask)."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, set(HELD))
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def lazy(
@@ -22,7 +45,8 @@ def lazy(
         module = where.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
+        with held_signals():
+            value = getattr(importlib.import_module(module), name)
         namespace[name] = value
         return value
 
